@@ -83,29 +83,38 @@ def step(w: CellWeights, xi_bg: Tensor, h_bh: Tensor, c_bh: Tensor | None = None
         h_bh: previous hidden state (B, H).
         c_bh: previous LSTM cell state (B, H); None for RNN/GRU.
     Returns:
-        (h_new, c_new, gates, rec): new hidden (B, H), new cell state or None, a dict of gate
-        activations name -> (B, H), and the recurrent term W_hh h_{t-1} + b_hh (B, G*H) so a caller
-        can differentiate with respect to it.
+        (h_new, c_new, act, rec): new hidden (B, H); new cell state or None; the gate activations
+        (B, G*H) in torch's row order (LSTM i, f, g, o; GRU r, z, n; None for a vanilla RNN, see
+        ``split_gates``); and the recurrent term W_hh h_{t-1} + b_hh (B, G*H), returned so a
+        caller can differentiate with respect to it.
     """
-    rec = h_bh @ w.w_hh.T
-    if w.b_hh is not None:
-        rec = rec + w.b_hh
+    # Few, fused ops per step: the trace runs this loop T times forward and backward.
+    rec = h_bh @ w.w_hh.T if w.b_hh is None else torch.addmm(w.b_hh, h_bh, w.w_hh.T)
+    H = h_bh.shape[-1]
     if w.kind == "rnn":
-        return ACTIVATIONS[w.nonlinearity](xi_bg + rec), None, {}, rec
+        return ACTIVATIONS[w.nonlinearity](xi_bg + rec), None, None, rec
     if w.kind == "lstm":
-        i, f, g, o = (xi_bg + rec).chunk(4, dim=-1)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c_new = f * c_bh + i * g
+        pre = xi_bg + rec
+        sig = torch.sigmoid(pre)
+        g = torch.tanh(pre[:, 2 * H:3 * H])
+        i, f, o = sig[:, :H], sig[:, H:2 * H], sig[:, 3 * H:]
+        c_new = torch.addcmul(f * c_bh, i, g)
         h_new = o * torch.tanh(c_new)
-        return h_new, c_new, {"input": i, "forget": f, "cell": g, "output": o}, rec
-    # GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h' = (1 - z) n + z h
-    x_r, x_z, x_n = xi_bg.chunk(3, dim=-1)
-    h_r, h_z, h_n = rec.chunk(3, dim=-1)
-    r = torch.sigmoid(x_r + h_r)
-    z = torch.sigmoid(x_z + h_z)
-    n = torch.tanh(x_n + r * h_n)
-    h_new = (1 - z) * n + z * h_bh
-    return h_new, None, {"reset": r, "update": z, "new": n}, rec
+        return h_new, c_new, torch.cat([i, f, g, o], dim=-1), rec
+    # GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h' = (1 - z) n + z h = n + z (h - n)
+    rz = torch.sigmoid(xi_bg[:, :2 * H] + rec[:, :2 * H])
+    r, z = rz[:, :H], rz[:, H:]
+    n = torch.tanh(torch.addcmul(xi_bg[:, 2 * H:], r, rec[:, 2 * H:]))
+    h_new = torch.addcmul(n, z, h_bh - n)
+    return h_new, None, torch.cat([rz, n], dim=-1), rec
+
+
+def split_gates(kind: str, act: Tensor) -> dict:
+    """Gate activations (..., G*H) -> {name: (..., H)} in ``GATE_NAMES[kind]`` order."""
+    names = GATE_NAMES[kind]
+    if not names:
+        return {}
+    return dict(zip(names, act.chunk(len(names), dim=-1)))
 
 
 def state_map(w: CellWeights, x_bf: Tensor, s_bs: Tensor) -> Tensor:

@@ -1,0 +1,16 @@
+"""RNN Explorer's engine: models, tasks, datasets, training, instrumentation and analysis.
+
+torch and numpy only (no UI imports), so everything here runs from a script or a notebook.
+"""
+from .models import HEADS, MODEL_KINDS, NONLINEARITIES, ModelConfig, build_model, count_parameters, model_from_config
+from .tasks import IGNORE, IO_KINDS, TASKS, Batch, Task, get_task
+from .trace import Trace, jacobian_product_norms, state_jacobians, trace, whh_eigenvalues
+from .trainer import OPTIMIZERS, Trainer, describe_device, pick_device
+
+__all__ = [
+    "MODEL_KINDS", "NONLINEARITIES", "HEADS", "ModelConfig", "build_model", "model_from_config",
+    "count_parameters",
+    "TASKS", "IO_KINDS", "IGNORE", "Task", "Batch", "get_task",
+    "Trainer", "OPTIMIZERS", "pick_device", "describe_device",
+    "Trace", "trace", "state_jacobians", "jacobian_product_norms", "whh_eigenvalues",
+]
