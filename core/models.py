@@ -21,6 +21,7 @@ from .unroll import unroll
 MODEL_KINDS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "linear")
 HEADS = ("per_step", "last", "attention", "encoder_decoder")
+RECURRENT_INITS = ("random", "orthogonal", "identity")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ModelConfig:
     head: str = "per_step"  # one of HEADS
     out_steps: int | None = None  # encoder_decoder: outputs to emit (None: as many as inputs)
     spectral_radius: float | None = None  # rescale each H x H block of W_hh to this radius
+    recurrent_init: str = "random"  # W_hh blocks with a radius: "random" (Gaussian), "orthogonal", "identity"
     seed: int | None = None  # initialisation seed (None: 0)
 
 
@@ -176,7 +178,7 @@ class SeqModel(nn.Module):
         return unroll(self.rnn, x_btf, lengths_b)
 
 
-def _init_(model: SeqModel, gen: torch.Generator, spectral_radius: float | None) -> None:
+def _init_(model: SeqModel, gen: torch.Generator, spectral_radius: float | None, recurrent_init: str) -> None:
     """torch's default ranges, drawn from ``gen`` so a seed fixes the model without global RNG."""
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -186,15 +188,20 @@ def _init_(model: SeqModel, gen: torch.Generator, spectral_radius: float | None)
                 k = 1.0 / math.sqrt(p.shape[-1]) if p.dim() > 1 else 0.1
             p.copy_(torch.empty(p.shape).uniform_(-k, k, generator=gen))
         if spectral_radius is not None:
-            set_spectral_radius_(model.rnn, spectral_radius, gen)
+            set_spectral_radius_(model.rnn, spectral_radius, gen, recurrent_init)
 
 
-def set_spectral_radius_(rnn: nn.RNNBase, radius: float, gen: torch.Generator | None = None) -> None:
-    """Set every H x H block of every W_hh to a random matrix of spectral radius ``radius``.
+def set_spectral_radius_(rnn: nn.RNNBase, radius: float, gen: torch.Generator | None = None,
+                         init: str = "random") -> None:
+    """Set every H x H block of every W_hh to a matrix of spectral radius ``radius``.
 
-    A Gaussian matrix N(0, 1/H) has its eigenvalues spread over the unit disc (circular law), so
-    rescaling by its measured radius gives exactly ``radius``.
+    "random": a Gaussian N(0, 1/H) matrix, whose eigenvalues fill the unit disc (circular law),
+    rescaled by its measured radius. "orthogonal": radius times an orthogonal matrix (every
+    eigenvalue and singular value has modulus ``radius``). "identity": radius times I (Le et al.
+    2015's IRNN; with ReLU the active units then grow or shrink exactly by ``radius`` a step).
     """
+    if init not in RECURRENT_INITS:
+        raise ValueError(f"unknown recurrent_init {init!r}; choose one of {RECURRENT_INITS}")
     H = rnn.hidden_size
     with torch.no_grad():
         for name, p in rnn.named_parameters():
@@ -202,6 +209,11 @@ def set_spectral_radius_(rnn: nn.RNNBase, radius: float, gen: torch.Generator | 
                 continue
             for g in range(p.shape[0] // H):
                 m = torch.randn(H, H, generator=gen, dtype=torch.float64) / math.sqrt(H)
+                if init == "orthogonal":
+                    m, r = torch.linalg.qr(m)
+                    m = m * torch.sign(torch.diagonal(r))[None]
+                elif init == "identity":
+                    m = torch.eye(H, dtype=torch.float64)
                 rho = torch.linalg.eigvals(m).abs().max()
                 p[g * H:(g + 1) * H] = (m * (radius / rho)).to(p.dtype)
 
@@ -209,7 +221,8 @@ def set_spectral_radius_(rnn: nn.RNNBase, radius: float, gen: torch.Generator | 
 def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, *,
                 num_layers: int = 1, nonlinearity: str = "tanh", bidirectional: bool = False,
                 head: str = "per_step", out_steps: int | None = None,
-                spectral_radius: float | None = None, seed: int | None = None) -> SeqModel:
+                spectral_radius: float | None = None, recurrent_init: str = "random",
+                seed: int | None = None) -> SeqModel:
     """Build a sequence model; see ``ModelConfig`` for the arguments.
 
     Returns:
@@ -223,11 +236,14 @@ def build_model(kind: str, input_size: int, hidden_size: int, output_size: int, 
         nonlinearity = "tanh"  # gated cells have fixed activations
     if not 1 <= num_layers <= 3:
         raise ValueError("num_layers must be 1, 2 or 3")
+    if recurrent_init not in RECURRENT_INITS:
+        raise ValueError(f"unknown recurrent_init {recurrent_init!r}; choose one of {RECURRENT_INITS}")
     cfg = ModelConfig(kind, int(input_size), int(hidden_size), int(output_size), int(num_layers),
-                      nonlinearity, bool(bidirectional), head, out_steps, spectral_radius, seed)
+                      nonlinearity, bool(bidirectional), head, out_steps,
+                      None if spectral_radius is None else float(spectral_radius), recurrent_init, seed)
     model = SeqModel(cfg)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
-    _init_(model, gen, spectral_radius)
+    _init_(model, gen, cfg.spectral_radius, recurrent_init)
     return model
 
 

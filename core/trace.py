@@ -108,8 +108,9 @@ def trace(model, x: Tensor, y: Tensor, task: Task, *, lengths: Tensor | None = N
     """
     rnn = model.rnn
     dev = next(model.parameters()).device
-    x = x.to(dev, torch.float32)
-    y = y.to(dev)
+    dtype = next(model.parameters()).dtype
+    x = x.to(dev, dtype)
+    y = y.to(dev, dtype) if y.is_floating_point() else y.to(dev)
     lengths = None if lengths is None else lengths.to(dev)
     B, T, _ = x.shape
     L, D, H = rnn.num_layers, (2 if rnn.bidirectional else 1), rnn.hidden_size
@@ -191,7 +192,7 @@ def state_jacobians(model, x_tf: Tensor, layer: int = 0) -> np.ndarray:
     """
     rnn = model.rnn
     dev = next(model.parameters()).device
-    x = x_tf.to(dev, torch.float32)[None]
+    x = x_tf.to(dev, next(model.parameters()).dtype)[None]
     with torch.no_grad():
         u = unroll(rnn, x)
         layer_in = x if layer == 0 else torch.cat(

@@ -1,0 +1,385 @@
+"""Analysis of recurrent dynamics: PCA of hidden states, fixed points, Lyapunov exponents.
+
+The dynamical system is ``core.cells.state_map``: s_t = F(s_{t-1}, u_t) with s = h for a vanilla
+RNN or a GRU and s = [h, c] for an LSTM (S = H or 2H). Everything here runs on the CPU in float64
+(the fixed-point tolerances and the 1e-6 perturbations need it) and returns numpy arrays; it reads
+the first layer (layer 0) of ``model.rnn``, forward direction, whose input is the model's input.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .cells import CellWeights, cell_weights, state_map
+
+# ---- PCA ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PCABasis:
+    """A k-dimensional principal subspace of hidden states.
+
+    ``components`` are orthonormal rows; each has its largest-|value| entry positive (after
+    ``align_basis`` the signs follow the reference instead).
+    """
+
+    mean: np.ndarray  # (H,) mean of the fitted states
+    components: np.ndarray  # (k, H) principal directions, most variance first
+    explained: np.ndarray  # (k,) fraction of the total variance along each component
+    fit_on: int  # number of points fitted
+
+    @property
+    def k(self) -> int:
+        return self.components.shape[0]
+
+
+def _as_np(a) -> np.ndarray:
+    if isinstance(a, Tensor):
+        a = a.detach().cpu()
+    return np.asarray(a, dtype=np.float64)
+
+
+def _sign_convention(comp_kh: np.ndarray) -> np.ndarray:
+    """Flip each row so that its largest-|value| entry is positive."""
+    idx = np.abs(comp_kh).argmax(axis=1)
+    sign = np.sign(comp_kh[np.arange(len(comp_kh)), idx])
+    sign[sign == 0] = 1.0
+    return comp_kh * sign[:, None]
+
+
+def fit_pca(states_nh, k: int = 3) -> PCABasis:
+    """Principal components of states, from the SVD of the centred data.
+
+    Args:
+        states_nh: states (N, H), or any (..., H) (flattened to points); rows with a non-finite
+            value are skipped. numpy array or tensor.
+        k: number of components; clamped to min(N, H).
+    Returns:
+        a ``PCABasis`` with the deterministic sign convention (largest entry of each component > 0).
+    """
+    X = _as_np(states_nh)
+    if X.ndim < 2:
+        raise ValueError(f"states must have shape (N, H) or (..., H); got {X.shape}")
+    X = X.reshape(-1, X.shape[-1])
+    X = X[np.isfinite(X).all(axis=1)]
+    if len(X) == 0:
+        raise ValueError("no finite states to fit a PCA on")
+    if k < 1:
+        raise ValueError(f"k must be at least 1; got {k}")
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    k = min(int(k), vt.shape[0])
+    var = s ** 2
+    total = var.sum()
+    explained = var[:k] / total if total > 0 else np.zeros(k)
+    return PCABasis(mean, _sign_convention(vt[:k].copy()), explained, len(X))
+
+
+def project(basis: PCABasis, states) -> np.ndarray:
+    """Coordinates of states in the basis: (..., H) -> (..., k)."""
+    X = _as_np(states)
+    return (X - basis.mean) @ basis.components.T
+
+
+def unproject(basis: PCABasis, coords) -> np.ndarray:
+    """Back to state space: (..., k) -> (..., H), mean + coords @ components."""
+    return basis.mean + _as_np(coords) @ basis.components
+
+
+def align_basis(new: PCABasis, reference: PCABasis, reorder: bool = False) -> PCABasis:
+    """Make ``new`` look like ``reference`` so an animation across refits does not jump.
+
+    Args:
+        new: the basis fitted later (e.g. later in training).
+        reference: the earlier basis whose orientation to keep (same H).
+        reorder: also permute the components of ``new`` to match the reference ones they are most
+            parallel to (greedy on |cosine|); ``explained`` is permuted with them.
+    Returns:
+        a ``PCABasis`` whose components have non-negative dot products with the matched reference
+        components (components beyond the reference's k keep their sign and order).
+    """
+    if new.components.shape[1] != reference.components.shape[1]:
+        raise ValueError("bases of different state sizes cannot be aligned")
+    C = np.abs(new.components @ reference.components.T)  # (k_new, k_ref)
+    kn, kr = C.shape
+    order = list(range(kn))
+    if reorder:
+        matched: dict[int, int] = {}  # reference index -> new index
+        C2 = C.copy()
+        for _ in range(min(kn, kr)):
+            i, j = np.unravel_index(np.argmax(C2), C2.shape)
+            matched[j] = i
+            C2[i, :] = -1.0
+            C2[:, j] = -1.0
+        first = [matched[j] for j in range(kr) if j in matched]
+        order = first + [i for i in range(kn) if i not in first]
+    comps = new.components[order].copy()
+    expl = new.explained[order].copy()
+    for j in range(min(kn, kr)):
+        if comps[j] @ reference.components[j] < 0:
+            comps[j] = -comps[j]
+    return PCABasis(new.mean, comps, expl, new.fit_on)
+
+
+# ---- fixed points ---------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class FixedPoints:
+    """Fixed points s* = F(s*, u*) of one layer, K distinct points, S = H (RNN/GRU) or 2H (LSTM)."""
+
+    points: np.ndarray  # (K, S) the points, lowest q first; for LSTM [h, c]
+    q: np.ndarray  # (K,) ½||F(s) - s||² at each
+    jacobians: np.ndarray  # (K, S, S) dF/ds at each
+    eigenvalues: np.ndarray  # (K, S) complex, sorted by |value|, largest first
+    stable: np.ndarray  # (K,) bool, max |eigenvalue| < 1
+    n_unstable_dims: np.ndarray  # (K,) int, number of eigenvalues with |value| > 1
+    unstable_directions: np.ndarray  # (K, S) real unit eigenvector of the largest |eig| > 1, else 0
+    hidden_size: int  # H; points[:, :H] is h
+    all_q: np.ndarray  # (n_starts,) final q of every start (for a histogram)
+    converged_fraction: float  # fraction of starts that ended with q < tol
+    kind: str = "rnn"  # cell kind
+    u: np.ndarray | None = None  # (F,) the constant input
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @property
+    def hidden(self) -> np.ndarray:
+        """(K, H) the hidden part of each point."""
+        return self.points[:, :self.hidden_size]
+
+
+def _weights64(rnn: torch.nn.RNNBase, layer: int = 0) -> CellWeights:
+    """Detached float64 CPU copies of one layer's weights."""
+    w = cell_weights(rnn, layer)
+    c = lambda t: None if t is None else t.detach().to("cpu", torch.float64)  # noqa: E731
+    return CellWeights(w.kind, c(w.w_ih), c(w.w_hh), c(w.b_ih), c(w.b_hh), w.nonlinearity)
+
+
+def _rnn_of(model) -> torch.nn.RNNBase:
+    return model.rnn if hasattr(model, "rnn") else model
+
+
+def _check_layer(layer: int) -> None:
+    if layer != 0:
+        raise ValueError(
+            f"layer={layer}: only layer 0 can be analysed; a deeper layer is driven by the layer "
+            "below's output, which is not a constant input")
+
+
+def _start_states(states, n: int, S: int, noise: float, gen: torch.Generator) -> Tensor:
+    if states is None:
+        return 0.5 * torch.randn(n, S, generator=gen, dtype=torch.float64)
+    X = torch.as_tensor(_as_np(states))
+    X = X.reshape(-1, X.shape[-1])
+    if X.shape[-1] != S:
+        hint = " (for an LSTM pass [h, c], e.g. concatenate trace.hidden and trace.cell)" if S % 2 == 0 else ""
+        raise ValueError(f"states have {X.shape[-1]} columns but the state has S = {S}{hint}")
+    X = X[torch.isfinite(X).all(dim=1)]
+    if len(X) == 0:
+        raise ValueError("no finite states to start from")
+    idx = torch.randperm(len(X), generator=gen)[:n] if len(X) >= n else \
+        torch.randint(len(X), (n,), generator=gen)
+    s = X[idx].clone()
+    if noise > 0:
+        s += noise * torch.randn(s.shape, generator=gen, dtype=torch.float64)
+    return s
+
+
+def _jacobians(w: CellWeights, u_f: Tensor, s_ks: Tensor) -> Tensor:
+    f = lambda s: state_map(w, u_f[None], s[None])[0]  # noqa: E731
+    return torch.func.vmap(torch.func.jacrev(f))(s_ks)
+
+
+def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps: int = 400,
+                      lr: float = 0.05, tol: float = 1e-6, dedup_tol: float = 1e-3, layer: int = 0,
+                      seed: int = 0, noise: float = 0.0, newton_steps: int = 4) -> FixedPoints:
+    """Fixed points of s -> F(s, u*) by minimising q(s) = ½||F(s, u*) - s||² from many starts.
+
+    All starts descend at once with Adam (learning rate decayed by a cosine to 1% of ``lr``), in
+    float64; a few guarded Newton steps (taken only where they lower q) then polish them. Points
+    with q < ``tol`` are kept and merged when closer than ``dedup_tol * sqrt(S)`` (the lowest q
+    survives); each gets its Jacobian, eigenvalues and stability.
+
+    Args:
+        model: a ``SeqModel`` (or a bare ``torch.nn.RNN/LSTM/GRU``); its layer 0 is analysed.
+        u: the constant input (F,) (array or tensor); None for zeros.
+        n_starts: number of starting states.
+        states: (N, S) states to start from (e.g. visited states from a trace; [h, c] for LSTM),
+            sampled without replacement when N >= n_starts; None for N(0, 0.5²) starts.
+        steps: Adam iterations.
+        lr: Adam's initial learning rate.
+        tol: q below which a start counts as converged.
+        dedup_tol: merge radius per unit (scaled by sqrt(S)).
+        layer: must be 0.
+        seed: seeds the choice of starts and the noise.
+        noise: std of Gaussian noise added to the sampled ``states``.
+        newton_steps: Newton polishing steps after Adam (0 for plain Adam).
+    Returns:
+        a ``FixedPoints`` (K may be 0).
+    """
+    _check_layer(layer)
+    w = _weights64(_rnn_of(model), 0)
+    H = w.hidden_size
+    S = 2 * H if w.kind == "lstm" else H
+    F_in = w.w_ih.shape[1]
+    u_f = torch.zeros(F_in, dtype=torch.float64) if u is None else torch.as_tensor(_as_np(u)).reshape(-1)
+    if u_f.shape[0] != F_in:
+        raise ValueError(f"u must have {F_in} entries (the input size); got {u_f.shape[0]}")
+    gen = torch.Generator().manual_seed(int(seed))
+    s = _start_states(states, int(n_starts), S, float(noise), gen).requires_grad_(True)
+    n = s.shape[0]
+    u_nf = u_f.expand(n, F_in)
+
+    def qfun(x):
+        return 0.5 * (state_map(w, u_nf[: len(x)], x) - x).pow(2).sum(-1)
+
+    opt = torch.optim.Adam([s], lr=lr)
+    for i in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * i / max(steps, 1))))
+        opt.zero_grad(set_to_none=True)
+        qfun(s).sum().backward()
+        opt.step()
+    s = s.detach()
+    with torch.no_grad():
+        q = qfun(s)
+    for _ in range(newton_steps):  # s <- s - (J - I)^-1 (F(s) - s), kept only where q drops
+        with torch.no_grad():
+            r = state_map(w, u_nf, s) - s
+        A = _jacobians(w, u_f, s) - torch.eye(S, dtype=torch.float64)
+        delta, info = torch.linalg.solve_ex(A, -r)
+        ok = (info == 0) & torch.isfinite(delta).all(-1)
+        cand = torch.where(ok[:, None], s + torch.nan_to_num(delta), s)
+        with torch.no_grad():
+            qc = qfun(cand)
+        better = ok & (qc < q)
+        s = torch.where(better[:, None], cand, s)
+        q = torch.where(better, qc, q)
+    q = torch.nan_to_num(q, nan=math.inf)
+    conv = torch.nonzero(q < tol).flatten()
+    conv = conv[torch.argsort(q[conv])]
+    keep: list[int] = []
+    radius = dedup_tol * math.sqrt(S)
+    for i in conv.tolist():
+        if not keep or torch.cdist(s[i][None], s[keep]).min() > radius:
+            keep.append(i)
+    pts = s[keep]
+    K = len(keep)
+    if K:
+        jac = _jacobians(w, u_f, pts).detach()
+        vals, vecs = torch.linalg.eig(jac)
+        order = vals.abs().argsort(dim=-1, descending=True)
+        vals = torch.gather(vals, 1, order)
+        vecs = torch.gather(vecs, 2, order[:, None, :].expand_as(vecs))
+        mags = vals.abs()
+        stable = mags[:, 0] < 1
+        n_unst = (mags > 1).sum(-1)
+        v = vecs[:, :, 0]  # eigenvector of the largest |eig|: rotate so its biggest entry is real
+        j = v.abs().argmax(-1)
+        piv = v[torch.arange(K), j]
+        v = (v * (piv.conj() / piv.abs())[:, None]).real
+        v = v / v.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+        v = torch.where(stable[:, None], torch.zeros_like(v), v)
+    else:
+        jac = torch.zeros(0, S, S, dtype=torch.float64)
+        vals = torch.zeros(0, S, dtype=torch.complex128)
+        stable = torch.zeros(0, dtype=torch.bool)
+        n_unst = torch.zeros(0, dtype=torch.long)
+        v = torch.zeros(0, S, dtype=torch.float64)
+    return FixedPoints(
+        points=pts.numpy(), q=q[keep].numpy(), jacobians=jac.numpy(), eigenvalues=vals.numpy(),
+        stable=stable.numpy(), n_unstable_dims=n_unst.numpy(), unstable_directions=v.numpy(),
+        hidden_size=H, all_q=q.numpy(), converged_fraction=float(len(conv)) / n, kind=w.kind,
+        u=u_f.numpy())
+
+
+# ---- Lyapunov exponents and sensitivity -----------------------------------------------------------
+
+
+def perturbation_growth(model, x_tf, k: int, delta: float = 1e-6, seed: int = 0) -> np.ndarray:
+    """How a tiny perturbation of the state at step k grows or shrinks under the same input.
+
+    The first layer is run in float64 from a zero state over ``x_tf``; after step k its state
+    (h, or [h, c] for LSTM) is copied and pushed by ``delta`` along a random unit direction, and
+    both copies are run on to the end.
+
+    Args:
+        model: a ``SeqModel`` (or bare torch recurrent module); layer 0 is used.
+        x_tf: one input sequence (T, F).
+        k: the step whose resulting state is perturbed, 0 <= k < T.
+        delta: the norm of the perturbation.
+        seed: seeds the direction.
+    Returns:
+        (T - k,) log ||s_t - s'_t|| for t = k .. T-1 (entry 0 is log delta); -inf where they meet.
+    """
+    w = _weights64(_rnn_of(model), 0)
+    x = torch.as_tensor(_as_np(x_tf))
+    if x.ndim != 2:
+        raise ValueError(f"x_tf must be one sequence (T, F); got shape {tuple(x.shape)}")
+    T = x.shape[0]
+    if not 0 <= k < T:
+        raise ValueError(f"k must be in [0, {T - 1}]; got {k}")
+    H = w.hidden_size
+    S = 2 * H if w.kind == "lstm" else H
+    gen = torch.Generator().manual_seed(int(seed))
+    d = torch.randn(1, S, generator=gen, dtype=torch.float64)
+    out = np.empty(T - k)
+    with torch.no_grad():
+        s = torch.zeros(1, S, dtype=torch.float64)
+        for t in range(k + 1):
+            s = state_map(w, x[t][None], s)
+        both = torch.cat([s, s + delta * d / d.norm()])
+        with np.errstate(divide="ignore"):
+            out[0] = np.log(float((both[1] - both[0]).norm()))
+            for t in range(k + 1, T):
+                both = state_map(w, x[t][None].expand(2, -1), both)
+                out[t - k] = np.log(float((both[1] - both[0]).norm()))
+    return out
+
+
+def lyapunov_spectrum(jacobians_tss) -> np.ndarray:
+    """Lyapunov exponents (per step, natural log) by the QR (Benettin) method.
+
+    Q_0 = I; for each t, J_t Q_{t-1} = Q_t R_t and exponent i is the mean of log |R_t[i, i]|.
+
+    Args:
+        jacobians_tss: (T, S, S) Jacobians ds_t/ds_{t-1} in time order (``core.trace.state_jacobians``).
+    Returns:
+        (S,) exponents, sorted largest first (-inf for a direction that collapses to zero).
+    """
+    J = _as_np(jacobians_tss)
+    if J.ndim != 3 or J.shape[1] != J.shape[2] or len(J) == 0:
+        raise ValueError(f"expected a non-empty (T, S, S) array of Jacobians; got shape {J.shape}")
+    T, S, _ = J.shape
+    Q = np.eye(S)
+    acc = np.zeros(S)
+    with np.errstate(divide="ignore"):
+        for t in range(T):
+            Q, R = np.linalg.qr(J[t] @ Q)
+            acc += np.log(np.abs(np.diag(R)))
+    return np.sort(acc / T)[::-1]
+
+
+def lyapunov_exponent(jacobians_tss) -> float:
+    """The largest Lyapunov exponent (per step) of a sequence of Jacobians (T, S, S), QR method.
+
+    > 0: nearby trajectories separate (chaos); < 0: they converge; log rho for a linear map rho*O.
+    """
+    return float(lyapunov_spectrum(jacobians_tss)[0])
+
+
+def lyapunov_from_growth(log_dist_t) -> float:
+    """Slope (per step) of the least-squares line through log distances (T,), e.g. from
+    ``perturbation_growth``; non-finite entries are skipped. NaN with fewer than two points."""
+    y = _as_np(log_dist_t).reshape(-1)
+    t = np.arange(len(y), dtype=np.float64)
+    m = np.isfinite(y)
+    if m.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(t[m], y[m], 1)[0])

@@ -1,0 +1,1 @@
+"""Streamlit-facing library of RNN Explorer: state, widgets, jobs and figure builders."""

@@ -1,0 +1,250 @@
+"""Shared colours, layout and downsampling helpers for the figure builders.
+
+Everything here is pure: numpy arrays in, plotly objects out. No streamlit, no torch,
+so the builders can be tested and used from a notebook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow (weak on white: used last)
+    "#000000",  # black
+)
+PALETTE = OKABE_ITO
+
+CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}
+WEIGHT_COLORS = {"W_xh": "#E69F00", "W_hh": "#CC79A7", "W_hy": "#56B4E9"}
+
+# Sequential, perceptually uniform: time runs dark (early) to bright (late).
+TIME_COLORSCALE = "Viridis"
+# Diverging, centred with zmid=0: red positive, blue negative.
+DIVERGING_COLORSCALE = "RdBu_r"
+
+FONT_SIZE = 15
+
+
+def _slim_white_template() -> go.layout.Template:
+    """plotly_white restricted to the trace types these builders use.
+
+    Assigning the full template deep-copies defaults for two dozen trace types, about
+    20 ms per figure; live charts rebuild several figures twice a second.
+    """
+    full = pio.templates["plotly_white"]
+    used = ("scatter", "scatter3d", "heatmap", "bar")
+    return go.layout.Template(layout=full.layout, data={k: full.data[k] for k in used})
+
+
+PLOTLY_WHITE = _slim_white_template()
+NO_DATA_TEXT = "No steps yet"
+
+
+def base_layout(
+    fig: go.Figure,
+    *,
+    title: str | None = None,
+    uirevision: str | int | None = "keep",
+    height: int | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+) -> go.Figure:
+    """Apply the app-wide layout: projector-readable and stable across refreshes.
+
+    Args:
+        fig: the figure to style, modified in place; template plotly_white.
+        title: figure title, placed top left so it never collides with the legend.
+        uirevision: kept constant between refreshes so plotly keeps the user's zoom,
+            pan and legend toggles when a live chart is redrawn with new data.
+        height: figure height in pixels; None lets the container decide.
+        x_title: title of every x axis (cartesian figures).
+        y_title: title of every y axis (cartesian figures).
+
+    Returns:
+        The same figure, for chaining.
+    """
+    fig.update_layout(
+        template=PLOTLY_WHITE,
+        font=dict(size=FONT_SIZE),
+        uirevision=uirevision,
+        margin=dict(l=60, r=20, t=70 if title else 40, b=50),
+        # Horizontal legend above the plot area, right-aligned: it never covers data
+        # and leaves the left for the title.
+        legend=dict(
+            orientation="h",
+            yanchor="bottom",
+            y=1.02,
+            xanchor="right",
+            x=1.0,
+            bgcolor="rgba(255,255,255,0.6)",
+        ),
+        hoverlabel=dict(font_size=FONT_SIZE),
+    )
+    if title is not None:
+        fig.update_layout(
+            title=dict(text=title, x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container")
+        )
+    if height is not None:
+        fig.update_layout(height=height)
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def empty_figure(
+    message: str = NO_DATA_TEXT,
+    *,
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A figure with a centred message instead of data, e.g. before the first step.
+
+    Args:
+        message: the text shown in the middle of the plot area.
+        title, x_title, y_title, height: as in `base_layout`.
+
+    Returns:
+        A figure with no traces and one annotation.
+    """
+    fig = go.Figure()
+    base_layout(fig, title=title, height=height, x_title=x_title, y_title=y_title)
+    fig.add_annotation(
+        text=message,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font=dict(size=FONT_SIZE + 3, color="#666666"),
+    )
+    # Empty axes would show a meaningless -1..6 grid.
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    return fig
+
+
+def downsample_index(n: int, max_points: int) -> np.ndarray:
+    """Evenly spaced indices into a length-n axis, first and last always included.
+
+    Args:
+        n: length of the axis (>= 0).
+        max_points: most indices to return (>= 1).
+
+    Returns:
+        int64 array (m,), strictly increasing, m <= min(n, max_points); all of
+        range(n) when n <= max_points.
+    """
+    n = int(n)
+    max_points = int(max_points)
+    if max_points < 1:
+        raise ValueError(f"max_points must be at least 1, got {max_points}")
+    if n <= max_points:
+        return np.arange(max(n, 0), dtype=np.int64)
+    if max_points == 1:
+        return np.zeros(1, dtype=np.int64)
+    idx = np.round(np.linspace(0, n - 1, max_points)).astype(np.int64)
+    # Rounding cannot create duplicates when n > max_points, but be safe.
+    return np.unique(idx)
+
+
+def minmax_downsample(
+    x: np.ndarray, y: np.ndarray, max_points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Downsample a curve while keeping its extremes.
+
+    The series is cut into buckets and each bucket keeps the points where y is lowest
+    and highest, so a one-step divergence spike survives where striding would drop it.
+
+    Args:
+        x: (N,) abscissae, e.g. training steps, increasing.
+        y: (N,) finite values; drop NaN/inf before calling.
+        max_points: most points to return (>= 1).
+
+    Returns:
+        (x_ds, y_ds), each (M,) with M <= max_points, in the original order; the first
+        and last points are kept. Inputs are returned unchanged when N <= max_points.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D with equal length, got {x.shape} and {y.shape}")
+    n = y.shape[0]
+    if n <= max_points:
+        return x, y
+    n_buckets = (int(max_points) - 2) // 2
+    if n_buckets < 1:
+        idx = downsample_index(n, max_points)
+        return x[idx], y[idx]
+    edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
+    bucket = np.searchsorted(edges, np.arange(n), side="right") - 1
+    # Sort by (bucket, y): per bucket, the first entry is its min, the last its max.
+    order = np.lexsort((y, bucket))
+    starts = edges[:-1]
+    ends = edges[1:] - 1
+    keep = np.concatenate([order[starts], order[ends], [0, n - 1]])
+    idx = np.unique(keep)
+    return x[idx], y[idx]
+
+
+def finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop points where x or y is NaN or infinite.
+
+    Args:
+        x: (N,) numbers.
+        y: (N,) numbers.
+
+    Returns:
+        (x, y) as float64 arrays (M,), M <= N.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have equal length, got {x.shape[0]} and {y.shape[0]}")
+    ok = np.isfinite(x) & np.isfinite(y)
+    return x[ok], y[ok]
+
+
+def compact(a: np.ndarray) -> np.ndarray:
+    """Cast floats to float32: plotly sends arrays base64-encoded, so this halves the payload.
+
+    Args:
+        a: any numeric array.
+
+    Returns:
+        The array as float32 if it was floating point, else unchanged.
+    """
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.floating):
+        return a.astype(np.float32, copy=False)
+    return a
+
+
+def figure_to_html(fig: go.Figure) -> str:
+    """Standalone HTML page for a figure, plotly.js embedded (works offline).
+
+    Args:
+        fig: any plotly figure.
+
+    Returns:
+        A complete HTML document (a few MB, most of it plotly.js).
+    """
+    # No CDN: the app must work without internet, e.g. in a lecture hall.
+    return pio.to_html(
+        fig,
+        include_plotlyjs=True,
+        full_html=True,
+        config={"displaylogo": False},
+    )
