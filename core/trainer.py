@@ -96,6 +96,11 @@ class Trainer:
             g["lr"] = float(lr)
         self.config = TrainConfig(**{**self.config.__dict__, "lr": float(lr)})
 
+    def set_clip(self, clip: float | None) -> None:
+        """Change (or turn off with None/0) gradient clipping between steps."""
+        clip = None if not clip else float(clip)
+        self.config = TrainConfig(**{**self.config.__dict__, "clip": clip})
+
     def next_batch(self) -> Batch:
         return self.task.sample(self.config.batch_size, self.generator).to(self.device)
 

@@ -1,0 +1,235 @@
+"""A loaded ``SequenceDataset`` -> a training ``Task`` (import it from ``core.datasets``).
+
+- series: "forecast" (many-to-many, y_t = x_{t+horizon} at every step of a window) or
+  "forecast_last" (many-to-one, the value ``horizon`` steps after the window). The split is
+  chronological: the last ``val_fraction`` of the series is validation; standardisation is fitted
+  on the training part only. Gaps (NaN) are masked as targets and set to the mean (0) as inputs.
+- labelled: "classify" (many-to-one, stratified split, per-channel standardisation fitted on the
+  training sequences, zero padding plus ``Batch.lengths`` for variable lengths).
+- text: "next_char" (``core.tasks.char_lm`` on the text).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from .tasks import Batch, Task, char_lm, constant_baseline
+
+if TYPE_CHECKING:
+    from .datasets import SequenceDataset
+
+MODES = {"series": ("forecast", "forecast_last"), "labelled": ("classify",), "text": ("next_char",)}
+VAL_CAP = 2048  # most sequences / windows in the fixed validation batch
+
+
+def _err(msg: str):
+    from .datasets import DatasetError
+    return DatasetError(msg)
+
+
+def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 50,
+                 horizon: int = 1, target_channels=None, val_fraction: float = 0.2,
+                 test: SequenceDataset | None = None, seed: int = 0, standardize: bool = True,
+                 seq_len: int = 64) -> Task:
+    """Build the Task named "upload:<name>"; ``test`` (a second dataset, prepared with the
+    training statistics) replaces the validation split. Bad choices raise DatasetError."""
+    modes = MODES.get(ds.kind)
+    if modes is None:
+        raise _err(f"unknown dataset kind {ds.kind!r}; expected one of {list(MODES)}")
+    mode = mode or modes[0]
+    if mode not in modes:
+        raise _err(f"mode {mode!r} does not fit a {ds.kind} dataset; choose one of {modes}")
+    if not 0 <= val_fraction < 1:
+        raise _err(f"val_fraction must be in [0, 1), got {val_fraction}")
+    if test is not None and test.kind != ds.kind:
+        raise _err(f"the test data {test.name!r} is {test.kind}, the training data {ds.kind}")
+    params = dict(dataset=ds.name, format=ds.format, mode=mode, val_fraction=float(val_fraction),
+                  seed=int(seed), standardize=bool(standardize),
+                  test=None if test is None else test.name)
+    if ds.kind == "text":
+        try:
+            task = char_lm(int(seq_len), text=ds.text, name=f"upload:{ds.name}")
+        except ValueError as e:
+            raise _err(f"{ds.name}: {e}") from None
+        task.title = f"Next character: {ds.name}"
+        task.description = (f"Predict the next character of {ds.name} ({len(ds.text)} characters, "
+                            f"{len(task.vocab)} distinct).")
+        task.params = {**params, "seq_len": int(seq_len)}
+        return task
+    if test is not None and test.sequences[0].shape[1] != ds.sequences[0].shape[1]:
+        raise _err(f"the test data {test.name!r} has {test.sequences[0].shape[1]} channels, the "
+                   f"training data {ds.sequences[0].shape[1]}")
+    if ds.kind == "series":
+        return _forecast(ds, mode, int(window), int(horizon), target_channels, val_fraction, test,
+                         standardize, params)
+    return _classify(ds, val_fraction, test, seed, standardize, params)
+
+
+def _stats(rows: np.ndarray, standardize: bool):
+    F = rows.shape[1]
+    if not standardize:
+        return np.zeros(F), np.ones(F)
+    with np.errstate(all="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(rows, 0), np.nanstd(rows, 0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
+    return mean, std
+
+
+def _targets(ds, spec) -> list[int]:
+    if spec is None:
+        return list(range(len(ds.channels)))
+    out = []
+    for c in [spec] if isinstance(spec, (str, int)) else spec:
+        if isinstance(c, (int, np.integer)) and 0 <= c < len(ds.channels):
+            out.append(int(c))
+        elif c in ds.channels:
+            out.append(ds.channels.index(c))
+        else:
+            raise _err(f"unknown target channel {c!r}; the channels are {ds.channels}")
+    if not out:
+        raise _err("target_channels is empty; pick at least one channel to forecast")
+    return out
+
+
+def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, params) -> Task:
+    if W < 1 or h < 1:
+        raise _err(f"window ({W}) and horizon ({h}) must be at least 1")
+    d = ds.sequences[0].astype(np.float64)
+    T, F = d.shape
+    tc = _targets(ds, target_channels)
+    split = T if test is not None else T - int(np.floor(val_fraction * T + 0.5))
+    if split < W + h:
+        raise _err(f"{ds.name}: the training part has {split} of {T} steps but a window of {W} plus "
+                   f"a horizon of {h} needs {W + h}; use a window of at most {max(1, split - h)}"
+                   + ("" if test is not None else " or a smaller val_fraction"))
+    mean, std = _stats(d[:split], standardize)
+
+    def prep(a):
+        z = (a - mean) / std
+        nan = np.isnan(z)
+        return (torch.tensor(np.where(nan, 0.0, z), dtype=torch.float32),
+                torch.tensor(z[:, tc], dtype=torch.float32), int(nan.sum()))
+
+    X, Y, gaps = prep(d)
+    last = mode == "forecast_last"
+    steps = torch.arange(W)
+    n_starts = split - W - h + 1
+
+    def windows(Xs, Ys, s):
+        idx = s[:, None] + steps
+        return Batch(Xs[idx], Ys[s + W - 1 + h] if last else Ys[idx + h])
+
+    def sampler(B, gen):
+        return windows(X, Y, (torch.rand(B, generator=gen) * n_starts).long())
+
+    if test is not None:
+        Xv, Yv, _ = prep(test.sequences[0].astype(np.float64))
+        lo = 0
+    else:
+        Xv, Yv, lo = X, Y, split
+    Tv, first = len(Xv), max(lo, W + h - 1)  # targets from index lo on are validation targets
+    ends = np.arange(first, Tv) if last else np.arange(Tv - 1, first - 1, -W)[::-1]
+    if test is not None and len(ends) == 0:
+        raise _err(f"the test series {test.name!r} has {Tv} steps, fewer than window + horizon = {W + h}")
+    if len(ends) > VAL_CAP:
+        ends = ends[np.linspace(0, len(ends) - 1, VAL_CAP).round().astype(int)]
+    val = None
+    if len(ends):
+        s = torch.as_tensor(ends - W - h + 1, dtype=torch.long)
+        val = windows(Xv, Yv, s)
+        if not last and lo > 0:  # steps whose target lies in the training part do not count
+            y = val.y.clone()
+            y[(s[:, None] + steps + h) < lo] = float("nan")
+            val = Batch(val.x, y)
+    names = [ds.channels[k] for k in tc]
+    params.update(window=W, horizon=h, target_channels=names, mean=mean.tolist(), std=std.tolist(),
+                  split=int(split), n_train_windows=int(n_starts), n_val_windows=int(len(ends)),
+                  input_gaps=gaps)
+    what = ", ".join(names)
+    desc = (f"From {W} steps of {ds.name}, predict {what} {h} step(s) ahead "
+            + ("after the window." if last else "at every step."))
+    if gaps:
+        desc += f" {gaps} missing input values were set to the mean; missing targets are skipped."
+    return Task(f"upload:{ds.name}", "many-to-one" if last else "many-to-many", F, len(tc), "mse",
+                sampler, W, "last" if last else "per_step", f"Forecast {what}: {ds.name}", desc,
+                params=params, channel_names=list(ds.channels), validation=val)
+
+
+def _stratified(y: np.ndarray, val_fraction: float, rng):
+    tr, va = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n = len(idx)
+        k = int(np.floor(val_fraction * n + 0.5))
+        k = min(max(k, 1), n - 1) if val_fraction > 0 and n >= 2 else 0
+        va.append(idx[:k])
+        tr.append(idx[k:])
+    return rng.permutation(np.concatenate(tr)), rng.permutation(np.concatenate(va))
+
+
+def _pad(seqs, mean, std):
+    L = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    X = torch.zeros(len(seqs), int(L.max()), seqs[0].shape[1])
+    for i, s in enumerate(seqs):
+        X[i, :len(s)] = torch.from_numpy(((s - mean) / std).astype(np.float32))
+    return X, L
+
+
+def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
+    if ds.labels is None or not ds.classes:
+        raise _err(f"{ds.name} has no labels; classification needs a label per sequence")
+    y = np.asarray(ds.labels, dtype=np.int64)
+    present = np.unique(y)
+    if len(present) < 2:
+        raise _err(f"{ds.name}: classification needs at least 2 classes, but every sequence has the "
+                   f"label {ds.classes[present[0]]!r}")
+    rng = np.random.default_rng(seed)
+    if test is not None:
+        if test.labels is None:
+            raise _err(f"the test data {test.name!r} has no labels")
+        index = {c: i for i, c in enumerate(ds.classes)}
+        for c in np.unique(test.labels):
+            if test.classes[c] not in index:
+                raise _err(f"class {test.classes[c]!r} of the test data {test.name!r} is not among "
+                           f"the training classes {ds.classes}")
+        tr = rng.permutation(len(y))
+        vy = np.array([index.get(c, -1) for c in test.classes], dtype=np.int64)[test.labels]
+        vseqs = list(test.sequences)
+    else:
+        tr, va = _stratified(y, val_fraction, rng)
+        vseqs, vy = [ds.sequences[i] for i in va], y[va]
+    trs = [ds.sequences[i] for i in tr]
+    mean, std = _stats(np.concatenate(trs).astype(np.float64), standardize)
+    Xtr, Ltr = _pad(trs, mean, std)
+    Ytr = torch.as_tensor(y[tr])
+    variable = bool((Ltr != Ltr[0]).any())
+
+    def sampler(B, gen):
+        i = torch.randint(len(trs), (B,), generator=gen)
+        L = Ltr[i]
+        return Batch(Xtr[i, :int(L.max())], Ytr[i], L if variable else None)
+
+    val, T = None, int(Ltr.max())
+    if len(vseqs):
+        Xv, Lv = _pad(vseqs[:VAL_CAP], mean, std)
+        val = Batch(Xv, torch.as_tensor(vy[:VAL_CAP]), Lv if bool((Lv != Lv[0]).any()) else None)
+        T = max(T, int(Lv.max()))
+    K = len(ds.classes)
+    base = constant_baseline(SimpleNamespace(loss_kind="cross_entropy", output_size=K), Ytr)
+    params.update(mean=mean.tolist(), std=std.tolist(), n_train=len(trs), n_val=len(vseqs),
+                  n_val_used=min(len(vseqs), VAL_CAP), min_length=int(Ltr.min()), max_length=T)
+    F = ds.sequences[0].shape[1]
+    desc = (f"Classify each sequence of {ds.name} into one of {K} classes "
+            f"({len(trs)} training, {len(vseqs)} validation sequences"
+            + (f", lengths {int(Ltr.min())} to {T})." if variable else f", length {T})."))
+    return Task(f"upload:{ds.name}", "many-to-one", F, K, "cross_entropy", sampler, T, "last",
+                f"Classify: {ds.name}", desc, params=params, vocab=list(ds.classes),
+                channel_names=list(ds.channels), baseline_loss=base[0], baseline_metric=base[1],
+                validation=val)

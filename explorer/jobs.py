@@ -1,0 +1,391 @@
+"""Background training jobs. No Streamlit calls here: a job is a thread that drives a
+``core.Trainer`` and publishes an immutable ``Snapshot`` that pages read on a timer.
+
+- ``JobLimiter``: server-wide cap on running jobs, first come first served, with queue positions.
+- ``TrainingJob``: one run; start / pause / resume / step once / stop; probes (held-out loss and
+  a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories.
+- ``JobBoard``: the jobs of one browser session; ``shutdown()`` stops them all (called when the
+  session ends).
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from core import Batch, Trainer, trace
+from core.analysis import align_basis, fit_pca, project
+
+PROBE_EVERY = 50  # steps between probes (bench/engine.py measures the cost of this cadence)
+PROBE_SECONDS = 0.4  # ... or this much wall time, whichever comes first, so slow runs still update
+PROBE_SEQUENCES = 6  # sequences traced at each probe
+MAX_GRAD_ROWS = 300  # rows kept of the (training step x t) gradient-norm history
+MAX_STATE_BYTES = 8 * 2**20  # hidden-state history kept for the scrub slider, per job
+
+
+class JobLimiter:
+    """At most ``limit`` jobs run at once, server-wide; the rest wait in FIFO order."""
+
+    def __init__(self, limit: int):
+        self.limit = max(1, int(limit))
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._queue: list[int] = []
+
+    def acquire(self, job_id: int, should_stop) -> bool:
+        """Block until ``job_id`` may run; False if ``should_stop()`` turned true while waiting."""
+        with self._cond:
+            if job_id in self._running:
+                return True
+            self._queue.append(job_id)
+            try:
+                while not (self._queue[0] == job_id and len(self._running) < self.limit):
+                    if should_stop():
+                        return False
+                    self._cond.wait(timeout=0.1)
+                self._running.add(job_id)
+                return True
+            finally:
+                self._queue.remove(job_id)
+                self._cond.notify_all()
+
+    def release(self, job_id: int) -> None:
+        with self._cond:
+            self._running.discard(job_id)
+            self._cond.notify_all()
+
+    def position(self, job_id: int) -> int | None:
+        """1-based place in the queue, or None when not waiting."""
+        with self._cond:
+            return self._queue.index(job_id) + 1 if job_id in self._queue else None
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one probe saw. Arrays are numpy; n = PROBE_SEQUENCES."""
+
+    step: int  # training step of the probe
+    val_loss: float  # held-out loss
+    val_metric: float  # held-out metric
+    hidden: np.ndarray  # (n, T, H) last layer, forward direction
+    grad_h_norm: np.ndarray  # (T,) ||dL/dh_t|| on the probe batch
+    output: np.ndarray  # model output on the probe batch
+    target: np.ndarray  # the probe batch's targets
+    x: np.ndarray  # (n, T, F) the probe inputs
+    gates: dict  # name -> (n, T, H)
+    cell: np.ndarray | None  # (n, T, H) LSTM cell states
+    attention: np.ndarray | None  # (n, T) attention weights
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of a job's state for a page to draw."""
+
+    status: str  # "idle", "queued", "running", "paused", "done", "diverged", "error", "stopped"
+    step: int
+    target_steps: int
+    queue_position: int | None
+    steps_per_s: float
+    elapsed_s: float
+    message: str
+    steps: np.ndarray  # (N,) training steps of the records
+    loss: np.ndarray  # (N,)
+    grad_norm: np.ndarray  # (N,) global gradient norm before clipping
+    metric: np.ndarray  # (N,) training metric (NaN on diverged steps)
+    val_steps: np.ndarray  # (M,) probe steps
+    val_loss: np.ndarray  # (M,)
+    val_metric: np.ndarray  # (M,)
+    probe: Probe | None  # the latest probe
+    grad_rows_steps: np.ndarray  # (S,) steps of the gradient-norm rows
+    grad_rows: np.ndarray  # (S, T) ||dL/dh_t|| per probe
+    basis: object | None  # core.analysis.PCABasis, refitted and aligned at each probe
+    state_history: tuple = ()  # ((step, hidden (n, T, H)), ...) for the scrub slider
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+
+class TrainingJob:
+    """Drives ``trainer`` in a background thread until ``target_steps``.
+
+    Args:
+        trainer: a ``core.Trainer`` (model, task and optimiser already built).
+        target_steps: where a run stops by itself.
+        limiter: the server-wide ``JobLimiter`` (None: no limit).
+        probe_every / probe_seconds: probe cadence (see module constants).
+        pca_dims: 2 or 3 components kept in the basis.
+    """
+
+    def __init__(self, trainer: Trainer, target_steps: int = 1000, *, limiter: JobLimiter | None = None,
+                 probe_every: int = PROBE_EVERY, probe_seconds: float = PROBE_SECONDS, pca_dims: int = 3,
+                 name: str = "run"):
+        self.id = uuid.uuid4().int  # unique without shared counters
+        self.name = name
+        self.trainer = trainer
+        self.target_steps = int(target_steps)
+        self.limiter = limiter
+        self.probe_every = max(1, int(probe_every))
+        self.probe_seconds = float(probe_seconds)
+        self.pca_dims = pca_dims
+        self._lock = threading.RLock()  # guards trainer and the published state
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._status = "idle"
+        self._message = ""
+        self._run_seconds = 0.0
+        self._rate_window: list[tuple[float, int]] = []
+        self._val: list[tuple[int, float, float]] = []
+        self._grad_rows: list[tuple[int, np.ndarray]] = []
+        self._states: list[tuple[int, np.ndarray]] = []
+        self._probe: Probe | None = None
+        self._basis = None
+        self._last_probe_step = -1
+        self._last_probe_time = 0.0
+        task = trainer.task
+        probe_batch = trainer.validation_batch(256)
+        n = min(PROBE_SEQUENCES, probe_batch.x.shape[0])
+        lengths = None if probe_batch.lengths is None else probe_batch.lengths[:n]
+        self._probe_batch = Batch(probe_batch.x[:n], probe_batch.y[:n], lengths)
+        self.task = task
+
+    # ---- control (called from the page's thread) -----------------------------------------
+    def start(self) -> None:
+        """Start (or resume) training in the background."""
+        with self._lock:
+            self._pause.clear()
+            if self._thread is not None and self._thread.is_alive():
+                self._wake.set()
+                return
+            if self.trainer.step_count >= self.target_steps:
+                self.target_steps = self.trainer.step_count + self.target_steps
+            self._stop.clear()
+            self._status = "queued"
+            self._thread = threading.Thread(target=self._run, name=f"rnnx-job-{self.id}", daemon=True)
+            self._thread.start()
+
+    resume = start
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._pause.set()
+                self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the thread (the model is kept). Safe to call twice."""
+        self._stop.set()
+        self._wake.set()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+        with self._lock:
+            if self._status in ("queued", "running", "paused"):
+                self._status = "stopped"
+
+    def step_once(self) -> dict:
+        """One step now, in the caller's thread (pauses a running job first), then a probe."""
+        self.pause()
+        self._wait_parked()
+        with self._lock:
+            rec = self.trainer.step()
+            self._after_step(rec, force_probe=True)
+            if self._status in ("idle", "done", "stopped"):
+                self._status = "paused"
+            return rec
+
+    def run_sync(self, steps: int) -> None:
+        """Train ``steps`` steps in the caller's thread (tests, scripts)."""
+        with self._lock:
+            self._status = "running"
+        t0 = time.perf_counter()
+        for i in range(steps):
+            with self._lock:
+                rec = self.trainer.step()
+                self._after_step(rec, force_probe=i == steps - 1)
+                if rec["diverged"]:
+                    break
+        with self._lock:
+            self._run_seconds += time.perf_counter() - t0
+            if self._status == "running":
+                self._status = "done" if self.trainer.step_count >= self.target_steps else "paused"
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _wait_parked(self, timeout: float = 5.0) -> None:
+        end = time.time() + timeout
+        while self.alive and self._status == "running" and time.time() < end:
+            time.sleep(0.005)
+
+    # ---- the thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        holding = False
+        try:
+            while not self._stop.is_set():
+                if self._pause.is_set():
+                    if holding:
+                        self.limiter and self.limiter.release(self.id)
+                        holding = False
+                    with self._lock:
+                        if self._status in ("running", "queued"):
+                            self._status = "paused"
+                    self._wake.wait(0.5)
+                    self._wake.clear()
+                    continue
+                if not holding:
+                    with self._lock:
+                        self._status = "queued"
+                    if self.limiter is not None and not self.limiter.acquire(
+                            self.id, lambda: self._stop.is_set() or self._pause.is_set()):
+                        continue
+                    holding = True
+                    with self._lock:
+                        self._status = "running"
+                t0 = time.perf_counter()
+                with self._lock:
+                    rec = self.trainer.step()
+                    self._run_seconds += time.perf_counter() - t0
+                    self._after_step(rec)
+                    if rec["diverged"]:
+                        self._status = "diverged"
+                        self._message = (f"The loss became non-finite at step {rec['step']}. The model was "
+                                         "rolled back to its last finite parameters. Lower the learning "
+                                         "rate or turn on gradient clipping, then resume.")
+                        self._pause.set()
+                        continue
+                    if self.trainer.step_count >= self.target_steps:
+                        self._probe_now()
+                        self._status = "done"
+                        return
+        except Exception as e:  # a job must never take the server down; the page shows this
+            with self._lock:
+                self._status = "error"
+                self._message = f"{type(e).__name__}: {e}"
+        finally:
+            if holding and self.limiter is not None:
+                self.limiter.release(self.id)
+            with self._lock:
+                if self._status in ("running", "queued", "paused") and self._stop.is_set():
+                    self._status = "stopped"
+
+    def _after_step(self, rec: dict, force_probe: bool = False) -> None:
+        now = time.perf_counter()
+        self._rate_window.append((now, rec["step"]))
+        if len(self._rate_window) > 50:
+            del self._rate_window[0]
+        if (force_probe or rec["step"] - self._last_probe_step >= self.probe_every
+                or now - self._last_probe_time >= self.probe_seconds):
+            self._probe_now()
+
+    def _probe_now(self) -> None:
+        """Held-out loss and a trace of the probe sequences; refit and align the PCA basis."""
+        tr = self.trainer
+        ev = tr.evaluate()
+        b = self._probe_batch
+        t = trace(tr.model, b.x, b.y, self.task, lengths=b.lengths)
+        step = tr.step_count
+        self._val.append((step, ev["loss"], ev["metric"]))
+        row = t.grad_h_norm.astype(np.float32)
+        self._grad_rows.append((step, row))
+        if len(self._grad_rows) > MAX_GRAD_ROWS:  # thin the older half, keep the recent detail
+            half = len(self._grad_rows) // 2
+            self._grad_rows = self._grad_rows[:half:2] + self._grad_rows[half:]
+        H = t.hidden.shape[-1]
+        k = min(self.pca_dims, H, t.hidden.shape[0] * t.hidden.shape[1])
+        basis = fit_pca(t.hidden.reshape(-1, H), k=k)
+        if self._basis is not None and self._basis.components.shape == basis.components.shape:
+            basis = align_basis(basis, self._basis)
+        self._basis = basis
+        self._states.append((step, t.hidden.astype(np.float32)))
+        while sum(s.nbytes for _, s in self._states) > MAX_STATE_BYTES and len(self._states) > 2:
+            del self._states[1:len(self._states) // 2:2]  # keep the first and the recent ones
+        self._probe = Probe(step, ev["loss"], ev["metric"], t.hidden, t.grad_h_norm, t.output,
+                            b.y.numpy(), b.x.numpy(), t.gates, t.cell, t.attention)
+        self._last_probe_step = step
+        self._last_probe_time = time.perf_counter()
+
+    # ---- reading ---------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            h = self.trainer.history
+            steps = np.fromiter((r["step"] for r in h), float, len(h))
+            loss = np.fromiter((r["loss"] for r in h), float, len(h))
+            gn = np.fromiter((r["grad_norm"] for r in h), float, len(h))
+            metric = np.fromiter((r.get("metric", np.nan) for r in h), float, len(h))
+            val = np.array(self._val, dtype=float).reshape(-1, 3)
+            rows = self._grad_rows
+            grad_rows = np.stack([r for _, r in rows]) if rows else np.zeros((0, 0), np.float32)
+            rate = 0.0
+            if len(self._rate_window) >= 2:
+                (t0, s0), (t1, s1) = self._rate_window[0], self._rate_window[-1]
+                rate = (s1 - s0) / max(t1 - t0, 1e-9)
+            pos = self.limiter.position(self.id) if (self.limiter and self._status == "queued") else None
+            return Snapshot(
+                status=self._status, step=self.trainer.step_count, target_steps=self.target_steps,
+                queue_position=pos, steps_per_s=rate, elapsed_s=self._run_seconds, message=self._message,
+                steps=steps, loss=loss, grad_norm=gn, metric=metric,
+                val_steps=val[:, 0], val_loss=val[:, 1], val_metric=val[:, 2], probe=self._probe,
+                grad_rows_steps=np.array([s for s, _ in rows], dtype=float), grad_rows=grad_rows,
+                basis=self._basis, state_history=tuple(self._states))
+
+    def set_lr(self, lr: float) -> None:
+        with self._lock:
+            self.trainer.set_lr(lr)
+            if self._status == "diverged":
+                self._message = ""
+
+
+class JobBoard:
+    """The jobs of one browser session, by name; other pages read them (e.g. the lab's model)."""
+
+    def __init__(self):
+        self._jobs: dict[str, TrainingJob] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> TrainingJob | None:
+        with self._lock:
+            return self._jobs.get(name)
+
+    def put(self, name: str, job: TrainingJob) -> None:
+        """Replace the job under ``name``; the old one's thread is stopped first."""
+        with self._lock:
+            old = self._jobs.get(name)
+            self._jobs[name] = job
+        if old is not None and old is not job:
+            old.stop()
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            old = self._jobs.pop(name, None)
+        if old is not None:
+            old.stop()
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._jobs)
+
+    def shutdown(self) -> None:
+        """Stop every job (the session is gone): no thread outlives its session."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+            self._jobs.clear()
+        for j in jobs:
+            j.stop()

@@ -1,0 +1,108 @@
+"""Figures of the Training lab, built from a job ``Snapshot``. Pure: no Streamlit calls.
+
+Each function picks the right builder for the task's I/O structure and loss kind, so the page
+only lays them out.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.analysis import project
+
+from . import figures as F
+
+TRAJ_SEQUENCES = 6  # sequences drawn in the state-space view
+LIVE_HEATMAP_ROWS = 150  # gradient-history rows sent per refresh (keeps a refresh under 1 MB)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def loss_fig(snap, task) -> go.Figure:
+    return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss, task.baseline_loss,
+                         title=f"Loss ({'cross-entropy' if task.loss_kind == 'cross_entropy' else 'MSE'})")
+
+
+def metric_fig(snap, task) -> go.Figure:
+    name = "accuracy" if task.metric == "accuracy" else "MSE"
+    return F.metric_figure(snap.steps, snap.metric, name=name, baseline=task.baseline_metric,
+                           val_steps=snap.val_steps, val_values=snap.val_metric,
+                           higher_is_better=task.higher_is_better)
+
+
+def prediction_fig(snap, task) -> go.Figure | None:
+    """Predictions against targets on the probe sequences (None before the first probe)."""
+    p = snap.probe
+    if p is None:
+        return None
+    out, y = np.asarray(p.output), np.asarray(p.target)
+    if task.loss_kind == "mse":
+        return F.prediction_figure(y, out, channel_names=_out_names(task),
+                                   title="Held-out predictions (dashed) vs targets (solid)")
+    probs = _softmax(out)
+    names = task.vocab
+    if probs.ndim == 2:  # many-to-one: one distribution per sequence
+        return F.class_prob_figure(probs, y, names, many_to_one=True,
+                                   title="Held-out class probabilities (true class marked)")
+    tgt = y[0].astype(float)
+    tgt[tgt < 0] = np.nan  # IGNORE steps have no target
+    return F.class_prob_figure(probs[0], tgt, names, title="Per-step class probabilities, sequence 1 "
+                                                          "(true class marked)")
+
+
+def _out_names(task):
+    if task.name in ("sine", "waveform", "adding", "marked_recall", "one_to_one"):
+        return ["y"]
+    return task.channel_names if task.channel_names and len(task.channel_names) == task.output_size else None
+
+
+def history_index(snap, scrub: int | None) -> int:
+    """Which stored probe to show: ``scrub`` (clipped), or the latest when None/-1."""
+    n = len(snap.state_history)
+    if n == 0:
+        return -1
+    if scrub is None or scrub < 0 or scrub >= n:
+        return n - 1
+    return scrub
+
+
+def trajectory_fig(snap, scrub: int | None = None, dims: int = 2) -> go.Figure | None:
+    """Hidden-state trajectories in the run's current PCA basis (fixed axes while scrubbing)."""
+    if snap.basis is None or not snap.state_history:
+        return None
+    i = history_index(snap, scrub)
+    step, hidden = snap.state_history[i]
+    basis = snap.basis
+    k = min(dims, basis.components.shape[0])
+    proj = project(basis, hidden[:TRAJ_SEQUENCES])[..., :k]
+    allp = np.concatenate([project(basis, h[:TRAJ_SEQUENCES])[..., :k].reshape(-1, k)
+                           for _, h in (snap.state_history[0], snap.state_history[-1])])
+    lo, hi = allp.min(0), allp.max(0)
+    pad = 0.05 * np.maximum(hi - lo, 1e-6)
+    ranges = [(float(a - d), float(b + d)) for a, b, d in zip(lo, hi, pad)]
+    return F.trajectory_figure(proj, explained=list(basis.explained[:k]), ranges=ranges,
+                               title=f"Hidden-state trajectories in PCA space (step {step:,})")
+
+
+def hidden_fig(snap, scrub: int | None = None) -> go.Figure | None:
+    if not snap.state_history:
+        return None
+    step, hidden = snap.state_history[history_index(snap, scrub)]
+    return F.hidden_heatmap(hidden[0],
+                            title=f"Hidden state h_t of sequence 1 (units × time, step {step:,})")
+
+
+def grad_curve_fig(snap) -> go.Figure | None:
+    if snap.probe is None:
+        return None
+    return F.grad_norm_curve(snap.probe.grad_h_norm, label=f"step {snap.probe.step:,}")
+
+
+def grad_heatmap_fig(snap) -> go.Figure | None:
+    if len(snap.grad_rows) == 0:
+        return None
+    return F.grad_norm_heatmap(snap.grad_rows_steps, snap.grad_rows, max_rows=LIVE_HEATMAP_ROWS)

@@ -1,0 +1,93 @@
+"""From page settings to engine objects: tasks (built-in or uploaded) and trainers. No Streamlit."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import asdict, dataclass
+
+import torch
+
+from core import TASKS, Task, Trainer, build_model, get_task
+
+UPLOAD_PREFIX = "upload:"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a Training-lab run is built from (its identity: change one, start a new run)."""
+
+    task: str  # key of core.TASKS or "upload:<dataset name>"
+    seq_len: int  # T of built-in tasks (window length of uploaded series)
+    kind: str  # "rnn", "lstm" or "gru"
+    hidden: int  # H
+    layers: int  # stacked layers
+    activation: str  # vanilla RNN activation
+    bidirectional: bool  # add a backward chain
+    lr: float  # learning rate
+    batch_size: int  # sequences per step
+    optimizer: str  # "adam" or "sgd"
+    clip: float  # global-norm clipping, 0 = off
+    seed: int  # model init and data stream
+    steps: int  # target steps
+    probe_every: int  # steps between probes
+    device: str  # "auto", "cpu", "cuda", "mps"
+
+    def signature(self) -> tuple:
+        """Fields that define the run; lr, clipping, steps and probing may change mid-run."""
+        d = asdict(self)
+        for k in ("lr", "steps", "probe_every", "clip"):
+            d.pop(k)
+        return tuple(sorted(d.items()))
+
+
+def task_default_len(name: str) -> int:
+    """The default sequence length of a built-in task (uploads: 50)."""
+    if name in TASKS:
+        p = inspect.signature(TASKS[name]).parameters.get("seq_len")
+        if p is not None and p.default is not inspect.Parameter.empty:
+            return int(p.default)
+    return 50
+
+
+def task_has_length(name: str) -> bool:
+    return name in TASKS and name != "one_to_one"
+
+
+def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
+    """A built-in task, or the task of an uploaded dataset (``datasets``: name -> dataset)."""
+    if name.startswith(UPLOAD_PREFIX):
+        from core.datasets import dataset_task
+        ds = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
+        if ds is None:
+            raise ValueError(f"the uploaded dataset {name[len(UPLOAD_PREFIX):]!r} is no longer loaded; "
+                             "upload it again on the Data page")
+        entry = ds if not isinstance(ds, dict) else ds["dataset"]
+        options = {} if not isinstance(ds, dict) else dict(ds.get("options", {}))
+        if entry.kind == "series":
+            options.setdefault("window", seq_len)
+        elif entry.kind == "text":
+            options.setdefault("seq_len", seq_len)
+        return dataset_task(entry, **options)
+    if task_has_length(name):
+        return get_task(name, seq_len=int(seq_len))
+    return get_task(name)
+
+
+def build_trainer(s: RunSettings, datasets: dict | None = None) -> Trainer:
+    task = build_task(s.task, s.seq_len, datasets)
+    model = build_model(s.kind, task.input_size, s.hidden, task.output_size, num_layers=s.layers,
+                        nonlinearity=s.activation if s.kind == "rnn" else "tanh",
+                        bidirectional=s.bidirectional and task.head != "encoder_decoder",
+                        head=task.head, out_steps=task.out_steps, seed=s.seed)
+    return Trainer(model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
+                   clip=s.clip or None, device=s.device, seed=s.seed)
+
+
+def device_choices() -> list[str]:
+    """Devices this server can train on, "auto" first."""
+    out = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        out.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append("mps")
+    return out

@@ -1,0 +1,102 @@
+"""Controls declared once and reused by the pages (model, task, optimiser, run buttons)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import MODEL_KINDS, OPTIMIZERS, TASKS, get_task
+from core.models import NONLINEARITIES
+
+from . import state
+from .runs import UPLOAD_PREFIX, task_default_len, task_has_length
+
+CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def task_title(name: str) -> str:
+    if name.startswith(UPLOAD_PREFIX):
+        return f"Uploaded: {name[len(UPLOAD_PREFIX):]}"
+    return _builtin_titles().get(name, name)
+
+
+@st.cache_data(show_spinner=False)
+def _builtin_titles() -> dict:
+    return {n: f"{get_task(n).title} ({get_task(n).io})" for n in TASKS}
+
+
+@st.cache_data(show_spinner=False)
+def task_info(name: str) -> dict:
+    t = get_task(name)
+    return {"description": t.description, "io": t.io, "metric": t.metric}
+
+
+def task_options() -> list[str]:
+    uploads = [UPLOAD_PREFIX + n for n in state.get(state.DATASETS)]
+    return list(TASKS) + uploads
+
+
+def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> str:
+    """Task select box and its sequence length; returns the chosen task key."""
+    def _reset_len():
+        st.session_state[len_key] = task_default_len(st.session_state[task_key])
+
+    opts = task_options()
+    if st.session_state.get(task_key) not in opts:
+        st.session_state[task_key] = opts[0]
+    name = st.selectbox("Task", opts, key=task_key, format_func=task_title, on_change=_reset_len)
+    if name in TASKS and not presenter:
+        st.caption(task_info(name)["description"])
+    if task_has_length(name) or name.startswith(UPLOAD_PREFIX):
+        st.number_input("Sequence length T" if name in TASKS else "Window length", 2, 1000, key=len_key,
+                        help="Steps per sequence (up to 1,000).")
+    return name
+
+
+def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None,
+                   act_key: str | None = None, bidir_key: str | None = None, *, presenter: bool = False) -> None:
+    st.radio("Cell", MODEL_KINDS, key=kind_key, format_func=CELL_LABELS.get, horizontal=True)
+    st.select_slider("Hidden units H", [2, 4, 8, 16, 32, 64, 128, 256, 512], key=hidden_key)
+    if presenter:
+        return
+    c1, c2 = st.columns(2)
+    if layers_key:
+        c1.number_input("Layers", 1, 3, key=layers_key)
+    if act_key:
+        c2.selectbox("Activation (RNN)", NONLINEARITIES, key=act_key,
+                     disabled=st.session_state[kind_key] != "rnn",
+                     help="LSTM and GRU use their own sigmoid/tanh gates.")
+    if bidir_key:
+        st.checkbox("Bidirectional", key=bidir_key)
+
+
+def optimizer_controls(lr_key: str, batch_key: str, opt_key: str, clip_key: str, seed_key: str,
+                       *, presenter: bool = False) -> None:
+    st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0],
+                     key=lr_key, format_func=lambda v: f"{v:g}")
+    if presenter:
+        return
+    c1, c2 = st.columns(2)
+    c1.selectbox("Optimiser", OPTIMIZERS, key=opt_key, format_func=lambda s: {"adam": "Adam",
+                                                                             "sgd": "SGD + momentum"}[s])
+    c2.select_slider("Batch size", [1, 4, 8, 16, 32, 64, 128, 256], key=batch_key)
+    c1.number_input("Clip gradient norm (0 = off)", 0.0, 100.0, step=0.5, key=clip_key)
+    c2.number_input("Seed", 0, 2**31 - 1, key=seed_key)
+
+
+def status_line(snap, limit: int | None = None) -> None:
+    """Progress bar, rate and the job's status in words."""
+    frac = min(1.0, snap.step / max(1, snap.target_steps))
+    st.progress(frac, text=f"step {snap.step:,} of {snap.target_steps:,}")
+    c = st.columns(4)
+    c[0].metric("Status", snap.status)
+    c[1].metric("Steps/s", f"{snap.steps_per_s:.0f}")
+    c[2].metric("Training time", f"{snap.elapsed_s:.1f} s")
+    last = snap.loss[-1] if len(snap.loss) else float("nan")
+    c[3].metric("Last loss", f"{last:.4g}")
+    if snap.status == "queued":
+        pos = snap.queue_position
+        st.info(f"Waiting for a free training slot{f': position {pos} in the queue' if pos else ''}"
+                + (f" (this server trains {limit} runs at once)." if limit else "."))
+    elif snap.status == "diverged":
+        st.error(snap.message)
+    elif snap.status == "error":
+        st.error(f"Training stopped with an error: {snap.message}")

@@ -1,0 +1,139 @@
+"""Training lab (lecture note section 5): train live and watch loss, states and gradients."""
+import streamlit as st
+
+from explorer.shell import use_navigation_only
+
+use_navigation_only()
+from core.generate import generate_text
+from explorer import lab_views as V
+from explorer import runtime, state
+from explorer import widgets as W
+from explorer.jobs import TrainingJob
+from explorer.runs import RunSettings, build_trainer
+
+ss = st.session_state
+presenter = ss[state.PRESENTER]
+st.title("Training lab")
+st.caption("Section 5 of the lecture note: forward pass, loss per step, backpropagation through time. "
+           "Pick a task and a cell, press **Train**, and watch the network learn.")
+
+
+def current_settings() -> RunSettings:
+    return RunSettings(ss[state.LAB_TASK], int(ss[state.LAB_SEQ_LEN]), ss[state.LAB_KIND],
+                       int(ss[state.LAB_HIDDEN]), int(ss[state.LAB_LAYERS]), ss[state.LAB_ACT],
+                       bool(ss[state.LAB_BIDIR]), float(ss[state.LAB_LR]), int(ss[state.LAB_BATCH]),
+                       ss[state.LAB_OPT], float(ss[state.LAB_CLIP]), int(ss[state.LAB_SEED]),
+                       int(ss[state.LAB_STEPS]), int(ss[state.LAB_PROBE]), ss[state.DEVICE])
+
+
+with st.expander("Settings", expanded=not presenter):
+    c1, c2, c3 = st.columns(3)
+    with c1.container(border=True):
+        W.task_controls(state.LAB_TASK, state.LAB_SEQ_LEN, presenter=presenter)
+    with c2.container(border=True):
+        W.model_controls(state.LAB_KIND, state.LAB_HIDDEN, state.LAB_LAYERS, state.LAB_ACT,
+                         state.LAB_BIDIR, presenter=presenter)
+    with c3.container(border=True):
+        W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
+                             state.LAB_SEED, presenter=presenter)
+        cc = st.columns(2)
+        cc[0].number_input("Steps", 10, 200_000, step=100, key=state.LAB_STEPS)
+        cc[1].number_input("Probe every (steps)", 1, 1000, key=state.LAB_PROBE,
+                           help="How often the live charts get a fresh trace of held-out sequences.")
+
+board = runtime.session_jobs()
+job: TrainingJob | None = board.get("lab")
+settings = current_settings()
+stale = job is not None and ss[state.LAB_SIGNATURE] != settings.signature()
+
+
+def new_job() -> TrainingJob | None:
+    try:
+        trainer = build_trainer(settings, ss[state.DATASETS])
+    except (ValueError, RuntimeError) as e:
+        st.error(f"Could not build this run: {e}")
+        return None
+    j = TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)
+    board.put("lab", j)
+    ss[state.LAB_SIGNATURE] = settings.signature()
+    ss[state.LAB_SCRUB] = -1
+    return j
+
+
+def apply_live_settings(j: TrainingJob) -> None:
+    """Learning rate, clipping, target and probe cadence may change while a run goes on."""
+    j.set_lr(settings.lr)
+    j.trainer.set_clip(settings.clip)
+    j.probe_every = settings.probe_every
+    j.target_steps = max(settings.steps, j.trainer.step_count if not j.snapshot().active else 0)
+
+
+b = st.columns([1, 1, 1, 1, 3])
+if b[0].button("Train", icon=":material/play_arrow:", type="primary", use_container_width=True,
+               help="Start, or resume the current run (a new run if the settings changed)."):
+    if job is None or stale:
+        job = new_job()
+    if job is not None:
+        apply_live_settings(job)
+        job.start()
+if b[1].button("Pause", icon=":material/pause:", use_container_width=True, disabled=job is None):
+    job.pause()
+if b[2].button("Step once", icon=":material/skip_next:", use_container_width=True,
+               help="One optimisation step, then a fresh trace of the probe sequences."):
+    if job is None or stale:
+        job = new_job()
+    if job is not None:
+        apply_live_settings(job)
+        job.step_once()
+if b[3].button("Reset", icon=":material/restart_alt:", use_container_width=True, disabled=job is None, help="Discard the run."):
+    board.remove("lab")
+    ss[state.LAB_SIGNATURE] = None
+    job = None
+if stale and job is not None:
+    b[4].info("Settings changed: **Train** starts a new run.")
+
+if job is None:
+    st.info("No run yet. Choose the settings above and press **Train**.")
+    st.stop()
+
+task = job.trainer.task
+snap0 = job.snapshot()
+
+
+@st.fragment(run_every=0.5 if snap0.active else None)
+def live():
+    snap = job.snapshot()
+    W.status_line(snap, runtime.limiter().limit)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(V.loss_fig(snap, task), key="lab_loss")
+    c2.plotly_chart(V.metric_fig(snap, task), key="lab_metric")
+    if snap.probe is None:
+        st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        if task.name == "char_lm":
+            st.markdown(f"**Text sampled from the model at step {snap.step:,}**")
+            st.code(generate_text(job.trainer.model, task, "Shall I", 200, temperature=0.7), language=None)
+        else:
+            st.plotly_chart(V.prediction_fig(snap, task), key="lab_pred")
+    n = len(snap.state_history)
+    scrub = ss.get(state.LAB_SCRUB, -1)
+    with c2:
+        if n > 1 and not snap.active:
+            ss[state.LAB_SCRUB] = st.slider("Training history (probe)", 0, n - 1,
+                                            n - 1 if scrub < 0 else min(scrub, n - 1),
+                                            help="Scrub back through training; axes stay fixed.")
+            scrub = ss[state.LAB_SCRUB]
+        dims = 3 if ss[state.LAB_VIEW3D] else 2
+        st.plotly_chart(V.trajectory_fig(snap, scrub, dims), key="lab_traj")
+        st.toggle("3-D view", key=state.LAB_VIEW3D)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(V.hidden_fig(snap, scrub), key="lab_hidden")
+    c2.plotly_chart(V.grad_curve_fig(snap), key="lab_grad")
+    st.plotly_chart(V.grad_heatmap_fig(snap), key="lab_gradmap")
+    if snap0.active and not snap.active:
+        st.rerun()  # the run ended: redraw the page once so the timer stops
+
+
+live()

@@ -1,0 +1,158 @@
+"""Background jobs, without Streamlit: start/pause/resume/stop/reset, isolation, the limit."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core import Trainer, build_model, get_task
+from explorer.jobs import JobBoard, JobLimiter, TrainingJob
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads():
+    made = []
+    orig = TrainingJob.__init__
+
+    def spy(self, *a, **k):
+        orig(self, *a, **k)
+        made.append(self)
+    TrainingJob.__init__ = spy
+    yield
+    TrainingJob.__init__ = orig
+    for j in made:
+        j.stop()
+
+
+def _job(seed=0, target=10_000, limiter=None, task="sine", lr=1e-2, **kw):
+    t = get_task(task, seq_len=20) if task != "adding" else get_task("adding", seq_len=20)
+    m = build_model("gru", t.input_size, 16, t.output_size, head=t.head, seed=seed)
+    return TrainingJob(Trainer(m, t, lr=lr, batch_size=16, device="cpu", seed=seed), target,
+                       limiter=limiter, **kw)
+
+
+def _wait(pred, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_start_pause_resume_stop():
+    job = _job()
+    job.start()
+    assert _wait(lambda: job.snapshot().step >= 5)
+    job.pause()
+    assert _wait(lambda: job.snapshot().status == "paused")
+    s1 = job.snapshot().step
+    time.sleep(0.2)
+    assert job.snapshot().step == s1, "a paused job must not train"
+    job.resume()
+    assert _wait(lambda: job.snapshot().step > s1 + 3)
+    job.stop()
+    assert not job.alive
+    assert job.snapshot().status == "stopped"
+    s2 = job.snapshot().step
+    time.sleep(0.1)
+    assert job.snapshot().step == s2
+
+
+def test_runs_to_target_and_probes():
+    job = _job(target=60, probe_every=20)
+    job.start()
+    assert _wait(lambda: job.snapshot().status == "done")
+    snap = job.snapshot()
+    assert snap.step == 60 and len(snap.loss) == 60
+    assert snap.val_steps[-1] == 60 and len(snap.val_steps) >= 3
+    assert snap.probe is not None and snap.probe.hidden.shape[1:] == (20, 16)
+    assert snap.grad_rows.shape[1] == 20 and snap.grad_rows.shape[0] == len(snap.grad_rows_steps)
+    assert snap.basis is not None and snap.basis.components.shape == (3, 16)
+    assert _wait(lambda: not job.alive), "the thread ends at the target"
+
+
+
+def test_step_once_and_run_sync():
+    job = _job(target=100)
+    rec = job.step_once()
+    assert rec["step"] == 1 and job.snapshot().status == "paused"
+    job.run_sync(4)
+    snap = job.snapshot()
+    assert snap.step == 5 and snap.probe.step == 5
+
+
+def test_step_once_pauses_a_running_job():
+    job = _job()
+    job.start()
+    assert _wait(lambda: job.snapshot().step >= 3)
+    job.step_once()
+    s = job.snapshot()
+    assert s.status == "paused"
+    time.sleep(0.2)
+    assert job.snapshot().step == s.step
+    job.stop()
+
+
+def test_two_jobs_do_not_interfere():
+    """Two runs in parallel give exactly the losses each gives alone (same seed, same data)."""
+    alone = _job(seed=3, target=40)
+    alone.run_sync(40)
+    ref = alone.snapshot().loss
+    a, b = _job(seed=3, target=40), _job(seed=4, target=40)
+    a.start(); b.start()
+    assert _wait(lambda: a.snapshot().status == "done" and b.snapshot().status == "done")
+    np.testing.assert_array_equal(a.snapshot().loss, ref)
+    assert not np.array_equal(b.snapshot().loss, ref)
+
+
+def test_limiter_queues_beyond_the_limit():
+    lim = JobLimiter(1)
+    a, b = _job(limiter=lim), _job(seed=1, limiter=lim)
+    a.start()
+    assert _wait(lambda: a.snapshot().status == "running")
+    b.start()
+    assert _wait(lambda: b.snapshot().status == "queued" and b.snapshot().queue_position == 1)
+    time.sleep(0.2)
+    assert b.snapshot().step == 0, "a queued job must wait"
+    a.pause()  # a paused job gives its slot away
+    assert _wait(lambda: b.snapshot().step > 0)
+    assert _wait(lambda: a.snapshot().status == "paused")
+    a.stop(); b.stop()
+    assert lim.running == 0 and lim.waiting == 0
+
+
+def test_divergence_pauses_with_a_message_and_keeps_the_model():
+    job = _job(task="adding", lr=50.0)
+    job.trainer.config = type(job.trainer.config)(**{**job.trainer.config.__dict__, "optimizer": "sgd"})
+    job.trainer.optimizer = job.trainer._make_optimizer()
+    job.start()
+    assert _wait(lambda: job.snapshot().status == "diverged")
+    snap = job.snapshot()
+    assert "rolled back" in snap.message
+    import torch
+    assert all(torch.isfinite(p).all() for p in job.trainer.model.parameters())
+    job.stop()
+
+
+def test_board_shutdown_leaves_no_thread():
+    board = JobBoard()
+    for i in range(3):
+        board.put(f"j{i}", _job(seed=i))
+        board.get(f"j{i}").start()
+    assert _wait(lambda: all(board.get(n).snapshot().step > 0 for n in board.names()))
+    jobs = [board.get(n) for n in board.names()]
+    board.shutdown()
+    assert all(not j.alive for j in jobs)
+    assert not [t for t in threading.enumerate() if t.name.startswith("rnnx-job-")]
+
+
+def test_replacing_a_job_stops_the_old_one():
+    board = JobBoard()
+    old = _job()
+    board.put("lab", old)
+    old.start()
+    assert _wait(lambda: old.snapshot().step > 0)
+    board.put("lab", _job(seed=1))
+    assert not old.alive
+    board.shutdown()
