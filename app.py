@@ -2,6 +2,7 @@
 import streamlit as st
 
 from explorer import runtime, state
+from explorer.nav import available_pages
 from explorer.shell import use_navigation_only
 from explorer.runs import device_choices
 from explorer.widgets import task_title
@@ -11,12 +12,9 @@ st.set_page_config(page_title="RNN Explorer", page_icon=":material/cycle:", layo
 state.init()
 use_navigation_only()
 
-PAGES = {
-    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Labs": [
-        st.Page("pages/training_lab.py", title="Training lab", icon=":material/model_training:"),
-    ],
-}
+PAGES: dict[str, list] = {}
+for section, path, title, icon, _ in available_pages():
+    PAGES.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
 nav = st.navigation(PAGES)
 
 with st.sidebar:
