@@ -2,19 +2,21 @@
 import streamlit as st
 
 from explorer import runtime, state
-from explorer.nav import available_pages
-from explorer.shell import use_navigation_only
+from explorer.nav import URL_PATHS, available_pages
+from explorer.shell import disable_pages_folder_mode
 from explorer.runs import device_choices
 from explorer.widgets import task_title
 from core import describe_device, pick_device
 
 st.set_page_config(page_title="RNN Explorer", page_icon=":material/cycle:", layout="wide")
 state.init()
-use_navigation_only()
+disable_pages_folder_mode()
 
 PAGES: dict[str, list] = {}
 for section, path, title, icon, _ in available_pages():
-    PAGES.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+    home = path == "pages/home.py"
+    PAGES.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=home,
+                                                 url_path=None if home else URL_PATHS[path]))
 nav = st.navigation(PAGES)
 
 with st.sidebar:
@@ -34,4 +36,9 @@ with st.sidebar:
 if st.session_state[state.PRESENTER]:
     st.markdown("<style>html, body, [class*='st-'] {font-size: 1.15rem;} </style>", unsafe_allow_html=True)
 
-nav.run()
+ss = st.session_state
+ss[state.IN_SHELL] = True  # pages check it: they must run inside this script
+try:
+    nav.run()
+finally:
+    ss[state.IN_SHELL] = False

@@ -191,9 +191,23 @@ def _start_states(states, n: int, S: int, noise: float, gen: torch.Generator) ->
     return s
 
 
-def _jacobians(w: CellWeights, u_f: Tensor, s_ks: Tensor) -> Tensor:
-    f = lambda s: state_map(w, u_f[None], s[None])[0]  # noqa: E731
-    return torch.func.vmap(torch.func.jacrev(f))(s_ks)
+def _jacobians(w: CellWeights, u_f: Tensor, s_ks: Tensor, budget: int = 1 << 22) -> Tensor:
+    """dF/ds at each of K states: (K, S) -> (K, S, S), float64.
+
+    Points are independent, so the Jacobian of the batch sum, d(sum_k F(s_k))/ds, holds every
+    point's Jacobian; ``jacrev`` of it needs S reverse passes of the whole batch. Points are
+    taken in chunks so the S cotangents of a chunk stay within ``budget`` elements.
+    """
+    K, S = s_ks.shape
+    G = w.w_hh.shape[0]
+    chunk = max(1, budget // max(1, S * G))
+    F_in = u_f.shape[0]
+
+    def f(x):
+        return state_map(w, u_f.expand(len(x), F_in), x).sum(0)
+
+    parts = [torch.func.jacrev(f)(s_ks[i:i + chunk]).permute(1, 0, 2) for i in range(0, K, chunk)]
+    return torch.cat(parts) if parts else s_ks.new_zeros(0, S, S)
 
 
 def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps: int = 400,
@@ -202,9 +216,12 @@ def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps:
     """Fixed points of s -> F(s, u*) by minimising q(s) = ½||F(s, u*) - s||² from many starts.
 
     All starts descend at once with Adam (learning rate decayed by a cosine to 1% of ``lr``), in
-    float64; a few guarded Newton steps (taken only where they lower q) then polish them. Points
-    with q < ``tol`` are kept and merged when closer than ``dedup_tol * sqrt(S)`` (the lowest q
-    survives); each gets its Jacobian, eigenvalues and stability.
+    float64. Guarded Newton steps s <- s - a (J - I)^-1 (F(s) - s) (taken only where they lower q)
+    then try to rescue the starts left above ``tol``. Points with q < ``tol`` are merged when
+    closer than ``dedup_tol * sqrt(S)`` (the lowest q survives); the survivors are polished by
+    Newton and merged again, and each gets its Jacobian (``torch.func.jacrev``), eigenvalues and
+    stability. Slow points (q small but not zero: near-continuous attractors, common in GRUs
+    whose update gate saturates) pass only if their q is under ``tol``.
 
     Args:
         model: a ``SeqModel`` (or a bare ``torch.nn.RNN/LSTM/GRU``); its layer 0 is analysed.
@@ -224,6 +241,8 @@ def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps:
         a ``FixedPoints`` (K may be 0).
     """
     _check_layer(layer)
+    if n_starts < 1:
+        raise ValueError(f"n_starts must be at least 1; got {n_starts}")
     w = _weights64(_rnn_of(model), 0)
     H = w.hidden_size
     S = 2 * H if w.kind == "lstm" else H
@@ -249,26 +268,23 @@ def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps:
     s = s.detach()
     with torch.no_grad():
         q = qfun(s)
-    for _ in range(newton_steps):  # s <- s - (J - I)^-1 (F(s) - s), kept only where q drops
-        with torch.no_grad():
-            r = state_map(w, u_nf, s) - s
-        A = _jacobians(w, u_f, s) - torch.eye(S, dtype=torch.float64)
-        delta, info = torch.linalg.solve_ex(A, -r)
-        ok = (info == 0) & torch.isfinite(delta).all(-1)
-        cand = torch.where(ok[:, None], s + torch.nan_to_num(delta), s)
-        with torch.no_grad():
-            qc = qfun(cand)
-        better = ok & (qc < q)
-        s = torch.where(better[:, None], cand, s)
-        q = torch.where(better, qc, q)
+    for _ in range(newton_steps):  # rescue the starts Adam left above tol
+        idx = torch.nonzero(~(q < tol) & torch.isfinite(q)).flatten()
+        if len(idx) == 0:
+            break
+        s, q = _newton_step(w, u_f, s, q, idx)
     q = torch.nan_to_num(q, nan=math.inf)
-    conv = torch.nonzero(q < tol).flatten()
-    conv = conv[torch.argsort(q[conv])]
-    keep: list[int] = []
     radius = dedup_tol * math.sqrt(S)
-    for i in conv.tolist():
-        if not keep or torch.cdist(s[i][None], s[keep]).min() > radius:
-            keep.append(i)
+    n_conv = int((q < tol).sum())
+    keep = _dedup(s, q, torch.nonzero(q < tol).flatten(), radius)
+    # polish one representative per cluster (cheap: few points), then merge what now coincides
+    rep = torch.tensor(keep, dtype=torch.long)
+    for _ in range(newton_steps):
+        live = rep[q[rep] > 0]
+        if len(live) == 0:
+            break
+        s, q = _newton_step(w, u_f, s, q, live)
+    keep = _dedup(s, q, rep, radius)
     pts = s[keep]
     K = len(keep)
     if K:
@@ -295,8 +311,43 @@ def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps:
     return FixedPoints(
         points=pts.numpy(), q=q[keep].numpy(), jacobians=jac.numpy(), eigenvalues=vals.numpy(),
         stable=stable.numpy(), n_unstable_dims=n_unst.numpy(), unstable_directions=v.numpy(),
-        hidden_size=H, all_q=q.numpy(), converged_fraction=float(len(conv)) / n, kind=w.kind,
+        hidden_size=H, all_q=q.numpy(), converged_fraction=n_conv / n, kind=w.kind,
         u=u_f.numpy())
+
+
+def _dedup(s: Tensor, q: Tensor, idx: Tensor, radius: float) -> list[int]:
+    """Indices among ``idx`` that survive greedy merging, lowest q first: a point closer than
+    ``radius`` to a kept one is dropped."""
+    keep: list[int] = []
+    for i in idx[torch.argsort(q[idx])].tolist():
+        if not keep or torch.cdist(s[i][None], s[keep]).min() > radius:
+            keep.append(i)
+    return keep
+
+
+def _newton_step(w: CellWeights, u_f: Tensor, s: Tensor, q: Tensor, idx: Tensor):
+    """One Newton step s <- s - a (J - I)^-1 (F(s) - s) on the starts ``idx``, with the step
+    halved (a = 1, 1/2, 1/4, 1/8) until q drops; a start whose q never drops stays put."""
+    S = s.shape[1]
+    x, qx = s[idx], q[idx]
+    with torch.no_grad():
+        r = state_map(w, u_f.expand(len(x), -1), x) - x
+    A = _jacobians(w, u_f, x) - torch.eye(S, dtype=torch.float64)
+    delta, info = torch.linalg.solve_ex(A, -r)
+    ok = (info == 0) & torch.isfinite(delta).all(-1)
+    delta = torch.nan_to_num(delta) * ok[:, None]
+    done = ~ok
+    for a in (1.0, 0.5, 0.25, 0.125):
+        cand = x + a * delta
+        with torch.no_grad():
+            qc = 0.5 * (state_map(w, u_f.expand(len(x), -1), cand) - cand).pow(2).sum(-1)
+        take = ~done & (qc < qx)
+        x = torch.where(take[:, None], cand, x)
+        qx = torch.where(take, qc, qx)
+        done |= take
+    s, q = s.clone(), q.clone()
+    s[idx], q[idx] = x, qx
+    return s, q
 
 
 # ---- Lyapunov exponents and sensitivity -----------------------------------------------------------

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -72,11 +73,9 @@ def _stats(rows: np.ndarray, standardize: bool):
     F = rows.shape[1]
     if not standardize:
         return np.zeros(F), np.ones(F)
-    with np.errstate(all="ignore"):
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, std = np.nanmean(rows, 0), np.nanstd(rows, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN channel gives NaN: handled below
+        mean, std = np.nanmean(rows, 0), np.nanstd(rows, 0)
     mean = np.where(np.isfinite(mean), mean, 0.0)
     std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
     return mean, std

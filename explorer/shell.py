@@ -1,10 +1,11 @@
 """Routing guard: ``st.navigation`` in app.py is the only page registry.
 
 Streamlit treats a ``pages/`` folder beside the entry script as its older automatic multipage
-mode: then a URL such as ``/training_lab`` runs that page script WITHOUT app.py (no navigation,
-no sidebar, no session defaults), and st.navigation is nested inside it. The project layout keeps
-``pages/``, so we switch that mode off (a process-wide flag Streamlit sets once) and, when a run
-already skipped app.py, run again through it.
+mode until the first ``st.navigation`` call: in that mode a URL such as ``/training_lab`` runs the
+page script WITHOUT app.py (no navigation, no sidebar, no session defaults). The project layout
+keeps ``pages/``, so (1) our URL paths differ from the file names (explorer/nav.py), so that mode
+never matches a page and falls back to app.py; (2) we switch the mode off; (3) should a page still
+run outside app.py, it asks for a rerun through app.py.
 """
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ import streamlit as st
 from . import state
 
 
-def use_navigation_only() -> None:
-    """Call first in app.py and at the top of every page."""
+def disable_pages_folder_mode() -> None:
+    """Turn Streamlit's older pages/-folder mode off for this process (app.py calls this)."""
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a future Streamlit without the old mode
         return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-    if state.PRESENTER not in st.session_state:  # app.py has not run in this session yet
+
+
+def use_navigation_only() -> None:
+    """Call first in every page: reruns through app.py when this run skipped it."""
+    disable_pages_folder_mode()
+    if not st.session_state.get(state.IN_SHELL):
         st.rerun()

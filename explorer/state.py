@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+# ---- app shell -------------------------------------------------------------------------------
+IN_SHELL = "shell.in_run"  # True while app.py runs the selected page (a plain key, not a widget's)
+
 # ---- shared sidebar ------------------------------------------------------------------------
 DEVICE = "device"  # "auto", "cpu", "cuda" or "mps": where new runs train
 PRESENTER = "presenter"  # lecture mode: larger type, fewer controls
@@ -30,11 +33,177 @@ LAB_PROBE = "lab.probe_every"  # steps between probes
 LAB_VIEW3D = "lab.view3d"  # 3-D PCA view instead of 2-D
 LAB_SCRUB = "lab.scrub"  # index into the probe history for the trajectory view
 LAB_SIGNATURE = "lab.signature"  # the settings the current run was built with
+LAB_BTN_TRAIN, LAB_BTN_PAUSE, LAB_BTN_STEP, LAB_BTN_RESET = (  # buttons (keys keep their identity
+    "lab.btn.train", "lab.btn.pause", "lab.btn.step", "lab.btn.reset")  # when `disabled` changes)
 
 # ---- uploaded data (issue 7) -----------------------------------------------------------------
 DATASETS = "data.datasets"  # name -> core SequenceDataset the user uploaded
 
+# ---- RNN cell page (widget keys) -------------------------------------------------------------
+CELL_HIDDEN = "cell.hidden"  # H, 1 to 3 units
+CELL_INPUTS = "cell.inputs"  # F, 1 or 2 inputs
+CELL_ACT = "cell.activation"  # "tanh" or "relu"
+CELL_PRESET = "cell.preset"  # a key of core.tiny_rnn.INPUT_PRESETS
+CELL_LENGTH = "cell.length"  # T of the preset input
+CELL_STEP = "cell.step"  # the time step shown (the time slider)
+CELL_NOISE_SEED = "cell.noise_seed"  # seed of the "noise" preset
+CELL_TYPED_INPUT = "cell.typed_input"  # the "typed" preset's text
+CELL_WEIGHT_MODE = "cell.weight_mode"  # "sliders" or "typed"
+# one text box per matrix in "typed" mode, and one slider per entry (max sizes H = 3, F = 2, O = 1)
+CELL_MATRIX_SHAPES = {"W_xh": (3, 2), "W_hh": (3, 3), "b_h": (3,), "W_hy": (1, 3), "b_y": (1,)}
+CELL_TEXT = {name: f"cell.text.{name}" for name in CELL_MATRIX_SHAPES}
+CELL_ENTRY_DEFAULTS = {  # a bistable unit for H = 1, a spiral for H = 2; row 0 reads love up, hate down
+    "W_xh": ((1.0, -1.0), (0.5, 0.8), (-0.6, 0.4)),
+    "W_hh": ((1.1, -0.6, 0.0), (0.6, 1.1, 0.0), (0.2, -0.3, 0.5)),
+    "b_h": (0.0, 0.0, 0.0),
+    "W_hy": ((1.0, -0.5, 0.3),),
+    "b_y": (0.0,),
+}
+CELL_ENTRIES = {  # (matrix, row, col) -> widget key; vectors use col 0
+    (name, i, j): f"cell.{name}.{i}.{j}"
+    for name, shp in CELL_MATRIX_SHAPES.items()
+    for i in range(shp[0]) for j in range(shp[1] if len(shp) == 2 else 1)
+}
+
+# ---- Unrolled graph page (widget keys) ---------------------------------------------------------
+GRAPH_STRUCTURE = "graph.structure"  # one of core.graph.STRUCTURES
+GRAPH_LENGTH = "graph.length"  # T, input steps
+GRAPH_BIDIR = "graph.bidirectional"  # add the backward chain
+GRAPH_ATTN = "graph.attention"  # attention head (many-to-one)
+GRAPH_MODE = "graph.mode"  # "forward" or "backward"
+GRAPH_SOURCE = "graph.source"  # "untrained" or "lab" (the Training lab's model)
+GRAPH_KIND = "graph.kind"  # "rnn", "lstm" or "gru" (untrained model)
+GRAPH_HIDDEN = "graph.hidden"  # H of the untrained model
+GRAPH_SEED = "graph.seed"  # seed of the untrained model and its input
+
+# ---- I/O structures page -----------------------------------------------------------------------
+IO_STRUCTURE = "io.structure"  # a key of explorer.io_views.STRUCTURES
+IO_STEPS = "io.steps"  # training steps of the example (reset to the recipe's on a structure change)
+IO_SEED = "io.seed"  # seed of the example's model and data
+IO_SAMPLE = "io.sample"  # which held-out example is drawn (0-based)
+IO_RESULTS = "io.results"  # structure -> explorer.io_views.ExampleResult of the last training
+
+# ---- Bidirectional & attention page ------------------------------------------------------------
+BI_SHIFT = "bidir.shift"  # look-ahead: the label of step t is the sign of x_{t+shift}
+BI_STEPS = "bidir.steps"  # training steps of both look-ahead models
+BI_SEED = "bidir.seed"  # seed of every model on the page
+BI_SAMPLE = "bidir.sample"  # which held-out look-ahead sequence is drawn
+BI_RESULT = "bidir.result"  # explorer.bidir_views.LookaheadResult of the last comparison
+ATT_SEQ_LEN = "bidir.attn_len"  # T of the marked-recall task
+ATT_STEPS = "bidir.attn_steps"  # training steps of the attention (and last-state) jobs
+IO_BTN_TRAIN, BI_BTN_TRAIN, ATT_BTN_TRAIN, ATT_BTN_STOP = (  # buttons (not in DEFAULTS)
+    "io.btn.train", "bidir.btn.train", "bidir.btn.attn_train", "bidir.btn.attn_stop")
+
+# ---- LSTM vs GRU vs RNN comparison lab -------------------------------------------------------
+CMP_PRESET = "compare.preset"  # "custom" or a key of core.compare.PRESETS
+CMP_TASK = "compare.task"  # a key of core.TASKS or "upload:<name>"
+CMP_SEQ_LEN = "compare.seq_len"  # sequence length T
+CMP_HIDDEN = "compare.hidden"  # H of every cell (of the RNN when sizes are matched)
+CMP_EQUAL = "compare.equal_params"  # choose H per cell for about equal parameter counts
+CMP_LR = "compare.lr"  # Adam learning rate
+CMP_BATCH = "compare.batch"  # batch size
+CMP_CLIP = "compare.clip"  # gradient clipping norm, 0 = off
+CMP_SEED = "compare.seed"  # seed of the data stream and of every model's init
+CMP_STEPS = "compare.steps"  # budget: steps per cell
+CMP_GATE_SEQ = "compare.gate_seq"  # which probe sequence the gate views show (1-based)
+CMP_SWEEP_RESULT = "compare.sweep_result"  # (SweepSettings, accuracy (3, D)) of the last memory sweep
+CMP_SWEEP_STEPS = "compare.sweep_steps"  # training steps per model in the memory-length sweep
+CMP_SIGNATURE = "compare.signature"  # the settings the current three jobs were built with
+CMP_FINAL = "compare.final"  # job id -> final evaluation {"loss", "metric"} on the fixed batch
+
+# ---- Gradient flow lab (widget keys and results) ------------------------------------------------
+GF_SOURCE = "gradient_flow.source"  # "untrained" (settings below) or "lab" (the Training lab's model)
+GF_CELLS = "gradient_flow.cells"  # cell kinds drawn, a list of "rnn", "lstm", "gru"
+GF_ACT = "gradient_flow.activation"  # vanilla RNN activation: "tanh", "relu" or "linear"
+GF_INIT = "gradient_flow.init"  # W_hh initialisation: "random", "orthogonal" or "identity"
+GF_RHO = "gradient_flow.radius"  # spectral radius of every W_hh block at initialisation
+GF_SEQ_LEN = "gradient_flow.seq_len"  # sequence length T (up to 1,000)
+GF_HIDDEN = "gradient_flow.hidden"  # hidden units H
+GF_INPUT_SCALE = "gradient_flow.input_scale"  # the inputs are multiplied by this
+GF_SEED = "gradient_flow.seed"  # model init and data seed
+GF_BOUND = "gradient_flow.show_bound"  # draw the Pascanu bound
+GF_CLIP_LR = "gradient_flow.clip_lr"  # SGD learning rate of the clipping demo
+GF_CLIP_THRESHOLD = "gradient_flow.clip_threshold"  # global-norm threshold of the clipped run
+GF_CLIP_STEPS = "gradient_flow.clip_steps"  # steps of each run in the clipping demo
+GF_CLIP_RESULT = "gradient_flow.clip_result"  # (ClipSetup, ClipResult) of the last comparison, or None
+GF_CLIFF_SIGMA = "gradient_flow.cliff_sigma"  # single-unit cliff: "sigmoid" or "tanh"
+GF_CLIFF_W0 = "gradient_flow.cliff_w0"  # start of the descent paths: w
+GF_CLIFF_B0 = "gradient_flow.cliff_b0"  # start of the descent paths: b
+GF_CLIFF_LR = "gradient_flow.cliff_lr"  # gradient-descent step size
+GF_CLIFF_STEPS = "gradient_flow.cliff_steps"  # gradient-descent steps
+GF_CLIFF_CLIP = "gradient_flow.cliff_clip"  # clipping threshold of the clipped path
+GF_TAB = "gradient_flow.tab"  # the open tab (only the open one is computed)
+
 DEFAULTS = {
+    GF_SOURCE: "untrained",
+    GF_CELLS: ["rnn", "lstm", "gru"],
+    GF_ACT: "tanh",
+    GF_INIT: "random",
+    GF_RHO: 1.0,
+    GF_SEQ_LEN: 200,
+    GF_HIDDEN: 64,
+    GF_INPUT_SCALE: 1.0,
+    GF_SEED: 0,
+    GF_BOUND: True,
+    GF_CLIP_LR: 0.01,
+    GF_CLIP_THRESHOLD: 1.0,
+    GF_CLIP_STEPS: 150,
+    GF_CLIP_RESULT: None,
+    GF_CLIFF_SIGMA: "sigmoid",
+    GF_CLIFF_W0: 5.0,
+    GF_CLIFF_B0: -2.5,
+    GF_CLIFF_LR: 0.01,
+    GF_CLIFF_STEPS: 200,
+    GF_CLIFF_CLIP: 5.0,
+    GF_TAB: "Gradient flow",
+    CMP_PRESET: "adding_50",
+    CMP_TASK: "adding",
+    CMP_SEQ_LEN: 50,
+    CMP_HIDDEN: 32,
+    CMP_EQUAL: False,
+    CMP_LR: 0.01,
+    CMP_BATCH: 64,
+    CMP_CLIP: 1.0,
+    CMP_SEED: 0,
+    CMP_STEPS: 1200,
+    CMP_GATE_SEQ: 1,
+    CMP_SWEEP_RESULT: None,
+    CMP_SWEEP_STEPS: 400,
+    CMP_SIGNATURE: None,
+    CMP_FINAL: {},
+    IO_STRUCTURE: "many_to_one",
+    IO_STEPS: 150,
+    IO_SEED: 0,
+    IO_SAMPLE: 0,
+    IO_RESULTS: {},
+    BI_SHIFT: 2,
+    BI_STEPS: 100,
+    BI_SEED: 0,
+    BI_SAMPLE: 0,
+    BI_RESULT: None,
+    ATT_SEQ_LEN: 40,
+    ATT_STEPS: 200,
+    CELL_HIDDEN: 2,
+    CELL_INPUTS: 1,
+    CELL_ACT: "tanh",
+    CELL_PRESET: "pulse",
+    CELL_LENGTH: 20,
+    CELL_STEP: 3,
+    CELL_NOISE_SEED: 0,
+    CELL_TYPED_INPUT: "0, 1, 1, 0, -1, 0",
+    CELL_WEIGHT_MODE: "sliders",
+    **{CELL_TEXT[name]: "" for name in CELL_MATRIX_SHAPES},
+    **{key: (CELL_ENTRY_DEFAULTS[n][i][j] if len(CELL_MATRIX_SHAPES[n]) == 2 else CELL_ENTRY_DEFAULTS[n][i])
+       for (n, i, j), key in CELL_ENTRIES.items()},
+    GRAPH_STRUCTURE: "many-to-many",
+    GRAPH_LENGTH: 8,
+    GRAPH_BIDIR: False,
+    GRAPH_ATTN: False,
+    GRAPH_MODE: "forward",
+    GRAPH_SOURCE: "untrained",
+    GRAPH_KIND: "rnn",
+    GRAPH_HIDDEN: 4,
+    GRAPH_SEED: 0,
     DEVICE: "auto",
     PRESENTER: False,
     LAB_TASK: "sine",

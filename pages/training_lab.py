@@ -69,27 +69,27 @@ def apply_live_settings(j: TrainingJob) -> None:
 
 
 b = st.columns([1, 1, 1, 1, 3])
-if b[0].button("Train", icon=":material/play_arrow:", type="primary", use_container_width=True,
+if b[0].button("Train", icon=":material/play_arrow:", type="primary", key=state.LAB_BTN_TRAIN, use_container_width=True,
                help="Start, or resume the current run (a new run if the settings changed)."):
     if job is None or stale:
         job = new_job()
     if job is not None:
         apply_live_settings(job)
         job.start()
-if b[1].button("Pause", icon=":material/pause:", use_container_width=True, disabled=job is None):
+if b[1].button("Pause", icon=":material/pause:", key=state.LAB_BTN_PAUSE, disabled=job is None, use_container_width=True):
     job.pause()
-if b[2].button("Step once", icon=":material/skip_next:", use_container_width=True,
+if b[2].button("Step once", icon=":material/skip_next:", key=state.LAB_BTN_STEP, use_container_width=True,
                help="One optimisation step, then a fresh trace of the probe sequences."):
     if job is None or stale:
         job = new_job()
     if job is not None:
         apply_live_settings(job)
         job.step_once()
-if b[3].button("Reset", icon=":material/restart_alt:", use_container_width=True, disabled=job is None, help="Discard the run."):
+if b[3].button("Reset", icon=":material/restart_alt:", key=state.LAB_BTN_RESET, disabled=job is None, use_container_width=True, help="Discard the run."):
     board.remove("lab")
     ss[state.LAB_SIGNATURE] = None
     job = None
-if stale and job is not None:
+if job is not None and ss[state.LAB_SIGNATURE] != settings.signature():
     b[4].info("Settings changed: **Train** starts a new run.")
 
 if job is None:
@@ -98,6 +98,16 @@ if job is None:
 
 task = job.trainer.task
 snap0 = job.snapshot()
+# View controls live outside the timed fragment, so a widget change reruns the page once.
+v1, v2 = st.columns([1, 3])
+v1.toggle("3-D state space", key=state.LAB_VIEW3D, help="3-D views cost the browser more to draw.")
+n_hist = len(snap0.state_history)
+if n_hist > 1 and not snap0.active:
+    scrub0 = ss.get(state.LAB_SCRUB, -1)
+    ss[state.LAB_SCRUB] = v2.slider("Training history (probe number): scrub back through training, axes stay fixed",
+                                    0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+else:
+    ss[state.LAB_SCRUB] = -1
 
 
 @st.fragment(run_every=0.5 if snap0.active else None)
@@ -105,8 +115,8 @@ def live():
     snap = job.snapshot()
     W.status_line(snap, runtime.limiter().limit)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(V.loss_fig(snap, task), key="lab_loss")
-    c2.plotly_chart(V.metric_fig(snap, task), key="lab_metric")
+    c1.plotly_chart(V.loss_fig(snap, task))
+    c2.plotly_chart(V.metric_fig(snap, task))
     if snap.probe is None:
         st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
         return
@@ -116,22 +126,13 @@ def live():
             st.markdown(f"**Text sampled from the model at step {snap.step:,}**")
             st.code(generate_text(job.trainer.model, task, "Shall I", 200, temperature=0.7), language=None)
         else:
-            st.plotly_chart(V.prediction_fig(snap, task), key="lab_pred")
-    n = len(snap.state_history)
-    scrub = ss.get(state.LAB_SCRUB, -1)
-    with c2:
-        if n > 1 and not snap.active:
-            ss[state.LAB_SCRUB] = st.slider("Training history (probe)", 0, n - 1,
-                                            n - 1 if scrub < 0 else min(scrub, n - 1),
-                                            help="Scrub back through training; axes stay fixed.")
-            scrub = ss[state.LAB_SCRUB]
-        dims = 3 if ss[state.LAB_VIEW3D] else 2
-        st.plotly_chart(V.trajectory_fig(snap, scrub, dims), key="lab_traj")
-        st.toggle("3-D view", key=state.LAB_VIEW3D)
+            st.plotly_chart(V.prediction_fig(snap, task))
+    scrub = ss[state.LAB_SCRUB]
+    c2.plotly_chart(V.trajectory_fig(snap, scrub, 3 if ss[state.LAB_VIEW3D] else 2))
     c1, c2 = st.columns(2)
-    c1.plotly_chart(V.hidden_fig(snap, scrub), key="lab_hidden")
-    c2.plotly_chart(V.grad_curve_fig(snap), key="lab_grad")
-    st.plotly_chart(V.grad_heatmap_fig(snap), key="lab_gradmap")
+    c1.plotly_chart(V.hidden_fig(snap, scrub))
+    c2.plotly_chart(V.grad_curve_fig(snap))
+    st.plotly_chart(V.grad_heatmap_fig(snap))
     if snap0.active and not snap.active:
         st.rerun()  # the run ended: redraw the page once so the timer stops
 

@@ -1,0 +1,663 @@
+"""Uploaded data -> ``SequenceDataset``: CSV/TSV tables (series, wide, long), NPZ, UTF-8 text.
+
+Everything is parsed in memory; nothing is written to disk. Bad input raises ``DatasetError``
+naming the file, the place (rows are LINES of the file, 1-based, header included, as an editor
+shows them; columns are 1-based, with their header name), what was wrong and what is accepted.
+``dataset_task`` (defined in ``core.dataset_task``, re-exported here) turns a dataset into a Task.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FORMATS = ("csv_series", "csv_wide", "csv_long", "npz", "text")
+NA_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None", "?"]
+TIME_NAMES = {"date", "time", "datetime", "timestamp", "t", "step"}
+LABEL_NAMES = {"label", "class", "target", "y"}
+TEXT_EXT, CSV_EXT = {".txt", ".text", ".md"}, {".csv", ".tsv", ".tab", ".dat", ".data"}
+F32_MAX = float(np.finfo(np.float32).max)
+MIN_TEXT = 100  # characters a text needs for character-level language modelling
+DEFAULTS = dict(delimiter=None, header=None, feature_columns=None, label_column=None, time_column=None,
+                interpolate=False, max_bytes=50 * 2**20, max_columns=2000, max_sequences=100_000)
+
+
+class DatasetError(ValueError):
+    """Input that cannot be used; the message says where, what was wrong and what is accepted."""
+
+
+@dataclass
+class SequenceDataset:
+    kind: str  # "series", "labelled" or "text"
+    sequences: list  # float32 arrays (T_i, F); a series is one sequence; [] for text
+    labels: np.ndarray | None = None  # int64 (N,): indices into classes
+    classes: list = field(default_factory=list)
+    channels: list = field(default_factory=list)  # channel names (the characters, for text)
+    text: str | None = None
+    time_index: np.ndarray | None = None  # datetime64 (or increasing numbers) axis of a series
+    gaps: int = 0  # missing cells found
+    name: str = "data"
+    format: str = ""  # one of FORMATS
+    notes: list = field(default_factory=list)  # what was detected or done
+
+    @property
+    def lengths(self) -> np.ndarray:
+        if self.kind == "text":
+            return np.array([len(self.text or "")])
+        return np.array([len(s) for s in self.sequences], dtype=np.int64)
+
+    def summary(self) -> dict:
+        L = self.lengths
+        out = dict(name=self.name, kind=self.kind, format=self.format, n_sequences=len(L),
+                   min_length=int(L.min()), median_length=float(np.median(L)), max_length=int(L.max()),
+                   channels=list(self.channels), classes={}, channel_stats={}, gaps=int(self.gaps),
+                   notes=list(self.notes))
+        if self.labels is not None:
+            counts = np.bincount(self.labels, minlength=len(self.classes))
+            out["classes"] = {c: int(n) for c, n in zip(self.classes, counts)}
+        if self.kind == "text":
+            out.update(n_characters=len(self.text), n_distinct=len(self.channels))
+        elif self.sequences:
+            allv = np.concatenate(self.sequences).astype(np.float64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for k, ch in enumerate(self.channels):
+                    v = allv[:, k]
+                    out["channel_stats"][ch] = dict(min=float(np.nanmin(v)), max=float(np.nanmax(v)),
+                                                    mean=float(np.nanmean(v)))
+        if self.time_index is not None and len(self.time_index):
+            out.update(start=str(self.time_index[0]), end=str(self.time_index[-1]))
+        return out
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n} bytes"
+
+
+def _check_size(name, n, limit):
+    if n > limit:
+        raise DatasetError(f"{name} is {_mb(n)}, over the limit of {_mb(limit)} (max_bytes); use a smaller file")
+
+
+def _read(data, filename, max_bytes):
+    if hasattr(data, "read") and not isinstance(data, (str, Path)):  # a file object or an upload
+        filename, data = filename or getattr(data, "name", None), data.read()
+    if isinstance(data, (str, Path)):
+        p = Path(data)
+        if not p.is_file():
+            hint = " (to load content, pass it as bytes: text.encode())" if "\n" in str(data) else ""
+            raise DatasetError(f"{str(data)[:80]!r}: file not found{hint}")
+        _check_size(filename or p.name, p.stat().st_size, max_bytes)
+        return p.read_bytes(), filename or p.name
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DatasetError(f"expected bytes or a file path, got {type(data).__name__}")
+    _check_size(filename or "the upload", len(data), max_bytes)
+    return bytes(data), filename
+
+
+def _decode(raw: bytes, src: str) -> str:
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise DatasetError(f"{src} is UTF-16 text; save it as UTF-8 (e.g. 'CSV UTF-8' in Excel)")
+        raise DatasetError(f"{src} is a binary file (NUL byte at byte offset {nul}), not CSV/TSV, UTF-8 "
+                           "text or NPZ; export spreadsheets as 'CSV UTF-8'")
+    bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
+    try:
+        return raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        at = e.start + bom
+        raise DatasetError(f"{src} is not UTF-8 text: byte 0x{raw[at]:02x} at byte offset {at} is not "
+                           "valid UTF-8; save the file as UTF-8 (e.g. 'CSV UTF-8')") from None
+
+
+def _is_num(s: str):
+    """True / False, or None for a missing-value token ("1,5" counts: a decimal comma)."""
+    s = s.strip()
+    if s in NA_TOKENS:
+        return None
+    try:
+        float(s.replace(",", ".", 1) if s.count(",") == 1 else s)
+        return True
+    except ValueError:
+        return False
+
+
+def _fields(lines, d):
+    """Rows of fields (an iterator) for delimiter ``d`` (" " means any whitespace)."""
+    return (ln.split() for ln in lines) if d == " " else csv.reader(lines, delimiter=d, skipinitialspace=True)
+
+
+def _sniff(lines, delimiter, src):
+    """The given delimiter (checked), else the first giving >= 2 consistent columns."""
+    if delimiter is not None:
+        d = " " if delimiter in ("whitespace", r"\s+") or delimiter.strip(" ") == "" else delimiter
+        rows = list(_fields(lines, d))
+        other = [c for c in (",", "\t", ";") if c != d and all(c in ln for ln in lines)]
+        if all(len(r) == 1 for r in rows) and (other or _is_num(rows[-1][0]) is False):
+            tip = f"; the rows contain {other[0]!r}: try delimiter={other[0]!r}" if other else ""
+            raise DatasetError(f"{src}: with delimiter {delimiter!r} every row is a single column (row 1 "
+                               f"reads {lines[0][:40]!r}){tip}, or delimiter=None to detect it")
+        return d
+    fallback = None  # tab and ';' first: their files may hold decimal commas
+    for d in ("\t", ";", ",", " "):
+        m, n = Counter(len(r) for r in _fields(lines, d)).most_common(1)[0]
+        if m >= 2 and n >= 0.9 * len(lines):
+            return d
+        if fallback is None and d != " " and sum(d in ln for ln in lines) >= 0.5 * len(lines):
+            fallback = d
+    return fallback or ","
+
+
+def _shares(text: str, delimiter, src):
+    """(share of the rows after the first holding a number, share of numeric cells)."""
+    lines = [ln for ln in text.splitlines()[:200] if ln.strip()][:100]
+    d = _sniff(lines, delimiter, src)
+    rows = list(_fields(lines, d))
+    if len(rows) == 1:  # one line: a table if numeric, or delimited words (a header only)
+        share = sum(bool(_is_num(c)) for c in rows[0]) / len(rows[0])
+        return float(share >= 0.5 or (d != " " and len(rows[0]) >= 2
+                                      and all(" " not in c.strip() for c in rows[0]))), share
+    cells = [bool(_is_num(c)) for r in rows[1:] for c in r]
+    return (sum(any(_is_num(c) for c in r) for r in rows[1:]) / (len(rows) - 1),
+            sum(cells) / max(1, len(cells)))
+
+
+def load_dataset(data, filename: str | None = None, format: str | None = None, **options) -> SequenceDataset:
+    """Load bytes, a path or a file object; ``format`` (one of FORMATS) skips detection.
+
+    Options: delimiter (None: sniff , ; tab whitespace), header (None: auto), feature_columns
+    (names or 0-based indices), label_column, time_column (None: auto, False: none), interpolate,
+    max_bytes, max_columns, max_sequences (see DEFAULTS).
+    """
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        raise DatasetError(f"unknown option(s) {unknown}; accepted: {sorted(DEFAULTS)}")
+    o = {**DEFAULTS, **options}
+    if isinstance(o["feature_columns"], (str, int)):
+        o["feature_columns"] = [o["feature_columns"]]
+    if format is not None and format not in FORMATS:
+        raise DatasetError(f"unknown format {format!r}; choose one of {FORMATS}, or None to detect it")
+    raw, filename = _read(data, filename, o["max_bytes"])
+    src = str(filename) if filename else "the uploaded data"
+    ext = Path(filename).suffix.lower() if filename else ""
+    if not raw:
+        raise DatasetError(f"{src} is empty (0 bytes); upload a CSV/TSV table, an NPZ archive or UTF-8 text")
+    notes, fmt = [], format
+    if fmt == "npz" or (fmt is None and (raw[:2] == b"PK" or ext == ".npz")):
+        ds, fmt = _npz(raw, src, o), "npz"
+    else:
+        text = _decode(raw, src)
+        if not text.strip():
+            raise DatasetError(f"{src} contains only whitespace; it holds no data")
+        if fmt is None:
+            rows, cells = _shares(text, o["delimiter"], src)
+            if ext in TEXT_EXT:
+                fmt = "csv" if rows >= 0.9 and cells >= 0.9 else "text"
+                notes += [f"read the {ext} file as a numeric table"] if fmt == "csv" else []
+            else:
+                fmt = "csv" if ext in CSV_EXT or rows >= 0.5 else "text"
+        if fmt == "text":
+            ds = _text(text, src, o)
+        else:
+            t = _table(text, src, o)
+            if fmt == "csv":
+                fmt, why = _detect(t)
+                t.notes.append(f"detected format {fmt} ({why})")
+            ds = {"csv_series": _series, "csv_wide": _wide, "csv_long": _long}[fmt](t, o)
+            notes += t.notes
+    ds.name, ds.format, ds.notes = Path(filename).stem if filename else "data", fmt, notes + ds.notes
+    return ds
+
+
+# ---- tables -------------------------------------------------------------------------------------
+
+class _Table:
+    """Parsed cells (``df``: float columns, or str where text), header ``names``, file ``lines``."""
+
+    def __init__(self, src, names, df, lines, notes):
+        self.src, self.names, self.df, self.lines, self.notes = src, names, df, lines, notes
+
+    def col(self, j: int) -> str:
+        n = self.names[j].strip() if self.names else ""
+        return f"column {j + 1}" + (f" ({n!r})" if n else "")
+
+    def where(self, i: int, j: int) -> str:
+        return f"{self.src}: row {self.lines[i]}, {self.col(j)}"
+
+    def find(self, spec, what: str) -> int:
+        cols = list(self.df.columns)
+        if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+            if int(spec) in cols:
+                return int(spec)
+        elif self.names is not None:
+            low = [n.strip().lower() for n in self.names]
+            if str(spec).strip().lower() in low and low.index(str(spec).strip().lower()) in cols:
+                return low.index(str(spec).strip().lower())
+        have = [self.names[j] for j in cols] if self.names else f"indices 0..{max(cols)} (no header)"
+        raise DatasetError(f"{self.src}: unknown {what} {spec!r}; the columns are {have}")
+
+    def numbers(self, j: int, nan_ok=False, rule="values must be numbers") -> np.ndarray:
+        s = self.df[j]
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(np.isnan(v) & s.notna().to_numpy())
+        if bad.size:
+            val = str(s.iloc[bad[0]])
+            tip = " (use '.' as the decimal mark)" if val.replace(",", "", 1).lstrip("-").isdigit() else ""
+            raise DatasetError(f"{self.where(bad[0], j)}: {val!r} is not a number{tip}; {rule}")
+        inf = np.flatnonzero(np.abs(v) > F32_MAX)
+        if inf.size:
+            raise DatasetError(f"{self.where(inf[0], j)}: {str(s.iloc[inf[0]])!r} is infinite (or beyond "
+                               "float32's 3.4e38); values must be finite")
+        nan = np.flatnonzero(np.isnan(v))
+        if nan.size and not nan_ok:
+            raise DatasetError(f"{self.where(nan[0], j)} is empty or NaN; {rule} (no missing values here)")
+        return v
+
+
+def _count(lines, d, src, nums) -> np.ndarray:
+    """Fields per line; a quoted field may not run over the end of its line."""
+    if d == " ":
+        return np.fromiter((len(ln.split()) for ln in lines), dtype=np.int64, count=len(lines))
+    rd, counts = csv.reader(lines, delimiter=d, skipinitialspace=True), []
+    try:
+        for r in rd:
+            if rd.line_num != len(counts) + 1:
+                raise DatasetError(f"{src}: row {nums[len(counts)]} opens a quote (\") that does not close on "
+                                   "that line; quoted fields may not span lines")
+            counts.append(len(r))
+    except csv.Error as e:
+        raise DatasetError(f"{src}: row {nums[len(counts)]}: {e}") from None
+    return np.array(counts, dtype=np.int64)
+
+
+def _table(text: str, src: str, o) -> _Table:
+    lines, nums = [], []
+    for i, ln in enumerate(text.splitlines(), 1):
+        if ln.strip() and not ln.lstrip().startswith("#"):
+            lines.append(ln)
+            nums.append(i)
+    if not lines:
+        raise DatasetError(f"{src} has no data lines (only blank or '#' comment lines)")
+    d = _sniff(lines[:100], o["delimiter"], src)
+    counts = _count(lines, d, src, nums)
+    m = int(np.bincount(counts).argmax())
+    bad = np.flatnonzero(counts != m)
+    if bad.size:
+        raise DatasetError(f"{src}: row {nums[bad[0]]} has {counts[bad[0]]} fields but most rows have {m} "
+                           f"(delimiter {d!r}); every row needs the same number of columns")
+    if m > o["max_columns"]:
+        raise DatasetError(f"{src} has {m} columns, over the limit of {o['max_columns']} (max_columns)")
+    first = list(_fields(lines[:51], d))
+    header = o["header"] if o["header"] is not None else _has_header(first)
+    names = [c.strip() for c in first[0]] if header else None
+    body, nums = (lines[1:], nums[1:]) if header else (lines, nums)
+    if not body:
+        raise DatasetError(f"{src} has a header row but no data rows")
+    sample = "\n".join(body[:50])
+    comma = d != "," and bool(re.search(r"\d,\d", sample)) and not re.search(r"\d\.\d", sample)
+    try:
+        df = pd.read_csv(io.StringIO("\n".join(body)), sep=r"\s+" if d == " " else d, header=None,
+                         names=list(range(m)), keep_default_na=False, na_values=NA_TOKENS,
+                         skipinitialspace=True, skip_blank_lines=False, decimal="," if comma else ".")
+    except Exception as e:  # noqa: BLE001 - any parser failure means a bad file
+        raise DatasetError(f"{src}: could not parse the table ({e})") from None
+    notes = ["used row 1 as the header"] * bool(header) + ["read ',' as the decimal mark"] * comma
+    if (names and names[0] in ("", "Unnamed: 0", "index") and m > 1 and pd.api.types.is_numeric_dtype(df[0])
+            and np.array_equal(df[0].to_numpy(), np.arange(len(df)))):
+        df = df.drop(columns=0)
+        notes.append("dropped column 1: a row index (0, 1, 2, ...), not data")
+    for j in list(df.columns):
+        if df[j].isna().all() and len(df.columns) > 1:
+            df = df.drop(columns=j)
+            notes.append(f"dropped empty column {j + 1}")
+    return _Table(src, names, df, np.asarray(nums[:len(df)]), notes)
+
+
+def _has_header(rows) -> bool:
+    first, rest = rows[0], rows[1:]
+    text = all(_is_num(c) is False for c in first)
+    if not rest or any(c.strip().lower() == "sequence_id" for c in first):
+        return text or bool(rest)
+    for j, c in enumerate(first):  # a text cell above a column of numbers
+        if _is_num(c) is False:
+            vals = [v for v in (_is_num(r[j]) for r in rest if j < len(r)) if v is not None]
+            if vals and sum(vals) >= 0.9 * len(vals):
+                return True
+    return text and any(_is_num(c) for r in rest for c in r)
+
+
+def _detect(t: _Table):
+    low = [n.strip().lower() for n in t.names or []]
+    if "sequence_id" in low:
+        return "csv_long", "a 'sequence_id' column"
+    cols = list(t.df.columns)
+    if len(cols) >= 3:
+        if low and low[cols[0]] in LABEL_NAMES:
+            return "csv_wide", f"first column named {t.names[cols[0]]!r}"
+        s, n = t.df[cols[0]], len(t.df)
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        labels = (not s.isna().any() and 2 <= s.nunique() <= min(50, max(2, n // 2), n - 1)
+                  and bool(np.isnan(v).any() or (v == np.round(v)).all()))
+        if labels and (len(cols) > 10 or n <= len(cols)):
+            return "csv_wide", "first column holds a few labels, one sequence per row"
+    return "csv_series", "rows are time steps"
+
+
+def _to_datetime(s):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            p = pd.to_datetime(s, errors="coerce", utc=True)
+            if p.isna().sum() > s.isna().sum():
+                p = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
+            return p.dt.tz_localize(None)
+        except (ValueError, TypeError, OverflowError):
+            return pd.Series(pd.NaT, index=s.index)
+
+
+def _time_column(t: _Table, spec):
+    """(column, axis) of the date/time column: ``spec``, or detected when None; False: none."""
+    if spec is False:
+        return None, None
+    for j in [t.find(spec, "time column")] if spec is not None else list(t.df.columns):
+        s, name = t.df[j], t.names[j].strip().lower() if t.names else ""
+        if pd.api.types.is_numeric_dtype(s):
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if (spec is not None or name in TIME_NAMES) and np.all(np.diff(v) > 0):
+                t.notes.append(f"used {t.col(j)} as the time axis")
+                return j, v
+            if spec is not None:
+                raise DatasetError(f"{t.src}: time column {t.col(j)} must hold dates or increasing numbers")
+            continue
+        head = s.dropna().astype(str).head(20)
+        if spec is None and (head.empty or sum(bool(_is_num(c)) for c in head) > len(head) / 2
+                             or _to_datetime(head).notna().mean() < (0.5 if name in TIME_NAMES else 0.9)):
+            continue
+        p = _to_datetime(s)
+        bad = np.flatnonzero(p.isna().to_numpy())
+        if bad.size:
+            raise DatasetError(f"{t.where(bad[0], j)}: {str(s.iloc[bad[0]])!r} is not a date/time (the "
+                               "column is the time axis; pass time_column=False to ignore it)")
+        t.notes.append(f"used {t.col(j)} as the time axis (dates)")
+        return j, p.to_numpy()
+    return None, None
+
+
+def _fill(X: np.ndarray, interpolate: bool, notes: list):
+    """Count the gaps (NaN) of a series (T, F); interpolate them linearly when asked."""
+    gaps = int(np.isnan(X).sum())
+    if gaps and interpolate:
+        idx = np.arange(len(X))
+        for k in range(X.shape[1]):
+            m = np.isnan(X[:, k])
+            if m.any():
+                X[m, k] = np.interp(idx[m], idx[~m], X[~m, k])
+        notes.append(f"interpolated {gaps} gaps linearly")
+    elif gaps:
+        notes.append(f"{gaps} gaps kept as NaN (not interpolated): masked as targets")
+    return X, gaps
+
+
+def _series(t: _Table, o) -> SequenceDataset:
+    if len(t.df) < 2:
+        raise DatasetError(f"{t.src} has only one data row (row {t.lines[0]}); a time series needs at least "
+                           "2 rows, one per time step")
+    tcol, tix = _time_column(t, o["time_column"])
+    fc = o["feature_columns"]
+    feats = [t.find(c, "feature column") for c in fc] if fc else [j for j in t.df.columns if j != tcol]
+    if not feats or tcol in feats:
+        raise DatasetError(f"{t.src}: no value columns besides the time column; a series needs a numeric column")
+    rule = "series columns must be numeric (apart from one date/time column)"
+    X = np.column_stack([t.numbers(j, nan_ok=True, rule=rule) for j in feats])
+    for k in np.flatnonzero(np.isnan(X).all(0)):
+        raise DatasetError(f"{t.src}: {t.col(feats[k])} has no numbers at all; drop it or pick feature_columns")
+    if tix is not None:
+        order = np.argsort(tix, kind="stable")
+        if np.any(order != np.arange(len(order))):
+            X, tix, t.lines = X[order], tix[order], t.lines[order]
+            t.notes.append("sorted the rows by time")
+        dup = np.flatnonzero(tix[1:] == tix[:-1])
+        if dup.size:
+            a = dup[0]
+            raise DatasetError(f"{t.src}: rows {t.lines[a]} and {t.lines[a + 1]} have the same time "
+                               f"{tix[a]}; each time step must appear once")
+    X, gaps = _fill(X, o["interpolate"], t.notes)
+    names = [t.names[j].strip() if t.names else "" for j in feats]
+    names = [n or (f"x{k + 1}" if len(feats) > 1 else "value") for k, n in enumerate(names)]
+    return SequenceDataset("series", [X.astype(np.float32)], channels=names, time_index=tix, gaps=gaps)
+
+
+def _labels(t: _Table, j: int):
+    """Class indices and names from a label column (all integers or all names)."""
+    s = t.df[j]
+    miss = np.flatnonzero(s.isna().to_numpy())
+    if miss.size:
+        raise DatasetError(f"{t.where(miss[0], j)}: the label is missing; every sequence needs one")
+    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    num = ~np.isnan(v)
+    if num.all():
+        bad = np.flatnonzero(~np.isfinite(v) | (v != np.round(v)))
+        if bad.size:
+            raise DatasetError(f"{t.where(bad[0], j)}: label {str(s.iloc[bad[0]])!r} is not a class; labels "
+                               "must be integers or names")
+        cv, y = np.unique(v.astype(np.int64), return_inverse=True)
+    elif num.any():
+        a, b = np.flatnonzero(num)[0], np.flatnonzero(~num)[0]
+        raise DatasetError(f"{t.src}: label {t.col(j)} mixes numbers and names ({str(s.iloc[a])!r} at row "
+                           f"{t.lines[a]}, {str(s.iloc[b])!r} at row {t.lines[b]}); use one kind of label")
+    else:
+        cv, y = np.unique(s.astype(str).str.strip().to_numpy(dtype=str), return_inverse=True)
+    return y.astype(np.int64), [str(c) for c in cv]
+
+
+def _trim(X: np.ndarray, src: str, at, seq) -> list:
+    """Sequences from (N, T, F): trailing all-NaN steps are padding; NaN inside or Inf is refused."""
+    N, T, _ = X.shape
+    nan, inf = np.isnan(X), np.argwhere(np.isinf(X))
+    if inf.size:
+        raise DatasetError(f"{src}: {at(*inf[0])} is infinite; values must be finite")
+    rev = nan.all(-1)[:, ::-1]
+    L = T - np.where(rev.all(1), T, rev.argmin(1))
+    inner = np.argwhere(nan & (np.arange(T)[None, :, None] < L[:, None, None]))
+    if inner.size:
+        raise DatasetError(f"{src}: {at(*inner[0])} is empty or NaN; missing values are only allowed at the "
+                           "end of a sequence (to make it shorter)")
+    short = np.flatnonzero(L < 2)
+    if short.size:
+        raise DatasetError(f"{src}: {seq(short[0])} has {L[short[0]]} value(s); sequences need at least 2 steps")
+    return [X[i, :L[i]].astype(np.float32) for i in range(N)]
+
+
+def _wide(t: _Table, o) -> SequenceDataset:
+    cols, fc = list(t.df.columns), o["feature_columns"]
+    if len(cols) < 2:
+        raise DatasetError(f"{t.src} has a single column; the wide format needs a label column and the "
+                           "values of one sequence per row")
+    lab = t.find(o["label_column"], "label column") if o["label_column"] is not None else cols[0]
+    feats = [t.find(c, "value column") for c in fc] if fc else [j for j in cols if j != lab]
+    if len(feats) < 2:
+        raise DatasetError(f"{t.src}: each row has only 1 value after the label, so every sequence has "
+                           "length 1; sequences need at least 2 steps")
+    if len(t.df) < 2:
+        raise DatasetError(f"{t.src} has a single data row; labelled data needs several sequences")
+    if len(t.df) > o["max_sequences"]:
+        raise DatasetError(f"{t.src} has {len(t.df)} sequences, over max_sequences={o['max_sequences']}")
+    y, classes = _labels(t, lab)
+    X = np.column_stack([t.numbers(j, nan_ok=True) for j in feats])[:, :, None]
+    seqs = _trim(X, t.src, lambda i, k, f: f"row {t.lines[i]}, {t.col(feats[k])}", lambda i: f"row {t.lines[i]}")
+    if any(len(s) < len(feats) for s in seqs):
+        t.notes.append("rows ending in empty cells are shorter sequences")
+    return SequenceDataset("labelled", seqs, y, classes, ["value"])
+
+
+def _long(t: _Table, o) -> SequenceDataset:
+    if t.names is None:
+        raise DatasetError(f"{t.src}: the long format needs a header row naming the columns (sequence_id, "
+                           "optional t, the features, label)")
+    idc = t.find("sequence_id", "column")
+    tc = t.find("t", "column") if "t" in [n.strip().lower() for n in t.names] else None
+    lab = t.find(o["label_column"] if o["label_column"] is not None else "label", "label column")
+    fc = o["feature_columns"]
+    feats = [t.find(c, "feature column") for c in fc] if fc else [j for j in t.df.columns if j not in (idc, tc, lab)]
+    if not feats:
+        raise DatasetError(f"{t.src}: no feature columns besides sequence_id, t and label")
+    miss = np.flatnonzero(t.df[idc].isna().to_numpy())
+    if miss.size:
+        raise DatasetError(f"{t.where(miss[0], idc)}: the sequence_id is missing")
+    codes, uniq = pd.factorize(t.df[idc])
+    if len(uniq) > o["max_sequences"]:
+        raise DatasetError(f"{t.src} has {len(uniq)} sequences, over max_sequences={o['max_sequences']}")
+    X = np.column_stack([t.numbers(j, rule="feature values must be numbers") for j in feats])
+    y, classes = _labels(t, lab)
+    tv = t.numbers(tc, rule="t must be the number of the time step") if tc is not None else np.arange(len(X))
+    order = np.lexsort((tv, codes))
+    c, tt, ys = codes[order], tv[order], y[order]
+    if tc is not None and np.any(np.diff(order) < 0):
+        t.notes.append("sorted the rows of each sequence by t")
+    sid = lambda k: repr(str(uniq[c[k]]))  # noqa: E731 - name of the sequence at sorted row k
+    dup = np.flatnonzero((c[1:] == c[:-1]) & (tt[1:] == tt[:-1]))
+    if dup.size:
+        k = dup[0]
+        raise DatasetError(f"{t.src}: sequence {sid(k)} has t = {tt[k]:g} twice (rows {t.lines[order[k]]} and "
+                           f"{t.lines[order[k + 1]]}); each step must appear once")
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    ends = np.r_[starts[1:], len(c)]
+    short = starts[ends - starts < 2]
+    if short.size:
+        raise DatasetError(f"{t.src}: sequence {sid(short[0])} has only one row (row {t.lines[order[short[0]]]}); "
+                           "sequences need at least 2 steps")
+    wrong = np.flatnonzero(ys != np.repeat(ys[starts], ends - starts))
+    if wrong.size:
+        w = wrong[0]
+        g = starts[np.searchsorted(starts, w, side="right") - 1]
+        raise DatasetError(f"{t.src}: sequence {sid(w)} has two labels, {classes[ys[g]]!r} (row "
+                           f"{t.lines[order[g]]}) and {classes[ys[w]]!r} (row {t.lines[order[w]]}); a "
+                           "sequence has one label on all its rows")
+    Xs = X[order].astype(np.float32)
+    return SequenceDataset("labelled", [Xs[a:b] for a, b in zip(starts, ends)], ys[starts].astype(np.int64),
+                           classes, [t.names[j].strip() or f"x{k + 1}" for k, j in enumerate(feats)])
+
+
+# ---- NPZ and text --------------------------------------------------------------------------------
+
+def _npz(raw: bytes, src: str, o) -> SequenceDataset:
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except Exception as e:  # noqa: BLE001
+        raise DatasetError(f"{src} is not a valid NPZ archive (a zip of .npy arrays written by numpy.savez): "
+                           f"{e}") from None
+    total, limit = sum(i.file_size for i in infos), 4 * o["max_bytes"]
+    if total > limit:
+        raise DatasetError(f"{src} declares {_mb(total)} uncompressed, over {_mb(limit)} (4 x max_bytes); "
+                           "refusing to extract it (a zip bomb?)")
+    for i in infos:
+        if i.file_size > 1000 * max(i.compress_size, 1):
+            raise DatasetError(f"{src}: {i.filename!r} expands {i.file_size / max(i.compress_size, 1):.0f}x "
+                               "(over 1000x); refusing to extract a likely zip bomb")
+    if not any(i.filename.endswith(".npy") for i in infos):
+        raise DatasetError(f"{src} is a zip archive without .npy arrays (an Excel workbook? export it as "
+                           "CSV); an NPZ holds X and optional y, written by numpy.savez")
+    try:
+        npz = np.load(io.BytesIO(raw), allow_pickle=False)
+        keys = list(npz.files)
+    except Exception as e:  # noqa: BLE001
+        raise DatasetError(f"{src}: could not open the NPZ archive ({e})") from None
+
+    def get(k):
+        try:
+            a = npz[k]
+        except ValueError as e:
+            if "pickle" in str(e).lower() or "object" in str(e).lower():
+                raise DatasetError(f"{src}: array {k!r} holds Python objects (a pickle), refused for safety; "
+                                   "save numeric arrays (string labels as y.astype(str))") from None
+            raise DatasetError(f"{src}: could not read array {k!r} ({e})") from None
+        except Exception as e:  # noqa: BLE001
+            raise DatasetError(f"{src}: could not read array {k!r} ({e})") from None
+        if not isinstance(a, np.ndarray):
+            raise DatasetError(f"{src}: {k!r} is not a .npy array; save the arrays with numpy.savez")
+        return a
+
+    xk = next((k for k in ("X", "x") if k in keys), None)
+    if xk is None:
+        raise DatasetError(f"{src} has no array named 'X' (found: {keys}); save it with numpy.savez(f, X=..., y=...)")
+    X = get(xk)
+    if X.dtype.kind not in "biuf":
+        raise DatasetError(f"{src}: X has dtype {X.dtype}; it must hold numbers (float or int)")
+    if X.ndim not in (2, 3):
+        raise DatasetError(f"{src}: X has shape {X.shape} ({X.ndim} dimensions); expected (N, T) or (N, T, F): "
+                           "N sequences of T steps with F features")
+    X = X[:, :, None] if X.ndim == 2 else X
+    N, T, F = X.shape
+    if min(N, T, F) == 0:
+        raise DatasetError(f"{src}: X has shape {X.shape}; it is empty")
+    if F > o["max_columns"] or N > o["max_sequences"]:
+        raise DatasetError(f"{src}: X has {N} sequences of {F} features, over max_sequences="
+                           f"{o['max_sequences']} or max_columns={o['max_columns']}")
+    with np.errstate(over="ignore"):
+        X32 = X.astype(np.float32)
+    ix = (lambda i, t, f: f"X[{i}, {t}]") if F == 1 else (lambda i, t, f: f"X[{i}, {t}, {f}]")
+    channels = ["value"] if F == 1 else [f"x{k + 1}" for k in range(F)]
+    yk = next((k for k in ("y", "Y", "labels") if k in keys), None)
+    if yk is None:
+        if N > 1:
+            raise DatasetError(f"{src}: X holds {N} sequences but there is no y with their labels; add y, or "
+                               "save one series as X of shape (1, T, F)")
+        inf = np.argwhere(np.isinf(X32))  # one series: NaN are gaps, as in a CSV series
+        if inf.size:
+            raise DatasetError(f"{src}: {ix(*inf[0])} is infinite; values must be finite")
+        if T < 2 or np.isnan(X32[0]).all(0).any():
+            raise DatasetError(f"{src}: X has shape {X.shape}; a series needs at least 2 steps and a number "
+                               "in every channel")
+        notes = ["X without y: one series"]
+        S, gaps = _fill(X32[0].copy(), o["interpolate"], notes)
+        return SequenceDataset("series", [S], channels=channels, gaps=gaps, notes=notes)
+    seqs = _trim(X32, src, ix, lambda i: f"sequence {i} (X[{i}])")
+    y = get(yk)
+    y = y.ravel() if y.ndim == 2 and 1 in y.shape else y
+    if y.ndim != 1 or len(y) != N:
+        raise DatasetError(f"{src}: y has shape {y.shape} but X has {N} sequences; y needs one label per "
+                           "sequence, shape (N,)")
+    if y.dtype.kind in "US":
+        cv, yi = np.unique(y.astype(str), return_inverse=True)
+        return SequenceDataset("labelled", seqs, yi.astype(np.int64), [str(c) for c in cv], channels)
+    if y.dtype.kind not in "biuf":
+        raise DatasetError(f"{src}: y has dtype {y.dtype}; labels must be integers or strings")
+    yf = y.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(yf) | (yf != np.round(yf)))
+    if bad.size:
+        raise DatasetError(f"{src}: y[{bad[0]}] = {y[bad[0]]} is not a class; labels must be integers or strings")
+    cv, yi = np.unique(yf.astype(np.int64), return_inverse=True)
+    classes = [str(c) for c in cv]
+    if "classes" in keys:  # optional class names for integer labels 0..K-1
+        names = get("classes")
+        if names.ndim == 1 and cv.min() >= 0 and cv.max() < len(names):
+            classes = [str(names[c]) for c in cv]
+    return SequenceDataset("labelled", seqs, yi.astype(np.int64), classes, channels)
+
+
+def _text(text: str, src: str, o) -> SequenceDataset:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    n = len(text.strip())
+    if n < MIN_TEXT:
+        raise DatasetError(f"{src}: the text has {n} characters; character-level language modelling needs at "
+                           f"least {MIN_TEXT}")
+    vocab = sorted(set(text))
+    if len(vocab) > o["max_columns"]:
+        raise DatasetError(f"{src}: the text uses {len(vocab)} distinct characters, over the limit of "
+                           f"{o['max_columns']} (max_columns)")
+    return SequenceDataset("text", [], channels=vocab, text=text,
+                           notes=[f"{len(text)} characters, {len(vocab)} distinct"])
+
+
+from .dataset_task import dataset_task  # noqa: E402  (re-exported: core.datasets.dataset_task)
+
+__all__ = ["FORMATS", "DatasetError", "SequenceDataset", "load_dataset", "dataset_task"]

@@ -1,0 +1,452 @@
+"""Vanishing and exploding gradients, measured (lecture note section 6).
+
+- ``gradient_flow``: ||dL/dh_t|| over t for a model on a batch, in float64 so curves that fall
+  to 1e-200 or rise to 1e+150 stay measurable.
+- ``fit_decay`` / ``verdict``: a line through log||dL/dh_t|| gives the per-step rate and the
+  verdict vanishing / stable / exploding (thresholds below).
+- ``pascanu_bound``: Pascanu, Mikolov & Bengio (2013): with a loss read only at the end,
+  ||dL/dh_t|| <= ||dL/dh_{T-1}|| * eta^(T-1-t), eta = sigma_max(W_hh) * gamma, gamma a bound on
+  |sigma'| (1 for tanh, ReLU and the identity).
+- ``jacobian_view``: ||J_{T-1} ... J_{t+1}|| and the singular values of every factor J_k.
+- ``gate_products``: LSTM's constant error carousel prod f_k, GRU's direct path prod z_k.
+- ``run_clipping_comparison``: the same exploding run trained with and without clipping.
+- The single-unit cliff: x_t = w sigma(x_{t-1}) + b, its loss surface over (w, b) and gradient
+  descent paths with and without clipping, in float64 numpy.
+
+torch + numpy only.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .models import build_model
+from .tasks import Batch, Task, get_task
+from .cells import cell_weights, state_map
+from .trace import trace
+from .unroll import unroll
+from .trainer import Trainer
+
+# ---- verdict thresholds -------------------------------------------------------------------------
+# The fitted line's change over 100 steps decides: falling more than 10x per 100 steps
+# (rate < 0.977 per step backwards) is vanishing, rising more than 10x per 100 steps (rate > 1.023)
+# is exploding, anything flatter is stable. A non-finite gradient anywhere is exploding; a
+# gradient that underflows to exactly 0 before t = 0 is vanishing.
+DECADES_PER_100 = 1.0  # |log10 change per 100 steps| above which the curve vanishes or explodes
+SKIP_END = 5  # steps nearest the loss left out of the fit (they carry the readout's direct term)
+VERDICTS = ("vanishing", "stable", "exploding")
+GAMMA = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}  # sup |sigma'| of each activation
+FLOW_TASK = "adding"  # many-to-one, loss read at the end: the clean Pascanu setting
+JACOBIAN_MAX_STEPS = 300  # the Jacobian view uses at most this many steps...
+JACOBIAN_MAX_STATE = 128  # ...and a state of at most this size (S = H, or 2H for LSTM)
+
+
+# ---- gradient flow on untrained models ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class FlowSetup:
+    """An untrained model and the batch whose gradient flow is measured."""
+
+    kind: str = "rnn"  # "rnn", "lstm" or "gru"
+    nonlinearity: str = "tanh"  # vanilla RNN activation: "tanh", "relu" or "linear"
+    spectral_radius: float = 1.0  # radius every H x H block of W_hh is rescaled to
+    recurrent_init: str = "random"  # "random" (Gaussian), "orthogonal" or "identity"
+    seq_len: int = 100  # T
+    hidden_size: int = 64  # H
+    input_scale: float = 1.0  # the inputs are multiplied by this
+    batch_size: int = 8  # sequences the norm is taken over
+    seed: int = 0  # model init and data
+
+
+def flow_task(setup: FlowSetup) -> Task:
+    """The adding problem of length T: a many-to-one task whose loss is read at the last step."""
+    return get_task(FLOW_TASK, seq_len=int(setup.seq_len))
+
+
+def flow_model(setup: FlowSetup):
+    """The untrained ``SeqModel`` (head "last") of ``setup``."""
+    task = flow_task(setup)
+    return build_model(setup.kind, task.input_size, int(setup.hidden_size), task.output_size,
+                       head=task.head, nonlinearity=setup.nonlinearity,
+                       spectral_radius=float(setup.spectral_radius),
+                       recurrent_init=setup.recurrent_init, seed=int(setup.seed))
+
+
+def flow_batch(setup: FlowSetup) -> Batch:
+    """The batch of ``setup`` (inputs scaled by ``input_scale``), same for every cell kind."""
+    task = flow_task(setup)
+    b = task.sample(int(setup.batch_size), torch.Generator().manual_seed(int(setup.seed) + 1))
+    return Batch(b.x * float(setup.input_scale), b.y, b.lengths)
+
+
+@dataclass
+class Flow:
+    """The measured gradient flow of one model on one batch (numpy, float64)."""
+
+    grad_norm: np.ndarray  # (T,) ||dL/dh_t||, total derivative; may hold 0, inf or nan
+    loss: float  # the loss of the batch
+    gates: dict  # name -> (B, T, H) gate activations (LSTM, GRU), else empty
+    sigma_max: float | None  # largest singular value of W_hh (vanilla RNN), else None
+    radius: float | None  # spectral radius of W_hh (vanilla RNN), else None
+    eta: float | None  # sigma_max * gamma, Pascanu's per-step bound (vanilla RNN), else None
+    many_to_one: bool  # loss read only at the end: the bound applies
+
+
+def gradient_flow(model, task: Task, batch: Batch) -> Flow:
+    """||dL/dh_t|| of ``model`` on ``batch``, computed on a float64 copy (the model is untouched).
+
+    Args:
+        model: a ``SeqModel``.
+        task: gives the loss.
+        batch: inputs (B, T, F), targets, optional lengths.
+    Returns:
+        a ``Flow``.
+    """
+    m = copy.deepcopy(model).cpu().double()
+    x = batch.x.double()
+    y = batch.y.double() if batch.y.is_floating_point() else batch.y
+    with np.errstate(all="ignore"):
+        tr = trace(m, x, y, task, lengths=batch.lengths)
+    sig = rad = eta = None
+    if m.config.kind == "rnn":
+        w = m.rnn.weight_hh_l0.detach()
+        sig = float(torch.linalg.matrix_norm(w, ord=2))
+        rad = float(torch.linalg.eigvals(w).abs().max())
+        eta = sig * GAMMA[m.config.nonlinearity]
+    return Flow(np.asarray(tr.grad_h_norm, dtype=np.float64), float(tr.loss), tr.gates, sig, rad, eta,
+                m.config.head == "last" and m.config.num_layers == 1 and not m.config.bidirectional)
+
+
+# ---- the fitted rate and the verdict ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecayFit:
+    """A straight line through log||dL/dh_t|| (see ``fit_decay``)."""
+
+    rate: float  # factor per step BACKWARDS, g_{t-1} / g_t: < 1 vanishing, > 1 exploding
+    decades_per_100: float  # log10 change per 100 steps backwards (negative: falls toward t = 0)
+    measured_ratio: float  # g_first / g_last over the fitted window (nan if not finite)
+    t_first: int  # first step of the fitted window
+    t_last: int  # last step of the fitted window
+    verdict: str  # one of VERDICTS
+    reason: str  # one line saying why
+
+
+def fit_decay(grad_norm: np.ndarray, skip_end: int = SKIP_END) -> DecayFit:
+    """Fit log||dL/dh_t|| = a + s t by least squares and judge the curve.
+
+    The window runs from t = 0 to T-1-skip (skip = min(skip_end, T // 10)), minus steps where the
+    gradient is 0 or not finite. rate = exp(-s): the factor the gradient gains per step it travels
+    back. Verdict: see ``DECADES_PER_100``.
+
+    Args:
+        grad_norm: (T,) gradient norms.
+        skip_end: steps nearest the loss to leave out.
+    Returns:
+        a ``DecayFit``.
+    """
+    g = np.asarray(grad_norm, dtype=np.float64).reshape(-1)
+    T = g.shape[0]
+    end = T - 1 - min(int(skip_end), T // 10)
+    t = np.arange(end + 1)
+    w = g[: end + 1]
+    ok = np.isfinite(w) & (w > 0)
+    nonfinite = bool((~np.isfinite(g)).any())
+    underflow = bool(ok.any() and (w[: int(np.argmax(ok))] == 0).any()) or bool((w == 0).any())
+    if ok.sum() < 2:
+        v = "exploding" if nonfinite else "vanishing"
+        return DecayFit(math.inf if nonfinite else 0.0, math.nan, math.nan, 0, end, v,
+                        "the gradient is not finite" if nonfinite else "the gradient is zero")
+    s, _ = np.polyfit(t[ok], np.log(w[ok]), 1)
+    rate = float(np.exp(-s))
+    dec = float(-s * 100 / np.log(10))
+    tf, tl = int(t[ok][0]), int(t[ok][-1])
+    ratio = float(w[tf] / w[tl])
+    v, reason = verdict(dec, nonfinite=nonfinite, underflow=underflow)
+    return DecayFit(rate, dec, ratio, tf, tl, v, reason)
+
+
+def verdict(decades_per_100: float, *, nonfinite: bool = False, underflow: bool = False) -> tuple[str, str]:
+    """(verdict, reason) from the fitted change per 100 steps; see ``DECADES_PER_100``."""
+    if nonfinite:
+        return "exploding", "the gradient overflows (inf/nan) on its way back"
+    if underflow:
+        return "vanishing", "the gradient underflows to exactly 0 on its way back"
+    if decades_per_100 < -DECADES_PER_100:
+        return "vanishing", f"falls {10 ** -decades_per_100:.3g}x per 100 steps back (limit 10x)"
+    if decades_per_100 > DECADES_PER_100:
+        return "exploding", f"grows {10 ** decades_per_100:.3g}x per 100 steps back (limit 10x)"
+    return "stable", f"changes {10 ** abs(decades_per_100):.3g}x per 100 steps back (within 10x)"
+
+
+def pascanu_bound(g_end: float, eta: float, T: int) -> np.ndarray:
+    """log10 of the bound g_end * eta^(T-1-t) for t = 0..T-1 ((T,), float64, no overflow)."""
+    k = np.arange(T - 1, -1, -1, dtype=np.float64)
+    return np.log10(max(g_end, 1e-300)) + k * np.log10(max(eta, 1e-300))
+
+
+# ---- Jacobians and gate products ----------------------------------------------------------------
+
+@dataclass
+class JacobianView:
+    """Products and factors of ds_k/ds_{k-1} along one trajectory (T' = steps used)."""
+
+    log10_product: np.ndarray  # (T',) log10 ||J_{T'-1} ... J_{t+1}||_2 (0 at t = T'-1)
+    singular_values: np.ndarray  # (T', S) singular values of J_t, largest first
+    steps: int  # T', the steps used (the first T' of the sequence)
+    state_size: int  # S
+
+
+def jacobian_log_products(jac_tss: np.ndarray | torch.Tensor) -> np.ndarray:
+    """log10 ||J_{T-1} J_{T-2} ... J_{t+1}||_2 for each t, (T,) float64.
+
+    Like ``core.jacobian_product_norms`` but renormalised as it goes, so products of 1,000
+    factors neither overflow nor underflow, and in torch (batched norms: fast on one thread).
+    """
+    J = torch.as_tensor(np.asarray(jac_tss), dtype=torch.float64)
+    T, S, _ = J.shape
+    prods = torch.empty(T, S, S, dtype=torch.float64)
+    logscale = np.zeros(T)
+    P = torch.eye(S, dtype=torch.float64)
+    acc = 0.0
+    for t in range(T - 1, -1, -1):
+        prods[t] = P
+        logscale[t] = acc
+        P = P @ J[t]
+        n = float(P.abs().max())
+        if n == 0.0 or not math.isfinite(n):
+            prods[:t] = P if n == 0.0 else float("nan")
+            logscale[:t] = acc
+            break
+        P = P / n
+        acc += math.log10(n)
+    norms = torch.linalg.matrix_norm(prods, ord=2).numpy()
+    with np.errstate(divide="ignore"):
+        return np.log10(norms) + logscale
+
+
+def step_jacobians(model, x_tf: torch.Tensor) -> torch.Tensor:
+    """ds_t/ds_{t-1} of layer 0 along the trajectory of ``x_tf`` (T, F): (T, S, S), model's dtype.
+
+    The same numbers as ``core.state_jacobians``, computed with S backward passes over all T
+    steps at once (the steps are independent given the states they start from) instead of a
+    vmapped jacrev: about 10x faster for S = 128, which keeps the page responsive.
+    """
+    rnn = model.rnn
+    p = next(model.parameters())
+    x = x_tf.to(p.device, p.dtype)
+    with torch.no_grad():
+        u = unroll(rnn, x[None])
+        prev = torch.stack(u.prev[0][0], 1)[0]  # (T, H): the h each step read
+        if u.cell[0][0] is not None:
+            cs = torch.stack(u.cell[0][0], 1)[0]
+            prev = torch.cat([prev, torch.cat([torch.zeros_like(cs[:1]), cs[:-1]])], -1)
+    w = cell_weights(rnn, 0)
+    with torch.enable_grad():
+        s = prev.detach().requires_grad_(True)
+        out = state_map(w, x, s)  # (T, S): row t is step t applied to the state it started from
+        S = out.shape[1]
+        rows = [torch.autograd.grad(out[:, i].sum(), s, retain_graph=i < S - 1)[0] for i in range(S)]
+    return torch.stack(rows, 1).detach()  # (T, S_out, S_in)
+
+
+def jacobian_view(model, x_tf: torch.Tensor, max_steps: int = JACOBIAN_MAX_STEPS) -> JacobianView:
+    """Jacobian products and factor spectra over the first ``max_steps`` steps of ``x_tf`` (T, F).
+
+    The state is h (RNN, GRU) or [h, c] (LSTM, S = 2H), of layer 0. Computed in float64.
+    """
+    m = copy.deepcopy(model).cpu().double()
+    x = x_tf[: int(max_steps)].double()
+    jac = step_jacobians(m, x)
+    sv = torch.linalg.svdvals(jac).numpy()
+    return JacobianView(jacobian_log_products(jac), sv, int(x.shape[0]), int(jac.shape[-1]))
+
+
+GATE_PATH = {"lstm": "forget", "gru": "update"}  # the gate on each cell's direct (additive) path
+
+
+def gate_products(gates: dict, kind: str, steps: int | None = None) -> np.ndarray | None:
+    """log10 prod_{k=t+1}^{T-1} g_k per unit for sequence 0, (T, H); None for a vanilla RNN.
+
+    LSTM: g = f, the forget gate, since dc_{T-1}/dc_t = diag(prod f_k) along the cell path.
+    GRU (torch: h_k = (1 - z_k) n_k + z_k h_{k-1}): g = z, the update gate, whose product is the
+    direct h-to-h path. Entry T-1 is 0 (the empty product). ``steps`` truncates to the first steps.
+    """
+    name = GATE_PATH.get(kind)
+    if name is None or name not in gates:
+        return None
+    g = np.asarray(gates[name][0], dtype=np.float64)
+    if steps is not None:
+        g = g[: int(steps)]
+    with np.errstate(divide="ignore"):
+        lg = np.log10(g)
+    # suffix sums of log g_k over k > t
+    rev = np.cumsum(lg[::-1], axis=0)[::-1]
+    out = np.zeros_like(lg)
+    out[:-1] = rev[1:]
+    return out
+
+
+# ---- clipping: the same exploding run with and without it ---------------------------------------
+
+@dataclass(frozen=True)
+class ClipSetup:
+    """An exploding configuration: Le et al.'s IRNN (ReLU, W_hh = I) trained with plain SGD."""
+
+    kind: str = "rnn"  # cell kind
+    nonlinearity: str = "relu"  # vanilla RNN activation
+    recurrent_init: str = "identity"  # W_hh initialisation
+    spectral_radius: float = 1.0  # radius of W_hh at initialisation
+    task: str = "sine"  # a key of core.TASKS
+    seq_len: int = 50  # T
+    hidden_size: int = 32  # H
+    optimizer: str = "sgd"  # "sgd" (with momentum) or "adam"
+    lr: float = 0.01  # learning rate
+    clip: float = 1.0  # global-norm threshold of the clipped run
+    steps: int = 150  # optimisation steps of each run
+    batch_size: int = 32  # sequences per step
+    seed: int = 0  # model init and data stream (the same for both runs)
+
+
+@dataclass
+class ClipResult:
+    """Per-step records of the two runs (numpy (steps,) each; loss nan where a step diverged)."""
+
+    steps: np.ndarray  # 1..n
+    loss_plain: np.ndarray  # training loss without clipping
+    grad_plain: np.ndarray  # global gradient norm (before clipping) without clipping
+    loss_clip: np.ndarray  # training loss with clipping
+    grad_clip: np.ndarray  # global gradient norm before clipping, clipped run
+    diverged_plain: int  # steps rolled back (non-finite loss) without clipping
+    diverged_clip: int  # the same with clipping
+    clip: float  # the threshold
+    baseline_loss: float  # the task's best constant prediction
+    seconds: float  # wall time of both runs
+
+
+def _train(setup: ClipSetup, clip: float | None) -> list[dict]:
+    task = get_task(setup.task, seq_len=int(setup.seq_len))
+    model = build_model(setup.kind, task.input_size, int(setup.hidden_size), task.output_size,
+                        head=task.head, nonlinearity=setup.nonlinearity,
+                        spectral_radius=float(setup.spectral_radius),
+                        recurrent_init=setup.recurrent_init, seed=int(setup.seed))
+    tr = Trainer(model, task, lr=float(setup.lr), batch_size=int(setup.batch_size),
+                 optimizer=setup.optimizer, clip=clip, device="cpu", seed=int(setup.seed))
+    return tr.train(int(setup.steps))
+
+
+def run_clipping_comparison(setup: ClipSetup = ClipSetup()) -> ClipResult:
+    """Train ``setup`` twice from the same initialisation and data: without, then with clipping."""
+    import time
+    t0 = time.perf_counter()
+    plain, clipped = _train(setup, None), _train(setup, float(setup.clip))
+
+    def col(recs, k):
+        return np.array([r[k] if not r["diverged"] else np.nan for r in recs], dtype=np.float64)
+
+    task = get_task(setup.task, seq_len=int(setup.seq_len))
+    return ClipResult(np.arange(1, len(plain) + 1), col(plain, "loss"),
+                      np.array([r["grad_norm"] for r in plain], dtype=np.float64),
+                      col(clipped, "loss"), np.array([r["grad_norm"] for r in clipped], dtype=np.float64),
+                      sum(r["diverged"] for r in plain), sum(r["diverged"] for r in clipped),
+                      float(setup.clip), float(task.baseline_loss), time.perf_counter() - t0)
+
+
+# ---- the single-unit cliff ----------------------------------------------------------------------
+
+def _sigma(name: str):
+    if name == "sigmoid":
+        return (lambda x: 1.0 / (1.0 + np.exp(-x))), (lambda s: s * (1.0 - s))
+    if name == "tanh":
+        return np.tanh, (lambda s: 1.0 - s * s)
+    raise ValueError(f"sigma must be 'sigmoid' or 'tanh', got {name!r}")
+
+
+@dataclass(frozen=True)
+class CliffSetup:
+    """Pascanu et al. (2013)'s one-unit RNN: x_t = w sigma(x_{t-1}) + b, loss (x_T - target)^2."""
+
+    steps: int = 50  # T, the step the target is read at
+    x0: float = 0.5  # initial state
+    target: float = 0.7  # desired x_T
+    sigma: str = "sigmoid"  # "sigmoid" (as in the paper) or "tanh"
+
+
+def cliff_loss(w, b, setup: CliffSetup = CliffSetup()) -> np.ndarray:
+    """(x_T - target)^2 for arrays w, b broadcast together (float64, vectorised)."""
+    f, _ = _sigma(setup.sigma)
+    w = np.asarray(w, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    x = np.full(np.broadcast(w, b).shape, float(setup.x0))
+    with np.errstate(over="ignore"):
+        for _ in range(int(setup.steps)):
+            x = w * f(x) + b
+    return (x - setup.target) ** 2
+
+
+def cliff_surface(w_grid: np.ndarray, b_grid: np.ndarray, setup: CliffSetup = CliffSetup()) -> np.ndarray:
+    """Loss on the grid: (len(b_grid), len(w_grid)), rows b, columns w."""
+    W, B = np.meshgrid(np.asarray(w_grid, np.float64), np.asarray(b_grid, np.float64))
+    return cliff_loss(W, B, setup)
+
+
+def cliff_grad(w: float, b: float, setup: CliffSetup = CliffSetup()) -> tuple[float, float, float]:
+    """(loss, dL/dw, dL/db) at one point, by hand-written BPTT in float64.
+
+    Forward x_t = w s_t + b with s_t = sigma(x_{t-1}); backward d_t = dL/dx_t,
+    d_{t-1} = d_t w sigma'(x_{t-1}), dL/dw = sum_t d_t s_t, dL/db = sum_t d_t.
+    """
+    f, df = _sigma(setup.sigma)
+    T = int(setup.steps)
+    s = np.empty(T)
+    x = float(setup.x0)
+    for t in range(T):
+        s[t] = f(x)
+        x = w * s[t] + b
+    d = 2.0 * (x - setup.target)
+    gw = gb = 0.0
+    for t in range(T - 1, -1, -1):
+        gw += d * s[t]
+        gb += d
+        d = d * w * df(s[t])
+    return (x - setup.target) ** 2, gw, gb
+
+
+@dataclass
+class DescentPath:
+    """A gradient-descent path on the cliff loss."""
+
+    wb: np.ndarray  # (n+1, 2) the points (w, b), start first
+    loss: np.ndarray  # (n+1,) loss at each point
+    grad_norm: np.ndarray  # (n,) ||(dL/dw, dL/db)|| before clipping, per step
+    clip: float | None  # threshold used, None for plain descent
+
+
+def cliff_descent(w0: float, b0: float, lr: float, n_steps: int, clip: float | None = None,
+                  setup: CliffSetup = CliffSetup(), bound: float = 1e3) -> DescentPath:
+    """Plain gradient descent from (w0, b0), rescaling the gradient to norm ``clip`` when longer.
+
+    A path that leaves the box |w|, |b| < ``bound`` (a jump off the cliff) stops there.
+    """
+    p = np.array([w0, b0], dtype=np.float64)
+    pts, losses, norms = [p.copy()], [], []
+    for _ in range(int(n_steps)):
+        loss, gw, gb = cliff_grad(p[0], p[1], setup)
+        losses.append(loss)
+        g = np.array([gw, gb])
+        n = float(np.hypot(gw, gb))
+        norms.append(n)
+        if not np.isfinite(n):
+            break
+        if clip is not None and n > clip:
+            g = g * (clip / n)
+        p = p - lr * g
+        pts.append(p.copy())
+        if np.abs(p).max() > bound:
+            break
+    losses.append(float(cliff_loss(p[0], p[1], setup)))
+    return DescentPath(np.array(pts), np.array(losses), np.array(norms), clip)

@@ -1,0 +1,339 @@
+"""Figure builders of the LSTM vs GRU vs RNN comparison lab.
+
+Pure: numpy arrays in, plotly Figure out (no streamlit, no torch). Builders that put several
+cells side by side take their common ranges as arguments (computed by the caller over all the
+cells' data) so the three panels are read on one scale.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .common import (
+    CELL_COLORS,
+    DIVERGING_COLORSCALE,
+    FONT_SIZE,
+    PALETTE,
+    TIME_COLORSCALE,
+    base_layout,
+    compact,
+    downsample_index,
+    empty_figure,
+    finite_xy,
+    minmax_downsample,
+)
+
+CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+BASELINE_TEXT = "trivial baseline (best constant)"
+BASELINE_COLOR = "#555555"
+GATE_COLORSCALE = "Viridis"  # sigmoid gates, 0 (closed) to 1 (open)
+GATE_TITLES = {
+    "input": "input gate i_t", "forget": "forget gate f_t", "output": "output gate o_t",
+    "cell": "candidate g_t", "c": "cell state c_t", "reset": "reset gate r_t",
+    "update": "update gate z_t", "new": "candidate n_t",
+}
+SIGMOID = ("input", "forget", "output", "reset", "update")
+GATE_COLORS = {"input": PALETTE[0], "forget": PALETTE[1], "output": PALETTE[2], "cell": PALETTE[4],
+               "c": PALETTE[7], "reset": PALETTE[3], "update": PALETTE[5], "new": PALETTE[4]}
+
+
+def cell_name(kind: str) -> str:
+    return CELL_NAMES.get(kind, kind)
+
+
+def common_range(arrays, *, log: bool = False, pad: float = 0.05) -> tuple[float, float] | None:
+    """(lo, hi) over all finite values of ``arrays`` (log10 of the positive ones when ``log``).
+
+    Args:
+        arrays: iterable of numeric arrays (any shapes).
+        log: return the range of log10(values > 0).
+        pad: fraction of the span added on each side (0 for colour scales).
+
+    Returns:
+        (lo, hi), or None when no value qualifies.
+    """
+    vals = []
+    for a in arrays:
+        a = np.asarray(a, dtype=np.float64).reshape(-1)
+        a = a[np.isfinite(a)]
+        if log:
+            a = np.log10(a[a > 0])
+        if a.size:
+            vals.append((a.min(), a.max()))
+    if not vals:
+        return None
+    lo, hi = min(v[0] for v in vals), max(v[1] for v in vals)
+    span = max(hi - lo, 1e-12)
+    return float(lo - pad * span), float(hi + pad * span)
+
+
+def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: float | None = None,
+                          val_curves: dict | None = None, log_y: bool = False,
+                          y_range: tuple | None = None, max_points: int = 1500) -> go.Figure:
+    """One curve per cell on shared axes, e.g. training loss, with the trivial baseline.
+
+    Args:
+        curves: kind -> (steps (N,), values (N,)) training values, drawn thin and faint.
+        val_curves: kind -> (steps (M,), values (M,)) held-out values, drawn bold with markers.
+        baseline: a dashed horizontal line (the best constant prediction); None: omitted.
+        log_y: log y axis (used only when every value is positive).
+        y_range: fixed (lo, hi) in axis units (log10 when log_y) so several figures match.
+
+    Returns:
+        Figure: per cell up to two traces (train, held-out) in the cell's colour, then the baseline.
+    """
+    val_curves = val_curves or {}
+    data = {}
+    for k in list(curves) + [k for k in val_curves if k not in curves]:
+        tx, ty = finite_xy(*curves[k]) if k in curves else (np.empty(0), np.empty(0))
+        vx, vy = finite_xy(*val_curves[k]) if k in val_curves else (np.empty(0), np.empty(0))
+        data[k] = (tx, ty, vx, vy)
+    if not any(d[0].size or d[2].size for d in data.values()):
+        return empty_figure(title=title, x_title="training step", y_title=y_title)
+    allv = np.concatenate([np.concatenate([d[1], d[3]]) for d in data.values()]
+                          + [[baseline] if baseline is not None and np.isfinite(baseline) else []])
+    use_log = log_y and bool(np.all(allv > 0))
+    fig = go.Figure()
+    xmax = 0.0
+    for k, (tx, ty, vx, vy) in data.items():
+        color = CELL_COLORS.get(k, PALETTE[len(fig.data) % len(PALETTE)])
+        if tx.size:
+            xd, yd = minmax_downsample(tx, ty, max_points)
+            fig.add_trace(go.Scatter(x=compact(xd), y=compact(yd), mode="lines", name=f"{cell_name(k)} (train)",
+                                     line=dict(color=color, width=1.2), opacity=0.35, legendgroup=k,
+                                     showlegend=not vx.size,
+                                     hovertemplate="step %{x}<br>%{y:.4g}<extra>" + cell_name(k) + " train</extra>"))
+            xmax = max(xmax, float(tx.max()))
+        if vx.size:
+            idx = downsample_index(vx.size, max_points)
+            fig.add_trace(go.Scatter(x=compact(vx[idx]), y=compact(vy[idx]), mode="lines+markers",
+                                     name=f"{cell_name(k)} (held-out)", legendgroup=k,
+                                     line=dict(color=color, width=3), marker=dict(size=6),
+                                     hovertemplate="step %{x}<br>%{y:.4g}<extra>" + cell_name(k) + " held-out</extra>"))
+            xmax = max(xmax, float(vx.max()))
+    if baseline is not None and np.isfinite(baseline):
+        fig.add_trace(go.Scatter(x=[0.0, max(xmax, 1.0)], y=[float(baseline)] * 2, mode="lines",
+                                 name="baseline", line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
+                                 hovertemplate=BASELINE_TEXT + ": %{y:.4g}<extra></extra>"))
+    base_layout(fig, title=title, x_title="training step", y_title=y_title, height=440)
+    fig.update_layout(margin=dict(t=110))
+    fig.update_yaxes(type="log" if use_log else "linear", exponentformat="power")
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig
+
+
+def grad_heatmaps_figure(rows: dict, *, zrange: tuple | None, max_rows: int = 120,
+                         max_cols: int = 300) -> go.Figure:
+    """log10 ||dL/dh_t|| (training step x time step), one panel per cell, ONE colour scale.
+
+    Args:
+        rows: kind -> (steps (S,), norms (S, T)).
+        zrange: (zmin, zmax) in log10 units shared by the panels (see ``common_range(log=True)``).
+
+    Returns:
+        Figure with one Heatmap per cell, all on ``coloraxis``; y axes shared.
+    """
+    title = "Gradient ||∂L/∂h_t|| reaching each time step, during training (log₁₀, one colour scale)"
+    kinds = [k for k, (s, g) in rows.items() if np.asarray(g).size]
+    if not kinds:
+        return empty_figure(title=title, x_title="time step t", y_title="training step", height=380)
+    fig = make_subplots(rows=1, cols=len(kinds), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[cell_name(k) for k in kinds])
+    for j, k in enumerate(kinds):
+        steps, g = rows[k]
+        g = np.asarray(g, dtype=np.float64)
+        r = downsample_index(g.shape[0], max_rows)
+        c = downsample_index(g.shape[1], max_cols)
+        g = g[np.ix_(r, c)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(np.isfinite(g) & (g > 0), np.log10(np.where(g > 0, g, 1.0)), np.nan)
+        fig.add_trace(go.Heatmap(z=compact(z), x=c, y=np.asarray(steps)[r], coloraxis="coloraxis", name=cell_name(k),
+                                 hovertemplate="step %{y}<br>t %{x}<br>log₁₀ norm %{z:.2f}<extra>"
+                                 + cell_name(k) + "</extra>"), row=1, col=j + 1)
+        fig.update_xaxes(title_text="time step t", row=1, col=j + 1)
+    base_layout(fig, title=title, height=400)
+    ca = dict(colorscale=TIME_COLORSCALE, colorbar=dict(title="log₁₀ norm"))
+    if zrange is not None:
+        ca.update(cmin=zrange[0], cmax=zrange[1])
+    fig.update_layout(coloraxis=ca)
+    fig.update_yaxes(title_text="training step", row=1, col=1)
+    fig.update_annotations(font_size=FONT_SIZE + 1)
+    return fig
+
+
+def trajectories_figure(projs: dict, *, xy_range: tuple | None = None, explained: dict | None = None,
+                        max_steps: int = 400) -> go.Figure:
+    """Hidden-state trajectories of the probe sequences in each cell's own 2-D PCA plane.
+
+    Args:
+        projs: kind -> (n, T, 2) projected states.
+        xy_range: (lo, hi) used for both axes of every panel.
+        explained: kind -> (2,) explained variance ratios, shown in the axis titles.
+
+    Returns:
+        Figure with one panel per cell; one line trace per sequence, a marker at its end.
+    """
+    title = "Hidden-state trajectories (each cell in its own PCA plane, same axis ranges)"
+    kinds = [k for k, p in projs.items() if p is not None and np.asarray(p).size]
+    if not kinds:
+        return empty_figure(title=title, height=380)
+    fig = make_subplots(rows=1, cols=len(kinds), horizontal_spacing=0.09,
+                        subplot_titles=[cell_name(k) for k in kinds])
+    for j, k in enumerate(kinds):
+        p = np.asarray(projs[k], dtype=np.float32)
+        t = downsample_index(p.shape[1], max_steps)
+        for i in range(p.shape[0]):
+            fig.add_trace(go.Scatter(x=p[i, t, 0], y=p[i, t, 1], mode="lines",
+                                     line=dict(color=PALETTE[i % len(PALETTE)], width=1.8), showlegend=False,
+                                     hovertemplate=f"sequence {i + 1}<br>PC1 %{{x:.2f}}<br>PC2 %{{y:.2f}}<extra></extra>"),
+                          row=1, col=j + 1)
+        fig.add_trace(go.Scatter(x=p[:, -1, 0], y=p[:, -1, 1], mode="markers", showlegend=False,
+                                 marker=dict(color=CELL_COLORS.get(k, "#000"), size=9, symbol="x"),
+                                 hovertemplate="final state<extra></extra>"), row=1, col=j + 1)
+        ev = (explained or {}).get(k)
+        fig.update_xaxes(title_text=f"PC1 ({ev[0]:.0%})" if ev is not None else "PC1", row=1, col=j + 1)
+        fig.update_yaxes(title_text=f"PC2 ({ev[1]:.0%})" if ev is not None and len(ev) > 1 else "PC2",
+                         row=1, col=j + 1)
+    base_layout(fig, title=title, height=420)
+    if xy_range is not None:
+        fig.update_xaxes(range=list(xy_range))
+        fig.update_yaxes(range=list(xy_range))
+    fig.update_annotations(font_size=FONT_SIZE + 1)
+    return fig
+
+
+def gate_heatmaps_figure(gates: dict, *, title: str, max_units: int = 64, max_steps: int = 300,
+                         signed_range: float | None = None) -> go.Figure:
+    """Gate activations of one sequence, units x time, one row per gate.
+
+    Sigmoid gates share a 0..1 colour scale (coloraxis); candidates and the cell state share a
+    symmetric diverging one (coloraxis2, +-``signed_range``, default: their max |value|).
+
+    Args:
+        gates: name -> (T, H), e.g. "input", "forget", "cell" (candidate), "output", "c" (cell state).
+
+    Returns:
+        Figure with one Heatmap per gate.
+    """
+    names = [n for n, v in gates.items() if v is not None and np.asarray(v).size]
+    if not names:
+        return empty_figure(title=title, height=300)
+    signed = [n for n in names if n not in SIGMOID]
+    if signed_range is None and signed:
+        signed_range = max(float(np.nanmax(np.abs(gates[n]))) for n in signed) or 1.0
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[GATE_TITLES.get(n, n) for n in names])
+    for i, n in enumerate(names):
+        v = np.asarray(gates[n], dtype=np.float32)
+        u = downsample_index(v.shape[1], max_units)
+        t = downsample_index(v.shape[0], max_steps)
+        fig.add_trace(go.Heatmap(z=compact(v[np.ix_(t, u)].T), x=t, y=u,
+                                 coloraxis="coloraxis" if n in SIGMOID else "coloraxis2",
+                                 hovertemplate="t %{x}<br>unit %{y}<br>%{z:.3f}<extra>" + n + "</extra>"),
+                      row=i + 1, col=1)
+        fig.update_yaxes(title_text="unit", row=i + 1, col=1)
+    fig.update_xaxes(title_text="time step t", row=len(names), col=1)
+    base_layout(fig, title=title, height=160 + 170 * len(names))
+    fig.update_layout(coloraxis=dict(colorscale=GATE_COLORSCALE, cmin=0.0, cmax=1.0,
+                                     colorbar=dict(title="gate", len=0.45, y=1.0, yanchor="top")))
+    if signed:
+        fig.update_layout(coloraxis2=dict(colorscale=DIVERGING_COLORSCALE, cmin=-signed_range, cmax=signed_range,
+                                          colorbar=dict(title="value", len=0.45, y=0.0, yanchor="bottom")))
+    fig.update_annotations(font_size=FONT_SIZE)
+    return fig
+
+
+def gate_means_figure(means: dict, *, title: str, y_range: tuple | None = (0.0, 1.0)) -> go.Figure:
+    """Mean gate activation over units (and sequences) against time, one line per gate.
+
+    Args:
+        means: name -> (T,).
+        y_range: shared y range (default 0..1, the sigmoid's).
+    """
+    if not means:
+        return empty_figure(title=title, x_title="time step t", y_title="mean activation", height=340)
+    fig = go.Figure()
+    for n, m in means.items():
+        m = np.asarray(m, dtype=np.float32).reshape(-1)
+        fig.add_trace(go.Scatter(x=np.arange(m.size), y=m, mode="lines", name=GATE_TITLES.get(n, n),
+                                 line=dict(color=GATE_COLORS.get(n, PALETTE[len(fig.data) % 8]), width=2.5),
+                                 hovertemplate="t %{x}<br>%{y:.3f}<extra>" + n + "</extra>"))
+    base_layout(fig, title=title, x_title="time step t", y_title="mean activation", height=360)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    fig.update_layout(margin=dict(t=100))
+    return fig
+
+
+def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 0.1,
+                      high: float = 0.9, y_max: float | None = None) -> go.Figure:
+    """Histograms of sigmoid-gate values with the saturated ends (< low, > high) highlighted.
+
+    Args:
+        values: name -> array of gate values in (0, 1), any shape.
+        y_max: shared top of the y axes (fraction of values per bin).
+
+    Returns:
+        One panel per gate; bars hold the fraction of values per bin, saturated bins darker;
+        each panel's title gives the saturated fractions.
+    """
+    names = [n for n, v in values.items() if np.asarray(v).size]
+    if not names:
+        return empty_figure(title=title, height=300)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    titles = []
+    hists = []
+    for n in names:
+        v = np.asarray(values[n], dtype=np.float64).reshape(-1)
+        v = v[np.isfinite(v)]
+        h = np.histogram(np.clip(v, 0, 1), edges)[0] / max(v.size, 1)
+        hists.append(h)
+        titles.append(f"{GATE_TITLES.get(n, n)}: {np.mean(v < low):.0%} < {low:g}, {np.mean(v > high):.0%} > {high:g}")
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=titles)
+    sat = (centres < low) | (centres > high)
+    for j, (n, h) in enumerate(zip(names, hists)):
+        color = GATE_COLORS.get(n, PALETTE[j % 8])
+        fig.add_trace(go.Bar(x=centres, y=h, width=1.0 / bins * 0.95, name=n, showlegend=False,
+                             marker=dict(color=color, opacity=np.where(sat, 1.0, 0.4).tolist(),
+                                         line=dict(width=0)),
+                             hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + n + "</extra>"), row=1, col=j + 1)
+        fig.update_xaxes(title_text="gate value", range=[0, 1], row=1, col=j + 1)
+        for x0, x1 in ((0.0, low), (high, 1.0)):
+            fig.add_vrect(x0=x0, x1=x1, fillcolor="#999999", opacity=0.12, line_width=0, row=1, col=j + 1)
+    base_layout(fig, title=title, height=340)
+    fig.update_yaxes(title_text="fraction of values", tickformat=".0%", row=1, col=1)
+    if y_max is not None:
+        fig.update_yaxes(range=[0, y_max])
+    fig.update_annotations(font_size=FONT_SIZE - 1)
+    fig.update_layout(bargap=0, margin=dict(t=100))
+    return fig
+
+
+def memory_figure(x: np.ndarray, curves: dict, *, title: str, x_title: str, y_title: str,
+                  chance: float | None = None, chance_text: str = "chance", y_range: tuple | None = None) -> go.Figure:
+    """One curve per cell against a distance in time (delay, or steps back to a marker).
+
+    Args:
+        x: (D,) delays or distances.
+        curves: kind -> (D,) accuracy or error.
+        chance: a dashed reference line (chance accuracy or the baseline error).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0 or not curves:
+        return empty_figure(title=title, x_title=x_title, y_title=y_title, height=380)
+    fig = go.Figure()
+    for k, y in curves.items():
+        fig.add_trace(go.Scatter(x=x, y=np.asarray(y, dtype=np.float64), mode="lines+markers", name=cell_name(k),
+                                 line=dict(color=CELL_COLORS.get(k, PALETTE[0]), width=3), marker=dict(size=9),
+                                 hovertemplate=x_title + " %{x:.0f}<br>%{y:.3f}<extra>" + cell_name(k) + "</extra>"))
+    if chance is not None and np.isfinite(chance):
+        fig.add_trace(go.Scatter(x=[float(x.min()), float(x.max())], y=[chance] * 2, mode="lines", name=chance_text,
+                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash")))
+    base_layout(fig, title=title, x_title=x_title, y_title=y_title, height=400)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig

@@ -1,0 +1,348 @@
+"""Figure builders of the Gradient flow lab (lecture note section 6).
+
+Pure: numpy arrays in, plotly Figure out; no streamlit, no torch. Gradient norms span hundreds
+of decades (1e-300 to 1e+150 in float64), so these builders take log10 values where a curve may
+overflow, keep float64 (float32 would turn 1e+40 into inf) and set the log axis range from the
+data, not from a bound that may run off to 1e+700.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .common import CELL_COLORS, FONT_SIZE, PALETTE, base_layout, compact, empty_figure
+
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+GRAD_TITLE = "||∂L/∂h_t||"
+BOUND_COLOR = "#444444"
+# Badge fill per verdict (the border takes the cell's colour)
+VERDICT_FILL = {"vanishing": "#DCEBFA", "stable": "#E8E8E8", "exploding": "#FBE0D4"}
+VERDICT_TEXT = {"vanishing": "#08457E", "stable": "#333333", "exploding": "#8A2A00"}
+PLAIN_COLOR = "#D55E00"  # the run or path without clipping
+CLIPPED_COLOR = "#0072B2"  # the run or path with clipping
+MAX_DECADES = 320  # float64's whole range; beyond it a curve is drawn as a gap
+
+
+def _log10_pos(a: np.ndarray) -> np.ndarray:
+    """log10 of positive finite entries, NaN elsewhere (float64)."""
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(a) & (a > 0), np.log10(np.where(a > 0, a, 1.0)), np.nan)
+
+
+def _range(logs: list[np.ndarray], pad: float = 0.4) -> list[float] | None:
+    vals = np.concatenate([np.asarray(v, np.float64).reshape(-1) for v in logs]) if logs else np.empty(0)
+    vals = vals[np.isfinite(vals)]
+    if vals.size == 0:
+        return None
+    lo, hi = float(vals.min()), float(vals.max())
+    if hi - lo < 1.0:  # a flat curve still gets a readable decade around it
+        mid = 0.5 * (hi + lo)
+        lo, hi = mid - 0.5, mid + 0.5
+    return [lo - pad, hi + pad]
+
+
+def _pow10(logs: np.ndarray) -> np.ndarray:
+    x = np.asarray(logs, np.float64)
+    return np.where(np.abs(x) < MAX_DECADES, 10.0 ** np.clip(x, -MAX_DECADES, MAX_DECADES), np.nan)
+
+
+def _badges(fig: go.Figure, badges: list[tuple[str, str, str]]) -> None:
+    """A row of verdict badges just above the plot area: (cell kind, verdict, text)."""
+    n = len(badges)
+    for i, (kind, verdict, text) in enumerate(badges):
+        fig.add_annotation(
+            text=f"<b>{text}</b>", xref="paper", yref="paper", x=(i + 0.5) / max(n, 1), y=1.02,
+            xanchor="center", yanchor="bottom", showarrow=False,
+            font=dict(size=FONT_SIZE, color=VERDICT_TEXT.get(verdict, "#333333")),
+            bgcolor=VERDICT_FILL.get(verdict, "#EEEEEE"), bordercolor=CELL_COLORS.get(kind, "#666666"),
+            borderwidth=2, borderpad=5,
+        )
+
+
+def flow_figure(
+    grads: dict[str, np.ndarray],
+    *,
+    fits: dict[str, tuple[float, float, int, int]] | None = None,
+    bound_log10: np.ndarray | None = None,
+    bound_label: str = "Pascanu bound η^(T−1−t)",
+    badges: list[tuple[str, str, str]] | None = None,
+    title: str = f"Gradient norm {GRAD_TITLE} flowing back from the loss",
+    height: int = 520,
+) -> go.Figure:
+    """||dL/dh_t|| against t on a log axis, one line per cell, the bound dashed, verdict badges.
+
+    Args:
+        grads: cell kind ("rnn", "lstm", "gru") -> (T,) gradient norms; 0, inf and nan are gaps.
+        fits: cell kind -> (slope, intercept, t_first, t_last) of the line log10 g = a + s t; drawn
+            dotted over the fitted window.
+        bound_log10: (T,) log10 of the upper bound (vanilla RNN), drawn dashed.
+        bound_label: its legend name.
+        badges: (cell kind, verdict, text) shown as a row of badges above the plot.
+        title: figure title.
+        height: pixels.
+    Returns:
+        Figure: one trace per cell, one per fit, one for the bound; log y axis.
+    """
+    logs = {k: _log10_pos(v) for k, v in grads.items() if np.asarray(v).size}
+    if not logs:
+        return empty_figure("No gradient to show", title=title, x_title="time step t", y_title=GRAD_TITLE)
+    fig = go.Figure()
+    for kind, lg in logs.items():
+        color = CELL_COLORS.get(kind, PALETTE[0])
+        name = CELL_NAMES.get(kind, kind)
+        fig.add_trace(go.Scatter(
+            x=np.arange(lg.size), y=_pow10(lg), mode="lines", name=name, legendgroup=kind,
+            line=dict(color=color, width=3),
+            hovertemplate="t %{x}<br>" + GRAD_TITLE + " %{y:.3g}<extra>" + name + "</extra>"))
+    for kind, (s, a, t0, t1) in (fits or {}).items():
+        if not np.isfinite(s):
+            continue
+        t = np.array([t0, t1], dtype=np.float64)
+        fig.add_trace(go.Scatter(
+            x=t, y=_pow10(a + s * t), mode="lines", name=f"{CELL_NAMES.get(kind, kind)} fitted rate",
+            legendgroup=kind, line=dict(color=CELL_COLORS.get(kind, PALETTE[0]), width=2, dash="dot"),
+            hoverinfo="skip"))
+    data_range = _range(list(logs.values()))
+    if bound_log10 is not None:
+        b = np.asarray(bound_log10, np.float64)
+        # draw the bound only where it can be seen (it may run off to 1e+700)
+        keep = b <= (data_range[1] + 2 if data_range else np.inf)
+        if not keep.all():
+            bound_label += " (runs above the view)"
+        fig.add_trace(go.Scatter(
+            x=np.arange(b.size)[keep], y=_pow10(b[keep]), mode="lines", name=bound_label,
+            line=dict(color=BOUND_COLOR, width=2.5, dash="dash"),
+            hovertemplate="t %{x}<br>bound %{y:.3g}<extra></extra>"))
+    base_layout(fig, title=title, height=height, x_title="time step t (the loss is read at the end)",
+                y_title=GRAD_TITLE, uirevision="flow")
+    fig.update_yaxes(type="log", exponentformat="power", range=data_range)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
+                      margin=dict(t=110 if badges else 70, b=110))
+    if badges:
+        _badges(fig, badges)
+    return fig
+
+
+def product_figure(
+    products: dict[str, np.ndarray],
+    *,
+    styles: dict[str, tuple[str, str]] | None = None,
+    title: str = "How far a signal at step t reaches the end: products of Jacobians and gates",
+    height: int = 480,
+) -> go.Figure:
+    """Several log10 products over t on one log axis (Jacobian products, ∏ f_k, ∏ z_k).
+
+    Args:
+        products: legend name -> (T',) log10 of the product from t+1 to the end.
+        styles: legend name -> (colour, dash), e.g. ("#0072B2", "dash").
+        title: figure title.
+        height: pixels.
+    Returns:
+        Figure with one line per product, log y axis (float64 values).
+    """
+    if not products:
+        return empty_figure("No products to show", title=title, x_title="time step t")
+    fig = go.Figure()
+    for j, (name, lg) in enumerate(products.items()):
+        color, dash = (styles or {}).get(name, (PALETTE[j % len(PALETTE)], "solid"))
+        lg = np.asarray(lg, np.float64)
+        fig.add_trace(go.Scatter(
+            x=np.arange(lg.size), y=_pow10(lg), mode="lines", name=name,
+            line=dict(color=color, width=3, dash=dash),
+            hovertemplate="t %{x}<br>%{y:.3g}<extra>" + name + "</extra>"))
+    base_layout(fig, title=title, height=height, x_title="time step t",
+                y_title="norm of the product from t to the end", uirevision="products")
+    fig.update_yaxes(type="log", exponentformat="power", range=_range(list(products.values())))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
+                      margin=dict(b=120))
+    return fig
+
+
+def singular_value_figure(
+    singular_values: dict[str, np.ndarray],
+    *,
+    title: str = "Singular values of each factor ∂s_k/∂s_(k−1) along the trajectory",
+    height: int = 460,
+) -> go.Figure:
+    """Largest, median and smallest singular value of each step's Jacobian, per cell.
+
+    Args:
+        singular_values: cell kind -> (T', S) singular values, largest first.
+        title: figure title.
+        height: pixels.
+    Returns:
+        Figure: per cell σ_max (solid), median (dash), σ_min (dot); a grey line at 1.
+    """
+    if not singular_values:
+        return empty_figure("No Jacobians to show", title=title, x_title="time step k")
+    fig = go.Figure()
+    logs, tmax = [], 1
+    for kind, sv in singular_values.items():
+        sv = np.asarray(sv, np.float64)
+        t = np.arange(sv.shape[0])
+        tmax = max(tmax, sv.shape[0] - 1)
+        color = CELL_COLORS.get(kind, PALETTE[0])
+        name = CELL_NAMES.get(kind, kind)
+        for label, y, dash in (("σ_max", sv[:, 0], "solid"), ("median σ", np.median(sv, axis=1), "dash"),
+                               ("σ_min", sv[:, -1], "dot")):
+            lg = _log10_pos(y)
+            logs.append(lg)
+            fig.add_trace(go.Scatter(
+                x=t, y=compact(np.where(np.isfinite(lg), y, np.nan)), mode="lines",
+                name=f"{name} {label}", legendgroup=kind, line=dict(color=color, width=2.5, dash=dash),
+                hovertemplate="k %{x}<br>%{y:.3g}<extra>" + f"{name} {label}" + "</extra>"))
+    fig.add_trace(go.Scatter(x=[0, tmax], y=[1.0, 1.0], mode="lines", name="σ = 1",
+                             line=dict(color=BOUND_COLOR, width=1.5, dash="longdash"), hoverinfo="skip"))
+    logs.append(np.zeros(1))
+    base_layout(fig, title=title, height=height, x_title="time step k", y_title="singular value",
+                uirevision="singular")
+    fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
+                      margin=dict(b=130))
+    return fig
+
+
+def clipping_figures(
+    steps: np.ndarray,
+    loss_plain: np.ndarray,
+    loss_clip: np.ndarray,
+    grad_plain: np.ndarray,
+    grad_clip: np.ndarray,
+    clip: float,
+    *,
+    baseline: float | None = None,
+    height: int = 430,
+) -> tuple[go.Figure, go.Figure]:
+    """Loss and global gradient norm per step of the same run without and with clipping.
+
+    Args:
+        steps: (n,) step numbers.
+        loss_plain, loss_clip: (n,) training loss (nan where a step diverged and was rolled back).
+        grad_plain, grad_clip: (n,) global gradient norm before clipping (inf where it overflowed).
+        clip: the threshold, drawn dashed on the gradient figure.
+        baseline: the task's best constant prediction, drawn on the loss figure.
+        height: pixels.
+    Returns:
+        (loss figure, gradient figure), both with log y axes.
+    """
+    steps = np.asarray(steps, np.float64)
+    figs = []
+    for what, a, b, y_title in (("Training loss", loss_plain, loss_clip, "loss"),
+                                ("Global gradient norm (before clipping)", grad_plain, grad_clip,
+                                 "||∇θ L||")):
+        fig = go.Figure()
+        logs = []
+        for label, y, color in (("no clipping", a, PLAIN_COLOR), (f"clipped at {clip:g}", b, CLIPPED_COLOR)):
+            lg = _log10_pos(y)
+            logs.append(lg)
+            fig.add_trace(go.Scatter(x=steps, y=_pow10(lg), mode="lines", name=label,
+                                     line=dict(color=color, width=2.5),
+                                     hovertemplate="step %{x}<br>%{y:.3g}<extra>" + label + "</extra>"))
+            bad = ~np.isfinite(np.asarray(y, np.float64))
+            if bad.any():
+                fig.add_trace(go.Scatter(
+                    x=steps[bad], y=np.full(int(bad.sum()), np.nan), mode="markers",
+                    name=f"{label}: step diverged", marker=dict(color=color, symbol="x", size=10),
+                    hoverinfo="skip", showlegend=False))
+        if "gradient" in what:
+            fig.add_trace(go.Scatter(x=[steps.min(), steps.max()] if steps.size else [0, 1], y=[clip, clip],
+                                     mode="lines", name="threshold",
+                                     line=dict(color=BOUND_COLOR, width=2, dash="dash"), hoverinfo="skip"))
+            logs.append(np.log10([clip]))
+        elif baseline is not None and np.isfinite(baseline) and baseline > 0:
+            fig.add_trace(go.Scatter(x=[steps.min(), steps.max()] if steps.size else [0, 1],
+                                     y=[baseline, baseline], mode="lines", name="best constant",
+                                     line=dict(color=BOUND_COLOR, width=2, dash="dash"), hoverinfo="skip"))
+            logs.append(np.log10([baseline]))
+        base_layout(fig, title=what, height=height, x_title="training step", y_title=y_title,
+                    uirevision=what)
+        fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
+        # diverged steps: a row of crosses along the top edge
+        top = _range(logs, pad=0.2)
+        for tr in fig.data:
+            if tr.mode == "markers" and top is not None:
+                tr.y = np.full(len(tr.x), 10 ** (top[1] - 0.1))
+        figs.append(fig)
+    return figs[0], figs[1]
+
+
+def cliff_figure(
+    w_grid: np.ndarray,
+    b_grid: np.ndarray,
+    loss_bw: np.ndarray,
+    paths: dict[str, np.ndarray],
+    *,
+    title: str = "The cliff: log₁₀ loss over (w, b) and gradient-descent paths",
+    height: int = 560,
+) -> go.Figure:
+    """Heatmap of log10 loss over (w, b) with descent paths drawn on top.
+
+    Args:
+        w_grid: (nw,) w values (x axis).
+        b_grid: (nb,) b values (y axis).
+        loss_bw: (nb, nw) loss, rows b.
+        paths: legend name -> (n, 2) points (w, b); names containing "clip" are drawn blue,
+            others vermillion. A path leaving the view gets an arrow saying where it went.
+        title: figure title.
+        height: pixels.
+    Returns:
+        Figure: one heatmap, then per path a line, a start and an end marker.
+    """
+    w = np.asarray(w_grid, np.float64)
+    b = np.asarray(b_grid, np.float64)
+    z = np.log10(np.asarray(loss_bw, np.float64) + 1e-8)
+    fig = go.Figure(go.Heatmap(
+        x=compact(w), y=compact(b), z=compact(np.where(np.isfinite(z), z, np.nan)), colorscale="Viridis",
+        colorbar=dict(title=dict(text="log₁₀ loss", side="right")), zmin=-4,
+        hovertemplate="w %{x:.2f}<br>b %{y:.2f}<br>log₁₀ loss %{z:.2f}<extra></extra>"))
+    for name, p in paths.items():
+        p = np.asarray(p, np.float64)
+        color = CLIPPED_COLOR if "clip" in name.lower() and "no clip" not in name.lower() else PLAIN_COLOR
+        fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines+markers", name=name,
+                                 line=dict(color=color, width=3), marker=dict(size=4, color=color),
+                                 hovertemplate="w %{x:.3f}<br>b %{y:.3f}<extra>" + name + "</extra>"))
+        fig.add_trace(go.Scatter(x=p[-1:, 0], y=p[-1:, 1], mode="markers", name=f"{name}: end",
+                                 marker=dict(size=14, color=color, symbol="x", line=dict(width=2, color="white")),
+                                 showlegend=False, hoverinfo="skip"))
+        out = (p[:, 0] < w.min()) | (p[:, 0] > w.max()) | (p[:, 1] < b.min()) | (p[:, 1] > b.max())
+        if out.any():
+            k = int(np.argmax(out))
+            fig.add_annotation(
+                x=float(np.clip(p[k - 1, 0], w.min(), w.max())), y=float(np.clip(p[k - 1, 1], b.min(), b.max())),
+                ax=0, ay=-60, text=f"{name}: thrown to ({p[k, 0]:.3g}, {p[k, 1]:.3g})",
+                showarrow=True, arrowhead=2, arrowcolor=color, arrowwidth=2,
+                font=dict(size=FONT_SIZE, color="#111111"), bgcolor="rgba(255,255,255,0.85)")
+    start = next(iter(paths.values()))[0] if paths else None
+    if start is not None:
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                                 marker=dict(size=16, color="white", symbol="circle",
+                                             line=dict(width=3, color="#111111"))))
+    base_layout(fig, title=title, height=height, x_title="w (recurrent weight)", y_title="b (bias)",
+                uirevision="cliff")
+    fig.update_xaxes(range=[float(w.min()), float(w.max())])
+    fig.update_yaxes(range=[float(b.min()), float(b.max())])
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0.0),
+                      margin=dict(b=110))
+    return fig
+
+
+def path_loss_figure(
+    losses: dict[str, np.ndarray],
+    *,
+    title: str = "Loss along each descent path",
+    height: int = 380,
+) -> go.Figure:
+    """Loss per gradient step for each path (log y); names containing "clip" blue, others vermillion."""
+    fig = go.Figure()
+    logs = []
+    for name, l in losses.items():
+        lg = _log10_pos(l)
+        logs.append(lg)
+        color = CLIPPED_COLOR if "clip" in name.lower() and "no clip" not in name.lower() else PLAIN_COLOR
+        fig.add_trace(go.Scatter(x=np.arange(lg.size), y=_pow10(lg), mode="lines", name=name,
+                                 line=dict(color=color, width=2.5),
+                                 hovertemplate="step %{x}<br>loss %{y:.3g}<extra>" + name + "</extra>"))
+    base_layout(fig, title=title, height=height, x_title="gradient step", y_title="loss", uirevision="pathloss")
+    fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
+    return fig

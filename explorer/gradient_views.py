@@ -1,0 +1,300 @@
+"""Page logic of the Gradient flow lab: engine calls and figure choices, no Streamlit calls.
+
+The page caches the heavy functions here (``untrained_flows``, ``jacobian_data``,
+``cliff_data``) with ``st.cache_data``, keyed by their hashable arguments.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from core import gradients as G
+from core.models import model_from_config
+from core.tasks import Batch
+
+from .figures import gradients as FG
+from .figures.common import CELL_COLORS
+
+KINDS = ("rnn", "lstm", "gru")
+VIEWS = ("Gradient flow", "Jacobians and gates", "Clipping", "The cliff")  # the page's sections
+RHO_OPTIONS = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)  # spectral radius slider stops
+SEQ_LEN_OPTIONS = (10, 20, 50, 100, 200, 300, 500, 1000)
+HIDDEN_OPTIONS = (4, 8, 16, 32, 64, 128, 256, 512)
+INPUT_SCALE_OPTIONS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
+INIT_LABELS = {"random": "random Gaussian", "orthogonal": "orthogonal", "identity": "identity (IRNN)"}
+SOURCES = {"untrained": "Untrained models (settings below)", "lab": "The Training lab's model"}
+LAB_BATCH = 8  # held-out sequences the lab model's gradient is measured on
+
+
+# ---- gradient flow -----------------------------------------------------------------------------
+
+def untrained_flows(setup: G.FlowSetup, kinds: tuple[str, ...]) -> dict[str, G.Flow]:
+    """The flow of each cell kind, same settings and same batch (the cell kind of ``setup`` ignored)."""
+    out = {}
+    for kind in kinds:
+        s = replace(setup, kind=kind)
+        out[kind] = G.gradient_flow(G.flow_model(s), G.flow_task(s), G.flow_batch(s))
+    return out
+
+
+@dataclass
+class LabSource:
+    """A frozen copy of the Training lab's model and a held-out batch of its task."""
+
+    model: object  # SeqModel, a copy (the training thread keeps its own)
+    task: object  # core Task
+    batch: Batch  # LAB_BATCH held-out sequences
+    step: int  # training step the copy was taken at
+    label: str  # one line for the page
+
+
+def lab_source(job) -> LabSource:
+    """Copy the lab job's model (config + weights) and take a held-out batch of its task."""
+    tr = job.trainer
+    src = tr.model
+    model = model_from_config(src.config)
+    model.load_state_dict({k: v.detach().cpu().clone() for k, v in src.state_dict().items()})
+    vb = tr.validation_batch(256)
+    n = min(LAB_BATCH, vb.x.shape[0])
+    batch = Batch(vb.x[:n].cpu(), vb.y[:n].cpu(), None if vb.lengths is None else vb.lengths[:n].cpu())
+    c = src.config
+    act = f", {c.nonlinearity}" if c.kind == "rnn" else ""
+    label = (f"{FG.CELL_NAMES[c.kind]}{act}, H = {c.hidden_size}, {c.num_layers} layer(s), task "
+             f"{tr.task.name} (T = {batch.x.shape[1]}), after {tr.step_count:,} training steps")
+    return LabSource(model, tr.task, batch, tr.step_count, label)
+
+
+def lab_flow(src: LabSource) -> dict[str, G.Flow]:
+    return {src.model.config.kind: G.gradient_flow(src.model, src.task, src.batch)}
+
+
+def fits(flows: dict[str, G.Flow]) -> dict[str, G.DecayFit]:
+    return {k: G.fit_decay(f.grad_norm) for k, f in flows.items()}
+
+
+def _fit_line(g: np.ndarray, fit: G.DecayFit):
+    """(slope, intercept) in log10 units of the fitted line, for the figure."""
+    if not math.isfinite(fit.decades_per_100):
+        return None
+    t = np.arange(fit.t_first, fit.t_last + 1)
+    lg = np.log10(np.asarray(g, np.float64)[t])
+    ok = np.isfinite(lg)
+    s = -fit.decades_per_100 / 100.0
+    a = float(np.mean(lg[ok] - s * t[ok]))
+    return s, a, fit.t_first, fit.t_last
+
+
+def badge_text(kind: str, fit: G.DecayFit) -> str:
+    rate = f"×{fit.rate:.3g} per step back" if math.isfinite(fit.rate) and fit.rate > 0 else ""
+    return f"{FG.CELL_NAMES[kind]}: {fit.verdict}" + (f" ({rate})" if rate else "")
+
+
+def flow_fig(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], show_bound: bool = True):
+    """The main figure: curves, fitted lines, the Pascanu bound for a vanilla RNN, badges."""
+    grads = {k: f.grad_norm for k, f in flows.items()}
+    lines = {k: ln for k in flows if (ln := _fit_line(flows[k].grad_norm, fts[k])) is not None}
+    bound, label = None, ""
+    rnn = flows.get("rnn")
+    if show_bound and rnn is not None and rnn.eta is not None and rnn.many_to_one:
+        g_end = float(rnn.grad_norm[-1])
+        if math.isfinite(g_end) and g_end > 0:
+            bound = G.pascanu_bound(g_end, rnn.eta, rnn.grad_norm.size)
+            label = f"Pascanu bound ||∂L/∂h_T||·η^(T−t), η = {rnn.eta:.3g}"
+    badges = [(k, fts[k].verdict, badge_text(k, fts[k])) for k in flows]
+    return FG.flow_figure(grads, fits=lines, bound_log10=bound, bound_label=label or "bound",
+                          badges=badges)
+
+
+def _fmt(v: float) -> str:
+    return "—" if v is None or not math.isfinite(v) else f"{v:.3g}"
+
+
+def flow_table(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit]) -> list[dict]:
+    """One row per cell: end and start gradient, fitted rate, change per 100 steps, verdict."""
+    rows = []
+    for k, f in flows.items():
+        ft = fts[k]
+        rows.append({
+            "cell": FG.CELL_NAMES[k],
+            "‖∂L/∂h‖ at the end": _fmt(float(f.grad_norm[-1])),
+            "‖∂L/∂h‖ at t = 0": _fmt(float(f.grad_norm[0])),
+            "rate per step back": _fmt(ft.rate),
+            "log₁₀ change per 100 steps back": _fmt(ft.decades_per_100),
+            "verdict": ft.verdict,
+            "why": ft.reason,
+        })
+    return rows
+
+
+def theory_lines(rnn: G.Flow | None, nonlinearity: str, init: str, rho: float | None,
+                 hidden: int | None = None) -> list[str]:
+    """What Pascanu et al. predict for this vanilla RNN, and how the measurement compares."""
+    if rnn is None or rnn.sigma_max is None:
+        return ["The bound is stated for the vanilla RNN: add it to the cells shown to see it."]
+    out = [f"W_hh: spectral radius ρ = **{rnn.radius:.3g}**, largest singular value σ_max = "
+           f"**{rnn.sigma_max:.3g}**, so η = σ_max·γ = **{rnn.eta:.3g}** (γ = 1 bounds |σ'| for tanh, "
+           "ReLU and the identity)."]
+    if nonlinearity == "linear":
+        if rnn.radius < 1:
+            out.append("Linear RNN with ρ < 1: Pascanu's **sufficient** condition for vanishing holds; "
+                       "the powers of W_hh shrink like ρ^k.")
+        elif rnn.radius > 1:
+            out.append("Linear RNN with ρ > 1: the **necessary** condition for exploding holds, and for a "
+                       "linear RNN the largest eigenvalue's direction does grow like ρ^k.")
+        else:
+            out.append("Linear RNN with ρ = 1: the borderline. An orthogonal W_hh keeps every norm: stable.")
+    else:
+        if rnn.sigma_max < 1:
+            out.append(f"{nonlinearity} with σ_max < 1/γ = 1: Pascanu's **sufficient** condition for "
+                       "vanishing holds; the dashed bound η^(T−t) must lie above the curve and fall.")
+        else:
+            out.append(f"σ_max ≥ 1: the sufficient condition for vanishing does not hold, so the bound "
+                       "(dashed) says nothing; the curve may still vanish because |σ'| < 1 where units "
+                       "saturate.")
+    if nonlinearity == "relu" and init == "random":
+        out.append("ReLU with a random Gaussian W_hh: about half the units are off at any step, so the "
+                   "effective growth per step is about ρ/√2"
+                   + (f" = {rnn.radius / math.sqrt(2):.3g}" if rnn.radius else "")
+                   + ". Choose the **identity** initialisation (Le et al.'s IRNN) to see ReLU carry a "
+                     "gradient unchanged at ρ = 1.")
+    if init == "random" and rho is not None:
+        out.append(f"A random Gaussian matrix has σ_max ≈ 2ρ (circular law): here "
+                   f"{rnn.sigma_max:.3g} against ρ = {rnn.radius:.3g}. That gap is why the bound is loose "
+                   "for random W_hh; an orthogonal W_hh has σ_max = ρ.")
+    return out
+
+
+# ---- Jacobians ---------------------------------------------------------------------------------
+
+def jacobian_plan(seq_len: int, hidden: int, kinds: tuple[str, ...]) -> tuple[int, tuple[str, ...], str]:
+    """(steps, cells, note): the Jacobian view's budget (JACOBIAN_MAX_STEPS, JACOBIAN_MAX_STATE)."""
+    steps = min(int(seq_len), G.JACOBIAN_MAX_STEPS)
+    ok = tuple(k for k in kinds if (2 if k == "lstm" else 1) * hidden <= G.JACOBIAN_MAX_STATE)
+    notes = []
+    if steps < seq_len:
+        notes.append(f"the first {steps} of the {seq_len} steps (products run to step {steps - 1})")
+    left = [FG.CELL_NAMES[k] for k in kinds if k not in ok]
+    if left:
+        notes.append(f"{', '.join(left)} left out: the state has more than {G.JACOBIAN_MAX_STATE} "
+                     f"numbers (H = {hidden}; LSTM's state [h, c] has 2H)")
+    note = ("Jacobian view limited to " + "; ".join(notes) + ", so the page stays responsive.") if notes else ""
+    return steps, ok, note
+
+
+@dataclass
+class JacobianData:
+    """Per cell: the Jacobian view and, for LSTM/GRU, the gate products (log10, (T', H))."""
+
+    views: dict  # kind -> core.gradients.JacobianView
+    gates: dict  # kind -> (T', H) log10 prod of the direct-path gate
+
+
+def jacobian_data(models_and_x: dict, flows: dict[str, G.Flow], steps: int) -> JacobianData:
+    """Jacobian views of sequence 0 and the gate products from the same trajectory.
+
+    Args:
+        models_and_x: kind -> (model, x_tf (T, F)).
+        flows: kind -> Flow (its gates give the products).
+        steps: how many steps to use.
+    """
+    views, gates = {}, {}
+    for kind, (model, x) in models_and_x.items():
+        views[kind] = G.jacobian_view(model, x, steps)
+        gp = G.gate_products(flows[kind].gates, kind, steps) if kind in flows else None
+        if gp is not None:
+            gates[kind] = gp
+    return JacobianData(views, gates)
+
+
+def untrained_jacobians(setup: G.FlowSetup, kinds: tuple[str, ...], steps: int) -> JacobianData:
+    flows = untrained_flows(setup, kinds)
+    mx = {}
+    for k in kinds:
+        s = replace(setup, kind=k)
+        mx[k] = (G.flow_model(s), G.flow_batch(s).x[0])
+    return jacobian_data(mx, flows, steps)
+
+
+def product_fig(jd: JacobianData):
+    """||J product|| per cell (solid) and the direct-path gate products (dashed: max unit)."""
+    products, styles = {}, {}
+    for kind, v in jd.views.items():
+        name = f"{FG.CELL_NAMES[kind]}: ||∏ ∂s_k/∂s_(k−1)||"
+        products[name] = v.log10_product
+        styles[name] = (CELL_COLORS[kind], "solid")
+    for kind, lg in jd.gates.items():
+        gate = "f_k (forget)" if kind == "lstm" else "z_k (update)"
+        name = f"{FG.CELL_NAMES[kind]}: ∏ {gate}, most open unit"
+        products[name] = lg.max(axis=1)
+        styles[name] = (CELL_COLORS[kind], "dash")
+        name = f"{FG.CELL_NAMES[kind]}: ∏ {gate}, mean unit"
+        with np.errstate(divide="ignore"):
+            products[name] = np.log10(np.mean(10.0 ** lg, axis=1))
+        styles[name] = (CELL_COLORS[kind], "dot")
+    return FG.product_figure(products, styles=styles)
+
+
+def singular_fig(jd: JacobianData):
+    return FG.singular_value_figure({k: v.singular_values for k, v in jd.views.items()})
+
+
+# ---- clipping and the cliff --------------------------------------------------------------------
+
+def clipping_figs(r: G.ClipResult):
+    return FG.clipping_figures(r.steps, r.loss_plain, r.loss_clip, r.grad_plain, r.grad_clip, r.clip,
+                               baseline=r.baseline_loss)
+
+
+def clipping_summary(r: G.ClipResult) -> dict:
+    """Numbers the page shows under the clipping figures."""
+    def tail(a):
+        a = a[np.isfinite(a)][-20:]
+        return float(np.mean(a)) if a.size else math.nan
+    return {"loss_plain": tail(r.loss_plain), "loss_clip": tail(r.loss_clip),
+            "max_grad_plain": float(np.nanmax(np.where(np.isfinite(r.grad_plain), r.grad_plain, np.nan)))
+            if np.isfinite(r.grad_plain).any() else math.inf,
+            "clipped_steps": int(np.sum(r.grad_clip > r.clip)), "diverged_plain": r.diverged_plain,
+            "seconds": r.seconds}
+
+
+CLIFF_W = (0.0, 12.0)  # w range of the surface
+CLIFF_B = (-7.0, 3.0)  # b range
+CLIFF_GRID = 161  # points per axis (161^2 floats: well under 1 MB)
+
+
+@dataclass
+class CliffData:
+    w: np.ndarray  # (n,) grid
+    b: np.ndarray  # (n,) grid
+    loss: np.ndarray  # (n, n) rows b
+    plain: G.DescentPath  # gradient descent without clipping
+    clipped: G.DescentPath  # with clipping
+
+
+def cliff_data(sigma: str, w0: float, b0: float, lr: float, steps: int, clip: float) -> CliffData:
+    setup = G.CliffSetup(sigma=sigma)
+    w = np.linspace(*CLIFF_W, CLIFF_GRID)
+    b = np.linspace(*CLIFF_B, CLIFF_GRID)
+    return CliffData(w, b, G.cliff_surface(w, b, setup),
+                     G.cliff_descent(w0, b0, lr, steps, None, setup),
+                     G.cliff_descent(w0, b0, lr, steps, clip, setup))
+
+
+def cliff_figs(cd: CliffData):
+    plain = "no clipping"
+    clipped = f"clipped at {cd.clipped.clip:g}"
+    surf = FG.cliff_figure(cd.w, cd.b, cd.loss, {plain: cd.plain.wb, clipped: cd.clipped.wb})
+    lossf = FG.path_loss_figure({plain: cd.plain.loss, clipped: cd.clipped.loss})
+    return surf, lossf
+
+
+def largest_jump(p: G.DescentPath) -> tuple[float, int]:
+    """(length, step) of the longest single step of a path."""
+    if len(p.wb) < 2:
+        return 0.0, 0
+    d = np.linalg.norm(np.diff(p.wb, axis=0), axis=1)
+    k = int(np.argmax(d))
+    return float(d[k]), k

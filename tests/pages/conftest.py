@@ -1,0 +1,62 @@
+"""AppTest helpers. A page test gets a fresh app at a page; background jobs are stopped after it."""
+import gc
+import json
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _stop_jobs_after_test():
+    """AppTest has no session end, so nothing releases the session's JobBoard: stop every job."""
+    yield
+    import streamlit as st
+
+    from explorer.jobs import TrainingJob
+    # AppTest instances share one session id, so session-scoped resources (the JobBoard) would
+    # carry over from test to test: drop them (on_release stops their jobs).
+    st.cache_resource.clear()
+    for obj in gc.get_objects():
+        if type(obj) is TrainingJob:  # isinstance() trips torch's lazy modules
+            obj.stop()
+
+
+def open_page(path: str, timeout: float = 60) -> AppTest:
+    """The app, switched to ``path`` (e.g. "pages/training_lab.py") and run once."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(path).run()
+    return at
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The plotly figures on the page, as JSON specs."""
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def plot_array(v):
+    """A plotly data array from a JSON spec (plain list or plotly's base64 'bdata' encoding)."""
+    import base64
+
+    import numpy as np
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        if "shape" not in v:
+            return a
+        shape = v["shape"]  # plotly writes it as "6, 40"
+        if isinstance(shape, str):
+            shape = [int(s) for s in shape.split(",")]
+        return a.reshape(shape)
+    return np.asarray(v)
+
+
+def press(at: AppTest, key: str) -> AppTest:
+    """Click the button ``key`` and run the app. (Not ``at.button(key=k).click().run()``: that
+    runs with the element's own, possibly older, tree.)"""
+    at.button(key=key).click()
+    return at.run()

@@ -1,0 +1,179 @@
+"""The LSTM vs GRU vs RNN page: AppTest (widgets, parameter counts, the three jobs, the summary)
+and its view logic without Streamlit."""
+import gc
+import time
+
+import numpy as np
+import pytest
+
+from core import get_task
+from core.compare import CELLS, PRESETS, matched_hidden_sizes
+from explorer import compare_views as V
+from explorer import state
+from explorer.jobs import JobLimiter, TrainingJob
+
+from .conftest import chart_specs, open_page
+
+PAGE = "pages/comparison.py"
+
+
+def _params_shown(at):
+    return [int(m.value.replace(",", "")) for m in at.metric if "parameters" in m.label]
+
+
+def _settings(**kw):
+    d = dict(preset=V.CUSTOM, task="adding", seq_len=12, hidden=8, equal_params=False, lr=1e-2, batch_size=16,
+             clip=1.0, seed=0, steps=40, device="cpu")
+    d.update(kw)
+    return V.PageSettings(**d)
+
+
+# ---- without Streamlit ----------------------------------------------------------------------
+
+def test_preset_settings_round_trip():
+    for name in PRESETS:
+        s = _settings(preset=name, **V.preset_settings(name))
+        assert V.active_preset(s) is PRESETS[name]
+        assert V.active_preset(s.__class__(**{**s.__dict__, "lr": 3e-3})) is None
+    s = _settings(preset="adding_50", **V.preset_settings("adding_50"))
+    assert V.make_task(s).params == {"seq_len": 50}
+
+
+def test_jobs_share_data_seed_and_budget_and_queue_on_the_limiter():
+    s = _settings(equal_params=True)
+    task = V.make_task(s)
+    jobs = V.make_jobs(s, task, JobLimiter(1))
+    try:
+        assert [j.name for j in jobs.values()] == [V.JOB_NAMES[k] for k in CELLS]
+        hs = matched_hidden_sizes(task, 8, True)
+        assert {k: j.trainer.model.config.hidden_size for k, j in jobs.items()} == {k: h for k, (h, _) in hs.items()}
+        assert {j.target_steps for j in jobs.values()} == {40}
+        assert len({j.trainer.config.seed for j in jobs.values()}) == 1
+        for j in jobs.values():
+            j.start()
+        end = time.time() + 10
+        seen_waiting = False
+        while time.time() < end and not all(j.snapshot().status == "done" for j in jobs.values()):
+            snaps = [j.snapshot() for j in jobs.values()]
+            if any(sn.status == "queued" and sn.queue_position for sn in snaps):
+                seen_waiting = True
+                q = next(sn for sn in snaps if sn.status == "queued" and sn.queue_position)
+                assert V.status_text(q, 1) == (f":material/hourglass_top: waiting for a core (queue position "
+                                               f"{q.queue_position}); the server trains 1 at once")
+            time.sleep(0.005)
+        assert seen_waiting  # one slot, three jobs: the others wait
+    finally:
+        for j in jobs.values():
+            j.stop()
+
+
+def _trained(s, steps=30):
+    task = V.make_task(s)
+    jobs = V.make_jobs(s, task)
+    for j in jobs.values():
+        j.run_sync(steps)
+    return task, jobs, {k: j.snapshot() for k, j in jobs.items()}
+
+
+def test_views_from_three_snapshots():
+    s = _settings()
+    task, jobs, snaps = _trained(s)
+    f = V.grad_fig(snaps)
+    lo, hi = f.layout.coloraxis.cmin, f.layout.coloraxis.cmax
+    allg = np.concatenate([sn.grad_rows.reshape(-1) for sn in snaps.values()])
+    assert lo == pytest.approx(np.log10(allg[allg > 0].min()), rel=1e-6)
+    assert hi == pytest.approx(np.log10(allg.max()), rel=1e-6)
+    lf = V.loss_fig(snaps, task)
+    assert len(lf.data) == 7 and lf.data[-1].y[0] == pytest.approx(task.baseline_loss)
+    g = V.gate_arrays(snaps["lstm"], 2)
+    assert list(g) == ["input", "forget", "output", "cell", "c"]
+    np.testing.assert_array_equal(g["forget"], snaps["lstm"].probe.gates["forget"][2])
+    assert list(V.gate_arrays(snaps["gru"], 0)) == ["reset", "update", "new"]
+    assert V.gate_arrays(snaps["rnn"], 0) == {}
+    tab = V.saturation_table(snaps)
+    row = tab[(tab.cell == "LSTM") & (tab.gate == "forget")].iloc[0]
+    fg = snaps["lstm"].probe.gates["forget"]
+    assert row["closed (< 0.1)"] == pytest.approx(np.mean(fg < 0.1))
+    assert row["open (> 0.9)"] == pytest.approx(np.mean(fg > 0.9))
+    finals = {k: V.final_eval(j) for k, j in jobs.items()}
+    sizes = V.sizes(task, s)
+    summ = V.summary_table(snaps, sizes, finals, task, V.default_target(task, None))
+    assert list(summ["cell"]) == ["Vanilla RNN", "LSTM", "GRU"]
+    assert list(summ["parameters"]) == [sizes[k][1] for k in CELLS]
+    assert list(summ["final loss (MSE)"]) == pytest.approx([finals[k]["loss"] for k in CELLS])
+    assert "final accuracy" not in summ  # MSE tasks: the metric is the loss
+    assert V.adding_memory_fig(jobs).data[0].name == "Vanilla RNN"
+
+
+def test_sweep_summary():
+    acc = np.array([[1.0, 0.95, 0.5], [1.0, 0.6, 0.3], [0.8, 0.7, 0.2]])
+    assert V.sweep_summary((2, 8, 16), acc) == ("Longest delay recalled with ≥ 90% accuracy: "
+                                                "Vanilla RNN 8, LSTM 2, GRU none.")
+
+
+def test_badges():
+    p = PRESETS["adding_50"]
+    b = V.badges(p, {"rnn": {"loss": 0.16, "metric": 0.16}, "lstm": {"loss": 0.2, "metric": 0.2}})
+    assert [(t, ok) for t, _, ok in b] == [("LSTM MSE < 0.05", False), ("GRU MSE < 0.05", None),
+                                          ("RNN MSE > 0.12", True)]
+
+
+# ---- AppTest ---------------------------------------------------------------------------------
+
+def test_page_shows_counts_and_matches_them():
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    t = get_task("adding", seq_len=50)
+    assert _params_shown(at) == [c for _, c in matched_hidden_sizes(t, 32, False).values()]
+    assert any("Adding problem" in i.value for i in at.info)  # the default preset is explained
+    at.selectbox(key=state.CMP_PRESET).select(V.CUSTOM).run()
+    at.toggle(key=state.CMP_EQUAL).set_value(True).run()
+    assert not at.exception, at.exception
+    shown = _params_shown(at)
+    assert shown == [c for _, c in matched_hidden_sizes(t, 32, True).values()]
+    assert max(shown) / min(shown) < 1.1
+    at.selectbox(key=state.CMP_PRESET).select("adding_100").run()
+    assert at.session_state[state.CMP_SEQ_LEN] == 100 and at.session_state[state.CMP_EQUAL] is False
+    assert _params_shown(at) == [c for _, c in matched_hidden_sizes(get_task("adding", seq_len=100), 32, False).values()]
+
+
+def test_train_all_three_and_summary():
+    at = open_page(PAGE)
+    at.selectbox(key=state.CMP_PRESET).select(V.CUSTOM).run()
+    at.selectbox(key=state.CMP_TASK).select("temporal_order").run()
+    at.number_input(key=state.CMP_SEQ_LEN).set_value(12).run()
+    at.select_slider(key=state.CMP_HIDDEN).set_value(8).run()
+    at.number_input(key=state.CMP_STEPS).set_value(60).run()
+    assert not at.exception, at.exception
+    at.button(key="compare.train").click().run()
+    assert not at.exception, at.exception
+    jobs = {}
+    end = time.time() + 60
+    while time.time() < end:
+        jobs = {o.name: o for o in gc.get_objects() if isinstance(o, TrainingJob) and o.name.startswith("compare.")
+                and o.target_steps == 60}
+        if len(jobs) == 3 and all(j.snapshot().status == "done" and not j.alive for j in jobs.values()):
+            break
+        time.sleep(0.2)
+    assert len(jobs) == 3 and all(j.snapshot().status == "done" for j in jobs.values())
+    at.run()
+    assert not at.exception, at.exception
+    specs = chart_specs(at)
+    loss = specs[0]
+    names = [d.get("name") for d in loss["data"]]
+    assert "LSTM (held-out)" in names and "GRU (held-out)" in names and "Vanilla RNN (held-out)" in names
+    grad = specs[2]
+    assert sum(d["type"] == "heatmap" for d in grad["data"]) == 3
+    assert "cmin" in grad["layout"]["coloraxis"]
+    df = at.dataframe[0].value
+    from core.compare import evaluate
+    for k in CELLS:
+        j = jobs[V.JOB_NAMES[k]]
+        row = df[df["cell"] == V.FC.cell_name(k)].iloc[0]
+        assert row["steps"] == 60
+        assert row["final loss"] == pytest.approx(evaluate(j.trainer.model, j.trainer.task)["loss"], rel=1e-5)
+    n_gate_charts = len(specs)
+    at.number_input(key=state.CMP_GATE_SEQ).set_value(3).run()
+    assert not at.exception and len(chart_specs(at)) == n_gate_charts
+    lstm_gates = next(s for s in chart_specs(at) if "LSTM gates" in s["layout"]["title"]["text"])
+    assert "sequence 3" in lstm_gates["layout"]["title"]["text"]

@@ -1,0 +1,90 @@
+"""The Training lab under AppTest: renders, builds a run from the widgets, shows live charts."""
+from explorer import state
+from tests.pages.conftest import chart_specs, open_page, plot_array, press
+
+PAGE = "pages/training_lab.py"
+
+
+def lab_job(at):
+    """The session's Training-lab job (AppTest gives no handle on session resources)."""
+    import gc
+
+    from explorer.jobs import TrainingJob
+    jobs = [o for o in gc.get_objects() if type(o) is TrainingJob and not o._stop.is_set()]
+    assert len(jobs) == 1, f"expected one live job, found {len(jobs)}"
+    return jobs[0]
+
+
+def test_renders_without_a_run():
+    at = open_page(PAGE)
+    assert not at.exception
+    assert any("No run yet" in i.value for i in at.info)
+    assert [b.label for b in at.button][:4] == ["Train", "Pause", "Step once", "Reset"]
+
+
+def test_step_once_trains_and_draws_every_chart():
+    at = open_page(PAGE)
+    at.selectbox(key=state.LAB_TASK).select("adding"); at.run()
+    assert at.number_input(key=state.LAB_SEQ_LEN).value == 50  # the task's own default length
+    at.radio(key=state.LAB_KIND).set_value("gru"); at.run()
+    at.select_slider(key=state.LAB_HIDDEN).set_value(16); at.run()
+    press(at, state.LAB_BTN_STEP)  # builds the run and takes one step
+    lab_job(at).run_sync(2)  # the job driven synchronously, as its thread would
+    at.run()
+    assert not at.exception
+    specs = chart_specs(at)
+    titles = [s["layout"]["title"]["text"] for s in specs]
+    assert any(t.startswith("Loss") for t in titles)
+    assert any("trajectories" in t for t in titles)
+    assert any("Hidden state" in t for t in titles)
+    assert any("∂L/∂h_t" in t for t in titles)
+    loss = next(s for s in specs if s["layout"]["title"]["text"].startswith("Loss"))
+    train = next(d for d in loss["data"] if d.get("name", "").startswith("train"))
+    assert list(plot_array(train["x"])) == [1, 2, 3]  # three steps, three points
+    baseline = next(d for d in loss["data"] if "baseline" in d.get("name", "").lower())
+    assert abs(plot_array(baseline["y"])[0] - 1 / 6) < 0.01  # the adding problem's trivial baseline
+    assert at.metric[0].value == "paused"
+    # the trained model is a GRU with 16 units on the adding task
+    grad = next(s for s in specs if "∂L/∂h_t" in s["layout"]["title"]["text"])
+    assert len(plot_array(grad["data"][0]["y"])) == 50
+
+
+def test_changed_settings_start_a_new_run():
+    at = open_page(PAGE)
+    press(at, state.LAB_BTN_STEP)
+    lab_job(at).run_sync(1)
+    at.run()
+    assert at.metric[0].value == "paused"
+    at.select_slider(key=state.LAB_HIDDEN).set_value(8); at.run()
+    assert any("Settings changed" in i.value for i in at.info)
+    press(at, state.LAB_BTN_STEP)
+    specs = chart_specs(at)
+    loss = next(s for s in specs if s["layout"]["title"]["text"].startswith("Loss"))
+    assert list(plot_array(loss["data"][0]["x"])) == [1]  # a fresh run
+    hidden = next(s for s in specs if "Hidden state" in s["layout"]["title"]["text"])
+    assert plot_array(hidden["data"][0]["z"]).shape[0] == 8  # 8 units now
+
+
+def test_reset_discards_the_run():
+    at = open_page(PAGE)
+    press(at, state.LAB_BTN_STEP)
+    press(at, state.LAB_BTN_RESET)
+    assert any("No run yet" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_train_runs_in_the_background():
+    import time
+    at = open_page(PAGE)
+    at.select_slider(key=state.LAB_HIDDEN).set_value(8); at.run()
+    at.number_input(key=state.LAB_STEPS).set_value(30); at.run()
+    press(at, state.LAB_BTN_TRAIN)
+    assert not at.exception
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        at.run()
+        if at.metric[0].value == "done":
+            break
+        time.sleep(0.3)
+    assert at.metric[0].value == "done"
+    assert "30 of 30" in at.get("progress")[0].proto.text
