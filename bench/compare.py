@@ -6,7 +6,7 @@ For each cell, the same number of steps three ways, in the same process:
 - bare: a loop written here (the fused torch module + Linear on the last state, MSE, Adam,
   clip_grad_norm_), sampling the same task;
 - job: ``explorer.jobs.TrainingJob.run_sync``, the page's path (Trainer + live probes at the page's
-  cadence: a held-out evaluation and a trace every 50 steps or 0.4 s);
+  cadence, explorer.compare_views.PROBE_EVERY / PROBE_SECONDS: a held-out evaluation and a trace);
 then the wall time of each and the ratio bare/job (1.0 = no overhead; DESIGN.md asks >= 0.9 for
 training with the probes on). Default steps: the preset's whole budget (long on a slow CPU).
 When CUDA is available the table is repeated on CUDA. The preset's pass/fail criteria are checked
@@ -24,7 +24,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.compare import CELLS, PRESETS, build_trainers, criteria_results, evaluate  # noqa: E402
-from explorer.compare_views import PROBE_EVERY  # noqa: E402
+from explorer.compare_views import PROBE_EVERY, PROBE_SECONDS  # noqa: E402
 from explorer.jobs import TrainingJob  # noqa: E402
 
 
@@ -62,7 +62,7 @@ def job(kind: str, preset, steps: int, device):
     """(seconds, trainer) for ``steps`` steps through TrainingJob.run_sync with live probes."""
     task = preset.build_task()
     tr = build_trainers(task, preset.settings(0, str(device)), (kind,))[kind]
-    j = TrainingJob(tr, steps, probe_every=PROBE_EVERY, pca_dims=2)
+    j = TrainingJob(tr, steps, probe_every=PROBE_EVERY, probe_seconds=PROBE_SECONDS, pca_dims=2)
     _sync(device)
     t0 = time.perf_counter()
     j.run_sync(steps)

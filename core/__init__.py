@@ -6,8 +6,14 @@ from .models import HEADS, MODEL_KINDS, NONLINEARITIES, ModelConfig, build_model
 from .tasks import IGNORE, IO_KINDS, TASKS, Batch, Task, get_task
 from .trace import Trace, jacobian_product_norms, state_jacobians, trace, whh_eigenvalues
 from .trainer import OPTIMIZERS, Trainer, describe_device, pick_device
+from .analysis import (FixedPoints, PCABasis, align_basis, find_fixed_points, fit_pca, lyapunov_exponent,
+                       lyapunov_from_growth, perturbation_growth, project)
+from .datasets import FORMATS, DatasetError, SequenceDataset, dataset_task, load_dataset
 
 __all__ = [
+    "load_dataset", "DatasetError", "SequenceDataset", "dataset_task", "FORMATS",
+    "PCABasis", "fit_pca", "project", "align_basis", "find_fixed_points", "FixedPoints",
+    "perturbation_growth", "lyapunov_exponent", "lyapunov_from_growth",
     "MODEL_KINDS", "NONLINEARITIES", "HEADS", "ModelConfig", "build_model", "model_from_config",
     "count_parameters",
     "TASKS", "IO_KINDS", "IGNORE", "Task", "Batch", "get_task",

@@ -23,7 +23,9 @@ from .runs import build_task
 
 JOB_NAMES = {k: f"compare.{k}" for k in CELLS}  # names on the session's JobBoard
 CUSTOM = "custom"
-PROBE_EVERY = 50  # steps between probes of each job
+PROBE_EVERY = 100  # steps between probes of each job ...
+PROBE_SECONDS = 1.0  # ... or this much wall time: a probe costs 5-10 training steps (bench/compare.py), and
+# three jobs probe at once, so the lab probes half as often as the Training lab (loss curves stay live)
 STATUS_WORDS = {"idle": "not started", "queued": "waiting for a core", "running": "training",
                 "paused": "paused", "done": "done", "diverged": "diverged", "error": "error",
                 "stopped": "stopped"}
@@ -82,8 +84,8 @@ def make_jobs(s: PageSettings, task: Task, limiter=None) -> dict[str, TrainingJo
     hs = {k: h for k, (h, _) in sizes(task, s).items()}
     cs = CompareSettings(hs, s.lr, s.batch_size, s.clip or None, "adam", s.seed, s.device)
     trainers = build_trainers(task, cs)
-    return {k: TrainingJob(tr, s.steps, limiter=limiter, probe_every=PROBE_EVERY, pca_dims=2,
-                           name=JOB_NAMES[k]) for k, tr in trainers.items()}
+    return {k: TrainingJob(tr, s.steps, limiter=limiter, probe_every=PROBE_EVERY, probe_seconds=PROBE_SECONDS,
+                           pca_dims=2, name=JOB_NAMES[k]) for k, tr in trainers.items()}
 
 
 def status_text(snap: Snapshot, limit: int | None = None) -> str:
@@ -120,7 +122,8 @@ def metric_fig(snaps: dict, task: Task) -> go.Figure:
     # MSE tasks: the metric is the loss, so show it on a linear axis (the baseline gap reads directly)
     return FC.overlay_curves_figure(curves, val_curves=vals, baseline=task.baseline_metric, log_y=False,
                                     y_range=(0, 1.02) if acc else (0, 2 * task.baseline_metric),
-                                    title=("Accuracy (higher is better)" if acc else "MSE, linear axis (lower is better)")
+                                    title=("Accuracy (higher is better)" if acc
+                                           else "MSE, linear axis (lower is better)")
                                     + "<br><sup>dashed: best constant prediction</sup>",
                                     y_title="accuracy" if acc else "MSE")
 
@@ -163,7 +166,8 @@ def gate_arrays(snap: Snapshot, seq: int) -> dict:
 def gate_heatmap_fig(kind: str, snap: Snapshot, seq: int) -> go.Figure:
     g = gate_arrays(snap, seq)
     step = snap.probe.step if snap.probe is not None else 0
-    return FC.gate_heatmaps_figure(g, title=f"{FC.cell_name(kind)} gates, sequence {seq + 1} (units × time, step {step:,})")
+    return FC.gate_heatmaps_figure(
+        g, title=f"{FC.cell_name(kind)} gates, sequence {seq + 1} (units × time, step {step:,})")
 
 
 def gate_means_fig(kind: str, snap: Snapshot) -> go.Figure:
@@ -189,7 +193,8 @@ def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
         for n, v in s.probe.gates.items():
             if n in SIGMOID_GATES:
                 v = np.asarray(v).reshape(-1)
-                top = max(top, float(np.histogram(np.clip(v, 0, 1), np.linspace(0, 1, bins + 1))[0].max() / max(v.size, 1)))
+                h = np.histogram(np.clip(v, 0, 1), np.linspace(0, 1, bins + 1))[0]
+                top = max(top, float(h.max() / max(v.size, 1)))
     return min(1.0, top * 1.08) if top > 0 else None
 
 

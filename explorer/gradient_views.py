@@ -108,6 +108,13 @@ def flow_fig(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], show_bound: b
                           badges=badges)
 
 
+def overflow_notes(flows: dict[str, G.Flow]) -> list[str]:
+    """A warning per cell whose forward pass overflowed (loss not finite: every gradient is NaN)."""
+    return [f"{FG.CELL_NAMES[k]}: the forward pass overflowed float64 (states beyond 1e308), so the loss "
+            "is infinite and every gradient is NaN: exploding at its extreme. Shorten T or lower ρ to "
+            "see the curve." for k, f in flows.items() if not math.isfinite(f.loss)]
+
+
 def _fmt(v: float) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{v:.3g}"
 

@@ -6,9 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # (section, file, title, icon, one line for the home page); the lecture note's order.
-# URL paths (URL_PATHS) differ from the file names on purpose: Streamlit's older automatic
-# multipage mode (a pages/ folder beside app.py) would otherwise run a deep-linked page script
-# WITHOUT app.py (see explorer/shell.py).
+# A page's URL path is its file name (pages/training_lab.py -> /training_lab).
 PAGE_TABLE = [
     ("", "pages/home.py", "Home", ":material/home:", "What this is."),
     ("Theory", "pages/rnn_cell.py", "RNN cell", ":material/function:",
@@ -30,19 +28,6 @@ PAGE_TABLE = [
     ("Data", "pages/data.py", "Data", ":material/upload_file:",
      "Upload your own sequences, check them, and export runs and models."),
 ]
-
-
-URL_PATHS = {
-    "pages/rnn_cell.py": "rnn-cell",
-    "pages/unrolled_graph.py": "unrolled-graph",
-    "pages/io_structures.py": "io-structures",
-    "pages/bidirectional_attention.py": "bidirectional-attention",
-    "pages/training_lab.py": "training-lab",
-    "pages/gradient_flow.py": "gradient-flow",
-    "pages/dynamics.py": "dynamics-lab",
-    "pages/comparison.py": "lstm-gru-rnn",
-    "pages/data.py": "your-data",
-}
 
 
 def available_pages() -> list[tuple]:

@@ -39,12 +39,18 @@ class RunSettings:
         return tuple(sorted(d.items()))
 
 
-def task_default_len(name: str) -> int:
-    """The default sequence length of a built-in task (uploads: 50)."""
+def task_default_len(name: str, datasets: dict | None = None) -> int:
+    """The default sequence length of a built-in task; an upload's window (or text sequence
+    length) chosen on the Data page, else 50."""
     if name in TASKS:
         p = inspect.signature(TASKS[name]).parameters.get("seq_len")
         if p is not None and p.default is not inspect.Parameter.empty:
             return int(p.default)
+    if name.startswith(UPLOAD_PREFIX):
+        entry = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
+        options = entry.get("options", {}) if isinstance(entry, dict) else {}
+        if options.get("window", options.get("seq_len")):
+            return int(options.get("window", options.get("seq_len")))
     return 50
 
 
@@ -52,8 +58,20 @@ def task_has_length(name: str) -> bool:
     return name in TASKS and name != "one_to_one"
 
 
+def upload_kind(name: str, datasets: dict | None = None) -> str | None:
+    """"series", "labelled" or "text" for a loaded upload task name, else None."""
+    if not name.startswith(UPLOAD_PREFIX):
+        return None
+    entry = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
+    ds = entry.get("dataset") if isinstance(entry, dict) else entry
+    return getattr(ds, "kind", None)
+
+
 def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
-    """A built-in task, or the task of an uploaded dataset (``datasets``: name -> dataset)."""
+    """A built-in task, or the task of an uploaded dataset (``datasets``: name -> a core
+    SequenceDataset, or {"dataset": ds, "options": dataset_task keyword arguments}). For uploads
+    ``seq_len`` is the lab's window length (series) or sequence length (text): it overrides the
+    Data page's, which is only the default (``task_default_len``)."""
     if name.startswith(UPLOAD_PREFIX):
         from core.datasets import dataset_task
         ds = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
@@ -63,10 +81,10 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
         entry = ds if not isinstance(ds, dict) else ds["dataset"]
         options = {} if not isinstance(ds, dict) else dict(ds.get("options", {}))
         if entry.kind == "series":
-            options.setdefault("window", seq_len)
+            options["window"] = int(seq_len)
         elif entry.kind == "text":
-            options.setdefault("seq_len", seq_len)
-        return dataset_task(entry, **options)
+            options["seq_len"] = int(seq_len)
+        return dataset_task(entry, **options)  # DatasetError is a ValueError: pages show it
     if task_has_length(name):
         return get_task(name, seq_len=int(seq_len))
     return get_task(name)

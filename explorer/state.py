@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-# ---- app shell -------------------------------------------------------------------------------
-IN_SHELL = "shell.in_run"  # True while app.py runs the selected page (a plain key, not a widget's)
-
 # ---- shared sidebar ------------------------------------------------------------------------
 DEVICE = "device"  # "auto", "cpu", "cuda" or "mps": where new runs train
 PRESENTER = "presenter"  # lecture mode: larger type, fewer controls
@@ -134,7 +131,94 @@ GF_CLIFF_STEPS = "gradient_flow.cliff_steps"  # gradient-descent steps
 GF_CLIFF_CLIP = "gradient_flow.cliff_clip"  # clipping threshold of the clipped path
 GF_TAB = "gradient_flow.tab"  # the open tab (only the open one is computed)
 
+# ---- Data page: upload options (widget keys) ----------------------------------------------------
+DATA_FORMAT = "data.format"  # "auto" or one of core.datasets.FORMATS
+DATA_DELIM = "data.delimiter"  # "auto", ",", ";", "tab" or "whitespace"
+DATA_HEADER = "data.header"  # "auto", "yes" or "no"
+DATA_FEATURES = "data.features"  # feature columns: names or 0-based indices, comma-separated; "" = all
+DATA_LABEL = "data.label_column"  # label column name or 0-based index; "" = the format's default
+DATA_TIME = "data.time_column"  # "auto", "none" or a column name
+DATA_INTERP = "data.interpolate"  # interpolate gaps linearly
+# ---- Data page: preparation (widget keys) -------------------------------------------------------
+DATA_MODE = "data.mode"  # "auto" or a mode of core.dataset_task.MODES
+DATA_WINDOW = "data.window"  # window length of a series (sequence length of text)
+DATA_HORIZON = "data.horizon"  # steps ahead to forecast
+DATA_TARGETS = "data.targets"  # channels to forecast ([] = all)
+DATA_VAL = "data.val_fraction"  # share held out for validation (when no test file)
+DATA_STD = "data.standardize"  # per-channel standardisation fitted on the training split
+DATA_SEED = "data.seed"  # seed of the stratified split
+DATA_CURRENT = "data.current"  # name (key of DATASETS) of the dataset the page shows
+# ---- Data page: plain state ----------------------------------------------------------------------
+DATA_UPLOADS = "data.uploads"  # "train"/"test" -> (file signature, dataset or None, error or None)
+DATA_EVAL = "data.eval"  # explorer.data_views.HeldOut of the last held-out evaluation, or None
+DATA_IMPORT_MSG = "data.import_msg"  # (level, text) reported after an import, or None
+# file uploaders, buttons and downloads (not in DEFAULTS: Streamlit refuses assigned values)
+DATA_FILE, DATA_TEST_FILE, DATA_MODEL_FILE, DATA_SETTINGS_FILE = (
+    "data.file", "data.test_file", "data.model_file", "data.settings_file")
+DATA_BTN_USE, DATA_BTN_EVAL, DATA_BTN_REMOVE, DATA_BTN_LOAD_MODEL, DATA_BTN_LOAD_SETTINGS = (
+    "data.btn.use", "data.btn.eval", "data.btn.remove", "data.btn.load_model", "data.btn.load_settings")
+DATA_DL_MODEL, DATA_DL_SETTINGS, DATA_DL_HISTORY, DATA_DL_FIG = (
+    "data.dl.model", "data.dl.settings", "data.dl.history", "data.dl.fig")  # DATA_DL_FIG + ".<n>"
+
+# ---- Dynamics lab (widget keys and results) -----------------------------------------------------
+DYN_SOURCE = "dynamics.source"  # a key of explorer.dynamics_views.SOURCES: "flipflop" (preset) or "lab"
+DYN_KIND = "dynamics.kind"  # flip-flop preset: "rnn", "lstm" or "gru"
+DYN_HIDDEN = "dynamics.hidden"  # flip-flop preset: hidden units H
+DYN_LR = "dynamics.lr"  # flip-flop preset: Adam learning rate
+DYN_STEPS = "dynamics.steps"  # flip-flop preset: training steps
+DYN_SEED = "dynamics.seed"  # flip-flop preset: model init and data seed
+DYN_VIEW3D = "dynamics.view3d"  # state space in 3-D PCA instead of 2-D
+DYN_COLOR = "dynamics.color_by"  # "time" or "target"
+DYN_SENS_SOURCE = "dynamics.sens_source"  # sensitivity of "model" (the one above) or "untrained" (tanh RNN at rho)
+DYN_SENS_RHO = "dynamics.sens_rho"  # spectral radius of the untrained RNN
+DYN_SENS_SEQ = "dynamics.sens_seq"  # which held-out sequence drives the model (1-based)
+DYN_SENS_K = "dynamics.sens_k"  # the perturbed step k
+DYN_SENS_DELTA = "dynamics.sens_delta"  # size of the perturbation
+DYN_CHAOS_INPUT = "dynamics.chaos_input"  # input std of the edge-of-chaos sweep
+DYN_SIGNATURE = "dynamics.signature"  # the preset settings the current flip-flop job was built with
+DYN_FP_CACHE = "dynamics.fp_cache"  # {"job", "step", "time", "fp"}: the last fixed-point search
+DYN_BASIS = "dynamics.basis"  # the last PCA basis (new ones are aligned to it)
+DYN_WHH_INITIAL = "dynamics.whh_initial"  # (job id, W_hh eigenvalues at step 0) of the preset job
+DYN_BTN_TRAIN, DYN_BTN_PAUSE, DYN_BTN_RESET, DYN_BTN_FIND = (  # buttons (not in DEFAULTS)
+    "dynamics.btn.train", "dynamics.btn.pause", "dynamics.btn.reset", "dynamics.btn.find")
+
 DEFAULTS = {
+    DYN_SOURCE: "flipflop",
+    DYN_KIND: "lstm",
+    DYN_HIDDEN: 32,
+    DYN_LR: 0.003,
+    DYN_STEPS: 800,
+    DYN_SEED: 0,
+    DYN_VIEW3D: False,
+    DYN_COLOR: "target",
+    DYN_SENS_SOURCE: "model",
+    DYN_SENS_RHO: 1.5,
+    DYN_SENS_SEQ: 1,
+    DYN_SENS_K: 10,
+    DYN_SENS_DELTA: 1e-6,
+    DYN_CHAOS_INPUT: 0.1,
+    DYN_SIGNATURE: None,
+    DYN_FP_CACHE: None,
+    DYN_BASIS: None,
+    DYN_WHH_INITIAL: None,
+    DATA_FORMAT: "auto",
+    DATA_DELIM: "auto",
+    DATA_HEADER: "auto",
+    DATA_FEATURES: "",
+    DATA_LABEL: "",
+    DATA_TIME: "auto",
+    DATA_INTERP: False,
+    DATA_MODE: "auto",
+    DATA_WINDOW: 50,
+    DATA_HORIZON: 1,
+    DATA_TARGETS: [],
+    DATA_VAL: 0.2,
+    DATA_STD: True,
+    DATA_SEED: 0,
+    DATA_CURRENT: None,
+    DATA_UPLOADS: {},
+    DATA_EVAL: None,
+    DATA_IMPORT_MSG: None,
     GF_SOURCE: "untrained",
     GF_CELLS: ["rnn", "lstm", "gru"],
     GF_ACT: "tanh",

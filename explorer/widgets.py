@@ -7,7 +7,7 @@ from core import MODEL_KINDS, OPTIMIZERS, TASKS, get_task
 from core.models import NONLINEARITIES
 
 from . import state
-from .runs import UPLOAD_PREFIX, task_default_len, task_has_length
+from .runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 
@@ -37,7 +37,7 @@ def task_options() -> list[str]:
 def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> str:
     """Task select box and its sequence length; returns the chosen task key."""
     def _reset_len():
-        st.session_state[len_key] = task_default_len(st.session_state[task_key])
+        st.session_state[len_key] = task_default_len(st.session_state[task_key], state.get(state.DATASETS))
 
     opts = task_options()
     if st.session_state.get(task_key) not in opts:
@@ -45,10 +45,20 @@ def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> st
     name = st.selectbox("Task", opts, key=task_key, format_func=task_title, on_change=_reset_len)
     if name in TASKS and not presenter:
         st.caption(task_info(name)["description"])
-    if task_has_length(name) or name.startswith(UPLOAD_PREFIX):
-        st.number_input("Sequence length T" if name in TASKS else "Window length", 2, 1000, key=len_key,
-                        help="Steps per sequence (up to 1,000).")
+    kind = upload_kind(name, state.get(state.DATASETS))
+    if task_has_length(name) or kind in ("series", "text"):
+        st.number_input("Window length" if kind == "series" else "Sequence length T", 2, 1000, key=len_key,
+                        help="Steps per sequence (up to 1,000)." if kind != "series" else
+                        "Steps the network reads before it forecasts (the Data page sets the default).")
     return name
+
+
+def html_download(fig, name: str, key: str, label: str = "Download as HTML") -> None:
+    """A download button for ``fig`` as a standalone HTML page (plotly.js embedded, works
+    offline); the page is only built when the button is pressed."""
+    from .figures.common import figure_to_html
+    st.download_button(label, lambda: figure_to_html(fig), file_name=f"{name}.html", mime="text/html",
+                       key=key, icon=":material/download:", on_click="ignore")
 
 
 def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None,

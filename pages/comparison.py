@@ -124,7 +124,8 @@ def live():
     if preset is not None and not stale:  # badges judge runs built with exactly the preset's settings
         st.subheader("Pass / fail")
         bc = st.columns(len(preset.criteria))
-        whole = {k: v for k, v in by_kind.items() if snaps[k].status == "done"}  # the full budget only
+        whole = {k: v for k, v in by_kind.items()  # judged after exactly the preset's budget
+                 if snaps[k].status == "done" and snaps[k].step == preset.steps}
         for c, (text, v, ok) in zip(bc, V.badges(preset, whole)):
             if ok is None:
                 c.badge(f"{text}: pending", color="gray")

@@ -22,9 +22,8 @@ cliff_cached = st.cache_data(V.cliff_data, show_spinner=False, max_entries=16)
 
 
 @st.cache_data(show_spinner="Measuring the Training lab model's gradients…", max_entries=4)
-def lab_cached(job_id: int, step: int, _job):
-    src = V.lab_source(_job)
-    return src, V.lab_flow(src)
+def lab_cached(job_id: int, step: int, _src):
+    return V.lab_flow(_src)  # the source itself holds a Task, which does not pickle
 
 
 @st.cache_data(show_spinner="Jacobians along the trajectory…", max_entries=4)
@@ -42,7 +41,8 @@ if ss[state.GF_SOURCE] == "lab" and job is None:
     st.info("No Training lab run yet: showing untrained models. Start a run in the Training lab first.")
 
 if use_lab:
-    src, flows = lab_cached(id(job), job.trainer.step_count, job)
+    src = V.lab_source(job)
+    flows = lab_cached(id(job), src.step, src)
     kinds = tuple(flows)
     setup = None
     st.markdown(f"**Training lab model:** {src.label}. The gradient is the total derivative of the task's "
@@ -79,6 +79,8 @@ if view == V.VIEWS[0]:
                    "steps: the clean setting of Pascanu et al. Same input for every cell.")
     fits = V.fits(flows)
     st.toggle("Show the Pascanu bound (vanilla RNN)", key=state.GF_BOUND)
+    for note in V.overflow_notes(flows):
+        st.warning(note)
     st.plotly_chart(V.flow_fig(flows, fits, ss[state.GF_BOUND]), key="gf_flow")
     st.dataframe(V.flow_table(flows, fits), hide_index=True, width="stretch")
     st.caption(f"Verdict: a straight line is fitted to log‖∂L/∂h_t‖ (dotted), leaving out the last "
@@ -98,7 +100,7 @@ elif view == V.VIEWS[1]:
     if note:
         st.info(note)
     if jkinds:
-        jd = (lab_jac_cached(id(job), job.trainer.step_count, steps, src, flows) if use_lab
+        jd = (lab_jac_cached(id(job), src.step, steps, src, flows) if use_lab
               else jac_cached(setup, jkinds, steps))
         st.plotly_chart(V.product_fig(jd), key="gf_products")
         st.caption("Solid: the norm of J_(T−1)…J_(t+1), J_k = ∂s_k/∂s_(k−1) (s = h; LSTM: s = [h, c]), "

@@ -115,8 +115,8 @@ def live():
     snap = job.snapshot()
     W.status_line(snap, runtime.limiter().limit)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(V.loss_fig(snap, task))
-    c2.plotly_chart(V.metric_fig(snap, task))
+    c1.plotly_chart(V.loss_fig(snap, task), key="lab.chart.loss")
+    c2.plotly_chart(V.metric_fig(snap, task), key="lab.chart.metric")
     if snap.probe is None:
         st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
         return
@@ -126,13 +126,13 @@ def live():
             st.markdown(f"**Text sampled from the model at step {snap.step:,}**")
             st.code(generate_text(job.trainer.model, task, "Shall I", 200, temperature=0.7), language=None)
         else:
-            st.plotly_chart(V.prediction_fig(snap, task))
+            st.plotly_chart(V.prediction_fig(snap, task), key="lab.chart.pred")
     scrub = ss[state.LAB_SCRUB]
-    c2.plotly_chart(V.trajectory_fig(snap, scrub, 3 if ss[state.LAB_VIEW3D] else 2))
+    c2.plotly_chart(V.trajectory_fig(snap, scrub, 3 if ss[state.LAB_VIEW3D] else 2), key="lab.chart.traj")
     c1, c2 = st.columns(2)
-    c1.plotly_chart(V.hidden_fig(snap, scrub))
-    c2.plotly_chart(V.grad_curve_fig(snap))
-    st.plotly_chart(V.grad_heatmap_fig(snap))
+    c1.plotly_chart(V.hidden_fig(snap, scrub), key="lab.chart.hidden")
+    c2.plotly_chart(V.grad_curve_fig(snap), key="lab.chart.grad")
+    st.plotly_chart(V.grad_heatmap_fig(snap), key="lab.chart.gradmap")
     if snap0.active and not snap.active:
         st.rerun()  # the run ended: redraw the page once so the timer stops
 

@@ -187,7 +187,8 @@ def trajectories_figure(projs: dict, *, xy_range: tuple | None = None, explained
         for i in range(p.shape[0]):
             fig.add_trace(go.Scatter(x=p[i, t, 0], y=p[i, t, 1], mode="lines",
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8), showlegend=False,
-                                     hovertemplate=f"sequence {i + 1}<br>PC1 %{{x:.2f}}<br>PC2 %{{y:.2f}}<extra></extra>"),
+                                     hovertemplate=f"sequence {i + 1}<br>PC1 %{{x:.2f}}<br>"
+                                                   "PC2 %{y:.2f}<extra></extra>"),
                           row=1, col=j + 1)
         fig.add_trace(go.Scatter(x=p[:, -1, 0], y=p[:, -1, 1], mode="markers", showlegend=False,
                                  marker=dict(color=CELL_COLORS.get(k, "#000"), size=9, symbol="x"),
@@ -334,6 +335,7 @@ def memory_figure(x: np.ndarray, curves: dict, *, title: str, x_title: str, y_ti
         fig.add_trace(go.Scatter(x=[float(x.min()), float(x.max())], y=[chance] * 2, mode="lines", name=chance_text,
                                  line=dict(color=BASELINE_COLOR, width=2, dash="dash")))
     base_layout(fig, title=title, x_title=x_title, y_title=y_title, height=400)
+    fig.update_yaxes(rangemode="tozero")  # errors and accuracies: how far from 0 matters
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     return fig

@@ -5,15 +5,15 @@ from .conftest import assert_no_exception, screenshot, wait_idle
 
 LOSS_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
-  const p = plots.find(el => el.layout && el.layout.title && String(el.layout.title.text).startsWith('Loss'));
-  if (!p || !p.data || !p.data.length || !p.data[0].x) return -1;
-  const x = p.data[0].x;
+  const p = plots.find(el => el.layout && el.layout.title && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  if (!p || !p._fullData || !p._fullData.length || !p._fullData[0].x) return -1;
+  const x = p._fullData[0].x;  // decoded (the spec may hold base64 'bdata')
   return x.length ? Number(x[x.length - 1]) : 0;
 }"""
 
 
 def test_train_pause_switch_pages(page, app_server, shot_dir):
-    page.goto(f"{app_server}/training")
+    page.goto(f"{app_server}/training_lab")
     wait_idle(page)
     assert_no_exception(page)
     page.get_by_role("button", name="Train").click()

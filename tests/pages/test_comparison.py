@@ -134,7 +134,8 @@ def test_page_shows_counts_and_matches_them():
     assert max(shown) / min(shown) < 1.1
     at.selectbox(key=state.CMP_PRESET).select("adding_100").run()
     assert at.session_state[state.CMP_SEQ_LEN] == 100 and at.session_state[state.CMP_EQUAL] is False
-    assert _params_shown(at) == [c for _, c in matched_hidden_sizes(get_task("adding", seq_len=100), 32, False).values()]
+    t100 = get_task("adding", seq_len=100)
+    assert _params_shown(at) == [c for _, c in matched_hidden_sizes(t100, 32, False).values()]
 
 
 def test_train_all_three_and_summary():

@@ -137,6 +137,22 @@ def test_training_lab_model_source():
     assert spec["data"][0]["name"] == "RNN" and _arr(spec["data"][0]["y"]).size == 30
     assert any("Training lab model" in m.value for m in at.markdown)
     assert any(d["name"].startswith("Pascanu bound") for d in spec["data"])  # adding is many-to-one
+    at.radio(key=state.GF_TAB).set_value("Jacobians and gates").run()
+    assert not at.exception
+    rnn = next(d for d in _chart(at, "gf_products")["data"] if d["name"].startswith("RNN"))
+    assert _arr(rnn["y"]).size == 30
+
+
+def test_long_exploding_sequence_does_not_break_the_page():
+    at = _page(**{state.GF_SEQ_LEN: 1000, state.GF_HIDDEN: 32, state.GF_ACT: "linear", state.GF_RHO: 1.5,
+                  state.GF_CELLS: ["rnn"]})
+    assert at.dataframe[0].value["verdict"][0] == "exploding"
+    # 1.5^1000 overflows even float64: the page says so instead of drawing an empty curve silently
+    assert any("overflowed float64" in w.value for w in at.warning)
+    at.select_slider(key=state.GF_SEQ_LEN).set_value(500).run()
+    assert not at.warning and at.dataframe[0].value["verdict"][0] == "exploding"
+    y = _arr(_chart(at, "gf_flow")["data"][0]["y"])
+    assert y.size == 500 and np.isfinite(y[-1]) and np.nanmax(y) > 1e50 * y[-1]
 
 
 def test_lab_source_copies_the_model_and_measures_it():
