@@ -1,15 +1,16 @@
 """RNN Explorer: `streamlit run app.py`. Navigation, page config and the shared sidebar."""
 import streamlit as st
 
-from explorer import runtime, state
+from explorer import runtime, state, tour, urlstate
 from explorer.nav import available_pages
 from explorer.shell import disable_pages_folder_mode
 from explorer.runs import device_choices
-from explorer.widgets import task_title
+from explorer.widgets import presenter_style, task_title
 from core import describe_device, pick_device
 
 st.set_page_config(page_title="RNN Explorer", page_icon=":material/cycle:", layout="wide")
 state.init()
+urlstate.load()  # a shared link's settings, applied before any widget is drawn
 disable_pages_folder_mode()
 
 PAGES: dict[str, list] = {}
@@ -22,9 +23,10 @@ with st.sidebar:
                  help="auto picks CUDA, then Apple MPS, then the CPU.")
     st.caption(f"Training on **{describe_device(pick_device(st.session_state[state.DEVICE]))}**")
     st.toggle("Presenter mode", key=state.PRESENTER, help="Larger type, fewer controls: for a projector.")
+    tour.sidebar()
 
 if st.session_state[state.PRESENTER]:
-    st.markdown("<style>html, body, [class*='st-'] {font-size: 1.15rem;} </style>", unsafe_allow_html=True)
+    presenter_style()
 
 
 
@@ -41,6 +43,9 @@ def run_status() -> None:
                    f"H={cfg.hidden_size} — {snap.status}, step {snap.step:,}")
 
 
+# The address bar is always a link to this view. Written before the page runs: after a page's
+# st.stop() Streamlit refuses state and query-parameter access for the rest of the run.
+urlstate.save(nav.url_path)
 try:
     nav.run()
 finally:  # also after a page's st.stop()

@@ -217,8 +217,14 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     if s["classes"]:
         rows.insert(2, ("Classes", f"{len(s['classes'])}"))
     if "start" in s:
-        rows.append(("Time axis", f"{s['start']} to {s['end']}"))
+        rows.append(("Time axis", f"{_when(s['start'])} to {_when(s['end'])}"))
     return rows
+
+
+def _when(text: str) -> str:
+    """"2021-01-01T00:00:00.000000" -> "2021-01-01"; times keep hours to seconds."""
+    text = text.replace(".000000", "")
+    return text[:-9] if text.endswith("T00:00:00") else text.replace("T", " ")
 
 
 def class_frame(ds: SequenceDataset, test: SequenceDataset | None = None) -> pd.DataFrame | None:

@@ -6,6 +6,7 @@ The model is either the Training lab's (``board.get("lab")``) or the flip-flop p
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ SOURCES = {"flipflop": "Preset: 3-bit flip-flop (trained here)", "lab": "The Tra
 N_SEQUENCES = 48  # held-out sequences whose trajectories are drawn and seed the fixed-point search
 FP_INTERVAL_S = 3.0  # recompute fixed points at most this often while training (1-2 s each)
 FP_STARTS = 128  # starts of the live search
+MINUS = "\u2212"  # a real minus sign: "+−+" reads better than "+-+" on a projector
+ANALYSIS_INTERVAL_S = 1.0  # re-run the held-out sequences at most this often while training
 MAX_CATEGORIES = 12  # more distinct targets than this: colour by value instead
 CHAOS_RADII = tuple(np.round(np.linspace(0.5, 2.0, 31), 3))
 TOL_NOTE = ("GRU: the fixed-point tolerance is q < 1e-5 instead of 1e-6. A trained GRU stores its bits on "
@@ -49,8 +52,7 @@ def describe(job: TrainingJob) -> str:
     act = f" ({c.nonlinearity})" if c.kind == "rnn" else ""
     layers = f", {c.num_layers} layers (layer 1 analysed)" if c.num_layers > 1 else ""
     bi = ", bidirectional (forward direction analysed)" if c.bidirectional else ""
-    return (f"{cell_name(c.kind)}{act}, H = {c.hidden_size}{layers}{bi}, task {job.trainer.task.title}, "
-            f"step {job.trainer.step_count:,}")
+    return f"{cell_name(c.kind)}{act}, H = {c.hidden_size}{layers}{bi}, task {job.trainer.task.title}"
 
 
 # ---- the analysis of one moment --------------------------------------------------------------
@@ -70,6 +72,17 @@ class Analysis:
     color_labels: np.ndarray | None  # (n, T) category per point, or None
     color_values: np.ndarray | None  # (n, T) value per point (continuous targets), or None
     color_title: str  # what the target colour means
+    job: int = 0  # id of the job the copy came from
+    time: float = 0.0  # time.monotonic() of the copy
+
+
+def fresh_analysis(job: TrainingJob, last: Analysis | None, now: float, active: bool) -> Analysis:
+    """``last`` while it is recent enough (same job and step, or < ANALYSIS_INTERVAL_S old while
+    training), else a new ``analyse`` aligned to it."""
+    if last is not None and last.job == job.id and (
+            last.step == job.trainer.step_count or (active and now - last.time < ANALYSIS_INTERVAL_S)):
+        return last
+    return analyse(job, last.basis if last is not None and last.job == job.id else None)
 
 
 def analyse(job: TrainingJob, previous: PCABasis | None = None, n: int = N_SEQUENCES) -> Analysis:
@@ -89,7 +102,8 @@ def analyse(job: TrainingJob, previous: PCABasis | None = None, n: int = N_SEQUE
     if previous is not None and previous.components.shape == basis.components.shape:
         basis = align_basis(basis, previous)
     labels, values, ctitle = target_colors(tr.task, vb.y[:n].cpu().numpy(), hidden.shape[1])
-    return Analysis(model, tr.task, step, x.numpy(), hidden, st.states[st.valid], basis, labels, values, ctitle)
+    return Analysis(model, tr.task, step, x.numpy(), hidden, st.states[st.valid], basis, labels, values, ctitle,
+                    job.id, time.monotonic())
 
 
 def target_colors(task, y, T: int):
@@ -124,9 +138,11 @@ def target_colors(task, y, T: int):
             if not np.isfinite(r).all():
                 return "(no target)"
             if set(np.unique(r).tolist()) <= {-1.0, 1.0}:
-                return "".join("+" if v > 0 else "-" for v in r)
+                return "".join("+" if v > 0 else MINUS for v in r)
             return ", ".join(f"{v:g}" for v in r)
-        lab = np.array([word(r) for r in rows], dtype=object).reshape(n, T)
+        uniq, inv = np.unique(np.nan_to_num(rows, nan=np.inf), axis=0, return_inverse=True)
+        words = np.array([word(np.where(np.isinf(u), np.nan, u)) for u in uniq], dtype=object)
+        lab = words[inv.reshape(-1)].reshape(n, T)
         return lab.astype(str), None, "target"
     return None, yy[..., 0].astype(float), "target (channel 1)"
 
@@ -153,6 +169,54 @@ def fp_entry(job_id, a: Analysis, fp: FixedPoints) -> dict:
     return {"job": job_id, "step": a.step, "time": time.monotonic(), "fp": fp, "summary": summarise(a, fp)}
 
 
+class FixedPointSearch:
+    """One fixed-point search in a daemon thread (on the analysis's frozen copy), so a live page
+    keeps redrawing while it runs (1-2 s). No Streamlit calls in the thread."""
+
+    def __init__(self, job_id, a: Analysis):
+        self.job_id, self.step = job_id, a.step
+        self.entry: dict | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(a,), daemon=True, name="rnnx-fixed-points")
+        self._thread.start()
+
+    def _run(self, a: Analysis) -> None:
+        try:
+            self.entry = fp_entry(self.job_id, a, fixed_points(a))
+        except Exception as e:  # shown on the page; a failed search must not kill the session
+            self.error = f"{type(e).__name__}: {e}"
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+
+def update_fixed_points(cache: dict | None, job_id, a: Analysis, active: bool, now: float) -> dict:
+    """Advance the page's fixed-point cache ``{"entry": last finished search or None, "pending":
+    FixedPointSearch or None}``: collect a finished search; while training, start a new one in the
+    background when ``fp_due``; otherwise (stopped, or nothing to show yet) search synchronously."""
+    cache = dict(cache or {"entry": None, "pending": None})
+    if cache["entry"] is not None and cache["entry"]["job"] != job_id:
+        cache = {"entry": None, "pending": None}
+    pend = cache["pending"]
+    if pend is not None and not active:
+        pend.wait()  # training stopped: no later refresh would collect it
+    if pend is not None and pend.done:
+        if pend.entry is not None and pend.job_id == job_id:
+            cache["entry"] = pend.entry
+        cache["pending"] = pend = None
+    if pend is not None or not fp_due(cache["entry"], job_id, a.step, now, active):
+        return cache
+    if active and cache["entry"] is not None:
+        cache["pending"] = FixedPointSearch(job_id, a)
+    else:
+        cache["entry"] = fp_entry(job_id, a, fixed_points(a))
+    return cache
+
+
 def is_flipflop(a: Analysis) -> bool:
     c = a.model.config
     return a.task.name == "flipflop" and c.num_layers == 1 and not c.bidirectional and c.head == "per_step"
@@ -168,7 +232,8 @@ class FixedPointSummary:
 
 
 def summarise(a: Analysis, fp: FixedPoints) -> FixedPointSummary:
-    labels = tuple(readout_corners(a.model, fp.hidden, a.task.input_size)) if is_flipflop(a) and len(fp) else ()
+    labels = tuple(c.replace("-", MINUS) for c in readout_corners(a.model, fp.hidden, a.task.input_size)) \
+        if is_flipflop(a) and len(fp) else ()
     corners = tuple(sorted({lab for lab, s in zip(labels, fp.stable) if lab and s}))
     return FixedPointSummary(len(fp), int(fp.stable.sum()), corners, labels, float(fp.converged_fraction))
 
@@ -227,14 +292,14 @@ def jacobian_eig_fig(fp: FixedPoints | None, step: int) -> object:
 
 def whh_eig_fig_from(eig: np.ndarray, kind: str, step: int, initial: np.ndarray | None = None) -> object:
     """Eigenvalues of W_hh at ``step`` (and at step 0 when ``initial`` is given)."""
-    block = {"rnn": "W_hh", "lstm": "W_hh (cell-candidate block)", "gru": "W_hh (candidate block)"}[kind]
+    block = {"rnn": "W_hh", "lstm": "W_hh (candidate block)", "gru": "W_hh (candidate block)"}[kind]
     sets = []
     if initial is not None:
         sets.append(FD.EigenSet("at step 0", initial, "#BBBBBB", "circle", 7, 0.8))
     sets.append(FD.EigenSet(f"step {step:,}", eig, FD.PALETTE[0], "circle", 9, 0.9))
     rho = float(np.abs(eig).max()) if len(eig) else float("nan")
-    return FD.eigenvalue_figure(sets, title=f"Eigenvalues of {block}, live: spectral radius ρ = {rho:.2f}",
-                                uirevision="whh")
+    return FD.eigenvalue_figure(sets, title=f"Eigenvalues of {block}<br><sup>live; spectral radius ρ = {rho:.2f}"
+                                "</sup>", uirevision="whh")
 
 
 def live_whh(job: TrainingJob) -> tuple[np.ndarray, int]:
@@ -296,5 +361,18 @@ def chaos_text(lam: np.ndarray) -> str:
 
 
 def corners_text(summary: FixedPointSummary) -> str:
+    """Markdown: one badge per memory, green when a stable fixed point holds it, grey otherwise."""
     have = set(summary.corners)
-    return " ".join(f"**{c}**" if c in have else f"~~{c}~~" for c in all_corners(3))
+    words = [c.replace("-", MINUS) for c in all_corners(3)]
+    return " ".join(f":green-badge[{w}]" if w in have else f":gray-badge[{w} missing]" for w in words)
+
+
+def fixed_point_table(fp: FixedPoints, labels: tuple = ()) -> list[dict]:
+    """One row per fixed point: stability, the memory it reads out, its largest |λ|, q."""
+    rows = []
+    for i in range(len(fp)):
+        rows.append({"point": i + 1, "stable": bool(fp.stable[i]),
+                     "memory": labels[i] if i < len(labels) else "",
+                     "max |λ|": float(np.abs(fp.eigenvalues[i]).max()),
+                     "unstable dims": int(fp.n_unstable_dims[i]), "q": float(fp.q[i])})
+    return rows

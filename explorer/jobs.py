@@ -20,8 +20,9 @@ import torch
 from core import Batch, Trainer, trace
 from core.analysis import align_basis, fit_pca, project
 
-PROBE_EVERY = 50  # steps between probes (bench/engine.py measures the cost of this cadence)
-PROBE_SECONDS = 0.4  # ... or this much wall time, whichever comes first, so slow runs still update
+PROBE_EVERY = 50  # steps between probes (bench/engine.py measures the cost of this cadence) ...
+PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)
+PROBE_SECONDS = 2.0  # ... and at least this often, so slow runs (long T, big H) still update
 PROBE_SEQUENCES = 6  # sequences traced at each probe
 MAX_GRAD_ROWS = 300  # rows kept of the (training step x t) gradient-norm history
 MAX_STATE_BYTES = 8 * 2**20  # hidden-state history kept for the scrub slider, per job
@@ -291,8 +292,9 @@ class TrainingJob:
         self._rate_window.append((now, rec["step"]))
         if len(self._rate_window) > 50:
             del self._rate_window[0]
-        if (force_probe or rec["step"] - self._last_probe_step >= self.probe_every
-                or now - self._last_probe_time >= self.probe_seconds):
+        since = now - self._last_probe_time
+        if (force_probe or since >= self.probe_seconds
+                or (rec["step"] - self._last_probe_step >= self.probe_every and since >= PROBE_MIN_SECONDS)):
             self._probe_now()
 
     def _probe_now(self) -> None:

@@ -14,6 +14,28 @@ from . import figures as F
 
 TRAJ_SEQUENCES = 6  # sequences drawn in the state-space view
 LIVE_HEATMAP_ROWS = 150  # gradient-history rows sent per refresh (keeps a refresh under 1 MB)
+PROBE_REFRESH_S = 1.5  # seconds between redraws of the probe charts (2-D); 3-D waits twice as long
+
+
+def cached(cache: dict, key: tuple, make):
+    """``make()`` once per ``key``; ``cache`` keeps only the latest few entries (bounded)."""
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
+
+
+def probe_figures(snap, task, scrub: int, dims: int, cache: dict, job_id) -> dict:
+    """The five probe charts, rebuilt only when a new probe (or view setting) arrives."""
+    key = ("probe", job_id, snap.probe.step, len(snap.state_history), scrub, dims)
+    return cached(cache, key, lambda: {
+        "pred": prediction_fig(snap, task),
+        "traj": trajectory_fig(snap, scrub, dims),
+        "hidden": hidden_fig(snap, scrub),
+        "grad": grad_curve_fig(snap),
+        "gradmap": grad_heatmap_fig(snap),
+    })
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

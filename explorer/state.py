@@ -30,6 +30,7 @@ LAB_PROBE = "lab.probe_every"  # steps between probes
 LAB_VIEW3D = "lab.view3d"  # 3-D PCA view instead of 2-D
 LAB_SCRUB = "lab.scrub"  # index into the probe history for the trajectory view
 LAB_SIGNATURE = "lab.signature"  # the settings the current run was built with
+LAB_FIG_CACHE = "lab.fig_cache"  # probe figures already built, by probe step (explorer.lab_views.cached)
 LAB_BTN_TRAIN, LAB_BTN_PAUSE, LAB_BTN_STEP, LAB_BTN_RESET = (  # buttons (keys keep their identity
     "lab.btn.train", "lab.btn.pause", "lab.btn.step", "lab.btn.reset")  # when `disabled` changes)
 
@@ -177,10 +178,16 @@ DYN_SENS_DELTA = "dynamics.sens_delta"  # size of the perturbation
 DYN_CHAOS_INPUT = "dynamics.chaos_input"  # input std of the edge-of-chaos sweep
 DYN_SIGNATURE = "dynamics.signature"  # the preset settings the current flip-flop job was built with
 DYN_FP_CACHE = "dynamics.fp_cache"  # {"job", "step", "time", "fp"}: the last fixed-point search
-DYN_BASIS = "dynamics.basis"  # the last PCA basis (new ones are aligned to it)
+DYN_ANALYSIS = "dynamics.analysis"  # the last dynamics_views.Analysis (the next PCA is aligned to its basis)
 DYN_WHH_INITIAL = "dynamics.whh_initial"  # (job id, W_hh eigenvalues at step 0) of the preset job
 DYN_BTN_TRAIN, DYN_BTN_PAUSE, DYN_BTN_RESET, DYN_BTN_FIND = (  # buttons (not in DEFAULTS)
     "dynamics.btn.train", "dynamics.btn.pause", "dynamics.btn.reset", "dynamics.btn.find")
+
+# ---- lecture mode: guided tour and shareable URLs (explorer/tour.py, explorer/urlstate.py) ------
+TOUR_STEP = "tour.step"  # index into explorer.tour.TOUR of the step shown, -1 = tour not started
+TOUR_BTN_START, TOUR_BTN_BACK, TOUR_BTN_NEXT, TOUR_BTN_END = (  # buttons (not in DEFAULTS)
+    "tour.btn.start", "tour.btn.back", "tour.btn.next", "tour.btn.end")
+URL_LOADED = "url.loaded"  # the shared link's query parameters were applied (on the session's first run)
 
 DEFAULTS = {
     DYN_SOURCE: "flipflop",
@@ -199,7 +206,7 @@ DEFAULTS = {
     DYN_CHAOS_INPUT: 0.1,
     DYN_SIGNATURE: None,
     DYN_FP_CACHE: None,
-    DYN_BASIS: None,
+    DYN_ANALYSIS: None,
     DYN_WHH_INITIAL: None,
     DATA_FORMAT: "auto",
     DATA_DELIM: "auto",
@@ -307,10 +314,13 @@ DEFAULTS = {
     LAB_VIEW3D: False,
     LAB_SCRUB: -1,
     LAB_SIGNATURE: None,
+    LAB_FIG_CACHE: {},
     DATASETS: {},
+    TOUR_STEP: -1,
+    URL_LOADED: False,
 }
 
-PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB)]
+PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE)]
 
 
 def init() -> None:

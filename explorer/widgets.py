@@ -110,3 +110,69 @@ def status_line(snap, limit: int | None = None) -> None:
         st.error(snap.message)
     elif snap.status == "error":
         st.error(f"Training stopped with an error: {snap.message}")
+
+
+# ---- lecture mode (presenter) ---------------------------------------------------------------------
+PRESENTER_FONT_SCALE = 1.4  # figure text on a projector, relative to the builders' sizes
+PRESENTER_MIN_LINE = 3.5  # px: the thinnest line drawn in presenter mode
+PRESENTER_CSS = """<style>
+[data-testid="stAppViewContainer"], [data-testid="stHeader"] {background: #ffffff; color: #000000;}
+[data-testid="stMainBlockContainer"] {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.5; color: #000;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.15rem; color: #1a1a1a;}
+h1 {font-size: 3rem !important;} h2 {font-size: 2.2rem !important;} h3 {font-size: 1.7rem !important;}
+[data-testid="stWidgetLabel"] p {font-size: 1.2rem !important; font-weight: 600; color: #000;}
+[data-testid="stMetricValue"] {font-size: 2.6rem;} [data-testid="stMetricLabel"] p {font-size: 1.2rem;}
+[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {font-size: 1.25rem; min-height: 3rem; border-width: 2px;}
+[data-testid="stSidebar"] {background: #eef0f4;}
+[data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p {font-size: 1.15rem;}
+</style>"""
+
+
+def presenter_style() -> None:
+    """Projector CSS (larger type, black on white, full-width main column); app.py calls this in
+    presenter mode."""
+    st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+
+
+def presenter_figure(fig):
+    """A copy of ``fig`` for a projector: text ``PRESENTER_FONT_SCALE`` times larger, lines at least
+    ``PRESENTER_MIN_LINE`` px, markers a third larger. The original is left as it is."""
+    import plotly.graph_objects as go
+
+    f = go.Figure(fig)
+
+    def up(size, base=None):
+        s = size if size is not None else base
+        return None if s is None else round(s * PRESENTER_FONT_SCALE)
+
+    lay = f.layout
+    f.update_layout(font_size=up(lay.font.size, 15))
+    if lay.title.font.size is not None:
+        f.update_layout(title_font_size=up(lay.title.font.size))
+    if lay.legend.font.size is not None:
+        f.update_layout(legend_font_size=up(lay.legend.font.size))
+    for axes in (f.for_each_xaxis, f.for_each_yaxis):
+        axes(lambda a: a.update(title_font_size=up(a.title.font.size), tickfont_size=up(a.tickfont.size)))
+    for ann in lay.annotations or ():
+        if ann.font.size is not None:
+            ann.font.size = up(ann.font.size)
+    if lay.height:
+        f.update_layout(height=round(lay.height * 1.15))
+    for tr in f.data:
+        if tr.type in ("scatter", "scattergl", "scatter3d"):
+            mode = tr.mode or "lines"
+            if "lines" in mode:
+                tr.line.width = max(PRESENTER_MIN_LINE, (tr.line.width or 2) * 1.75)
+            if "markers" in mode and isinstance(tr.marker.size, (int, float)):
+                tr.marker.size = tr.marker.size * 4 / 3
+    return f
+
+
+def chart(fig, key: str, **kwargs) -> None:
+    """``st.plotly_chart`` that restyles a copy of ``fig`` for the projector in presenter mode."""
+    if fig is None:
+        return
+    if st.session_state.get(state.PRESENTER):
+        fig = presenter_figure(fig)
+    st.plotly_chart(fig, key=key, **kwargs)

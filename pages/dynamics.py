@@ -1,4 +1,5 @@
 """Dynamics lab (lecture note sections 1 and 6): state space, fixed points, W_hh spectrum, chaos."""
+import contextlib
 import time
 
 import streamlit as st
@@ -28,7 +29,7 @@ if ss[state.DYN_SOURCE] == "flipflop":
         st.markdown("Three input channels carry rare ±1 pulses; each output must hold the sign of the last pulse "
                     "on its channel. Three bits make **8 memories**, and a trained network keeps each one as a "
                     "**stable fixed point** of h → F(h, u = 0). Press **Train** and watch them appear.")
-        c = st.columns([2, 2, 2, 1.3, 1])
+        c = st.columns([2.6, 2, 2, 1.2, 1])
         c[0].radio("Cell", ["rnn", "lstm", "gru"], key=state.DYN_KIND, format_func=W.CELL_LABELS.get, horizontal=True)
         c[1].select_slider("Hidden units H", [16, 32, 64], key=state.DYN_HIDDEN)
         c[2].select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2], key=state.DYN_LR, format_func=lambda v: f"{v:g}",
@@ -43,7 +44,7 @@ if ss[state.DYN_SOURCE] == "flipflop":
         if job is None or stale:
             job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
             board.put(V.JOB_NAME, job)
-            ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_BASIS] = recipe, None, None
+            ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
             ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
             stale = False
         job.start()
@@ -53,7 +54,7 @@ if ss[state.DYN_SOURCE] == "flipflop":
     if b[2].button("Reset", icon=":material/restart_alt:", key=state.DYN_BTN_RESET, disabled=job is None,
                    use_container_width=True):
         board.remove(V.JOB_NAME)
-        job, ss[state.DYN_FP_CACHE], ss[state.DYN_BASIS], ss[state.DYN_SIGNATURE] = None, None, None, None
+        job, ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS], ss[state.DYN_SIGNATURE] = None, None, None, None
     if stale:
         b[3].info("Settings changed: **Train** starts a new run.")
     if recipe.kind == "gru":
@@ -91,12 +92,12 @@ else:
     @st.fragment(run_every=(2.0 if ss[state.DYN_VIEW3D] else 0.5) if active0 else None)
     def space_live():
         active = job.snapshot().active
-        a = V.analyse(job, ss[state.DYN_BASIS])
-        ss[state.DYN_BASIS] = a.basis
-        cache = ss[state.DYN_FP_CACHE]
-        if V.fp_due(cache, job.id, a.step, time.monotonic(), active):
-            with st.spinner("Finding fixed points (1-2 s)…"):
-                cache = ss[state.DYN_FP_CACHE] = V.fp_entry(job.id, a, V.fixed_points(a))
+        a = ss[state.DYN_ANALYSIS] = V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), active)
+        old = ss[state.DYN_FP_CACHE]
+        with st.spinner("Finding fixed points (1-2 s)…", show_time=False) if (
+                not active or old is None or old["entry"] is None) else contextlib.nullcontext():
+            cache = ss[state.DYN_FP_CACHE] = V.update_fixed_points(old, job.id, a, active, time.monotonic())
+        cache = cache["entry"]
         fp, summ = cache["fp"], cache["summary"]
         m = st.columns(4)
         m[0].metric("Fixed points", summ.n_points, help=f"Searched at step {cache['step']:,}.")
@@ -105,11 +106,14 @@ else:
         if V.is_flipflop(a):
             m[3].metric("Memories held (of 8)", len(summ.corners),
                         help="Flip-flop states whose readout lies within 0.3 of a ±1 corner at a stable point.")
-            st.markdown("Stable memories: " + V.corners_text(summ) + f"  (fixed points from step {cache['step']:,})")
+            st.markdown("Memories held by a stable fixed point: " + V.corners_text(summ))
         dims = 3 if ss[state.DYN_VIEW3D] else 2
         st.plotly_chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels),
                         key="dyn_space")
-        st.plotly_chart(V.jacobian_eig_fig(fp, cache["step"]), key="dyn_jac")
+        j1, j2 = st.columns(2)
+        j1.plotly_chart(V.jacobian_eig_fig(fp, cache["step"]), key="dyn_jac")
+        j2.dataframe(V.fixed_point_table(fp, summ.labels), hide_index=True, height=440, column_config={
+            "max |λ|": st.column_config.NumberColumn(format="%.3f"), "q": st.column_config.NumberColumn(format="%.1e")})
         if active0 and not active:
             st.rerun()  # training ended: one full run so the timers stop
 
@@ -134,7 +138,7 @@ c[3].select_slider("δ", [1e-9, 1e-6, 1e-3], key=state.DYN_SENS_DELTA, format_fu
 k, delta = int(ss[state.DYN_SENS_K]), float(ss[state.DYN_SENS_DELTA])
 chaos = ChaosSettings(input_scale=float(ss[state.DYN_CHAOS_INPUT]))
 if use_model:
-    sens = V.model_sensitivity(V.analyse(job), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
+    sens = V.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
     what = "the model above"
 else:
     sens = st.cache_data(show_spinner=False, max_entries=64)(V.untrained_sensitivity)(

@@ -13,6 +13,7 @@ from explorer.runs import RunSettings, build_trainer
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
+MAX_HISTORY = 5_000  # training records kept per run (older ones are thinned): bounds memory per session
 st.title("Training lab")
 st.caption("Section 5 of the lecture note: forward pass, loss per step, backpropagation through time. "
            "Pick a task and a cell, press **Train**, and watch the network learn.")
@@ -50,6 +51,7 @@ stale = job is not None and ss[state.LAB_SIGNATURE] != settings.signature()
 def new_job() -> TrainingJob | None:
     try:
         trainer = build_trainer(settings, ss[state.DATASETS])
+        trainer.max_history = MAX_HISTORY
     except (ValueError, RuntimeError) as e:
         st.error(f"Could not build this run: {e}")
         return None
@@ -110,31 +112,54 @@ else:
     ss[state.LAB_SCRUB] = -1
 
 
+def pair():
+    """Two charts side by side, or stacked full width on a projector."""
+    return (st.container(), st.container()) if presenter else st.columns(2)
+
+
 @st.fragment(run_every=0.5 if snap0.active else None)
-def live():
+def live_curves():
+    """Status, loss and metric: new points every step, so refreshed twice a second."""
     snap = job.snapshot()
     W.status_line(snap, runtime.limiter().limit)
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(V.loss_fig(snap, task), key="lab.chart.loss")
-    c2.plotly_chart(V.metric_fig(snap, task), key="lab.chart.metric")
+    c1, c2 = pair()
+    with c1:
+        W.chart(V.loss_fig(snap, task), key="lab.chart.loss")
+    with c2:
+        W.chart(V.metric_fig(snap, task), key="lab.chart.metric")
+    if snap0.active and not snap.active:
+        st.rerun()  # the run ended: redraw the page once so the timers stop
+
+
+# Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
+dims = 3 if ss[state.LAB_VIEW3D] else 2
+
+
+@st.fragment(run_every=(V.PROBE_REFRESH_S * (2 if dims == 3 else 1)) if snap0.active else None)
+def live_probe():
+    snap = job.snapshot()
     if snap.probe is None:
         st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
         return
-    c1, c2 = st.columns(2)
+    figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id)
+    c1, c2 = pair()
     with c1:
         if task.name == "char_lm":
-            st.markdown(f"**Text sampled from the model at step {snap.step:,}**")
-            st.code(generate_text(job.trainer.model, task, "Shall I", 200, temperature=0.7), language=None)
+            st.markdown(f"**Text sampled from the model at step {snap.probe.step:,}**")
+            st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
+                job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
         else:
-            st.plotly_chart(V.prediction_fig(snap, task), key="lab.chart.pred")
-    scrub = ss[state.LAB_SCRUB]
-    c2.plotly_chart(V.trajectory_fig(snap, scrub, 3 if ss[state.LAB_VIEW3D] else 2), key="lab.chart.traj")
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(V.hidden_fig(snap, scrub), key="lab.chart.hidden")
-    c2.plotly_chart(V.grad_curve_fig(snap), key="lab.chart.grad")
-    st.plotly_chart(V.grad_heatmap_fig(snap), key="lab.chart.gradmap")
-    if snap0.active and not snap.active:
-        st.rerun()  # the run ended: redraw the page once so the timer stops
+            W.chart(figs["pred"], key="lab.chart.pred")
+    with c2:
+        W.chart(figs["traj"], key="lab.chart.traj")
+    c1, c2 = pair()
+    with c1:
+        W.chart(figs["hidden"], key="lab.chart.hidden")
+    with c2:
+        W.chart(figs["grad"], key="lab.chart.grad")
+    W.chart(figs["gradmap"], key="lab.chart.gradmap")
 
 
-live()
+live_curves()
+live_probe()
+

@@ -45,8 +45,8 @@ def series_figure(values_tf: np.ndarray, channels: list[str], *, time=None, wind
                                  line=dict(color=PALETTE[k % len(PALETTE)], width=2), connectgaps=False))
     if window is not None and 0 < window < T:
         h_end = min(T - 1, window - 1 + horizon)
-        _band(fig, axis[0], axis[window - 1], WINDOW_FILL, f"window ({window} steps)", "left")
-        _band(fig, axis[window - 1], axis[h_end], HORIZON_FILL, f"+{horizon}", "left")
+        _band(fig, axis[0], axis[window - 1], WINDOW_FILL, f"window: {window} steps in, {horizon} ahead (red)", "left")
+        _band(fig, axis[window - 1], axis[h_end], HORIZON_FILL, "", "left")
     if split is not None and 0 < split < T:
         x = _pos(axis[split])
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
@@ -67,8 +67,9 @@ def _pos(v):
 def _band(fig: go.Figure, x0, x1, color: str, text: str, anchor: str) -> None:
     fig.add_shape(type="rect", x0=_pos(x0), x1=_pos(x1), y0=0, y1=1, xref="x", yref="paper",
                   fillcolor=color, line_width=0, layer="below")
-    fig.add_annotation(x=_pos(x0), y=1, xref="x", yref="paper", text=text, showarrow=False,
-                       xanchor=anchor, yanchor="bottom", font=dict(size=14))
+    if text:
+        fig.add_annotation(x=_pos(x0), y=1, xref="x", yref="paper", text=text, showarrow=False,
+                           xanchor=anchor, yanchor="bottom", font=dict(size=14))
 
 
 def class_sequences_figure(sequences: list, labels: np.ndarray, classes: list[str], *, per_class: int = 3,

@@ -16,7 +16,24 @@ STABLE_COLOR = "#000000"
 UNSTABLE_COLOR = "#D55E00"
 CIRCLE_COLOR = "#777777"
 PATH_COLOR = "rgba(90,90,90,0.25)"
-MAX_CATEGORIES = 12  # categorical colouring beyond this falls back to one colour per category cycle
+# categories (targets, memories): Okabe-Ito without black (black marks stable fixed points), then Tol's wine
+CATEGORY_COLORS = PALETTE[:7] + ("#882255", "#999933", "#44AA99", "#AA4499", "#DDCC77")
+
+
+def _layout(fig: go.Figure, *, title: str, legend_below: bool = False, **kw) -> go.Figure:
+    """``base_layout`` with room for a two-line title; a <sup> subtitle is set at 14 px (readable).
+
+    ``legend_below``: the legend goes under the plot (many entries would otherwise wrap over the title).
+    """
+    title = title.replace("<sup>", "<span style='font-size:14px'>").replace("</sup>", "</span>")
+    base_layout(fig, title=title, **kw)
+    if "<br>" in title:  # plotly anchors a multi-line title by its last line: push it down by one line
+        h = kw.get("height") or 450
+        fig.update_layout(margin=dict(t=90), title=dict(y=1.0 - 30.0 / h))
+    if legend_below:
+        fig.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
+                                      xanchor="left"), margin=dict(b=120))
+    return fig
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ class EigenSet:
     opacity: float = 0.85  # marker opacity
 
 
-def eigenvalue_figure(sets: list[EigenSet], *, title: str, height: int = 440, min_radius: float = 1.15,
+def eigenvalue_figure(sets: list[EigenSet], *, title: str, height: int = 500, min_radius: float = 1.15,
                       uirevision: str = "eig") -> go.Figure:
     """Eigenvalues on the complex plane with the unit circle, equal axes.
 
@@ -59,7 +76,8 @@ def eigenvalue_figure(sets: list[EigenSet], *, title: str, height: int = 440, mi
             marker=dict(color=s.color, symbol=s.symbol, size=s.size, opacity=s.opacity,
                         line=dict(width=1, color="white")),
             hovertemplate="Re %{x:.3f}<br>Im %{y:.3f}<extra>" + s.name + "</extra>"))
-    base_layout(fig, title=title, uirevision=uirevision, height=height, x_title="Re λ", y_title="Im λ")
+    _layout(fig, title=title, uirevision=uirevision, height=height, x_title="Re λ", y_title="Im λ",
+            legend_below=True)
     fig.update_xaxes(range=[-r, r], zeroline=True)
     fig.update_yaxes(range=[-r, r], zeroline=True, scaleanchor="x", scaleratio=1)
     return fig
@@ -123,7 +141,7 @@ def state_space_figure(proj_ntk, *, color_values=None, color_labels=None, color_
         for j, name in enumerate(sorted(set(lab.reshape(-1).tolist()))):
             m = lab == name
             fig.add_trace(Sc(**xyz(P[m]), mode="markers", name=name,
-                             marker=dict(size=msize, color=PALETTE[j % len(PALETTE)], opacity=0.8),
+                             marker=dict(size=msize, color=CATEGORY_COLORS[j % len(CATEGORY_COLORS)], opacity=0.8),
                              hovertemplate=name + "<extra></extra>"))
     elif color_values is not None:
         cv = np.asarray(color_values, dtype=np.float64)[np.ix_(seq, t_idx)].reshape(-1)
@@ -139,13 +157,14 @@ def state_space_figure(proj_ntk, *, color_values=None, color_labels=None, color_
                          marker=dict(size=msize, color="#56B4E9", opacity=0.7), hoverinfo="skip"))
     if fixed is not None:
         _add_fixed(fig, fixed, Sc, ax, is3d)
-    base_layout(fig, title=title, uirevision=uirevision, height=height)
+    _layout(fig, title=title, uirevision=uirevision, height=height, legend_below=True)
+    fig.update_layout(legend_itemsizing="constant")  # category dots readable in the legend
     titles = [f"PC{j + 1}" + (f" ({100 * explained[j]:.1f}% var.)" if explained is not None and j < len(explained)
                               else "") for j in range(k)]
     if is3d:
         fig.update_layout(scene=dict(**{f"{c}axis": dict(title_text=t) for c, t in zip(ax, titles)},
                                      aspectmode="cube", uirevision=uirevision),
-                          margin=dict(l=10, r=10, t=70, b=10))
+                          margin=dict(l=10, r=10, t=90 if "<br>" in title else 70, b=80))
     else:
         fig.update_xaxes(title_text=titles[0])
         fig.update_yaxes(title_text=titles[1])
@@ -163,9 +182,9 @@ def _add_fixed(fig, fixed: FixedPointMarks, Sc, ax, is3d):
     s_text = [t for t, s in zip(text, st) if s]
     fig.add_trace(Sc(**xyz(C[st]), mode="markers+text" if any(s_text) else "markers",
                      name="stable fixed point", text=s_text, textposition="top center",
-                     textfont=dict(size=FONT_SIZE + 1, color=STABLE_COLOR),
-                     marker=dict(size=8 if is3d else 14, color=STABLE_COLOR, symbol="circle",
-                                 line=dict(color="white", width=2)),
+                     textfont=dict(size=FONT_SIZE + 3, color=STABLE_COLOR, family="monospace"),
+                     marker=dict(size=9 if is3d else 17, color=STABLE_COLOR, symbol="circle",
+                                 line=dict(color="white", width=2.5)),
                      hovertemplate="stable fixed point %{text}<extra></extra>"))
     fig.add_trace(Sc(**xyz(C[~st]), mode="markers", name="unstable fixed point",
                      marker=dict(size=7 if is3d else 13, color=UNSTABLE_COLOR,
@@ -208,7 +227,7 @@ def growth_figure(log_dist, k: int, *, fit=None, lyapunov_qr: float | None = Non
         fig.add_trace(go.Scatter(x=k + xs, y=icpt + slope * xs, mode="lines",
                                  name=f"fit: slope λ = {slope:+.3f} per step{qr}",
                                  line=dict(color=PALETTE[3], width=3, dash="dash")))
-    base_layout(fig, title=title, height=height, uirevision="growth", x_title="time step t",
+    _layout(fig, title=title, height=height, uirevision="growth", x_title="time step t",
                 y_title="ln ‖h_t − h′_t‖")
     return fig
 
@@ -250,7 +269,7 @@ def chaos_figure(radii, lyap, *, current: tuple[float, float] | None = None, lin
                        showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=FONT_SIZE))
     fig.add_annotation(x=float(r.max()), y=-0.04 * span, text="ordered (λ < 0) below",
                        showarrow=False, xanchor="right", yanchor="top", font=dict(size=FONT_SIZE))
-    base_layout(fig, title=title, height=height, uirevision="chaos", x_title="spectral radius ρ of W_hh",
+    _layout(fig, title=title, height=height, uirevision="chaos", x_title="spectral radius ρ of W_hh",
                 y_title="λ_max per step")
     fig.update_yaxes(range=[min(lo, -0.05) - 0.1 * span, max(hi, 0.05) + 0.1 * span])
     return fig

@@ -38,8 +38,11 @@ def test_upload_preview_then_train(page, app_server, shot_dir, tmp_path):
     page.get_by_role("heading", name="Training lab").wait_for(timeout=60000)
     wait_idle(page)
     assert_no_exception(page)
-    screenshot(page, shot_dir, "lab_before_train")
-    assert page.get_by_text("Uploaded: weather").count() >= 1
+    chosen = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stSelectbox]')]"
+                           ".map(e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value"
+                           " + ' ' + (i.getAttribute('aria-label') || '')).join(' ')).join(' | ')")
+    assert "Uploaded: weather" in chosen, chosen
+    assert page.get_by_text("Window length").count() == 1
     page.get_by_role("button", name="Train").click()
     seen, end = [], time.time() + 90
     while time.time() < end and len({v for v in seen if v > 0}) < 3:

@@ -24,7 +24,7 @@ def test_series_figure_lines_window_and_split():
     assert [(r.x0, r.x1) for r in rects] == [(0.0, 19.0), (19.0, 22.0)]
     assert [ln.x0 for ln in lines] == [80.0]
     texts = [a.text for a in fig.layout.annotations]
-    assert "window (20 steps)" in texts and "+3" in texts and "validation →" in texts
+    assert texts == ["window: 20 steps in, 3 ahead (red)", "validation →"]
     assert fig.layout.font.size >= 14 and fig.layout.uirevision
 
 

@@ -1,0 +1,115 @@
+"""The Training lab in a real browser: refreshes per second, bytes per refresh, training speed.
+
+    python bench/ui.py [--seconds 20] [--task sine]
+
+Starts `streamlit run app.py` on a free loopback port, opens the Training lab in headless
+Chromium (/usr/bin/chromium), presses Train and watches for ``--seconds``:
+- refreshes/s: how often the loss chart's data changes in the browser;
+- bytes per refresh: websocket bytes the browser received, divided by the refreshes;
+- steps/s with the page open (from the chart's training steps) against the same Trainer run
+  alone in this process (the engine without UI), as a ratio.
+Budgets (DESIGN.md): at least 2 refreshes/s while training; under 1 MB a refresh.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LAST_STEP_JS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+      && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  if (!p || !p._fullData || !p._fullData.length || !p._fullData[0].x) return -1;
+  const x = p._fullData[0].x;
+  return x.length ? Number(x[x.length - 1]) : 0;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def engine_rate(task_name: str, seconds: float = 5.0) -> float:
+    """steps/s of the Training lab's default run (LSTM H=32, B=32) without any UI."""
+    import torch
+
+    from explorer.runs import RunSettings, build_trainer
+    torch.set_num_threads(1)
+    s = RunSettings(task_name, 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 10**6, 50, "cpu")
+    tr = build_trainer(s)
+    tr.train(10)
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds:
+        tr.step()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--task", default="sine")
+    a = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        for _ in range(200):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=os.environ.get("RNNX_CHROMIUM", "/usr/bin/chromium"),
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            received = [0]
+            page.on("websocket", lambda ws: ws.on(
+                "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
+            page.goto(f"http://127.0.0.1:{port}/training_lab")
+            page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60000)
+            page.get_by_role("button", name="Train").click()
+            page.wait_for_function(f"({LAST_STEP_JS})() > 0", timeout=60000)
+            bytes0, t0 = received[0], time.perf_counter()
+            first = last = page.evaluate(LAST_STEP_JS)
+            changes = 0
+            while time.perf_counter() - t0 < a.seconds:
+                v = page.evaluate(LAST_STEP_JS)
+                if v != last:
+                    changes += 1
+                    last = v
+                time.sleep(0.05)
+            dt = time.perf_counter() - t0
+            nbytes = received[0] - bytes0
+            page.get_by_role("button", name="Pause").click()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    alone = engine_rate(a.task)
+    with_page = (last - first) / dt
+    print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium")
+    print(f"  refreshes/s (loss chart changed)     {changes / dt:8.2f}   budget >= 2")
+    print(f"  bytes per refresh                    {nbytes / max(changes, 1) / 1024:8.1f} KiB   budget < 1024 KiB")
+    print(f"  steps/s with the page open           {with_page:8.1f}")
+    print(f"  steps/s, engine alone (this process) {alone:8.1f}")
+    print(f"  ratio page-open / engine-alone       {with_page / alone:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

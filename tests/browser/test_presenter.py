@@ -1,0 +1,60 @@
+"""Presenter mode in a real browser: projector CSS, large full-width live charts, the guided tour."""
+import re
+
+from .conftest import assert_no_exception, screenshot, wait_idle
+from .test_training_lab import LOSS_POINTS_JS
+
+LOSS_STYLE_JS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+      && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  if (!p || !p._fullLayout) return null;
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect().width;
+  return {font: p._fullLayout.font.size, line: p._fullData[0].line.width,
+          width: p.getBoundingClientRect().width, main: main};
+}"""
+H1_PX_JS = "() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)"
+
+
+def test_presenter_mode_training_lab(page, app_server, shot_dir):
+    page.goto(f"{app_server}/training_lab?lab.steps=300")
+    wait_idle(page)
+    normal_h1 = page.evaluate(H1_PX_JS)
+    page.goto(f"{app_server}/training_lab?presenter=1&lab.steps=300")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.evaluate(H1_PX_JS) >= 1.4 * normal_h1  # projector type
+    assert page.locator("[data-testid='stExpander'] details").first.get_attribute("open") is None  # settings folded
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() > 0", timeout=60000)
+    style = page.evaluate(LOSS_STYLE_JS)
+    assert style["font"] >= 20 and style["line"] >= 3.5, style
+    assert style["width"] >= 0.9 * style["main"], style  # one chart per row, full width
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                           ".some(e => e.innerText.trim() === 'done')", timeout=90000)
+    assert "presenter=1" in page.url and "lab.steps=300" in page.url  # the link keeps the mode
+    assert_no_exception(page)
+    screenshot(page, shot_dir, "presenter_training_lab")
+
+
+def test_presenter_tour_next_and_back(page, app_server, shot_dir):
+    page.goto(f"{app_server}/?presenter=1")
+    wait_idle(page)
+    page.get_by_role("button", name="Start the tour").click()
+    page.wait_for_url(re.compile(r"/rnn_cell\?.*tour\.step=0"), timeout=30000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Tour 1 of").count() == 1
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url(re.compile(r"/rnn_cell\?.*cell\.preset=love"), timeout=30000)
+    wait_idle(page)
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_url(re.compile(r"/unrolled_graph\?.*tour\.step=2"), timeout=30000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Tour 3 of").count() == 1
+    screenshot(page, shot_dir, "presenter_tour_step3")
+    page.get_by_role("button", name="Back").click()
+    page.wait_for_url(re.compile(r"/rnn_cell\?.*tour\.step=1"), timeout=30000)
+    wait_idle(page)
+    assert_no_exception(page)
+    screenshot(page, shot_dir, "presenter_tour_step2")

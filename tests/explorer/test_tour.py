@@ -1,0 +1,104 @@
+"""The guided tour: every preset key exists and is accepted by its widget; Next moves on."""
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+
+from explorer import state, urlstate
+from explorer.nav import PAGE_TABLE
+from explorer.tour import TOUR, apply_step, page_keys
+from explorer.widgets import PRESENTER_MIN_LINE, presenter_figure
+from tests.pages.conftest import APP, _stop_jobs_after_test, press  # noqa: F401 (autouse fixture)
+
+TITLES = {"rnn_cell": "RNN cell", "unrolled_graph": "Unrolled graph", "io_structures": "Input/output structures",
+          "training_lab": "Training lab", "gradient_flow": "Gradient flow", "dynamics": "Dynamics lab",
+          "comparison": "LSTM vs GRU vs RNN", "bidirectional_attention": "Bidirectional RNNs and attention"}
+STEP_IDS = [f"{i}-{Path(s.page).stem}" for i, s in enumerate(TOUR)]
+
+
+def test_tour_covers_sections_1_to_7_in_order_on_existing_pages():
+    pages = {row[1] for row in PAGE_TABLE}
+    assert all(s.page in pages and (Path(APP).parent / s.page).exists() for s in TOUR)
+    firsts = [int(s.title.split("·")[0].split(",")[0]) for s in TOUR]
+    assert set(firsts) == set(range(1, 8))
+    assert all(s.text and s.title for s in TOUR)
+
+
+@pytest.mark.parametrize("step", TOUR, ids=STEP_IDS)
+def test_preset_keys_exist_and_values_are_in_the_widgets_domain(step):
+    assert step.preset, "a step without a preset shows nothing in particular"
+    keys = set(page_keys(step.page))
+    doms = urlstate.domains(step.preset)
+    for k, v in step.preset.items():
+        assert k in state.DEFAULTS, k
+        assert k in keys, f"{k} is not a shareable key of {step.page}"
+        d = state.DEFAULTS[k]
+        assert type(v) is type(d), (k, v, d)
+        if k in doms:
+            assert urlstate._accepted(v, doms[k]), (k, v, doms[k])
+
+
+def test_apply_step_resets_the_page_then_sets_the_preset():
+    step = next(s for s in TOUR if s.page == "pages/gradient_flow.py")
+    ss = {state.GF_SEED: 7, state.GF_HIDDEN: 512, state.LAB_KIND: "gru"}
+    apply_step(step, ss)
+    assert ss[state.GF_SEED] == state.DEFAULTS[state.GF_SEED]  # leftovers of the page are reset
+    assert ss[state.GF_HIDDEN] == state.DEFAULTS[state.GF_HIDDEN]
+    assert ss[state.LAB_KIND] == "gru"  # other pages are left alone
+    for k, v in step.preset.items():
+        assert ss[k] == v
+    ss[state.GF_CELLS].append("gru")  # a list preset is copied, the registry stays as it is
+    assert step.preset.get(state.GF_CELLS, ["rnn"]) != ss[state.GF_CELLS]
+
+
+def _widget_value(at, key):
+    for kind in ("radio", "selectbox", "select_slider", "slider", "number_input", "multiselect",
+                 "toggle", "checkbox", "text_input"):
+        found = [w for w in at.get(kind) if getattr(w, "key", None) == key]
+        if found:
+            return found[0].value
+    raise KeyError(key)
+
+
+def test_next_walks_the_tour_with_each_preset_applied_by_its_widgets():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    press(at, state.TOUR_BTN_START)
+    for i, step in enumerate(TOUR):
+        if i:
+            press(at, state.TOUR_BTN_NEXT)
+        assert not at.exception, (step.title, at.exception)
+        assert at.session_state[state.TOUR_STEP] == i
+        assert at.title[0].value == TITLES[Path(step.page).stem]  # the step's page is shown
+        shown = 0
+        for k, v in step.preset.items():
+            try:
+                got = _widget_value(at, k)
+            except KeyError:
+                continue  # not drawn in this layout (e.g. the step slider of a word sequence)
+            shown += 1
+            assert got == v, f"step {i} {step.title}: widget {k} shows {got!r}, the preset says {v!r}"
+        assert shown, f"step {i}: none of the preset's widgets is on the page"
+        assert at.query_params.get("tour.step") == str(i)  # the link follows the tour
+    assert at.button(key=state.TOUR_BTN_NEXT).disabled
+    press(at, state.TOUR_BTN_BACK)
+    assert at.session_state[state.TOUR_STEP] == len(TOUR) - 2 and not at.exception
+    press(at, state.TOUR_BTN_END)
+    assert at.session_state[state.TOUR_STEP] == -1
+    assert at.button(key=state.TOUR_BTN_START)
+
+
+def test_presenter_figure_scales_text_and_lines_of_a_copy():
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[1, 2], mode="lines", line=dict(width=1.5)),
+                     go.Scatter(x=[0, 1], y=[2, 1], mode="markers", marker=dict(size=6)),
+                     go.Heatmap(z=[[1, 2], [3, 4]])])
+    fig.update_layout(font=dict(size=15), title=dict(text="t", font=dict(size=20)), height=400)
+    fig.update_xaxes(title_text="x", title_font_size=16, tickfont_size=14)
+    big = presenter_figure(fig)
+    assert big.layout.font.size == 21 and big.layout.title.font.size == 28
+    assert big.layout.xaxis.title.font.size == 22 and big.layout.xaxis.tickfont.size == 20
+    assert big.layout.height == 460
+    assert big.data[0].line.width >= PRESENTER_MIN_LINE
+    assert big.data[1].marker.size == 8
+    assert fig.data[0].line.width == 1.5 and fig.layout.font.size == 15  # the original is untouched
