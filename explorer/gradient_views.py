@@ -9,7 +9,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
 
 from core import gradients as G
 from core.models import model_from_config
@@ -158,7 +157,7 @@ def theory_lines(rnn: G.Flow | None, nonlinearity: str, init: str, rho: float | 
             out.append(f"{nonlinearity} with σ_max < 1/γ = 1: Pascanu's **sufficient** condition for "
                        "vanishing holds; the dashed bound η^(T−t) must lie above the curve and fall.")
         else:
-            out.append(f"σ_max ≥ 1: the sufficient condition for vanishing does not hold, so the bound "
+            out.append("σ_max ≥ 1: the sufficient condition for vanishing does not hold, so the bound "
                        "(dashed) says nothing; the curve may still vanish because |σ'| < 1 where units "
                        "saturate.")
     if nonlinearity == "relu" and init == "random":

@@ -107,7 +107,7 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         lengths = None
     cfg = model.config
     B, T, _ = x.shape
-    L, H = cfg.num_layers, cfg.hidden_size
+    L = cfg.num_layers
     structure = structure or task.io
     attention = cfg.head == "attention"
     tr = trace(model, x, y, task, grad_h=True, contributions=True)

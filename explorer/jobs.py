@@ -12,13 +12,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from core import Batch, Trainer, trace
-from core.analysis import align_basis, fit_pca, project
+from core.analysis import align_basis, fit_pca
 
 PROBE_EVERY = 50  # steps between probes (bench/engine.py measures the cost of this cadence) ...
 PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)

@@ -120,10 +120,10 @@ PRESENTER_CSS = """<style>
 [data-testid="stMainBlockContainer"] {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.5; color: #000;}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.15rem; color: #1a1a1a;}
-h1 {font-size: 3rem !important;} h2 {font-size: 2.2rem !important;} h3 {font-size: 1.7rem !important;}
+h1 {font-size: 3.5rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 1.8rem !important;}
 [data-testid="stWidgetLabel"] p {font-size: 1.2rem !important; font-weight: 600; color: #000;}
 [data-testid="stMetricValue"] {font-size: 2.6rem;} [data-testid="stMetricLabel"] p {font-size: 1.2rem;}
-[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {font-size: 1.25rem; min-height: 3rem; border-width: 2px;}
+[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {min-height: 3rem; border-width: 2px;}
 [data-testid="stSidebar"] {background: #eef0f4;}
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p {font-size: 1.15rem;}
 </style>"""
@@ -147,13 +147,13 @@ def presenter_figure(fig):
         return None if s is None else round(s * PRESENTER_FONT_SCALE)
 
     lay = f.layout
-    f.update_layout(font_size=up(lay.font.size, 15))
-    if lay.title.font.size is not None:
-        f.update_layout(title_font_size=up(lay.title.font.size))
-    if lay.legend.font.size is not None:
-        f.update_layout(legend_font_size=up(lay.legend.font.size))
+    base = up(lay.font.size, 15)
+    # explicit sizes everywhere: Streamlit's chart theme would otherwise set its own small ones
+    f.update_layout(font_size=base, title_font_size=up(lay.title.font.size, base / PRESENTER_FONT_SCALE * 1.15),
+                    legend_font_size=up(lay.legend.font.size, base / PRESENTER_FONT_SCALE))
     for axes in (f.for_each_xaxis, f.for_each_yaxis):
-        axes(lambda a: a.update(title_font_size=up(a.title.font.size), tickfont_size=up(a.tickfont.size)))
+        axes(lambda a: a.update(title_font_size=up(a.title.font.size, base / PRESENTER_FONT_SCALE),
+                                tickfont_size=up(a.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)))
     for ann in lay.annotations or ():
         if ann.font.size is not None:
             ann.font.size = up(ann.font.size)

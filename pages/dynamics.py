@@ -70,7 +70,7 @@ if job is None:
 else:
     st.caption(f"Analysed: {V.describe(job)}. Layer 1, forward direction; fixed points at constant input u = 0.")
     c = st.columns([1, 2, 2])
-    c[0].toggle("3-D view", key=state.DYN_VIEW3D, help="Costs the browser more: refreshed every 2 s, not 0.5 s.")
+    c[0].toggle("3-D view", key=state.DYN_VIEW3D, help="Costs the browser more: refreshed every 3 s instead of every second.")
     c[1].radio("Colour the states by", ["time", "target"], key=state.DYN_COLOR, horizontal=True,
                format_func={"time": "time step t", "target": "target (class / memory)"}.get)
     if c[2].button("Find fixed points now", icon=":material/my_location:", key=state.DYN_BTN_FIND):
@@ -89,14 +89,16 @@ else:
         c2.plotly_chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
                                     job.trainer.task.baseline_loss, title="Loss (log axis)"), key="dyn_loss")
 
-    @st.fragment(run_every=(2.0 if ss[state.DYN_VIEW3D] else 0.5) if active0 else None)
+    @st.fragment(run_every=(3.0 if ss[state.DYN_VIEW3D] else 1.0) if active0 else None)
     def space_live():
         active = job.snapshot().active
         a = ss[state.DYN_ANALYSIS] = V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), active)
-        old = ss[state.DYN_FP_CACHE]
-        with st.spinner("Finding fixed points (1-2 s)…", show_time=False) if (
-                not active or old is None or old["entry"] is None) else contextlib.nullcontext():
-            cache = ss[state.DYN_FP_CACHE] = V.update_fixed_points(old, job.id, a, active, time.monotonic())
+        old, slot = ss[state.DYN_FP_CACHE], st.empty()  # the slot keeps later elements in place
+        with slot.container():
+            with st.spinner("Finding fixed points (1-2 s)…") if (
+                    not active or old is None or old["entry"] is None) else contextlib.nullcontext():
+                cache = ss[state.DYN_FP_CACHE] = V.update_fixed_points(old, job.id, a, active, time.monotonic())
+        slot.empty()
         cache = cache["entry"]
         fp, summ = cache["fp"], cache["summary"]
         m = st.columns(4)

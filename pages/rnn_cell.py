@@ -5,7 +5,6 @@ import streamlit as st
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
-import numpy as np  # noqa: E402
 
 from core import tiny_rnn as tr  # noqa: E402
 from explorer import cell_views as V  # noqa: E402

@@ -16,16 +16,18 @@ from .common import (
     figure_to_html,
     minmax_downsample,
 )
-from .training import (
-    class_prob_figure,
+from .states import (
     grad_norm_curve,
     grad_norm_curves,
     grad_norm_heatmap,
     hidden_heatmap,
+    trajectory_figure,
+)
+from .training import (
+    class_prob_figure,
     loss_figure,
     metric_figure,
     prediction_figure,
-    trajectory_figure,
 )
 
 __all__ = [

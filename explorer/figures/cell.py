@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact
 

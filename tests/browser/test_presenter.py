@@ -13,16 +13,19 @@ LOSS_STYLE_JS = """() => {
           width: p.getBoundingClientRect().width, main: main};
 }"""
 H1_PX_JS = "() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)"
+TEXT_PX_JS = ("() => parseFloat(getComputedStyle(document.querySelector("
+              "'[data-testid=stMainBlockContainer] [data-testid=stAlert] p')).fontSize)")  # the "No run yet" note
 
 
 def test_presenter_mode_training_lab(page, app_server, shot_dir):
     page.goto(f"{app_server}/training_lab?lab.steps=300")
     wait_idle(page)
-    normal_h1 = page.evaluate(H1_PX_JS)
+    normal_h1, normal_text = page.evaluate(H1_PX_JS), page.evaluate(TEXT_PX_JS)
     page.goto(f"{app_server}/training_lab?presenter=1&lab.steps=300")
     wait_idle(page)
     assert_no_exception(page)
-    assert page.evaluate(H1_PX_JS) >= 1.4 * normal_h1  # projector type
+    assert page.evaluate(H1_PX_JS) >= 1.2 * normal_h1  # projector type
+    assert page.evaluate(TEXT_PX_JS) >= 1.3 * normal_text
     assert page.locator("[data-testid='stExpander'] details").first.get_attribute("open") is None  # settings folded
     page.get_by_role("button", name="Train").click()
     page.wait_for_function(f"() => ({LOSS_POINTS_JS})() > 0", timeout=60000)

@@ -1,9 +1,7 @@
 """Figures and view logic of the RNN cell page."""
-import json
 
 import numpy as np
 import pytest
-import torch
 
 from core import tiny_rnn as tr
 from explorer import cell_views as V

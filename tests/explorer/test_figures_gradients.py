@@ -1,5 +1,4 @@
 """Figure builders of the Gradient flow lab: traces, log axes, values, payload size."""
-import json
 
 import numpy as np
 import pytest

@@ -2,7 +2,6 @@
 gradient, and the accumulation numbers equal an independent autograd computation."""
 import re
 
-import numpy as np
 import pytest
 import torch
 
