@@ -182,9 +182,17 @@ def main(argv=None) -> int:
             t_open = time.monotonic()
             for _, page in sessions:
                 page.get_by_role("button", name="Train").click()
-            for _, page in sessions:  # every click reached its server run
-                page.wait_for_function(f"() => ({STATUS_JS})() === 'running' || ({STATUS_JS})() === 'queued'",
-                                       timeout=120_000)
+            started_js = f"() => ['running', 'queued', 'done'].includes(({STATUS_JS})())"
+            retries = 0
+            for _, page in sessions:  # every click reached its server run (press again once if not)
+                try:
+                    page.wait_for_function(started_js, timeout=60_000)
+                except Exception:
+                    retries += 1
+                    shot = Path(a.log_dir) / f"not_started_{retries}.png"
+                    page.screenshot(path=str(shot))
+                    print(f"a session did not start within 60 s (status {page.evaluate(STATUS_JS)!r}); see {shot}",
+                          flush=True)
             t_train = time.monotonic()
             seen = [set() for _ in sessions]
             statuses: list[list[str]] = []
@@ -204,9 +212,12 @@ def main(argv=None) -> int:
                 time.sleep(a.poll)
             watched = time.monotonic() - t_train
             for path in ("/", "/training_lab"):  # a late student arrives while everything trains
-                c, _, dt = open_session(browser, base + path)
+                try:
+                    c, _, dt = open_session(browser, base + path, timeout_ms=60_000)
+                    c.close()
+                except Exception:  # noqa: BLE001 - report it, keep measuring
+                    dt = float("inf")
                 loads_busy.append(dt)
-                c.close()
             st_during = proc_status(proc.pid)
             for ctx, _ in sessions:
                 ctx.close()
@@ -245,6 +256,7 @@ def main(argv=None) -> int:
     print(f"loss-chart updates seen per session per s: min {min(rates):.2f}  median {statistics.median(rates):.2f}  "
           f"max {max(rates):.2f}  (sessions with no update: {sum(r == 0 for r in rates)}; each session was looked "
           f"at {len(statuses) / watched:.2f} times per s, the most this can count)")
+    print(f"Train presses that had to be repeated: {retries}")
     print(f"training at once: max {max(running)}  queued: max {max(queued)}, at the end {queued[-1]}")
     print(f"server memory: peak RSS (VmHWM) {hwm / 1024:.0f} MiB, RSS while training {st_during['VmRSS'] / 1024:.0f} MiB")
     print(f"server threads: baseline {base_threads}, peak {peak_threads}, {t_freed:.0f} s after closing all: "

@@ -30,6 +30,7 @@ SOURCES = {"flipflop": "Preset: 3-bit flip-flop (trained here)", "lab": "The Tra
 N_SEQUENCES = 48  # held-out sequences whose trajectories are drawn and seed the fixed-point search
 FP_INTERVAL_S = 3.0  # recompute fixed points at most this often while training (1-2 s each)
 FP_STARTS = 128  # starts of the live search
+LIVE_POINTS = 2500  # trajectory points drawn while training (a browser redraws them every second)
 MINUS = "\u2212"  # a real minus sign: "+−+" reads better than "+-+" on a projector
 ANALYSIS_INTERVAL_S = 1.0  # re-run the held-out sequences at most this often while training
 MAX_CATEGORIES = 12  # more distinct targets than this: colour by value instead
@@ -242,7 +243,7 @@ def summarise(a: Analysis, fp: FixedPoints) -> FixedPointSummary:
 
 
 def state_space_fig(a: Analysis, fp: FixedPoints | None, *, dims: int = 2, color_by: str = "time",
-                    labels: tuple = ()) -> object:
+                    labels: tuple = (), max_points: int = 8000) -> object:
     """Trajectories (h part) in the first ``dims`` PCs with the fixed points of ``fp``."""
     k = min(dims, a.basis.k)
     if k < 2:
@@ -271,7 +272,7 @@ def state_space_fig(a: Analysis, fp: FixedPoints | None, *, dims: int = 2, color
     title = (f"{cname} states at step {a.step:,}: {n} held-out sequences in {k}-D PCA"
              + ("<br><sup>fixed points at zero input; unstable ones with their unstable direction</sup>"
                 if marks is not None else ""))
-    return FD.state_space_figure(proj, explained=basis.explained, fixed=marks, title=title,
+    return FD.state_space_figure(proj, explained=basis.explained, fixed=marks, title=title, max_points=max_points,
                                  height=640 if k == 3 else 600, uirevision=f"space{k}", **kw)
 
 

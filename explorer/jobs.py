@@ -127,12 +127,13 @@ class TrainingJob:
         trainer: a ``core.Trainer`` (model, task and optimiser already built).
         target_steps: where a run stops by itself.
         limiter: the server-wide ``JobLimiter`` (None: no limit).
-        probe_every / probe_seconds: probe cadence (see module constants).
+        probe_every / probe_seconds / probe_min_seconds: probe cadence (see module constants).
         pca_dims: 2 or 3 components kept in the basis.
     """
 
     def __init__(self, trainer: Trainer, target_steps: int = 1000, *, limiter: JobLimiter | None = None,
-                 probe_every: int = PROBE_EVERY, probe_seconds: float = PROBE_SECONDS, pca_dims: int = 3,
+                 probe_every: int = PROBE_EVERY, probe_seconds: float = PROBE_SECONDS,
+                 probe_min_seconds: float = PROBE_MIN_SECONDS, pca_dims: int = 3,
                  name: str = "run"):
         self.id = uuid.uuid4().int  # unique without shared counters
         self.name = name
@@ -141,6 +142,7 @@ class TrainingJob:
         self.limiter = limiter
         self.probe_every = max(1, int(probe_every))
         self.probe_seconds = float(probe_seconds)
+        self.probe_min_seconds = float(probe_min_seconds)
         self.pca_dims = pca_dims
         self._lock = threading.RLock()  # guards trainer and the published state
         self._wake = threading.Event()
@@ -293,7 +295,7 @@ class TrainingJob:
             del self._rate_window[0]
         since = now - self._last_probe_time
         if (force_probe or since >= self.probe_seconds
-                or (rec["step"] - self._last_probe_step >= self.probe_every and since >= PROBE_MIN_SECONDS)):
+                or (rec["step"] - self._last_probe_step >= self.probe_every and since >= self.probe_min_seconds)):
             self._probe_now()
 
     def _probe_now(self) -> None:

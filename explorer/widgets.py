@@ -124,6 +124,7 @@ h1 {font-size: 3.5rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-s
 [data-testid="stWidgetLabel"] p {font-size: 1.2rem !important; font-weight: 600; color: #000;}
 [data-testid="stMetricValue"] {font-size: 2.6rem;} [data-testid="stMetricLabel"] p {font-size: 1.2rem;}
 [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {min-height: 3rem; border-width: 2px;}
+[data-baseweb="select"] div, [data-testid="stNumberInputField"], [data-testid="stTextInputRootElement"] input {font-size: 1.2rem;}
 [data-testid="stSidebar"] {background: #eef0f4;}
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p {font-size: 1.15rem;}
 </style>"""

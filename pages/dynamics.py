@@ -110,8 +110,8 @@ else:
                         help="Flip-flop states whose readout lies within 0.3 of a ±1 corner at a stable point.")
             st.markdown("Memories held by a stable fixed point: " + V.corners_text(summ))
         dims = 3 if ss[state.DYN_VIEW3D] else 2
-        st.plotly_chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels),
-                        key="dyn_space")
+        st.plotly_chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels,
+                                          max_points=V.LIVE_POINTS if active else 8000), key="dyn_space")
         j1, j2 = st.columns(2)
         j1.plotly_chart(V.jacobian_eig_fig(fp, cache["step"]), key="dyn_jac")
         j2.dataframe(V.fixed_point_table(fp, summ.labels), hide_index=True, height=440, column_config={

@@ -211,6 +211,8 @@ def browser(chromium_executable):
 def page(browser):
     """A fresh browser context (viewport 1400x900) and a page in it; both closed after the test."""
     context = browser.new_context(viewport=VIEWPORT)
+    # CI shares two cores between the server, its training threads and Chromium: be patient.
+    context.set_default_timeout(90_000)
     try:
         yield context.new_page()
     finally:

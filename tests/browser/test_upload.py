@@ -19,10 +19,10 @@ def test_upload_preview_then_train(page, app_server, shot_dir, tmp_path):
     assert_no_exception(page)
     assert page.get_by_text("up to 50 MB").count() >= 1
     page.locator("input[type=file]").first.set_input_files(str(path))
-    page.get_by_text("What was detected or done").wait_for(timeout=60000)
+    page.get_by_text("What was detected or done").wait_for(timeout=120000)
     wait_idle(page)
     assert_no_exception(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=30000)
+    page.wait_for_selector(".js-plotly-plot", timeout=90000)
     assert page.get_by_text("used column 1 ('date') as the time axis").count() == 1
     assert page.locator("[data-testid=stDataFrame]").count() >= 1  # the preview table
     screenshot(page, shot_dir, "data_series_loaded")
@@ -30,12 +30,12 @@ def test_upload_preview_then_train(page, app_server, shot_dir, tmp_path):
     bad = tmp_path / "broken.csv"
     bad.write_bytes(b"a,b\n1,2\n3,x\n4,5\n")
     page.locator("input[type=file]").first.set_input_files(str(bad))
-    page.get_by_text("'x' is not a number").wait_for(timeout=60000)
+    page.get_by_text("'x' is not a number").wait_for(timeout=120000)
     wait_idle(page)
     assert_no_exception(page)
     assert page.get_by_text("stays loaded").count() == 1
     page.get_by_role("button", name="Train on it in the Training lab").click()
-    page.get_by_role("heading", name="Training lab").wait_for(timeout=60000)
+    page.get_by_role("heading", name="Training lab").wait_for(timeout=120000)
     wait_idle(page)
     assert_no_exception(page)
     chosen = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stSelectbox]')]"

@@ -60,7 +60,7 @@ def test_start_pause_resume_stop():
 
 
 def test_runs_to_target_and_probes():
-    job = _job(target=60, probe_every=20)
+    job = _job(target=60, probe_every=20, probe_min_seconds=0)
     job.start()
     assert _wait(lambda: job.snapshot().status == "done")
     snap = job.snapshot()
@@ -156,3 +156,18 @@ def test_replacing_a_job_stops_the_old_one():
     board.put("lab", _job(seed=1))
     assert not old.alive
     board.shutdown()
+
+
+def test_probe_cadence_is_bounded_in_time():
+    """A fast run is not probed more often than probe_min_seconds, however small probe_every is."""
+    job = _job(target=10_000, probe_every=1, probe_min_seconds=0.3, probe_seconds=100)
+    job.start()
+    assert _wait(lambda: job.snapshot().step >= 5)
+    t0 = time.time()
+    time.sleep(1.5)
+    job.pause()
+    elapsed = time.time() - t0 + 1.0  # generous: the wait above took some time too
+    snap = job.snapshot()
+    assert len(snap.val_steps) <= elapsed / 0.3 + 2
+    assert snap.step > 2 * len(snap.val_steps)  # probe_every=1 alone would probe every step
+    job.stop()
