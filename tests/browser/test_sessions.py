@@ -77,8 +77,11 @@ def test_three_sessions_train_apart_and_stop_when_closed(browser, server, shot_d
         page.goto(f"{base}/training_lab?lab.task={task}&lab.steps=100000")  # a shared link per student
         wait_idle(page)
         assert_no_exception(page)
-        page.get_by_role("button", name="Train").click()
         sessions.append((task, ctx, page))
+    time.sleep(1.0)
+    open_idle = _threads(pid)  # three sessions open, nothing trains yet
+    for _, _, page in sessions:
+        page.get_by_role("button", name="Train").click()
     try:
         for task, _, page in sessions:  # each sees only its own run
             page.wait_for_function(f"() => ({SIDEBAR_RUN_JS})().length > 0", timeout=60000)
@@ -97,15 +100,24 @@ def test_three_sessions_train_apart_and_stop_when_closed(browser, server, shot_d
             assert own.lower() in text.lower(), (task, text)
             assert all(o.lower() not in text.lower() for t, o in (("sine", "Sine"), ("adding", "Adding"),
                                                                    ("parity", "Parity")) if t != task), text
-        assert _threads(pid) >= baseline + 2  # the two training threads (and the queued one's)
+        assert _threads(pid) >= open_idle + 3  # one job thread per session (the queued one waits in its own)
     finally:
         for _, ctx, _ in sessions:
             ctx.close()
-    # the sessions expire after the TTL, their boards shut down, the threads end and the CPU rests
-    end = time.monotonic() + TTL_S + 45
-    while time.monotonic() < end and _threads(pid) > baseline + 2:
-        time.sleep(1.0)
-    assert _threads(pid) <= baseline + 2, (baseline, _threads(pid))
+    # A closed tab's session caches are cleared at once (on_release stops its jobs): the CPU rests.
+    time.sleep(4.0)
     c0 = _cpu_s(pid)
     time.sleep(3.0)
     assert _cpu_s(pid) - c0 < 0.5, "the server still computes after every session closed"
+    # Streamlit keeps a disconnected session (a few threads of its own) until its TTL has passed AND
+    # the session store is touched again, e.g. by the next visitor: then no thread is left over.
+    time.sleep(TTL_S + 1)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    p = ctx.new_page()
+    p.goto(base)
+    wait_idle(p)
+    ctx.close()
+    end = time.monotonic() + 30
+    while time.monotonic() < end and _threads(pid) > open_idle:
+        time.sleep(1.0)
+    assert _threads(pid) <= open_idle, (baseline, open_idle, _threads(pid))
