@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, _free_port, assert_no_exception, wait_idle
+from .conftest import REPO_ROOT, VIEWPORT, _free_port, assert_no_exception, wait_idle
 
 TTL_S = 3
 TASKS = ("sine", "adding", "parity")  # one per session: every run is recognisable by its task

@@ -8,7 +8,7 @@ from explorer import state, urlstate
 from explorer.nav import PAGE_TABLE
 from explorer.tour import TOUR, apply_step, page_keys
 from explorer.widgets import PRESENTER_MIN_LINE, presenter_figure
-from tests.pages.conftest import APP, _stop_jobs_after_test, press  # noqa: F401 (autouse fixture)
+from tests.pages.conftest import APP, _stop_jobs_after_test, press  # noqa: F401 (autouse fixture: stops jobs)
 
 TITLES = {"rnn_cell": "RNN cell", "unrolled_graph": "Unrolled graph", "io_structures": "Input/output structures",
           "training_lab": "Training lab", "gradient_flow": "Gradient flow", "dynamics": "Dynamics lab",
