@@ -29,7 +29,6 @@ if st.session_state[state.PRESENTER]:
     presenter_style()
 
 
-
 def run_status() -> None:
     """The active run, drawn after the page so a run the page just started is shown."""
     lab = runtime.session_jobs().get("lab")
@@ -46,7 +45,5 @@ def run_status() -> None:
 # The address bar is always a link to this view. Written before the page runs: after a page's
 # st.stop() Streamlit refuses state and query-parameter access for the rest of the run.
 urlstate.save(nav.url_path)
-try:
-    nav.run()
-finally:  # also after a page's st.stop()
-    run_status()
+nav.run()
+run_status()  # (not reached after a page's st.stop(): the sidebar then skips the run line)

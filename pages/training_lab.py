@@ -94,72 +94,78 @@ if b[3].button("Reset", icon=":material/restart_alt:", key=state.LAB_BTN_RESET, 
 if job is not None and ss[state.LAB_SIGNATURE] != settings.signature():
     b[4].info("Settings changed: **Train** starts a new run.")
 
-if job is None:
-    st.info("No run yet. Choose the settings above and press **Train**.")
-    st.stop()
-
-task = job.trainer.task
-snap0 = job.snapshot()
-# View controls live outside the timed fragment, so a widget change reruns the page once.
-v1, v2 = st.columns([1, 3])
-v1.toggle("3-D state space", key=state.LAB_VIEW3D, help="3-D views cost the browser more to draw.")
-n_hist = len(snap0.state_history)
-if n_hist > 1 and not snap0.active:
-    scrub0 = ss.get(state.LAB_SCRUB, -1)
-    ss[state.LAB_SCRUB] = v2.slider("Training history (probe number): scrub back through training, axes stay fixed",
-                                    0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
-else:
-    ss[state.LAB_SCRUB] = -1
-
 
 def pair():
     """Two charts side by side, or stacked full width on a projector."""
     return (st.container(), st.container()) if presenter else st.columns(2)
 
 
-@st.fragment(run_every=0.5 if snap0.active else None)
-def live_curves():
-    """Status, loss and metric: new points every step, so refreshed twice a second."""
-    snap = job.snapshot()
-    W.status_line(snap, runtime.limiter().limit)
-    c1, c2 = pair()
-    with c1:
-        W.chart(V.loss_fig(snap, task), key="lab.chart.loss")
-    with c2:
-        W.chart(V.metric_fig(snap, task), key="lab.chart.metric")
-    if snap0.active and not snap.active:
-        st.rerun()  # the run ended: redraw the page once so the timers stop
+def show_run(job: TrainingJob) -> None:
+    """The live view of the run (layout only; figures come from explorer.lab_views)."""
+    task = job.trainer.task
+    snap0 = job.snapshot()
+    # View controls live outside the timed fragment, so a widget change reruns the page once.
+    v1, v2 = st.columns([1, 3])
+    v1.toggle("3-D state space", key=state.LAB_VIEW3D, help="3-D views cost the browser more to draw.")
+    n_hist = len(snap0.state_history)
+    if n_hist > 1 and not snap0.active:
+        scrub0 = ss.get(state.LAB_SCRUB, -1)
+        ss[state.LAB_SCRUB] = v2.slider("Training history (probe number): scrub back through training, axes stay fixed",
+                                        0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+    else:
+        ss[state.LAB_SCRUB] = -1
+
+    # Running: twice a second. Queued: every 2 s (many waiting students must not load the server).
+    curve_every = {"running": 0.5, "queued": 2.0}.get(snap0.status)
+
+    @st.fragment(run_every=curve_every)
+    def live_curves():
+        """Status, loss and metric: new points every step, so refreshed twice a second."""
+        snap = job.snapshot()
+        W.status_line(snap, runtime.limiter().limit)
+        c1, c2 = pair()
+        with c1:
+            W.chart(V.loss_fig(snap, task), key="lab.chart.loss")
+        with c2:
+            W.chart(V.metric_fig(snap, task), key="lab.chart.metric")
+        if snap.status != snap0.status:
+            st.rerun()  # started, ended or paused: redraw the page once so the timers follow
 
 
-# Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
-dims = 3 if ss[state.LAB_VIEW3D] else 2
+    # Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
+    dims = 3 if ss[state.LAB_VIEW3D] else 2
 
 
-@st.fragment(run_every=(V.PROBE_REFRESH_S * (2 if dims == 3 else 1)) if snap0.active else None)
-def live_probe():
-    snap = job.snapshot()
-    if snap.probe is None:
-        st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
-        return
-    figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id)
-    c1, c2 = pair()
-    with c1:
-        if task.name == "char_lm":
-            st.markdown(f"**Text sampled from the model at step {snap.probe.step:,}**")
-            st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
-                job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
-        else:
-            W.chart(figs["pred"], key="lab.chart.pred")
-    with c2:
-        W.chart(figs["traj"], key="lab.chart.traj")
-    c1, c2 = pair()
-    with c1:
-        W.chart(figs["hidden"], key="lab.chart.hidden")
-    with c2:
-        W.chart(figs["grad"], key="lab.chart.grad")
-    W.chart(figs["gradmap"], key="lab.chart.gradmap")
+    @st.fragment(run_every=(V.PROBE_REFRESH_S * (2 if dims == 3 else 1)) if snap0.status == "running" else None)
+    def live_probe():
+        snap = job.snapshot()
+        if snap.probe is None:
+            st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
+            return
+        figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id)
+        c1, c2 = pair()
+        with c1:
+            if task.name == "char_lm":
+                st.markdown(f"**Text sampled from the model at step {snap.probe.step:,}**")
+                st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
+                    job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
+            else:
+                W.chart(figs["pred"], key="lab.chart.pred")
+        with c2:
+            W.chart(figs["traj"], key="lab.chart.traj")
+        c1, c2 = pair()
+        with c1:
+            W.chart(figs["hidden"], key="lab.chart.hidden")
+        with c2:
+            W.chart(figs["grad"], key="lab.chart.grad")
+        W.chart(figs["gradmap"], key="lab.chart.gradmap")
 
 
-live_curves()
-live_probe()
+    live_curves()
+    live_probe()
 
+
+if job is None:
+    st.info("No run yet. Choose the settings above and press **Train**.")
+else:
+    show_run(job)
