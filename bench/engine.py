@@ -1,6 +1,6 @@
 """Engine benchmark: Trainer and trace against a bare PyTorch loop, in the same process.
 
-    python bench/engine.py [--steps 200] [--threads 1] [--probe-every 50]
+    python bench/engine.py [--steps 150] [--rounds 3] [--threads 1] [--probe-every 50]
 
 Prints, for rnn/lstm/gru at B=32, T=100, H=64 (sine forecasting, per-step head): steps/s of a
 bare loop (fused module + Linear + Adam, written here), of ``Trainer``, of ``Trainer`` with a
@@ -21,13 +21,13 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import Trainer, build_model, get_task, trace  # noqa: E402
+from explorer.jobs import PROBE_EVERY  # noqa: E402  (the Training lab's default cadence)
 
 B, T, H = 32, 100, 64
-PROBE_EVERY = 50  # steps between live traces in the Training lab (explorer.jobs uses this default)
 
 
-def bare_loop(kind: str, task, steps: int, device) -> float:
-    """steps/s of the plainest loop: fused module, Linear readout, MSE, Adam."""
+def bare_loop(kind: str, task, device):
+    """The plainest loop: fused module, Linear readout, MSE, Adam. Returns run(steps) -> steps/s."""
     cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
     g = torch.Generator().manual_seed(0)
     rnn = cls(task.input_size, H, batch_first=True).to(device)
@@ -42,37 +42,33 @@ def bare_loop(kind: str, task, steps: int, device) -> float:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return loss
 
-    for _ in range(10):
-        one()
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        one()
-    _sync(device)
-    return steps / (time.perf_counter() - t0)
+    return _timed(one, device)
 
 
-def trainer_rate(kind: str, task, steps: int, device, probe_every: int | None):
+def trainer_loop(kind: str, task, device, probe_every: int | None):
+    """``Trainer.step`` with (optionally) a ``trace`` of 8 held-out sequences every N steps."""
     model = build_model(kind, task.input_size, H, task.output_size, head=task.head, seed=0)
     tr = Trainer(model, task, lr=1e-3, batch_size=B, device=device)
     probe = task.sample(8, torch.Generator().manual_seed(1))
-    trace_ms = []
+    if probe_every:
+        tr.on_step(lambda trainer, rec: rec["step"] % probe_every == 0
+                   and trace(trainer.model, probe.x, probe.y, task))
+    return _timed(tr.step, device)
 
-    def maybe_trace(trainer, rec):
-        if probe_every and rec["step"] % probe_every == 0:
-            t0 = time.perf_counter()
-            trace(trainer.model, probe.x, probe.y, task)
-            trace_ms.append(1000 * (time.perf_counter() - t0))
 
-    tr.on_step(maybe_trace)
-    tr.train(10)
-    _sync(device)
-    t0 = time.perf_counter()
-    tr.train(steps)
-    _sync(device)
-    return steps / (time.perf_counter() - t0), tr
+def _timed(one, device):
+    for _ in range(10):  # warm-up
+        one()
+
+    def run(steps: int) -> float:
+        _sync(device)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            one()
+        _sync(device)
+        return steps / (time.perf_counter() - t0)
+    return run
 
 
 def trace_time(kind: str, task, device, repeats: int = 30) -> float:
@@ -95,16 +91,22 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def table(device: str, steps: int, probe_every: int) -> None:
+def table(device: str, steps: int, probe_every: int, rounds: int = 3) -> None:
+    """Each configuration runs ``steps`` steps ``rounds`` times, interleaved (so a burst of load
+    from elsewhere hits all of them alike); the median rate is printed."""
     task = get_task("sine", seq_len=T)
-    print(f"\ndevice {device}, threads {torch.get_num_threads()}, B={B} T={T} H={H}, {steps} steps each,"
-          f" probe every {probe_every} steps")
+    print(f"\ndevice {device}, threads {torch.get_num_threads()}, B={B} T={T} H={H}, {steps} steps x {rounds}"
+          f" rounds (median), probe every {probe_every} steps")
     print(f"{'cell':5} {'bare/s':>8} {'trainer/s':>10} {'ratio':>6} {'+probes/s':>10} {'ratio':>6}"
           f" {'trace ms':>9} {'budget':>7}")
     for kind in ("rnn", "lstm", "gru"):
-        bare = bare_loop(kind, task, steps, device)
-        tr, _ = trainer_rate(kind, task, steps, device, None)
-        pr, _ = trainer_rate(kind, task, steps, device, probe_every)
+        runs = {"bare": bare_loop(kind, task, device), "trainer": trainer_loop(kind, task, device, None),
+                "probes": trainer_loop(kind, task, device, probe_every)}
+        rates = {k: [] for k in runs}
+        for _ in range(rounds):
+            for k, run in runs.items():
+                rates[k].append(run(steps))
+        bare, tr, pr = (statistics.median(rates[k]) for k in ("bare", "trainer", "probes"))
         ms = trace_time(kind, task, device)
         ok = "ok" if pr / bare >= 0.9 and (device != "cpu" or ms <= 25) else "MISS"
         print(f"{kind:5} {bare:8.1f} {tr:10.1f} {tr / bare:6.2f} {pr:10.1f} {pr / bare:6.2f} {ms:9.1f} {ok:>7}")
@@ -112,14 +114,15 @@ def table(device: str, steps: int, probe_every: int) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--probe-every", type=int, default=PROBE_EVERY)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    table("cpu", a.steps, a.probe_every)
+    table("cpu", a.steps, a.probe_every, a.rounds)
     if torch.cuda.is_available():
-        table("cuda", a.steps, a.probe_every)
+        table("cuda", a.steps, a.probe_every, a.rounds)
 
 
 if __name__ == "__main__":

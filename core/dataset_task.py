@@ -158,7 +158,8 @@ def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, 
         desc += f" {gaps} missing input values were set to the mean; missing targets are skipped."
     return Task(f"upload:{ds.name}", "many-to-one" if last else "many-to-many", F, len(tc), "mse",
                 sampler, W, "last" if last else "per_step", f"Forecast {what}: {ds.name}", desc,
-                params=params, channel_names=list(ds.channels), validation=val)
+                params=params, channel_names=list(ds.channels), validation=val,
+                nan_targets=True)  # gaps and the validation split's masked targets are NaN
 
 
 def _stratified(y: np.ndarray, val_fraction: float, rng):

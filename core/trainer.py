@@ -127,7 +127,8 @@ class Trainer:
         else:
             torch._foreach_copy_(self._last_good, [p.detach() for p in self._params])
             self.optimizer.step()
-            metric = self.task.score(out.detach(), batch.y)
+            # for regression the metric is the loss itself: no second pass
+            metric = loss_v if self.task.metric == "mse" else self.task.score(out.detach(), batch.y)
             rec["metric"] = metric
             if self.task.metric == "accuracy":
                 rec["accuracy"] = metric

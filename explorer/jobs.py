@@ -19,7 +19,7 @@ import numpy as np
 from core import Batch, Trainer, trace
 from core.analysis import align_basis, fit_pca
 
-PROBE_EVERY = 50  # steps between probes (bench/engine.py measures the cost of this cadence) ...
+PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of this cadence) ...
 PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)
 PROBE_SECONDS = 2.0  # ... and at least this often, so slow runs (long T, big H) still update
 PROBE_SEQUENCES = 6  # sequences traced at each probe

@@ -310,7 +310,7 @@ DEFAULTS = {
     LAB_CLIP: 1.0,
     LAB_SEED: 0,
     LAB_STEPS: 1000,
-    LAB_PROBE: 50,
+    LAB_PROBE: 100,
     LAB_VIEW3D: False,
     LAB_SCRUB: -1,
     LAB_SIGNATURE: None,
