@@ -5,6 +5,7 @@
 Starts `streamlit run app.py` on a free loopback port, opens the Training lab in headless
 Chromium (/usr/bin/chromium), presses Train and watches for ``--seconds``:
 - refreshes/s: how often the loss chart's data changes in the browser;
+- training steps/s read from the page's progress bar;
 - bytes per refresh: websocket bytes the browser received, divided by the refreshes;
 - steps/s with the page open (from the chart's training steps) against the same Trainer run
   alone in this process (the engine without UI), as a ratio.
@@ -24,6 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+PROGRESS_STEP_JS = """() => {
+  const p = document.querySelector('[data-testid=stProgress]');
+  const m = p && p.innerText.match(/step ([0-9,]+) of/);
+  return m ? Number(m[1].replace(/,/g, '')) : -1;
+}"""
 LAST_STEP_JS = """() => {
   const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
       && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
@@ -81,12 +87,14 @@ def main() -> None:
             received = [0]
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
-            page.goto(f"http://127.0.0.1:{port}/training_lab")
+            # a long run (the steps setting comes through the URL) so that it outlasts the watch
+            page.goto(f"http://127.0.0.1:{port}/training_lab?lab.steps=200000")
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60000)
             page.get_by_role("button", name="Train").click()
             page.wait_for_function(f"({LAST_STEP_JS})() > 0", timeout=60000)
             bytes0, t0 = received[0], time.perf_counter()
-            first = last = page.evaluate(LAST_STEP_JS)
+            step0 = page.evaluate(PROGRESS_STEP_JS)
+            last = page.evaluate(LAST_STEP_JS)
             changes = 0
             while time.perf_counter() - t0 < a.seconds:
                 v = page.evaluate(LAST_STEP_JS)
@@ -95,6 +103,7 @@ def main() -> None:
                     last = v
                 time.sleep(0.05)
             dt = time.perf_counter() - t0
+            step1 = page.evaluate(PROGRESS_STEP_JS)
             nbytes = received[0] - bytes0
             page.get_by_role("button", name="Pause").click()
             browser.close()
@@ -102,7 +111,7 @@ def main() -> None:
         server.terminate()
         server.wait(10)
     alone = engine_rate(a.task)
-    with_page = (last - first) / dt
+    with_page = (step1 - step0) / dt
     print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium")
     print(f"  refreshes/s (loss chart changed)     {changes / dt:8.2f}   budget >= 2")
     print(f"  bytes per refresh                    {nbytes / max(changes, 1) / 1024:8.1f} KiB   budget < 1024 KiB")
