@@ -13,7 +13,8 @@ LOSS_POINTS_JS = """() => {
 
 
 def test_train_pause_switch_pages(page, app_server, shot_dir):
-    page.goto(f"{app_server}/training_lab")
+    # a long run (steps through the URL), so it is still training when Pause is pressed
+    page.goto(f"{app_server}/training_lab?lab.steps=200000")
     wait_idle(page)
     assert_no_exception(page)
     page.get_by_role("button", name="Train").click()

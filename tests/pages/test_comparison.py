@@ -50,6 +50,7 @@ def test_jobs_share_data_seed_and_budget_and_queue_on_the_limiter():
         assert {j.target_steps for j in jobs.values()} == {40}
         assert len({j.trainer.config.seed for j in jobs.values()}) == 1
         for j in jobs.values():
+            j.target_steps = 100_000  # long enough that the waiting is seen however slow the machine
             j.start()
         end = time.time() + 60
         seen_waiting = False
