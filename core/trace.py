@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from .bptt import backward, freeze_padding, rebuild
 from .cells import cell_weights, split_gates, state_map
-from .tasks import IGNORE, Task
+from .models import _make_rnn
+from .tasks import Task
 from .unroll import unroll
 
 
@@ -75,13 +76,10 @@ def fused_layers(rnn, x_btf: Tensor, lengths_b: Tensor | None = None):
 
 
 def _single_layer_twin(rnn, input_size: int):
-    kw = dict(num_layers=1, batch_first=True, bidirectional=rnn.bidirectional, bias=rnn.bias)
-    if rnn.mode.startswith("RNN"):
-        cls = type(rnn)
-        return cls(input_size, rnn.hidden_size, **kw).to(next(rnn.parameters()).device) if cls is not torch.nn.RNN \
-            else torch.nn.RNN(input_size, rnn.hidden_size, nonlinearity=rnn.nonlinearity, **kw).to(next(rnn.parameters()).device)
-    cls = torch.nn.LSTM if rnn.mode == "LSTM" else torch.nn.GRU
-    return cls(input_size, rnn.hidden_size, **kw).to(next(rnn.parameters()).device)
+    """A one-layer module of the same kind and shape, whose parameters functional_call replaces."""
+    kind = {"LSTM": "lstm", "GRU": "gru"}.get(rnn.mode, "rnn")
+    twin = _make_rnn(kind, input_size, rnn.hidden_size, 1, getattr(rnn, "nonlinearity", "tanh"), rnn.bidirectional)
+    return twin.to(next(rnn.parameters()).device)
 
 
 def trace(model, x: Tensor, y: Tensor, task: Task, *, lengths: Tensor | None = None,
@@ -169,11 +167,6 @@ def _saliency(model, x: Tensor, lengths: Tensor | None, task: Task) -> Tensor:
 
 def _kind(rnn) -> str:
     return {"LSTM": "lstm", "GRU": "gru"}.get(rnn.mode, "rnn")
-
-
-def valid_mask(y: Tensor) -> Tensor:
-    """True where a target counts (not IGNORE, not NaN)."""
-    return (y != IGNORE) if not y.is_floating_point() else ~torch.isnan(y)
 
 
 # ---- Jacobians along a trajectory and the spectrum of W_hh --------------------------------------

@@ -77,6 +77,7 @@ class Trainer:
         self.max_history = max_history  # older records are thinned, not dropped, past this
         self.diverged = False
         self.callbacks: list[Callable[["Trainer", dict], None]] = []
+        self._val_batches: dict[int, Batch] = {}  # held-out batches by size, drawn once
         self._params = [p for p in self.model.parameters() if p.requires_grad]
         self._last_good = [p.detach().clone() for p in self._params]
 
@@ -174,9 +175,13 @@ class Trainer:
         return {"step": self.step_count, "loss": loss, "metric": metric}
 
     def validation_batch(self, batch_size: int = 256) -> Batch:
+        """The held-out batch: drawn once per size (every probe evaluates on it) and kept."""
         if self.task.validation is not None:
             return self.task.validation
-        return self.task.sample(batch_size, torch.Generator().manual_seed(self.config.seed + 7919))
+        if batch_size not in self._val_batches:
+            gen = torch.Generator().manual_seed(self.config.seed + 7919)
+            self._val_batches[batch_size] = self.task.sample(batch_size, gen)
+        return self._val_batches[batch_size]
 
     # ---- pause, save, resume ----------------------------------------------------------------
     def state_dict(self) -> dict:
