@@ -2,31 +2,38 @@
 import streamlit as st
 
 from explorer import runtime, state, tour, urlstate
-from explorer.nav import available_pages
+from explorer.i18n import LANGS
+from explorer.lang import current as current_lang, t
+from explorer.nav import available_pages, page_title, section_title
 from explorer.shell import disable_pages_folder_mode
 from explorer.runs import device_choices
-from explorer.widgets import presenter_style, task_title
+from explorer.widgets import language_style, presenter_style, task_title
 from core import describe_device, pick_device
 
-st.set_page_config(page_title="RNN Explorer", page_icon=":material/cycle:", layout="wide")
 state.init()
-urlstate.load()  # a shared link's settings, applied before any widget is drawn
+urlstate.load()  # a shared link's settings (and ?lang=ko), applied before any widget is drawn
+lang = current_lang()
+st.set_page_config(page_title=t("app.page_title"), page_icon=":material/cycle:", layout="wide")
 disable_pages_folder_mode()
 
 PAGES: dict[str, list] = {}
-for section, path, title, icon, _ in available_pages():
-    PAGES.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+for section, path, icon in available_pages():
+    PAGES.setdefault(section_title(section, lang), []).append(
+        st.Page(path, title=page_title(path, lang), icon=icon, default=path == "pages/home.py"))
 nav = st.navigation(PAGES)
 
 with st.sidebar:
-    st.selectbox("Device for new runs", device_choices(), key=state.DEVICE,
-                 help="auto picks CUDA, then Apple MPS, then the CPU.")
-    st.caption(f"Training on **{describe_device(pick_device(st.session_state[state.DEVICE]))}**")
-    st.toggle("Presenter mode", key=state.PRESENTER, help="Larger type, fewer controls: for a projector.")
+    st.segmented_control(t("app.language"), list(LANGS), key=state.LANG, format_func=LANGS.get,
+                         selection_mode="single", required=True)
+    st.selectbox(t("app.device"), device_choices(), key=state.DEVICE, help=t("app.device_help"),
+                 format_func=lambda d, auto=t("app.device_auto"): auto if d == "auto" else d)
+    st.caption(t("app.training_on", device=describe_device(pick_device(st.session_state[state.DEVICE]))))
+    st.toggle(t("app.presenter"), key=state.PRESENTER, help=t("app.presenter_help"))
     tour.sidebar()
 
 if st.session_state[state.PRESENTER]:
     presenter_style()
+language_style(lang)
 
 
 def run_status() -> None:
@@ -34,12 +41,12 @@ def run_status() -> None:
     lab = runtime.session_jobs().get("lab")
     with st.sidebar:
         if lab is None:
-            st.caption("No run yet: start one in the Training lab.")
+            st.caption(t("app.no_run"))
             return
         snap = lab.snapshot()
         cfg = lab.trainer.model.config
-        st.caption(f"Training-lab run: {task_title(lab.trainer.task.name)}, {cfg.kind.upper()} "
-                   f"H={cfg.hidden_size} — {snap.status}, step {snap.step:,}")
+        st.caption(t("app.run_line", task=task_title(lab.trainer.task.name), kind=cfg.kind.upper(),
+                     hidden=cfg.hidden_size, status=t(f"jobs.status.{snap.status}"), step=snap.step))
 
 
 # The address bar is always a link to this view. Written before the page runs: after a page's

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import re
 import warnings
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -26,9 +27,16 @@ MODES = {"series": ("forecast", "forecast_last"), "labelled": ("classify",), "te
 VAL_CAP = 2048  # most sequences / windows in the fixed validation batch
 
 
-def _err(msg: str):
+def _err(msg: str, key: str, **params):
+    """A DatasetError (imported here: core.datasets imports this module)."""
     from .datasets import DatasetError
-    return DatasetError(msg)
+    return DatasetError(msg, key, **params)
+
+
+def _kind(kind: str):
+    """A dataset kind ("series", "labelled", "text") as a translatable word."""
+    from .datasets import Phrase
+    return Phrase(kind, "kind." + kind)
 
 
 def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 50,
@@ -39,14 +47,18 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
     training statistics) replaces the validation split. Bad choices raise DatasetError."""
     modes = MODES.get(ds.kind)
     if modes is None:
-        raise _err(f"unknown dataset kind {ds.kind!r}; expected one of {list(MODES)}")
+        raise _err(f"unknown dataset kind {ds.kind!r}; expected one of {list(MODES)}", "unknown_kind",
+                   kind=ds.kind, kinds=list(MODES))
     mode = mode or modes[0]
     if mode not in modes:
-        raise _err(f"mode {mode!r} does not fit a {ds.kind} dataset; choose one of {modes}")
+        raise _err(f"mode {mode!r} does not fit a {ds.kind} dataset; choose one of {modes}", "mode_mismatch",
+                   mode=mode, kind=_kind(ds.kind), modes=modes)
     if not 0 <= val_fraction < 1:
-        raise _err(f"val_fraction must be in [0, 1), got {val_fraction}")
+        raise _err(f"val_fraction must be in [0, 1), got {val_fraction}", "val_fraction", value=val_fraction)
     if test is not None and test.kind != ds.kind:
-        raise _err(f"the test data {test.name!r} is {test.kind}, the training data {ds.kind}")
+        raise _err(f"the test data {test.name!r} is {test.kind}, the training data {ds.kind}", "test_kind",
+                   name=test.name, test_kind=_kind(test.kind) if test.kind in MODES else test.kind,
+                   kind=_kind(ds.kind))
     params = dict(dataset=ds.name, format=ds.format, mode=mode, val_fraction=float(val_fraction),
                   seed=int(seed), standardize=bool(standardize),
                   test=None if test is None else test.name)
@@ -54,7 +66,11 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
         try:
             task = char_lm(int(seq_len), text=ds.text, name=f"upload:{ds.name}")
         except ValueError as e:
-            raise _err(f"{ds.name}: {e}") from None
+            m = re.fullmatch(r"the text has (\d+) characters; at least (\d+) are needed", str(e))
+            if m:  # char_lm's one message, told in parts so that it can be translated
+                raise _err(f"{ds.name}: {e}", "text_shorter_than_window", name=ds.name, n=int(m[1]),
+                           need=int(m[2])) from None
+            raise _err(f"{ds.name}: {e}", "text_task", name=ds.name, detail=str(e)) from None
         task.title = f"Next character: {ds.name}"
         task.description = (f"Predict the next character of {ds.name} ({len(ds.text)} characters, "
                             f"{len(task.vocab)} distinct).")
@@ -62,7 +78,8 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
         return task
     if test is not None and test.sequences[0].shape[1] != ds.sequences[0].shape[1]:
         raise _err(f"the test data {test.name!r} has {test.sequences[0].shape[1]} channels, the "
-                   f"training data {ds.sequences[0].shape[1]}")
+                   f"training data {ds.sequences[0].shape[1]}", "test_channels", name=test.name,
+                   n=test.sequences[0].shape[1], train=ds.sequences[0].shape[1])
     if ds.kind == "series":
         return _forecast(ds, mode, int(window), int(horizon), target_channels, val_fraction, test,
                          standardize, params)
@@ -91,15 +108,16 @@ def _targets(ds, spec) -> list[int]:
         elif c in ds.channels:
             out.append(ds.channels.index(c))
         else:
-            raise _err(f"unknown target channel {c!r}; the channels are {ds.channels}")
+            raise _err(f"unknown target channel {c!r}; the channels are {ds.channels}", "unknown_target",
+                       channel=c, channels=ds.channels)
     if not out:
-        raise _err("target_channels is empty; pick at least one channel to forecast")
+        raise _err("target_channels is empty; pick at least one channel to forecast", "no_targets")
     return out
 
 
 def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, params) -> Task:
     if W < 1 or h < 1:
-        raise _err(f"window ({W}) and horizon ({h}) must be at least 1")
+        raise _err(f"window ({W}) and horizon ({h}) must be at least 1", "window_horizon", window=W, horizon=h)
     d = ds.sequences[0].astype(np.float64)
     T, F = d.shape
     tc = _targets(ds, target_channels)
@@ -107,7 +125,9 @@ def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, 
     if split < W + h:
         raise _err(f"{ds.name}: the training part has {split} of {T} steps but a window of {W} plus "
                    f"a horizon of {h} needs {W + h}; use a window of at most {max(1, split - h)}"
-                   + ("" if test is not None else " or a smaller val_fraction"))
+                   + ("" if test is not None else " or a smaller val_fraction"),
+                   "window_too_long" if test is not None else "window_too_long_val", name=ds.name, split=split,
+                   steps=T, window=W, horizon=h, need=W + h, most=max(1, split - h))
     mean, std = _stats(d[:split], standardize)
 
     def prep(a):
@@ -136,7 +156,8 @@ def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, 
     Tv, first = len(Xv), max(lo, W + h - 1)  # targets from index lo on are validation targets
     ends = np.arange(first, Tv) if last else np.arange(Tv - 1, first - 1, -W)[::-1]
     if test is not None and len(ends) == 0:
-        raise _err(f"the test series {test.name!r} has {Tv} steps, fewer than window + horizon = {W + h}")
+        raise _err(f"the test series {test.name!r} has {Tv} steps, fewer than window + horizon = {W + h}",
+                   "test_too_short", name=test.name, steps=Tv, need=W + h)
     if len(ends) > VAL_CAP:
         ends = ends[np.linspace(0, len(ends) - 1, VAL_CAP).round().astype(int)]
     val = None
@@ -184,21 +205,23 @@ def _pad(seqs, mean, std):
 
 def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
     if ds.labels is None or not ds.classes:
-        raise _err(f"{ds.name} has no labels; classification needs a label per sequence")
+        raise _err(f"{ds.name} has no labels; classification needs a label per sequence", "no_labels",
+                   name=ds.name)
     y = np.asarray(ds.labels, dtype=np.int64)
     present = np.unique(y)
     if len(present) < 2:
         raise _err(f"{ds.name}: classification needs at least 2 classes, but every sequence has the "
-                   f"label {ds.classes[present[0]]!r}")
+                   f"label {ds.classes[present[0]]!r}", "one_class", name=ds.name, label=ds.classes[present[0]])
     rng = np.random.default_rng(seed)
     if test is not None:
         if test.labels is None:
-            raise _err(f"the test data {test.name!r} has no labels")
+            raise _err(f"the test data {test.name!r} has no labels", "test_no_labels", name=test.name)
         index = {c: i for i, c in enumerate(ds.classes)}
         for c in np.unique(test.labels):
             if test.classes[c] not in index:
                 raise _err(f"class {test.classes[c]!r} of the test data {test.name!r} is not among "
-                           f"the training classes {ds.classes}")
+                           f"the training classes {ds.classes}", "test_class", label=test.classes[c],
+                           name=test.name, classes=ds.classes)
         tr = rng.permutation(len(y))
         vy = np.array([index.get(c, -1) for c in test.classes], dtype=np.int64)[test.labels]
         vseqs = list(test.sequences)

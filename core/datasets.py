@@ -30,8 +30,37 @@ DEFAULTS = dict(delimiter=None, header=None, feature_columns=None, label_column=
                 interpolate=False, max_bytes=50 * 2**20, max_columns=2000, max_sequences=100_000)
 
 
+class Phrase(str):
+    """English text that another language can retell: a part of a message (a place, a rule, a
+    default file name). It is the English ``str`` itself, plus the catalogue key
+    (``data_errors.<key>`` in explorer/locales) and the values that text takes."""
+
+    key: str  # catalogue key under data_errors
+    params: dict  # values of the key's placeholders (str, numbers, or nested Phrases)
+
+    def __new__(cls, english: str, key: str, **params):
+        s = super().__new__(cls, english)
+        s.key, s.params = key, params
+        return s
+
+    def __getnewargs__(self):  # pickling and copying keep the key and params (restored from __dict__)
+        return str(self), self.key
+
+
 class DatasetError(ValueError):
-    """Input that cannot be used; the message says where, what was wrong and what is accepted."""
+    """Input that cannot be used; the message says where, what was wrong and what is accepted.
+
+    ``str(e)`` is the English message; ``key`` names its catalogue text (``data_errors.<key>``)
+    and ``params`` the values that text takes (``Phrase`` values are translated in turn), so the
+    explorer can show it in another language (``explorer.dataset_errors``). Core stays English.
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params):
+        super().__init__(message)
+        self.key, self.params = key, params
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.key), {"params": self.params}
 
 
 @dataclass
@@ -79,12 +108,13 @@ class SequenceDataset:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n} bytes"
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else Phrase(f"{n} bytes", "bytes", n=n)
 
 
 def _check_size(name, n, limit):
     if n > limit:
-        raise DatasetError(f"{name} is {_mb(n)}, over the limit of {_mb(limit)} (max_bytes); use a smaller file")
+        raise DatasetError(f"{name} is {_mb(n)}, over the limit of {_mb(limit)} (max_bytes); use a smaller file",
+                           "too_large", name=name, size=_mb(n), limit=_mb(limit))
 
 
 def _read(data, filename, max_bytes):
@@ -94,12 +124,14 @@ def _read(data, filename, max_bytes):
         p = Path(data)
         if not p.is_file():
             hint = " (to load content, pass it as bytes: text.encode())" if "\n" in str(data) else ""
-            raise DatasetError(f"{str(data)[:80]!r}: file not found{hint}")
+            raise DatasetError(f"{str(data)[:80]!r}: file not found{hint}",
+                               "not_found_content" if hint else "not_found", path=str(data)[:80])
         _check_size(filename or p.name, p.stat().st_size, max_bytes)
         return p.read_bytes(), filename or p.name
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise DatasetError(f"expected bytes or a file path, got {type(data).__name__}")
-    _check_size(filename or "the upload", len(data), max_bytes)
+        raise DatasetError(f"expected bytes or a file path, got {type(data).__name__}", "bad_data_type",
+                           type=type(data).__name__)
+    _check_size(filename or Phrase("the upload", "src_upload"), len(data), max_bytes)
     return bytes(data), filename
 
 
@@ -107,16 +139,18 @@ def _decode(raw: bytes, src: str) -> str:
     nul = raw.find(b"\x00")
     if nul >= 0:
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise DatasetError(f"{src} is UTF-16 text; save it as UTF-8 (e.g. 'CSV UTF-8' in Excel)")
+            raise DatasetError(f"{src} is UTF-16 text; save it as UTF-8 (e.g. 'CSV UTF-8' in Excel)", "utf16",
+                               src=src)
         raise DatasetError(f"{src} is a binary file (NUL byte at byte offset {nul}), not CSV/TSV, UTF-8 "
-                           "text or NPZ; export spreadsheets as 'CSV UTF-8'")
+                           "text or NPZ; export spreadsheets as 'CSV UTF-8'", "binary", src=src, offset=nul)
     bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
     try:
         return raw[bom:].decode("utf-8")
     except UnicodeDecodeError as e:
         at = e.start + bom
         raise DatasetError(f"{src} is not UTF-8 text: byte 0x{raw[at]:02x} at byte offset {at} is not "
-                           "valid UTF-8; save the file as UTF-8 (e.g. 'CSV UTF-8')") from None
+                           "valid UTF-8; save the file as UTF-8 (e.g. 'CSV UTF-8')", "not_utf8",
+                           src=src, byte=raw[at], offset=at) from None
 
 
 def _is_num(s: str):
@@ -131,25 +165,39 @@ def _is_num(s: str):
         return False
 
 
-def _fields(lines, d):
+def _fields(lines, d, src=""):
     """Rows of fields (an iterator) for delimiter ``d`` (" " means any whitespace)."""
-    return (ln.split() for ln in lines) if d == " " else csv.reader(lines, delimiter=d, skipinitialspace=True)
+    if d == " ":
+        return (ln.split() for ln in lines)
+    return _csv_rows(csv.reader(lines, delimiter=d, skipinitialspace=True), src)
+
+
+def _csv_rows(reader, src):
+    """``reader``'s rows; the csv module's own errors (a field over its size limit, a stray NUL)
+    become a DatasetError that names the file."""
+    try:
+        yield from reader
+    except csv.Error as e:
+        raise DatasetError(f"{src}: could not read it as a table ({e})", "csv_unreadable", src=src,
+                           detail=str(e)) from None
 
 
 def _sniff(lines, delimiter, src):
     """The given delimiter (checked), else the first giving >= 2 consistent columns."""
     if delimiter is not None:
         d = " " if delimiter in ("whitespace", r"\s+") or delimiter.strip(" ") == "" else delimiter
-        rows = list(_fields(lines, d))
+        rows = list(_fields(lines, d, src))
         other = [c for c in (",", "\t", ";") if c != d and all(c in ln for ln in lines)]
         if all(len(r) == 1 for r in rows) and (other or _is_num(rows[-1][0]) is False):
             tip = f"; the rows contain {other[0]!r}: try delimiter={other[0]!r}" if other else ""
             raise DatasetError(f"{src}: with delimiter {delimiter!r} every row is a single column (row 1 "
-                               f"reads {lines[0][:40]!r}){tip}, or delimiter=None to detect it")
+                               f"reads {lines[0][:40]!r}){tip}, or delimiter=None to detect it",
+                               "single_column_try" if other else "single_column", src=src,
+                               delimiter=delimiter, first=lines[0][:40], **({"other": other[0]} if other else {}))
         return d
     fallback = None  # tab and ';' first: their files may hold decimal commas
     for d in ("\t", ";", ",", " "):
-        m, n = Counter(len(r) for r in _fields(lines, d)).most_common(1)[0]
+        m, n = Counter(len(r) for r in _fields(lines, d, src)).most_common(1)[0]
         if m >= 2 and n >= 0.9 * len(lines):
             return d
         if fallback is None and d != " " and sum(d in ln for ln in lines) >= 0.5 * len(lines):
@@ -161,7 +209,7 @@ def _shares(text: str, delimiter, src):
     """(share of the rows after the first holding a number, share of numeric cells)."""
     lines = [ln for ln in text.splitlines()[:200] if ln.strip()][:100]
     d = _sniff(lines, delimiter, src)
-    rows = list(_fields(lines, d))
+    rows = list(_fields(lines, d, src))
     if len(rows) == 1:  # one line: a table if numeric, or delimited words (a header only)
         share = sum(bool(_is_num(c)) for c in rows[0]) / len(rows[0])
         return float(share >= 0.5 or (d != " " and len(rows[0]) >= 2
@@ -180,17 +228,20 @@ def load_dataset(data, filename: str | None = None, format: str | None = None, *
     """
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
-        raise DatasetError(f"unknown option(s) {unknown}; accepted: {sorted(DEFAULTS)}")
+        raise DatasetError(f"unknown option(s) {unknown}; accepted: {sorted(DEFAULTS)}", "unknown_option",
+                           unknown=unknown, accepted=sorted(DEFAULTS))
     o = {**DEFAULTS, **options}
     if isinstance(o["feature_columns"], (str, int)):
         o["feature_columns"] = [o["feature_columns"]]
     if format is not None and format not in FORMATS:
-        raise DatasetError(f"unknown format {format!r}; choose one of {FORMATS}, or None to detect it")
+        raise DatasetError(f"unknown format {format!r}; choose one of {FORMATS}, or None to detect it",
+                           "unknown_format", format=format, formats=FORMATS)
     raw, filename = _read(data, filename, o["max_bytes"])
-    src = str(filename) if filename else "the uploaded data"
+    src = str(filename) if filename else Phrase("the uploaded data", "src_data")
     ext = Path(filename).suffix.lower() if filename else ""
     if not raw:
-        raise DatasetError(f"{src} is empty (0 bytes); upload a CSV/TSV table, an NPZ archive or UTF-8 text")
+        raise DatasetError(f"{src} is empty (0 bytes); upload a CSV/TSV table, an NPZ archive or UTF-8 text",
+                           "empty", src=src)
     from .dataset_formats import load_npz, load_text  # here: that module imports this one
 
     notes, fmt = [], format
@@ -199,7 +250,7 @@ def load_dataset(data, filename: str | None = None, format: str | None = None, *
     else:
         text = _decode(raw, src)
         if not text.strip():
-            raise DatasetError(f"{src} contains only whitespace; it holds no data")
+            raise DatasetError(f"{src} contains only whitespace; it holds no data", "whitespace", src=src)
         if fmt is None:
             rows, cells = _shares(text, o["delimiter"], src)
             if ext in TEXT_EXT:
@@ -230,10 +281,15 @@ class _Table:
 
     def col(self, j: int) -> str:
         n = self.names[j].strip() if self.names else ""
-        return f"column {j + 1}" + (f" ({n!r})" if n else "")
+        if n:
+            return Phrase(f"column {j + 1} ({n!r})", "col_named", n=j + 1, name=n)
+        return Phrase(f"column {j + 1}", "col", n=j + 1)
+
+    def cell(self, i: int, j: int) -> str:
+        return Phrase(f"row {self.lines[i]}, {self.col(j)}", "cell", row=int(self.lines[i]), col=self.col(j))
 
     def where(self, i: int, j: int) -> str:
-        return f"{self.src}: row {self.lines[i]}, {self.col(j)}"
+        return Phrase(f"{self.src}: {self.cell(i, j)}", "where", src=self.src, cell=self.cell(i, j))
 
     def find(self, spec, what: str) -> int:
         cols = list(self.df.columns)
@@ -244,24 +300,32 @@ class _Table:
             low = [n.strip().lower() for n in self.names]
             if str(spec).strip().lower() in low and low.index(str(spec).strip().lower()) in cols:
                 return low.index(str(spec).strip().lower())
-        have = [self.names[j] for j in cols] if self.names else f"indices 0..{max(cols)} (no header)"
-        raise DatasetError(f"{self.src}: unknown {what} {spec!r}; the columns are {have}")
+        have = ([self.names[j] for j in cols] if self.names
+                else Phrase(f"indices 0..{max(cols)} (no header)", "indices", last=max(cols)))
+        raise DatasetError(f"{self.src}: unknown {what} {spec!r}; the columns are {have}", "unknown_column",
+                           src=self.src, what=Phrase(what, "what." + what.replace(" ", "_")), spec=spec,
+                           have=have)
 
-    def numbers(self, j: int, nan_ok=False, rule="values must be numbers") -> np.ndarray:
+    def numbers(self, j: int, nan_ok=False, rule: str | None = None) -> np.ndarray:
+        rule = rule or Phrase("values must be numbers", "rule.values")
         s = self.df[j]
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.flatnonzero(np.isnan(v) & s.notna().to_numpy())
         if bad.size:
             val = str(s.iloc[bad[0]])
             tip = " (use '.' as the decimal mark)" if val.replace(",", "", 1).lstrip("-").isdigit() else ""
-            raise DatasetError(f"{self.where(bad[0], j)}: {val!r} is not a number{tip}; {rule}")
+            raise DatasetError(f"{self.where(bad[0], j)}: {val!r} is not a number{tip}; {rule}",
+                               "not_a_number_comma" if tip else "not_a_number", where=self.where(bad[0], j),
+                               value=val, rule=rule)
         inf = np.flatnonzero(np.abs(v) > F32_MAX)
         if inf.size:
             raise DatasetError(f"{self.where(inf[0], j)}: {str(s.iloc[inf[0]])!r} is infinite (or beyond "
-                               "float32's 3.4e38); values must be finite")
+                               "float32's 3.4e38); values must be finite", "infinite_cell",
+                               where=self.where(inf[0], j), value=str(s.iloc[inf[0]]))
         nan = np.flatnonzero(np.isnan(v))
         if nan.size and not nan_ok:
-            raise DatasetError(f"{self.where(nan[0], j)} is empty or NaN; {rule} (no missing values here)")
+            raise DatasetError(f"{self.where(nan[0], j)} is empty or NaN; {rule} (no missing values here)",
+                               "missing_value", where=self.where(nan[0], j), rule=rule)
         return v
 
 
@@ -274,10 +338,12 @@ def _count(lines, d, src, nums) -> np.ndarray:
         for r in rd:
             if rd.line_num != len(counts) + 1:
                 raise DatasetError(f"{src}: row {nums[len(counts)]} opens a quote (\") that does not close on "
-                                   "that line; quoted fields may not span lines")
+                                   "that line; quoted fields may not span lines", "open_quote", src=src,
+                                   row=nums[len(counts)])
             counts.append(len(r))
     except csv.Error as e:
-        raise DatasetError(f"{src}: row {nums[len(counts)]}: {e}") from None
+        raise DatasetError(f"{src}: row {nums[len(counts)]}: {e}", "csv_error", src=src, row=nums[len(counts)],
+                           detail=str(e)) from None
     return np.array(counts, dtype=np.int64)
 
 
@@ -288,22 +354,24 @@ def _table(text: str, src: str, o) -> _Table:
             lines.append(ln)
             nums.append(i)
     if not lines:
-        raise DatasetError(f"{src} has no data lines (only blank or '#' comment lines)")
+        raise DatasetError(f"{src} has no data lines (only blank or '#' comment lines)", "no_data_lines", src=src)
     d = _sniff(lines[:100], o["delimiter"], src)
     counts = _count(lines, d, src, nums)
     m = int(np.bincount(counts).argmax())
     bad = np.flatnonzero(counts != m)
     if bad.size:
         raise DatasetError(f"{src}: row {nums[bad[0]]} has {counts[bad[0]]} fields but most rows have {m} "
-                           f"(delimiter {d!r}); every row needs the same number of columns")
+                           f"(delimiter {d!r}); every row needs the same number of columns", "ragged", src=src,
+                           row=nums[bad[0]], fields=int(counts[bad[0]]), most=m, delimiter=d)
     if m > o["max_columns"]:
-        raise DatasetError(f"{src} has {m} columns, over the limit of {o['max_columns']} (max_columns)")
-    first = list(_fields(lines[:51], d))
+        raise DatasetError(f"{src} has {m} columns, over the limit of {o['max_columns']} (max_columns)",
+                           "too_many_columns", src=src, n=m, limit=o["max_columns"])
+    first = list(_fields(lines[:51], d, src))
     header = o["header"] if o["header"] is not None else _has_header(first)
     names = [c.strip() for c in first[0]] if header else None
     body, nums = (lines[1:], nums[1:]) if header else (lines, nums)
     if not body:
-        raise DatasetError(f"{src} has a header row but no data rows")
+        raise DatasetError(f"{src} has a header row but no data rows", "header_only", src=src)
     sample = "\n".join(body[:50])
     comma = d != "," and bool(re.search(r"\d,\d", sample)) and not re.search(r"\d\.\d", sample)
     try:
@@ -311,7 +379,7 @@ def _table(text: str, src: str, o) -> _Table:
                          names=list(range(m)), keep_default_na=False, na_values=NA_TOKENS,
                          skipinitialspace=True, skip_blank_lines=False, decimal="," if comma else ".")
     except Exception as e:  # noqa: BLE001 - any parser failure means a bad file
-        raise DatasetError(f"{src}: could not parse the table ({e})") from None
+        raise DatasetError(f"{src}: could not parse the table ({e})", "parse_failed", src=src, detail=str(e)) from None
     notes = ["used row 1 as the header"] * bool(header) + ["read ',' as the decimal mark"] * comma
     if (names and names[0] in ("", "Unnamed: 0", "index") and m > 1 and pd.api.types.is_numeric_dtype(df[0])
             and np.array_equal(df[0].to_numpy(), np.arange(len(df)))):
@@ -378,7 +446,8 @@ def _time_column(t: _Table, spec):
                 t.notes.append(f"used {t.col(j)} as the time axis")
                 return j, v
             if spec is not None:
-                raise DatasetError(f"{t.src}: time column {t.col(j)} must hold dates or increasing numbers")
+                raise DatasetError(f"{t.src}: time column {t.col(j)} must hold dates or increasing numbers",
+                                   "time_not_increasing", src=t.src, col=t.col(j))
             continue
         head = s.dropna().astype(str).head(20)
         if spec is None and (head.empty or sum(bool(_is_num(c)) for c in head) > len(head) / 2
@@ -388,7 +457,8 @@ def _time_column(t: _Table, spec):
         bad = np.flatnonzero(p.isna().to_numpy())
         if bad.size:
             raise DatasetError(f"{t.where(bad[0], j)}: {str(s.iloc[bad[0]])!r} is not a date/time (the "
-                               "column is the time axis; pass time_column=False to ignore it)")
+                               "column is the time axis; pass time_column=False to ignore it)", "not_a_date",
+                               where=t.where(bad[0], j), value=str(s.iloc[bad[0]]))
         t.notes.append(f"used {t.col(j)} as the time axis (dates)")
         return j, p.to_numpy()
     return None, None
@@ -412,16 +482,18 @@ def _fill(X: np.ndarray, interpolate: bool, notes: list):
 def _series(t: _Table, o) -> SequenceDataset:
     if len(t.df) < 2:
         raise DatasetError(f"{t.src} has only one data row (row {t.lines[0]}); a time series needs at least "
-                           "2 rows, one per time step")
+                           "2 rows, one per time step", "series_one_row", src=t.src, row=int(t.lines[0]))
     tcol, tix = _time_column(t, o["time_column"])
     fc = o["feature_columns"]
     feats = [t.find(c, "feature column") for c in fc] if fc else [j for j in t.df.columns if j != tcol]
     if not feats or tcol in feats:
-        raise DatasetError(f"{t.src}: no value columns besides the time column; a series needs a numeric column")
-    rule = "series columns must be numeric (apart from one date/time column)"
+        raise DatasetError(f"{t.src}: no value columns besides the time column; a series needs a numeric column",
+                           "no_value_columns", src=t.src)
+    rule = Phrase("series columns must be numeric (apart from one date/time column)", "rule.series")
     X = np.column_stack([t.numbers(j, nan_ok=True, rule=rule) for j in feats])
     for k in np.flatnonzero(np.isnan(X).all(0)):
-        raise DatasetError(f"{t.src}: {t.col(feats[k])} has no numbers at all; drop it or pick feature_columns")
+        raise DatasetError(f"{t.src}: {t.col(feats[k])} has no numbers at all; drop it or pick feature_columns",
+                           "no_numbers", src=t.src, col=t.col(feats[k]))
     if tix is not None:
         order = np.argsort(tix, kind="stable")
         if np.any(order != np.arange(len(order))):
@@ -431,7 +503,8 @@ def _series(t: _Table, o) -> SequenceDataset:
         if dup.size:
             a = dup[0]
             raise DatasetError(f"{t.src}: rows {t.lines[a]} and {t.lines[a + 1]} have the same time "
-                               f"{tix[a]}; each time step must appear once")
+                               f"{tix[a]}; each time step must appear once", "same_time", src=t.src,
+                               row=int(t.lines[a]), row2=int(t.lines[a + 1]), time=str(tix[a]))
     X, gaps = _fill(X, o["interpolate"], t.notes)
     names = [t.names[j].strip() if t.names else "" for j in feats]
     names = [n or (f"x{k + 1}" if len(feats) > 1 else "value") for k, n in enumerate(names)]
@@ -443,19 +516,23 @@ def _labels(t: _Table, j: int):
     s = t.df[j]
     miss = np.flatnonzero(s.isna().to_numpy())
     if miss.size:
-        raise DatasetError(f"{t.where(miss[0], j)}: the label is missing; every sequence needs one")
+        raise DatasetError(f"{t.where(miss[0], j)}: the label is missing; every sequence needs one",
+                           "label_missing", where=t.where(miss[0], j))
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     num = ~np.isnan(v)
     if num.all():
         bad = np.flatnonzero(~np.isfinite(v) | (v != np.round(v)))
         if bad.size:
             raise DatasetError(f"{t.where(bad[0], j)}: label {str(s.iloc[bad[0]])!r} is not a class; labels "
-                               "must be integers or names")
+                               "must be integers or names", "label_not_class", where=t.where(bad[0], j),
+                               label=str(s.iloc[bad[0]]))
         cv, y = np.unique(v.astype(np.int64), return_inverse=True)
     elif num.any():
         a, b = np.flatnonzero(num)[0], np.flatnonzero(~num)[0]
         raise DatasetError(f"{t.src}: label {t.col(j)} mixes numbers and names ({str(s.iloc[a])!r} at row "
-                           f"{t.lines[a]}, {str(s.iloc[b])!r} at row {t.lines[b]}); use one kind of label")
+                           f"{t.lines[a]}, {str(s.iloc[b])!r} at row {t.lines[b]}); use one kind of label",
+                           "mixed_labels", src=t.src, col=t.col(j), number=str(s.iloc[a]), row=int(t.lines[a]),
+                           name=str(s.iloc[b]), row2=int(t.lines[b]))
     else:
         cv, y = np.unique(s.astype(str).str.strip().to_numpy(dtype=str), return_inverse=True)
     return y.astype(np.int64), [str(c) for c in cv]
@@ -466,16 +543,18 @@ def _trim(X: np.ndarray, src: str, at, seq) -> list:
     N, T, _ = X.shape
     nan, inf = np.isnan(X), np.argwhere(np.isinf(X))
     if inf.size:
-        raise DatasetError(f"{src}: {at(*inf[0])} is infinite; values must be finite")
+        raise DatasetError(f"{src}: {at(*inf[0])} is infinite; values must be finite", "infinite_at", src=src,
+                           at=at(*inf[0]))
     rev = nan.all(-1)[:, ::-1]
     L = T - np.where(rev.all(1), T, rev.argmin(1))
     inner = np.argwhere(nan & (np.arange(T)[None, :, None] < L[:, None, None]))
     if inner.size:
         raise DatasetError(f"{src}: {at(*inner[0])} is empty or NaN; missing values are only allowed at the "
-                           "end of a sequence (to make it shorter)")
+                           "end of a sequence (to make it shorter)", "missing_inside", src=src, at=at(*inner[0]))
     short = np.flatnonzero(L < 2)
     if short.size:
-        raise DatasetError(f"{src}: {seq(short[0])} has {L[short[0]]} value(s); sequences need at least 2 steps")
+        raise DatasetError(f"{src}: {seq(short[0])} has {L[short[0]]} value(s); sequences need at least 2 steps",
+                           "sequence_too_short", src=src, seq=seq(short[0]), n=int(L[short[0]]))
     return [X[i, :L[i]].astype(np.float32) for i in range(N)]
 
 
@@ -483,19 +562,22 @@ def _wide(t: _Table, o) -> SequenceDataset:
     cols, fc = list(t.df.columns), o["feature_columns"]
     if len(cols) < 2:
         raise DatasetError(f"{t.src} has a single column; the wide format needs a label column and the "
-                           "values of one sequence per row")
+                           "values of one sequence per row", "wide_one_column", src=t.src)
     lab = t.find(o["label_column"], "label column") if o["label_column"] is not None else cols[0]
     feats = [t.find(c, "value column") for c in fc] if fc else [j for j in cols if j != lab]
     if len(feats) < 2:
         raise DatasetError(f"{t.src}: each row has only 1 value after the label, so every sequence has "
-                           "length 1; sequences need at least 2 steps")
+                           "length 1; sequences need at least 2 steps", "wide_length_one", src=t.src)
     if len(t.df) < 2:
-        raise DatasetError(f"{t.src} has a single data row; labelled data needs several sequences")
+        raise DatasetError(f"{t.src} has a single data row; labelled data needs several sequences",
+                           "wide_one_row", src=t.src)
     if len(t.df) > o["max_sequences"]:
-        raise DatasetError(f"{t.src} has {len(t.df)} sequences, over max_sequences={o['max_sequences']}")
+        raise DatasetError(f"{t.src} has {len(t.df)} sequences, over max_sequences={o['max_sequences']}",
+                           "too_many_sequences", src=t.src, n=len(t.df), limit=o["max_sequences"])
     y, classes = _labels(t, lab)
     X = np.column_stack([t.numbers(j, nan_ok=True) for j in feats])[:, :, None]
-    seqs = _trim(X, t.src, lambda i, k, f: f"row {t.lines[i]}, {t.col(feats[k])}", lambda i: f"row {t.lines[i]}")
+    seqs = _trim(X, t.src, lambda i, k, f: t.cell(i, feats[k]),
+                 lambda i: Phrase(f"row {t.lines[i]}", "row", row=int(t.lines[i])))
     if any(len(s) < len(feats) for s in seqs):
         t.notes.append("rows ending in empty cells are shorter sequences")
     return SequenceDataset("labelled", seqs, y, classes, ["value"])
@@ -504,23 +586,28 @@ def _wide(t: _Table, o) -> SequenceDataset:
 def _long(t: _Table, o) -> SequenceDataset:
     if t.names is None:
         raise DatasetError(f"{t.src}: the long format needs a header row naming the columns (sequence_id, "
-                           "optional t, the features, label)")
+                           "optional t, the features, label)", "long_no_header", src=t.src)
     idc = t.find("sequence_id", "column")
     tc = t.find("t", "column") if "t" in [n.strip().lower() for n in t.names] else None
     lab = t.find(o["label_column"] if o["label_column"] is not None else "label", "label column")
     fc = o["feature_columns"]
     feats = [t.find(c, "feature column") for c in fc] if fc else [j for j in t.df.columns if j not in (idc, tc, lab)]
     if not feats:
-        raise DatasetError(f"{t.src}: no feature columns besides sequence_id, t and label")
+        raise DatasetError(f"{t.src}: no feature columns besides sequence_id, t and label", "long_no_features",
+                           src=t.src)
     miss = np.flatnonzero(t.df[idc].isna().to_numpy())
     if miss.size:
-        raise DatasetError(f"{t.where(miss[0], idc)}: the sequence_id is missing")
+        raise DatasetError(f"{t.where(miss[0], idc)}: the sequence_id is missing", "sequence_id_missing",
+                           where=t.where(miss[0], idc))
     codes, uniq = pd.factorize(t.df[idc])
     if len(uniq) > o["max_sequences"]:
-        raise DatasetError(f"{t.src} has {len(uniq)} sequences, over max_sequences={o['max_sequences']}")
-    X = np.column_stack([t.numbers(j, rule="feature values must be numbers") for j in feats])
+        raise DatasetError(f"{t.src} has {len(uniq)} sequences, over max_sequences={o['max_sequences']}",
+                           "too_many_sequences", src=t.src, n=len(uniq), limit=o["max_sequences"])
+    X = np.column_stack([t.numbers(j, rule=Phrase("feature values must be numbers", "rule.features"))
+                         for j in feats])
     y, classes = _labels(t, lab)
-    tv = t.numbers(tc, rule="t must be the number of the time step") if tc is not None else np.arange(len(X))
+    tv = (t.numbers(tc, rule=Phrase("t must be the number of the time step", "rule.t")) if tc is not None
+          else np.arange(len(X)))
     order = np.lexsort((tv, codes))
     c, tt, ys = codes[order], tv[order], y[order]
     if tc is not None and np.any(np.diff(order) < 0):
@@ -530,20 +617,24 @@ def _long(t: _Table, o) -> SequenceDataset:
     if dup.size:
         k = dup[0]
         raise DatasetError(f"{t.src}: sequence {sid(k)} has t = {tt[k]:g} twice (rows {t.lines[order[k]]} and "
-                           f"{t.lines[order[k + 1]]}); each step must appear once")
+                           f"{t.lines[order[k + 1]]}); each step must appear once", "duplicate_t", src=t.src,
+                           seq=sid(k), t=float(tt[k]), row=int(t.lines[order[k]]), row2=int(t.lines[order[k + 1]]))
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     ends = np.r_[starts[1:], len(c)]
     short = starts[ends - starts < 2]
     if short.size:
         raise DatasetError(f"{t.src}: sequence {sid(short[0])} has only one row (row {t.lines[order[short[0]]]}); "
-                           "sequences need at least 2 steps")
+                           "sequences need at least 2 steps", "long_one_row", src=t.src, seq=sid(short[0]),
+                           row=int(t.lines[order[short[0]]]))
     wrong = np.flatnonzero(ys != np.repeat(ys[starts], ends - starts))
     if wrong.size:
         w = wrong[0]
         g = starts[np.searchsorted(starts, w, side="right") - 1]
         raise DatasetError(f"{t.src}: sequence {sid(w)} has two labels, {classes[ys[g]]!r} (row "
                            f"{t.lines[order[g]]}) and {classes[ys[w]]!r} (row {t.lines[order[w]]}); a "
-                           "sequence has one label on all its rows")
+                           "sequence has one label on all its rows", "two_labels", src=t.src, seq=sid(w),
+                           label=classes[ys[g]], row=int(t.lines[order[g]]), label2=classes[ys[w]],
+                           row2=int(t.lines[order[w]]))
     Xs = X[order].astype(np.float32)
     return SequenceDataset("labelled", [Xs[a:b] for a, b in zip(starts, ends)], ys[starts].astype(np.int64),
                            classes, [t.names[j].strip() or f"x{k + 1}" for k, j in enumerate(feats)])
@@ -551,4 +642,4 @@ def _long(t: _Table, o) -> SequenceDataset:
 
 from .dataset_task import dataset_task  # noqa: E402  (re-exported: core.datasets.dataset_task)
 
-__all__ = ["FORMATS", "DatasetError", "SequenceDataset", "load_dataset", "dataset_task"]
+__all__ = ["FORMATS", "DatasetError", "Phrase", "SequenceDataset", "load_dataset", "dataset_task"]

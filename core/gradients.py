@@ -133,7 +133,9 @@ class DecayFit:
     t_first: int  # first step of the fitted window
     t_last: int  # last step of the fitted window
     verdict: str  # one of VERDICTS
-    reason: str  # one line saying why
+    reason: str  # one line saying why (English: REASONS[reason_code] with factor)
+    reason_code: str  # a key of REASONS, for callers that word the reason themselves
+    factor: float  # change per 100 steps back the reason quotes (nan when it quotes none)
 
 
 def fit_decay(grad_norm: np.ndarray, skip_end: int = SKIP_END) -> DecayFit:
@@ -159,28 +161,57 @@ def fit_decay(grad_norm: np.ndarray, skip_end: int = SKIP_END) -> DecayFit:
     underflow = bool(ok.any() and (w[: int(np.argmax(ok))] == 0).any()) or bool((w == 0).any())
     if ok.sum() < 2:
         v = "exploding" if nonfinite else "vanishing"
+        code = "not_finite" if nonfinite else "zero"
         return DecayFit(math.inf if nonfinite else 0.0, math.nan, math.nan, 0, end, v,
-                        "the gradient is not finite" if nonfinite else "the gradient is zero")
+                        reason_text(code), code, math.nan)
     s, _ = np.polyfit(t[ok], np.log(w[ok]), 1)
     rate = float(np.exp(-s))
     dec = float(-s * 100 / np.log(10))
     tf, tl = int(t[ok][0]), int(t[ok][-1])
     ratio = float(w[tf] / w[tl])
-    v, reason = verdict(dec, nonfinite=nonfinite, underflow=underflow)
-    return DecayFit(rate, dec, ratio, tf, tl, v, reason)
+    v, code, factor = verdict_code(dec, nonfinite=nonfinite, underflow=underflow)
+    return DecayFit(rate, dec, ratio, tf, tl, v, reason_text(code, factor), code, factor)
+
+
+# reason code -> the English reason; {factor}: change per 100 steps back, {limit}: 10**DECADES_PER_100.
+# The explorer words the same codes in the user's language.
+REASONS = {
+    "not_finite": "the gradient is not finite",
+    "zero": "the gradient is zero",
+    "overflow": "the gradient overflows (inf/nan) on its way back",
+    "underflow": "the gradient underflows to exactly 0 on its way back",
+    "falls": "falls {factor:.3g}x per 100 steps back (limit {limit:g}x)",
+    "grows": "grows {factor:.3g}x per 100 steps back (limit {limit:g}x)",
+    "changes": "changes {factor:.3g}x per 100 steps back (within {limit:g}x)",
+}
+
+
+def reason_text(code: str, factor: float = math.nan) -> str:
+    """The English reason of ``code`` (a key of ``REASONS``) quoting ``factor``."""
+    return REASONS[code].format(factor=factor, limit=10 ** DECADES_PER_100)
+
+
+def verdict_code(decades_per_100: float, *, nonfinite: bool = False,
+                 underflow: bool = False) -> tuple[str, str, float]:
+    """(verdict, reason code, factor) from the fitted change per 100 steps; see ``DECADES_PER_100``.
+
+    factor is the change per 100 steps back that the reason quotes (nan for the codes that quote none).
+    """
+    if nonfinite:
+        return "exploding", "overflow", math.nan
+    if underflow:
+        return "vanishing", "underflow", math.nan
+    if decades_per_100 < -DECADES_PER_100:
+        return "vanishing", "falls", 10 ** -decades_per_100
+    if decades_per_100 > DECADES_PER_100:
+        return "exploding", "grows", 10 ** decades_per_100
+    return "stable", "changes", 10 ** abs(decades_per_100)
 
 
 def verdict(decades_per_100: float, *, nonfinite: bool = False, underflow: bool = False) -> tuple[str, str]:
-    """(verdict, reason) from the fitted change per 100 steps; see ``DECADES_PER_100``."""
-    if nonfinite:
-        return "exploding", "the gradient overflows (inf/nan) on its way back"
-    if underflow:
-        return "vanishing", "the gradient underflows to exactly 0 on its way back"
-    if decades_per_100 < -DECADES_PER_100:
-        return "vanishing", f"falls {10 ** -decades_per_100:.3g}x per 100 steps back (limit 10x)"
-    if decades_per_100 > DECADES_PER_100:
-        return "exploding", f"grows {10 ** decades_per_100:.3g}x per 100 steps back (limit 10x)"
-    return "stable", f"changes {10 ** abs(decades_per_100):.3g}x per 100 steps back (within 10x)"
+    """(verdict, English reason) from the fitted change per 100 steps; see ``DECADES_PER_100``."""
+    v, code, factor = verdict_code(decades_per_100, nonfinite=nonfinite, underflow=underflow)
+    return v, reason_text(code, factor)
 
 
 def pascanu_bound(g_end: float, eta: float, T: int) -> np.ndarray:

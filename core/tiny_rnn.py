@@ -24,6 +24,28 @@ SENTIMENT_SENTENCE = ("I", "love", "this", "film", "love", "it", "but", "hate", 
                       "hate", "it", "so", "hate")
 INPUT_PRESETS = ("step", "pulse", "sine", "noise", "love/hate", "typed")
 ACTIVATIONS = ("tanh", "relu")
+# Messages of the mistakes a person can make typing an input or a matrix, by code. The page words
+# them in the reader's language from ``InputError.code`` and ``.values``; this is the English.
+INPUT_MESSAGES = {
+    "empty": "type at least one step",
+    "too_many_steps": "at most 60 steps; got {n}",
+    "not_numbers": "step {step} ({text}) is not {size} number(s)",
+    "not_numbers_or_word": "step {step} ({text}) is not {size} number(s) or a word",
+    "wrong_count": "step {step} ({text}) has {n} numbers; the input has {size}",
+    "not_matrix": "{text} is not a matrix of numbers",
+    "matrix_shape": "expected {rows} row(s) of {cols} number(s); got {text}",
+    "matrix_range": "entries must be finite and at most 100 in size",
+}
+
+
+class InputError(ValueError):
+    """A typed input or matrix that cannot be used: ``str(e)`` is the English message,
+    ``code`` (a key of ``INPUT_MESSAGES``) and ``values`` let a caller word it in another language."""
+
+    def __init__(self, code: str, **values):
+        super().__init__(INPUT_MESSAGES[code].format(**values))
+        self.code = code  # key of INPUT_MESSAGES
+        self.values = values  # the message's values, already formatted (reprs of the typed text)
 
 
 @dataclass(frozen=True)
@@ -259,16 +281,16 @@ def parse_sequence(text: str, input_size: int) -> InputSequence:
     numbers separated by ',' or spaces. With F = 2 a step may also be a word (love, hate, other).
 
     Raises:
-        ValueError: with a message a person can act on.
+        InputError (a ValueError): with a message a person can act on.
     """
     F = input_size
     raw = text.replace("\n", ";")
     steps = [s.strip() for s in (raw.replace(";", ",").split(",") if F == 1 else raw.split(";"))]
     steps = [s for s in steps if s]
     if not steps:
-        raise ValueError("type at least one step")
+        raise InputError("empty")
     if len(steps) > 60:
-        raise ValueError(f"at most 60 steps; got {len(steps)}")
+        raise InputError("too_many_steps", n=len(steps))
     rows, words = [], []
     for i, s in enumerate(steps):
         parts = s.replace(",", " ").split()
@@ -278,10 +300,10 @@ def parse_sequence(text: str, input_size: int) -> InputSequence:
             if F == 2 and len(parts) == 1:
                 rows.append(encode_words(parts)[0]); words.append(parts[0])
                 continue
-            raise ValueError(f"step {i + 1} ({s!r}) is not {F} number(s)"
-                             + (" or a word" if F == 2 else "")) from None
+            raise InputError("not_numbers_or_word" if F == 2 else "not_numbers", step=i + 1, text=repr(s),
+                             size=F) from None
         if len(vals) != F:
-            raise ValueError(f"step {i + 1} ({s!r}) has {len(vals)} numbers; the input has {F}")
+            raise InputError("wrong_count", step=i + 1, text=repr(s), n=len(vals), size=F)
         rows.append(vals); words.append(s)
     is_words = F == 2 and any(not _is_number_row(w) for w in words)
     return InputSequence(np.array(rows, np.float32).reshape(-1, F), tuple(words) if is_words else None)
@@ -299,20 +321,20 @@ def parse_matrix(text: str, shape: tuple) -> np.ndarray:
     """A typed matrix: rows separated by ';' or new lines, entries by ',' or spaces.
 
     Raises:
-        ValueError: when the text is not numbers of the expected shape.
+        InputError (a ValueError): when the text is not numbers of the expected shape.
     """
     rows = [r for r in text.replace("\n", ";").split(";") if r.strip()]
     try:
         m = np.array([[float(v) for v in r.replace(",", " ").split()] for r in rows], float)
     except ValueError:
-        raise ValueError(f"{text!r} is not a matrix of numbers") from None
+        raise InputError("not_matrix", text=repr(text)) from None
     want = shape if len(shape) == 2 else (1, shape[0])
     if m.ndim != 2 or m.shape != want:
         if len(shape) == 1 and m.size == shape[0]:
             return m.reshape(shape)
-        raise ValueError(f"expected {want[0]} row(s) of {want[1]} number(s); got {text!r}")
+        raise InputError("matrix_shape", rows=want[0], cols=want[1], text=repr(text))
     if not np.all(np.isfinite(m)) or np.abs(m).max(initial=0) > 100:
-        raise ValueError("entries must be finite and at most 100 in size")
+        raise InputError("matrix_range")
     return m.reshape(shape)
 
 

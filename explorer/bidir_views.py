@@ -4,6 +4,8 @@
   data, synchronously (a few seconds); numpy results for the figures.
 - Marked recall (``new_attention_jobs``): an attention model and a plain last-state model trained
   in background ``TrainingJob``s, so the page can draw the attention weights while they learn.
+
+Texts come from the catalogue (``bidir.*``); every function that returns text takes ``lang``.
 """
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ import torch
 from core import trace
 from core.demos import DEMOS, DemoRecipe, build_trainer, train_demo, with_params
 
+from . import i18n
 from .figures.attention import attention_heatmap, comparison_bars, direction_states_figure, lookahead_figure
 from .jobs import JobLimiter, Snapshot, TrainingJob
 
 N_SEQUENCES = 6  # held-out look-ahead sequences kept for the figures
 ATTENTION_JOBS = ("attention", "attention_last")  # JobBoard names: attention head, last-state head
-ATTENTION_LABELS = {"attention": "attention head", "attention_last": "last state only"}
 PROBE_EVERY = 10  # steps between probes of the attention jobs (the heatmap's refresh)
 
 
@@ -76,25 +78,34 @@ def _p_positive(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z[..., 1] - z[..., 0])))  # softmax of two classes
 
 
-def lookahead_fig(res: LookaheadResult, i: int = 0) -> go.Figure:
+def lookahead_fig(res: LookaheadResult, i: int = 0, lang: str = "en") -> go.Figure:
     i = int(np.clip(i, 0, res.x.shape[0] - 1))
-    return lookahead_figure(res.x[i], res.target[i], res.p_bi[i], res.p_uni[i], shift=res.shift,
-                            title=f"Held-out sequence {i + 1}: which model sees the future?")
+    return lookahead_figure(res.x[i], res.target[i], res.p_bi[i], res.p_uni[i], shift=res.shift, lang=lang,
+                            title=i18n.text("bidir.fig.lookahead_title", lang, i=i + 1))
 
 
-def states_fig(res: LookaheadResult, i: int = 0) -> go.Figure:
+def states_fig(res: LookaheadResult, i: int = 0, lang: str = "en") -> go.Figure:
     i = int(np.clip(i, 0, res.x.shape[0] - 1))
-    return direction_states_figure(res.forward[i], res.backward[i],
-                                   title=f"Bidirectional RNN, sequence {i + 1}: the two chains' hidden states")
+    return direction_states_figure(res.forward[i], res.backward[i], lang=lang,
+                                   title=i18n.text("bidir.fig.states_title", lang, i=i + 1))
 
 
-def lookahead_compare_fig(res: LookaheadResult) -> go.Figure:
-    return comparison_bars(["bidirectional", "one-way"], [res.acc_bi_before, res.acc_uni_before],
-                           [res.acc_bi, res.acc_uni], baseline=res.baseline, y_title="held-out accuracy",
-                           title="Look-ahead: held-out accuracy")
+def lookahead_compare_fig(res: LookaheadResult, lang: str = "en") -> go.Figure:
+    labels = [i18n.text("bidir.model.bidirectional", lang), i18n.text("bidir.model.one_way", lang)]
+    return comparison_bars(labels, [res.acc_bi_before, res.acc_uni_before],
+                           [res.acc_bi, res.acc_uni], baseline=res.baseline, lang=lang,
+                           y_title=i18n.text("bidir.fig.accuracy", lang),
+                           title=i18n.text("bidir.fig.compare_title", lang))
 
 
 # ---- attention --------------------------------------------------------------------------------
+
+def attention_label(name: str, lang: str = "en") -> str:
+    """What a job of ATTENTION_JOBS is called on the page ("attention head", "last state only")."""
+    if name not in ATTENTION_JOBS:
+        raise ValueError(f"unknown attention job {name!r}; choose one of {ATTENTION_JOBS}")
+    return i18n.text(f"bidir.job.{name}", lang)
+
 
 def attention_recipe(name: str, seq_len: int, steps: int, seed: int) -> DemoRecipe:
     return replace(with_params(DEMOS[name], seq_len=int(seq_len)), steps=int(steps), seed=int(seed))
@@ -140,13 +151,13 @@ def probe_marks(x_ntf: np.ndarray) -> np.ndarray:
     return np.asarray(x_ntf)[:, :, 1].argmax(1)
 
 
-def attention_fig(snap: Snapshot | None, before: AttentionBefore) -> go.Figure:
+def attention_fig(snap: Snapshot | None, before: AttentionBefore, lang: str = "en") -> go.Figure:
     """The latest probe's attention weights (the untrained model's before the first probe)."""
     p = None if snap is None else snap.probe
     if p is None or p.attention is None:
-        return attention_heatmap(before.weights, before.marks,
-                                 title="Attention weights of the UNTRAINED model (ringed: the marked step)")
-    return attention_heatmap(p.attention, probe_marks(p.x), step=p.step)
+        return attention_heatmap(before.weights, before.marks, lang=lang,
+                                 title=i18n.text("bidir.fig.untrained_title", lang))
+    return attention_heatmap(p.attention, probe_marks(p.x), step=p.step, lang=lang)
 
 
 def mass_on_mark(weights_nt: np.ndarray, marks_n: np.ndarray) -> float:
@@ -161,9 +172,9 @@ def latest_val_mse(snap: Snapshot | None, before: float) -> float:
     return float(snap.val_metric[-1])
 
 
-def attention_compare_fig(snaps: dict, before: AttentionBefore, baseline: float) -> go.Figure:
+def attention_compare_fig(snaps: dict, before: AttentionBefore, baseline: float, lang: str = "en") -> go.Figure:
     names = list(ATTENTION_JOBS)
     after = [latest_val_mse(snaps.get(n), before.mse[n]) for n in names]
-    return comparison_bars([ATTENTION_LABELS[n] for n in names], [before.mse[n] for n in names], after,
-                           baseline=baseline, y_title="held-out MSE", higher_is_better=False,
-                           title="Marked recall: held-out MSE")
+    return comparison_bars([attention_label(n, lang) for n in names], [before.mse[n] for n in names], after,
+                           baseline=baseline, y_title=i18n.text("bidir.fig.mse", lang), higher_is_better=False,
+                           lang=lang, title=i18n.text("bidir.fig.mse_title", lang))

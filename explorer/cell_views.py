@@ -12,6 +12,7 @@ import numpy as np
 
 from core import tiny_rnn as tr
 from explorer.figures import cell as cf
+from explorer.i18n import text
 
 from . import state
 
@@ -48,6 +49,21 @@ def spec_from(values: dict, H: int, F: int, activation: str) -> tr.TinySpec:
 def effective_input_size(preset: str, F: int) -> int:
     """The word preset is always 2-D (love, hate)."""
     return 2 if preset == "love/hate" else F
+
+
+def error_text(e: ValueError, lang: str = "en") -> str:
+    """The message of a bad typed input or matrix in ``lang`` (``core.tiny_rnn.InputError`` carries a
+    code and values; any other ValueError keeps its own English message)."""
+    code = getattr(e, "code", None)
+    if code is None:
+        return str(e)
+    return text(f"cell.error.{code}", lang, **e.values)
+
+
+def verdict(label: str, lang: str = "en") -> str:
+    """A fixed point's verdict from ``core.tiny_rnn.classify`` ("stable spiral", "saddle", ...) in words."""
+    key = label.replace(" ", "_")
+    return text(f"cell.verdict.{key}", lang)
 
 
 def make_input(preset: str, T: int, F: int, seed: int, typed: str) -> tr.InputSequence:
@@ -117,7 +133,7 @@ def _box(spec: tr.TinySpec, rec: tr.StepRecord) -> tuple[float, float]:
     return -0.2, min(hi, 50.0)
 
 
-def cobweb(spec: tr.TinySpec, rec: tr.StepRecord, t: int, fp: tr.TinyFixedPoints):
+def cobweb(spec: tr.TinySpec, rec: tr.StepRecord, t: int, fp: tr.TinyFixedPoints, *, lang: str = "en"):
     """Cobweb plot of the H = 1 map h_t = F(h_{t-1}, x_t) for the input of step ``t``; ``fp`` are
     the fixed points for that input (``core.tiny_rnn.fixed_points``)."""
     lo, hi = _box(spec, rec)
@@ -126,12 +142,13 @@ def cobweb(spec: tr.TinySpec, rec: tr.StepRecord, t: int, fp: tr.TinyFixedPoints
     f = tr.state_map_np(spec, grid[:, None], u)[:, 0]
     # visited states h_{-1} = 0, h_0, ..., h_t
     path = np.concatenate([[0.0], rec.h[:t + 1, 0]])
-    return cf.cobweb_figure(grid, f, path, fp.points[:, 0], fp.stable, fp.labels, t=t,
-                            u_text=_u_text(u), x_range=(lo, hi))
+    labels = [verdict(lab, lang) for lab in fp.labels]
+    return cf.cobweb_figure(grid, f, path, fp.points[:, 0], fp.stable, labels, t=t,
+                            u_text=_u_text(u), x_range=(lo, hi), lang=lang)
 
 
 def phase_plane(spec: tr.TinySpec, rec: tr.StepRecord, t: int, fp: tr.TinyFixedPoints,
-                n_arrows: int = 15, n_null: int = 61):
+                n_arrows: int = 15, n_null: int = 61, *, lang: str = "en"):
     """Phase plane of the H = 2 map for the input of step ``t``: vector field F(h, u) - h,
     nullclines F_i(h, u) = h_i, the trajectory up to step t, and the fixed points."""
     lo, hi = _box(spec, rec)
@@ -145,21 +162,25 @@ def phase_plane(spec: tr.TinySpec, rec: tr.StepRecord, t: int, fp: tr.TinyFixedP
     gp = np.stack([G1.ravel(), G2.ravel()], -1)
     gd = (tr.state_map_np(spec, gp, u) - gp).reshape(n_null, n_null, 2)
     traj = np.concatenate([np.zeros((1, 2)), rec.h[:t + 1]])
-    return cf.phase_figure(pts, d, g, gd[..., 0], gd[..., 1], traj, fp.points, fp.stable, fp.labels,
-                           t=t, u_text=_u_text(u), axis_range=(lo, hi))
+    labels = [verdict(lab, lang) for lab in fp.labels]
+    return cf.phase_figure(pts, d, g, gd[..., 0], gd[..., 1], traj, fp.points, fp.stable, labels,
+                           t=t, u_text=_u_text(u), axis_range=(lo, hi), lang=lang)
 
 
 def _u_text(u) -> str:
     return "u = (" + ", ".join(f"{v:.2f}" for v in np.atleast_1d(u)) + ")"
 
 
-def fixed_point_rows(fp: tr.TinyFixedPoints) -> list[dict]:
-    """A table of fixed points: the point, the eigenvalues of the Jacobian, the verdict."""
+def fixed_point_rows(fp: tr.TinyFixedPoints, lang: str = "en") -> list[dict]:
+    """A table of fixed points: the point, the eigenvalues of the Jacobian, the verdict (column
+    headers and verdicts in ``lang``)."""
+    cols = (text("cell.col.point", lang), text("cell.col.eigenvalues", lang), text("cell.col.max", lang),
+            text("cell.col.verdict", lang))
     rows = []
     for p, e, lab in zip(fp.points, fp.eigenvalues, fp.labels):
-        rows.append({"h*": "(" + ", ".join(f"{v:.3f}" for v in p) + ")",
-                     "eigenvalues of ∂F/∂h": ", ".join(_cplx(z) for z in e),
-                     "max |λ|": f"{np.abs(e).max():.3f}", "verdict": lab})
+        rows.append(dict(zip(cols, ("(" + ", ".join(f"{v:.3f}" for v in p) + ")",
+                                    ", ".join(_cplx(z) for z in e), f"{np.abs(e).max():.3f}",
+                                    verdict(lab, lang)))))
     return rows
 
 

@@ -18,6 +18,7 @@ from core.compare import (CELLS, PRESETS, SIGMOID_GATES, CompareSettings, Preset
 from core.tasks import Task
 
 from .figures import compare as FC
+from .i18n import text
 from .jobs import Snapshot, TrainingJob
 from .runs import build_task
 
@@ -26,9 +27,13 @@ CUSTOM = "custom"
 PROBE_EVERY = 100  # steps between probes of each job ...
 PROBE_SECONDS = 1.0  # ... or this much wall time: a probe costs 5-10 training steps (bench/compare.py), and
 # three jobs probe at once, so the lab probes half as often as the Training lab (loss curves stay live)
-STATUS_WORDS = {"idle": "not started", "queued": "waiting for a core", "running": "training",
-                "paused": "paused", "done": "done", "diverged": "diverged", "error": "error",
-                "stopped": "stopped"}
+STATUSES = ("idle", "queued", "running", "paused", "done", "diverged", "error", "stopped")  # with catalogue words
+# summary table columns: key -> number format on the page (None: as it is)
+COLUMN_FORMATS = {"final_loss": "%.4f", "final_loss_mse": "%.4f", "final_accuracy": "%.3f", "wall_time": "%.1f",
+                  "steps_per_s": "%.0f"}
+
+
+FORGET_BIASES = (0.0, 1.0, 2.0)  # the LSTM forget-gate bias choices (0: torch's default draw)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class PageSettings:
     seed: int  # data stream and model init
     steps: int  # budget per cell
     device: str  # "auto", "cpu", "cuda", "mps"
+    forget_bias: float = 0.0  # the LSTM's initial forget-gate bias; 0 = torch's default draw
 
     def signature(self) -> tuple:
         return tuple(sorted(asdict(self).items()))
@@ -55,7 +61,36 @@ def preset_settings(name: str) -> dict:
     """The page settings a preset sets: field -> value (task, T, H, lr, batch, clip, steps)."""
     p = PRESETS[name]
     return dict(task=p.task, seq_len=int(p.task_params.get("seq_len", 50)), hidden=p.hidden,
-                equal_params=False, lr=p.lr, batch_size=p.batch_size, clip=p.clip, steps=p.steps)
+                equal_params=False, lr=p.lr, batch_size=p.batch_size, clip=p.clip, steps=p.steps,
+                forget_bias=float(p.forget_bias or 0.0))
+
+
+def preset_text(name: str, part: str, lang: str = "en") -> str:
+    """A preset's "title", "reference" or "explanation" in ``lang`` (from the catalogue)."""
+    p = PRESETS[name]
+    return text(f"compare.preset.{p.text_key or p.name}.{part}", lang, **p.task_params)
+
+
+def preset_labels(lang: str = "en") -> dict[str, str]:
+    """Option -> label of the preset menu (CUSTOM first)."""
+    return {CUSTOM: text("compare.custom", lang), **{n: preset_text(n, "title", lang) for n in PRESETS}}
+
+
+def criterion_text(c, metric: str, lang: str = "en") -> str:
+    """"LSTM MSE < 0.05" in ``lang`` (core's ``Criterion.describe`` in English)."""
+    q = "mse" if c.quantity == "loss" and metric == "mse" else ("loss" if c.quantity == "loss" else metric)
+    quantity = text(f"compare.quantity.{q}", lang) if q in ("loss", "mse", "accuracy") else q
+    return text("compare.criterion", lang, cell=c.kind.upper(), quantity=quantity, op=c.op, threshold=c.threshold)
+
+
+def preset_info(preset: Preset, n_eval: int, lang: str = "en") -> str:
+    """The markdown that explains a preset and its pass condition."""
+    metric = preset.build_task().metric
+    return text("compare.preset_info", lang, title=preset_text(preset.name, "title", lang),
+                reference=preset_text(preset.name, "reference", lang),
+                explanation=preset_text(preset.name, "explanation", lang),
+                criteria=", ".join(criterion_text(c, metric, lang) for c in preset.criteria), n=n_eval,
+                steps=preset.steps)
 
 
 def active_preset(s: PageSettings) -> Preset | None:
@@ -82,17 +117,21 @@ def sizes(task: Task, s: PageSettings) -> dict[str, tuple[int, int]]:
 def make_jobs(s: PageSettings, task: Task, limiter=None) -> dict[str, TrainingJob]:
     """Three jobs with the same task, seed and budget, ready to start (not started)."""
     hs = {k: h for k, (h, _) in sizes(task, s).items()}
-    cs = CompareSettings(hs, s.lr, s.batch_size, s.clip or None, "adam", s.seed, s.device)
+    cs = CompareSettings(hs, s.lr, s.batch_size, s.clip or None, "adam", s.seed, s.device, s.forget_bias or None)
     trainers = build_trainers(task, cs)
     return {k: TrainingJob(tr, s.steps, limiter=limiter, probe_every=PROBE_EVERY, probe_seconds=PROBE_SECONDS,
                            pca_dims=2, name=JOB_NAMES[k]) for k, tr in trainers.items()}
 
 
-def status_text(snap: Snapshot, limit: int | None = None) -> str:
-    word = STATUS_WORDS.get(snap.status, snap.status)
+def status_word(status: str, lang: str = "en") -> str:
+    return text(f"compare.status.{status}", lang) if status in STATUSES else status
+
+
+def status_text(snap: Snapshot, limit: int | None = None, lang: str = "en") -> str:
+    word = status_word(snap.status, lang)
     if snap.status == "queued":
-        pos = f" (queue position {snap.queue_position})" if snap.queue_position else ""
-        lim = f"; the server trains {limit} at once" if limit else ""
+        pos = text("compare.queue_position", lang, position=snap.queue_position) if snap.queue_position else ""
+        lim = text("compare.queue_limit", lang, limit=limit) if limit else ""
         return f":material/hourglass_top: {word}{pos}{lim}"
     return word
 
@@ -106,35 +145,33 @@ def default_target(task: Task, preset: Preset | None) -> float:
 
 # ---- live figures -----------------------------------------------------------------------
 
-def loss_fig(snaps: dict, task: Task) -> go.Figure:
+def loss_fig(snaps: dict, task: Task, *, lang: str = "en") -> go.Figure:
     curves = {k: (s.steps, s.loss) for k, s in snaps.items()}
     vals = {k: (s.val_steps, s.val_loss) for k, s in snaps.items()}
-    name = "MSE" if task.loss_kind == "mse" else "cross-entropy"
+    name = text("fig.compare.mse", lang) if task.loss_kind == "mse" else text("fig.compare.cross_entropy", lang)
     return FC.overlay_curves_figure(curves, val_curves=vals, baseline=task.baseline_loss, log_y=True,
-                                    title=f"Loss ({name}, log axis)<br><sup>faint: training batches · bold: "
-                                          "held-out · dashed: best constant</sup>", y_title=name)
+                                    title=text("fig.compare.loss_title", lang, name=name), y_title=name, lang=lang)
 
 
-def metric_fig(snaps: dict, task: Task) -> go.Figure:
+def metric_fig(snaps: dict, task: Task, *, lang: str = "en") -> go.Figure:
     acc = task.metric == "accuracy"
     curves = {k: (s.steps, s.metric) for k, s in snaps.items()}
     vals = {k: (s.val_steps, s.val_metric) for k, s in snaps.items()}
+    title = text("fig.compare.accuracy_title", lang) if acc else text("fig.compare.mse_title", lang)
+    y_title = text("fig.compare.accuracy", lang) if acc else text("fig.compare.mse", lang)
     # MSE tasks: the metric is the loss, so show it on a linear axis (the baseline gap reads directly)
     return FC.overlay_curves_figure(curves, val_curves=vals, baseline=task.baseline_metric, log_y=False,
                                     y_range=(0, 1.02) if acc else (0, 2 * task.baseline_metric),
-                                    title=("Accuracy (higher is better)" if acc
-                                           else "MSE, linear axis (lower is better)")
-                                    + "<br><sup>dashed: best constant prediction</sup>",
-                                    y_title="accuracy" if acc else "MSE")
+                                    title=title, y_title=y_title, lang=lang)
 
 
-def grad_fig(snaps: dict) -> go.Figure:
+def grad_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
     rows = {k: (s.grad_rows_steps, s.grad_rows) for k, s in snaps.items()}
     zr = FC.common_range([g for _, g in rows.values()], log=True, pad=0.0)
-    return FC.grad_heatmaps_figure(rows, zrange=zr)
+    return FC.grad_heatmaps_figure(rows, zrange=zr, lang=lang)
 
 
-def trajectories_fig(snaps: dict) -> go.Figure:
+def trajectories_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
     projs, explained = {}, {}
     for k, s in snaps.items():
         if s.basis is None or s.probe is None:
@@ -145,7 +182,7 @@ def trajectories_fig(snaps: dict) -> go.Figure:
     if r is not None:
         m = max(abs(r[0]), abs(r[1]))
         r = (-m, m)
-    return FC.trajectories_figure(projs, xy_range=r, explained=explained)
+    return FC.trajectories_figure(projs, xy_range=r, explained=explained, lang=lang)
 
 
 # ---- gates ------------------------------------------------------------------------------
@@ -163,25 +200,26 @@ def gate_arrays(snap: Snapshot, seq: int) -> dict:
     return {n: out[n] for n in order if n in out}
 
 
-def gate_heatmap_fig(kind: str, snap: Snapshot, seq: int) -> go.Figure:
+def gate_heatmap_fig(kind: str, snap: Snapshot, seq: int, *, lang: str = "en") -> go.Figure:
     g = gate_arrays(snap, seq)
     step = snap.probe.step if snap.probe is not None else 0
-    return FC.gate_heatmaps_figure(
-        g, title=f"{FC.cell_name(kind)} gates, sequence {seq + 1} (units × time, step {step:,})")
+    title = text("fig.compare.gate_heatmap_title", lang, cell=FC.cell_name(kind, lang), seq=seq + 1, step=step)
+    return FC.gate_heatmaps_figure(g, title=title, lang=lang)
 
 
-def gate_means_fig(kind: str, snap: Snapshot) -> go.Figure:
+def gate_means_fig(kind: str, snap: Snapshot, *, lang: str = "en") -> go.Figure:
     """Mean over units and all probe sequences of each sigmoid gate, against time."""
     p = snap.probe
     means = {} if p is None else {n: np.asarray(v).mean(axis=(0, 2)) for n, v in p.gates.items() if n in SIGMOID_GATES}
-    return FC.gate_means_figure(means, title=f"{FC.cell_name(kind)}: mean gate value over units")
+    return FC.gate_means_figure(means, title=text("fig.compare.gate_means_title", lang, cell=FC.cell_name(kind, lang)),
+                                lang=lang)
 
 
-def saturation_fig(kind: str, snap: Snapshot, y_max: float | None = None) -> go.Figure:
+def saturation_fig(kind: str, snap: Snapshot, y_max: float | None = None, *, lang: str = "en") -> go.Figure:
     p = snap.probe
     vals = {} if p is None else {n: v for n, v in p.gates.items() if n in SIGMOID_GATES}
-    return FC.saturation_figure(vals, title=f"{FC.cell_name(kind)}: gate saturation (all probe sequences)",
-                                y_max=y_max)
+    return FC.saturation_figure(vals, title=text("fig.compare.saturation_title", lang, cell=FC.cell_name(kind, lang)),
+                                y_max=y_max, lang=lang)
 
 
 def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
@@ -198,7 +236,9 @@ def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
     return min(1.0, top * 1.08) if top > 0 else None
 
 
-def saturation_table(snaps: dict) -> pd.DataFrame:
+def saturation_table(snaps: dict, *, lang: str = "en") -> pd.DataFrame:
+    """One row per (cell, sigmoid gate): fractions closed, open and in between; headers in ``lang``
+    (the gate column keeps the gate's key, e.g. "forget")."""
     rows = []
     for k, s in snaps.items():
         if s.probe is None:
@@ -206,9 +246,9 @@ def saturation_table(snaps: dict) -> pd.DataFrame:
         for n, v in s.probe.gates.items():
             if n in SIGMOID_GATES:
                 f = gate_saturation(v)
-                rows.append({"cell": FC.cell_name(k), "gate": n, "closed (< 0.1)": f["closed"],
-                             "open (> 0.9)": f["open"], "in between": f["between"]})
-    return pd.DataFrame(rows)
+                rows.append({"cell": FC.cell_name(k, lang), "gate": n, "closed": f["closed"], "open": f["open"],
+                             "between": f["between"]})
+    return pd.DataFrame(rows).rename(columns=lambda c: column(c, lang))
 
 
 # ---- after training -------------------------------------------------------------------------
@@ -222,57 +262,79 @@ def final_eval(job: TrainingJob) -> dict:
     return evaluate(job.trainer.model, job.trainer.task)
 
 
-def badges(preset: Preset | None, finals: dict) -> list[tuple[str, float | None, bool | None]]:
+def badges(preset: Preset | None, finals: dict, lang: str = "en") -> list[tuple[str, float | None, bool | None]]:
     """(description, value, passed) per criterion; passed None while its cell is not finished."""
     if preset is None:
         return []
-    return [(c.describe(preset.build_task().metric), v, ok) for c, v, ok in criteria_results(preset, finals)]
+    metric = preset.build_task().metric
+    return [(criterion_text(c, metric, lang), v, ok) for c, v, ok in criteria_results(preset, finals)]
 
 
-def summary_table(snaps: dict, params: dict, finals: dict, task: Task, target: float) -> pd.DataFrame:
-    """One row per cell: H, params, final held-out loss and metric, steps to target, wall time."""
+def badge_text(description: str, value: float | None, passed: bool | None, lang: str = "en") -> str:
+    """"PASS · LSTM MSE < 0.05 (measured 0.012)", "FAIL · ..." or "...: pending"."""
+    if passed is None:
+        return text("compare.pending", lang, criterion=description)
+    return text("compare.passed" if passed else "compare.failed", lang, criterion=description, value=value)
+
+
+def column(name: str, lang: str = "en", **values) -> str:
+    """The header of summary/saturation column ``name`` in ``lang``."""
+    return text(f"compare.col.{name}", lang, **values)
+
+
+def summary_table(snaps: dict, params: dict, finals: dict, task: Task, target: float, *,
+                  lang: str = "en") -> pd.DataFrame:
+    """One row per cell: H, params, final held-out loss and metric, steps to target, wall time.
+
+    Headers and words in ``lang``; ``column(name, lang)`` gives a header (for the page's formats).
+    """
     rows = []
     for k, s in snaps.items():
         f = finals.get(k)
         reach = steps_to_target(s.val_steps, s.val_loss, target)
         rows.append({
-            "cell": FC.cell_name(k), "H": params[k][0], "parameters": params[k][1],
-            "status": STATUS_WORDS.get(s.status, s.status), "steps": s.step,
-            "final loss": f["loss"] if f else (s.val_loss[-1] if len(s.val_loss) else np.nan),
-            "final accuracy": f["metric"] if f else (s.val_metric[-1] if len(s.val_metric) else np.nan),
-            f"steps to loss ≤ {target:.3g}": "not reached" if reach is None else f"{reach:,}",
-            "wall time (s)": s.elapsed_s, "steps/s": s.steps_per_s,
+            "cell": FC.cell_name(k, lang), "hidden": params[k][0], "parameters": params[k][1],
+            "status": status_word(s.status, lang), "steps": s.step,
+            "final_loss": f["loss"] if f else (s.val_loss[-1] if len(s.val_loss) else np.nan),
+            "final_accuracy": f["metric"] if f else (s.val_metric[-1] if len(s.val_metric) else np.nan),
+            "steps_to_target": text("compare.not_reached", lang) if reach is None else f"{reach:,}",
+            "wall_time": s.elapsed_s, "steps_per_s": s.steps_per_s,
         })
     df = pd.DataFrame(rows)
     if task.metric != "accuracy":  # the MSE metric is the loss itself: one column
-        df = df.drop(columns="final accuracy").rename(columns={"final loss": "final loss (MSE)"})
-    return df
+        df = df.drop(columns="final_accuracy").rename(columns={"final_loss": "final_loss_mse"})
+    return df.rename(columns=lambda c: column(c, lang, target=target) if c == "steps_to_target" else column(c, lang))
 
 
-def adding_memory_fig(jobs: dict) -> go.Figure:
+def summary_formats(lang: str = "en") -> dict[str, str]:
+    """Translated header -> printf number format, for the page's column_config."""
+    return {column(k, lang): f for k, f in COLUMN_FORMATS.items()}
+
+
+def adding_memory_fig(jobs: dict, *, lang: str = "en") -> go.Figure:
     """Error vs how far back the first marked value lies, for trained adding-task models."""
     curves, x = {}, np.empty(0)
     for k, j in jobs.items():
         x, mse, _ = adding_error_by_distance(j.trainer.model, j.trainer.task)
         curves[k] = mse
     task = next(iter(jobs.values())).trainer.task
-    return FC.memory_figure(x, curves, title="Adding task: error against the distance of the first marked value",
-                            x_title="steps between the first marked value and the answer",
-                            y_title="squared error", chance=task.baseline_loss,
-                            chance_text="baseline (always answer 1)")
+    return FC.memory_figure(x, curves, title=text("fig.compare.adding_title", lang),
+                            x_title=text("fig.compare.adding_x", lang), y_title=text("fig.compare.adding_y", lang),
+                            chance=task.baseline_loss, chance_text=text("fig.compare.adding_baseline", lang),
+                            lang=lang)
 
 
-def sweep_fig(delays, acc_kd: np.ndarray, n_symbols: int = 4) -> go.Figure:
+def sweep_fig(delays, acc_kd: np.ndarray, n_symbols: int = 4, *, lang: str = "en") -> go.Figure:
     curves = {k: acc_kd[i] for i, k in enumerate(CELLS)}
-    return FC.memory_figure(np.asarray(delays), curves, title="Delayed recall: held-out accuracy against the delay",
-                            x_title="delay (steps)", y_title="accuracy", chance=1.0 / n_symbols,
-                            chance_text="chance", y_range=(0, 1.05))
+    return FC.memory_figure(np.asarray(delays), curves, title=text("fig.compare.sweep_title", lang),
+                            x_title=text("fig.compare.sweep_x", lang), y_title=text("fig.compare.accuracy", lang),
+                            chance=1.0 / n_symbols, y_range=(0, 1.05), lang=lang)
 
 
-def sweep_summary(delays, acc_kd: np.ndarray, level: float = 0.9) -> str:
+def sweep_summary(delays, acc_kd: np.ndarray, level: float = 0.9, lang: str = "en") -> str:
     """One sentence read off the sweep: the longest delay each cell recalls at >= ``level``."""
     parts = []
     for i, k in enumerate(CELLS):
         ok = [d for d, a in zip(delays, acc_kd[i]) if a >= level]
-        parts.append(f"{FC.cell_name(k)} {max(ok) if ok else 'none'}")
-    return f"Longest delay recalled with ≥ {level:.0%} accuracy: " + ", ".join(parts) + "."
+        parts.append(f"{FC.cell_name(k, lang)} {max(ok) if ok else text('compare.sweep_none', lang)}")
+    return text("compare.sweep_summary", lang, level=level, cells=", ".join(parts))

@@ -9,7 +9,9 @@ A loaded dataset lives in ``st.session_state[state.DATASETS][name]`` as an *entr
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,9 @@ from core.datasets import DatasetError, SequenceDataset, dataset_task, load_data
 from core.export import ExportError, history_csv, import_model, read_settings, settings_json
 
 from . import state
+from .dataset_errors import dataset_error_text
 from .figures import data as FD
+from .i18n import text
 from .jobs import TrainingJob
 from .runs import UPLOAD_PREFIX, RunSettings, build_task
 
@@ -30,10 +34,7 @@ HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_CHOICES = (1, 4, 8, 16, 32, 64, 128, 256)
 DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "whitespace": "whitespace"}
-HEADERS = {"auto": None, "yes": True, "no": False}
-MODE_LABELS = {"auto": "automatic", "forecast": "forecast at every step (many-to-many)",
-               "forecast_last": "forecast after the window (many-to-one)", "classify": "classify (many-to-one)",
-               "next_char": "next character (many-to-many)"}
+HEADERS = {"auto": None, "yes": True, "no": False}  # option labels: data.header_opt.<key> in the catalogue
 PREVIEW_ROWS = 200  # rows of the preview table
 TABLE_STEPS = 10  # values of channel 1 shown per labelled sequence in the table
 # RunSettings field -> the Training lab's session key
@@ -93,15 +94,16 @@ def read_upload(data: bytes, filename: str | None, opts: LoadOptions) -> Sequenc
 
 
 def cached_read(cache: dict, slot: str, signature: tuple, read) -> tuple:
-    """(dataset or None, error or None, fresh): ``read()`` runs only when ``signature`` (the file
-    and the options) differs from the one stored under ``slot`` of ``cache``."""
+    """(dataset or None, DatasetError or None, fresh): ``read()`` runs only when ``signature`` (the
+    file and the options) differs from the one stored under ``slot`` of ``cache``. The error is kept
+    as the exception, so the page can show it in the language of each rerun (``error_text``)."""
     prev = cache.get(slot)
     if prev is not None and prev[0] == signature:
         return prev[1], prev[2], False
     try:
         ds, err = read(), None
     except DatasetError as e:
-        ds, err = None, str(e)
+        ds, err = None, e
     cache[slot] = (signature, ds, err)
     return ds, err, True
 
@@ -113,13 +115,110 @@ def add_dataset(datasets: dict, ds: SequenceDataset) -> str:
     return ds.name
 
 
+class TestLayoutError(DatasetError):
+    """A test file whose kind of data differs from the training file's (text: data.msg.test_layout)."""
+
+    def __init__(self, message: str, names: tuple, kinds: tuple):
+        super().__init__(message)
+        self.names = names  # (test, training) file names as shown
+        self.kinds = kinds  # (test, training) kinds of data
+
+    @classmethod
+    def of(cls, test: SequenceDataset, train: SequenceDataset) -> "TestLayoutError":
+        return cls(f"the test file {test.name!r} is {test.kind} data, the training file {train.name!r} "
+                   f"{train.kind}; a test file must have the same layout",
+                   (repr(test.name), repr(train.name)), (test.kind, train.kind))
+
+    def __reduce__(self):  # copies and pickles keep the names and kinds
+        return type(self), (self.args[0], self.names, self.kinds)
+
+
 def attach_test(entry: dict, test: SequenceDataset) -> None:
     """Declare ``test`` the held-out test set of ``entry``; DatasetError when it cannot be one."""
     ds = entry["dataset"]
     if test.kind != ds.kind:
-        raise DatasetError(f"the test file {test.name!r} is {test.kind} data, the training file {ds.name!r} "
-                           f"{ds.kind}; a test file must have the same layout")
+        raise TestLayoutError.of(test, ds)
     entry["test"] = test
+
+
+# ---- messages in the page's language -------------------------------------------------------------
+
+def export_error_text(err: ExportError, lang: str = "en") -> str:
+    """An ExportError (core/export.py or this module) in ``lang``: data.export_error.<key>."""
+    if not getattr(err, "key", None):
+        return str(err)
+    params = dict(err.params)
+    if "what" in params:
+        params["what"] = text(f"data.export_what.{params['what']}", lang)
+    return text(f"data.export_error.{err.key}", lang, **params)
+
+
+def error_text(err: Exception, lang: str = "en") -> str:
+    """The message of an error the page shows (a file that cannot be read, a preparation that
+    does not fit, a bad model or settings file), in ``lang``."""
+    if isinstance(err, TestLayoutError):
+        (test, train), (tk, rk) = err.names, err.kinds
+        return text("data.msg.test_layout", lang, test=test, train=train, test_kind=text(f"data.kind.{tk}", lang),
+                    train_kind=text(f"data.kind.{rk}", lang))
+    if isinstance(err, ExportError):
+        return export_error_text(err, lang)
+    if isinstance(err, DatasetError):
+        return dataset_error_text(err, lang)  # core's parse errors: the data_errors catalogue
+    return str(err)
+
+
+_COL = r"column (?P<n>\d+)(?: \((?P<name>.*)\))?"
+# core.datasets' notes (English sentences) -> (catalogue key under data.note, pattern with its values)
+NOTE_PATTERNS = [(key, re.compile(pat)) for key, pat in [
+    ("numeric_table", r"read the (?P<ext>\S+) file as a numeric table"),
+    ("detected", r"detected format (?P<fmt>\w+) \((?P<why>.*)\)"),
+    ("header", r"used row 1 as the header"),
+    ("decimal_comma", r"read ',' as the decimal mark"),
+    ("row_index", r"dropped column 1: a row index \(0, 1, 2, \.\.\.\), not data"),
+    ("empty_column", r"dropped empty column (?P<n>\d+)"),
+    ("time_axis_dates", rf"used {_COL} as the time axis \(dates\)"),
+    ("time_axis", rf"used {_COL} as the time axis"),
+    ("interpolated", r"interpolated (?P<n>\d+) gaps linearly"),
+    ("gaps_kept", r"(?P<n>\d+) gaps kept as NaN \(not interpolated\): masked as targets"),
+    ("sorted_time", r"sorted the rows by time"),
+    ("shorter", r"rows ending in empty cells are shorter sequences"),
+    ("sorted_t", r"sorted the rows of each sequence by t"),
+    ("x_without_y", r"X without y: one series"),
+    ("text_chars", r"(?P<n>\d+) characters, (?P<k>\d+) distinct"),
+]]
+WHY_PATTERNS = [(key, re.compile(pat)) for key, pat in [
+    ("why_sequence_id", r"a 'sequence_id' column"), ("why_named", r"first column named (?P<name>.*)"),
+    ("why_labels", r"first column holds a few labels, one sequence per row"), ("why_rows", r"rows are time steps"),
+]]
+
+
+def _retell(sentence: str, patterns, lang: str) -> str | None:
+    for key, pat in patterns:
+        m = pat.fullmatch(sentence)
+        if m:
+            vals = {k: v for k, v in m.groupdict().items()}
+            if key == "detected":
+                vals["why"] = _retell(vals["why"], WHY_PATTERNS, lang) or vals["why"]
+            if key.startswith("time_axis"):
+                n, name = vals.pop("n"), vals.pop("name")
+                vals["col"] = text("data.note.col_named" if name else "data.note.col", lang, n=n, name=name)
+            return text(f"data.note.{key}", lang, **vals)
+    return None
+
+
+def note_text(note: str, lang: str = "en") -> str:
+    """One of the dataset's notes (what the reader detected or did) in ``lang``; English notes
+    stay as core wrote them, and a note without a translation stays English."""
+    if lang == "en":
+        return str(note)
+    return _retell(str(note), NOTE_PATTERNS, lang) or str(note)
+
+
+def message_text(msg: tuple, lang: str = "en") -> str:
+    """The text of an import message ``(level, key, values)``; ``values`` may hold an error."""
+    _, key, values = msg
+    vals = {k: error_text(v, lang) if isinstance(v, Exception) else v for k, v in values.items()}
+    return text(key, lang, **vals)
 
 
 # ---- preparation ----------------------------------------------------------------------------------
@@ -163,94 +262,127 @@ def prepare(entry: dict, prep: PrepOptions):
     return entry["_task"]
 
 
-def preparation_rows(task, ds: SequenceDataset) -> list[tuple[str, str]]:
-    """What the preparation did, with its counts, as (what, value) rows."""
+def task_title(task, lang: str = "en") -> str:
+    """The uploaded task's one-line title (core's ``task.title``) in ``lang``."""
+    p = task.params or {}
+    mode, name = p.get("mode"), p.get("dataset", "")
+    if mode in ("forecast", "forecast_last"):
+        return text("data.prep.title_forecast", lang, what=", ".join(p.get("target_channels", [])), name=name)
+    if mode in ("classify", "next_char"):
+        return text(f"data.prep.title_{mode}", lang, name=name)
+    return task.title
+
+
+def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[str, str]]:
+    """What the preparation did, with its counts, as (what, value) rows in ``lang``."""
     p = task.params
     test = p.get("test")
-    rows = [("Task", f"{task.title} ({task.io}, loss {task.loss_kind})")]
+
+    def tx(key, **values):
+        return text(f"data.prep.{key}", lang, **values)
+
+    io = text(f"data.io.{task.io.replace('-', '_')}", lang)
+    rows = [(tx("task"), tx("task_value", title=task_title(task, lang), io=io,
+                            loss=text(f"data.loss.{task.loss_kind}", lang)))]
     if ds.kind == "series":
-        rows += [("Training steps", f"{p['split']:,} (windows: {p['n_train_windows']:,})"),
-                 ("Validation", f"test file {test!r}" if test else f"last {p['val_fraction']:.0%} of the series"),
-                 ("Validation windows", f"{p['n_val_windows']:,}"),
-                 ("Window / horizon", f"{p['window']} steps in, {p['horizon']} step(s) ahead"),
-                 ("Forecast channels", ", ".join(p["target_channels"]))]
+        rows += [(tx("training_steps"), tx("training_steps_value", split=f"{p['split']:,}",
+                                           windows=f"{p['n_train_windows']:,}")),
+                 (tx("validation"), tx("val_test", name=repr(test)) if test else
+                  tx("val_last", pct=f"{p['val_fraction']:.0%}")),
+                 (tx("val_windows"), f"{p['n_val_windows']:,}"),
+                 (tx("window_horizon"), tx("window_horizon_value", window=p["window"], horizon=p["horizon"])),
+                 (tx("forecast_channels"), ", ".join(p["target_channels"]))]
         if ds.gaps:
-            rows.append(("Gaps", f"{ds.gaps:,} " + ("interpolated" if any(n.startswith("interpolated") for n in ds.notes)
-                                                    else "kept: inputs set to the mean, targets skipped")))
+            done = any(n.startswith("interpolated") for n in ds.notes)
+            rows.append((tx("gaps"), tx("gaps_interpolated" if done else "gaps_kept", n=f"{ds.gaps:,}")))
     elif ds.kind == "labelled":
-        rows += [("Training sequences", f"{p['n_train']:,}"),
-                 ("Validation sequences", f"{p['n_val']:,}" + (f" (test file {test!r})" if test else
-                                                                f" (stratified, {p['val_fraction']:.0%} of each class)")),
-                 ("Lengths", f"{p['min_length']}" if p["min_length"] == p["max_length"] else
-                  f"{p['min_length']} to {p['max_length']} (zero-padded; the model stops at each one's end)")]
+        n_val = f"{p['n_val']:,}"
+        rows += [(tx("training_sequences"), f"{p['n_train']:,}"),
+                 (tx("val_sequences"), tx("val_seq_test", n=n_val, name=repr(test)) if test else
+                  tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
+                 (tx("lengths"), f"{p['min_length']}" if p["min_length"] == p["max_length"] else
+                  tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
     else:
-        rows += [("Characters", f"{len(ds.text):,} ({len(task.vocab)} distinct)"),
-                 ("Sequence length", f"{task.seq_len}")]
+        rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
+                 (tx("seq_length"), f"{task.seq_len}")]
     if "mean" in p:
-        rows.append(("Standardisation", "per channel, fitted on the training split only" if p["standardize"]
-                     else "off"))
-    rows.append(("Trivial baseline", f"loss {task.baseline_loss:.4g}, {task.metric} {task.baseline_metric:.4g}"))
+        rows.append((tx("standardisation"), tx("std_on" if p["standardize"] else "std_off")))
+    rows.append((tx("baseline"), tx("baseline_value", loss=f"{task.baseline_loss:.4g}",
+                                    metric=text(f"data.metric.{task.metric}", lang),
+                                    value=f"{task.baseline_metric:.4g}")))
     return rows
 
 
-def scaling_frame(task, ds: SequenceDataset) -> pd.DataFrame | None:
-    """Per-channel mean and standard deviation fitted on the training split."""
+def scaling_frame(task, ds: SequenceDataset, lang: str = "en") -> pd.DataFrame | None:
+    """Per-channel mean and standard deviation fitted on the training split (headers in ``lang``)."""
     p = task.params
     if "mean" not in p:
         return None
-    return pd.DataFrame({"channel": ds.channels, "training mean": p["mean"], "training std": p["std"]})
+    return pd.DataFrame({text("data.col.channel", lang): ds.channels,
+                         text("data.col.training_mean", lang): p["mean"],
+                         text("data.col.training_std", lang): p["std"]})
 
 
 # ---- summary and preview -------------------------------------------------------------------------
 
-def summary_rows(summary: dict) -> list[tuple[str, str]]:
-    """(what, value) rows of ``SequenceDataset.summary()`` for the page."""
+def summary_rows(summary: dict, lang: str = "en") -> list[tuple[str, str]]:
+    """(what, value) rows of ``SequenceDataset.summary()`` for the page, in ``lang``."""
     s = summary
-    rows = [("Format", f"{s['format']} ({s['kind']})")]
+
+    def tx(key, **values):
+        return text(f"data.sum.{key}", lang, **values)
+
+    rows = [(tx("format"), tx("format_value", format=s["format"], kind=text(f"data.kind.{s['kind']}", lang)))]
     if s["kind"] == "text":
-        return rows + [("Characters", f"{s['n_characters']:,}"), ("Distinct characters", f"{s['n_distinct']}")]
-    rows += [("Sequences", f"{s['n_sequences']:,}"),
-             ("Length", f"{s['min_length']:,}" if s["min_length"] == s["max_length"] else
-              f"{s['min_length']:,} to {s['max_length']:,} (median {s['median_length']:g})"),
-             ("Channels", f"{len(s['channels'])}: {', '.join(s['channels'][:8])}" + (" ..." if len(s["channels"]) > 8 else "")),
-             ("Gaps (missing values)", f"{s['gaps']:,}")]
+        return rows + [(tx("characters"), f"{s['n_characters']:,}"), (tx("distinct"), f"{s['n_distinct']}")]
+    chans = f"{len(s['channels'])}: {', '.join(s['channels'][:8])}" + (" ..." if len(s["channels"]) > 8 else "")
+    rows += [(tx("sequences"), f"{s['n_sequences']:,}"),
+             (tx("length"), f"{s['min_length']:,}" if s["min_length"] == s["max_length"] else
+              tx("length_range", lo=f"{s['min_length']:,}", hi=f"{s['max_length']:,}",
+                 median=f"{s['median_length']:g}")),
+             (tx("channels"), chans),
+             (tx("gaps"), f"{s['gaps']:,}")]
     if s["classes"]:
-        rows.insert(2, ("Classes", f"{len(s['classes'])}"))
+        rows.insert(2, (tx("classes"), f"{len(s['classes'])}"))
     if "start" in s:
-        rows.append(("Time axis", f"{_when(s['start'])} to {_when(s['end'])}"))
+        rows.append((tx("time_axis"), tx("time_range", start=_when(s["start"]), end=_when(s["end"]))))
     return rows
 
 
-def _when(text: str) -> str:
+def _when(stamp: str) -> str:
     """"2021-01-01T00:00:00.000000" -> "2021-01-01"; times keep hours to seconds."""
-    text = text.replace(".000000", "")
-    return text[:-9] if text.endswith("T00:00:00") else text.replace("T", " ")
+    stamp = stamp.replace(".000000", "")
+    return stamp[:-9] if stamp.endswith("T00:00:00") else stamp.replace("T", " ")
 
 
-def class_frame(ds: SequenceDataset, test: SequenceDataset | None = None) -> pd.DataFrame | None:
+def class_frame(ds: SequenceDataset, test: SequenceDataset | None = None, lang: str = "en") -> pd.DataFrame | None:
+    """Sequences per class (and per class of the test file), headers in ``lang``."""
     if ds.labels is None:
         return None
-    df = pd.DataFrame({"class": ds.classes, "sequences": np.bincount(ds.labels, minlength=len(ds.classes))})
+    df = pd.DataFrame({text("data.col.class", lang): ds.classes,
+                       text("data.col.sequences", lang): np.bincount(ds.labels, minlength=len(ds.classes))})
     if test is not None and test.labels is not None:
         tc = dict(zip(test.classes, np.bincount(test.labels, minlength=len(test.classes))))
-        df["test sequences"] = [int(tc.get(c, 0)) for c in ds.classes]
+        df[text("data.col.test_sequences", lang)] = [int(tc.get(c, 0)) for c in ds.classes]
     return df
 
 
-def channel_frame(summary: dict) -> pd.DataFrame | None:
+def channel_frame(summary: dict, lang: str = "en") -> pd.DataFrame | None:
+    """Per-channel statistics (min, max, mean) of the summary, headers in ``lang``."""
     st_ = summary["channel_stats"]
     if not st_:
         return None
-    return pd.DataFrame([{"channel": k, **v} for k, v in st_.items()])
+    return pd.DataFrame([{text("data.col.channel", lang): k,
+                          **{text(f"data.col.{stat}", lang): x for stat, x in v.items()}} for k, v in st_.items()])
 
 
-def preview_frame(ds: SequenceDataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame | None:
+def preview_frame(ds: SequenceDataset, rows: int = PREVIEW_ROWS, lang: str = "en") -> pd.DataFrame | None:
     """The first rows as a table: time steps of a series, one row per labelled sequence
-    (label, length, the first values of channel 1); None for text."""
+    (label, length, the first values of channel 1); None for text. Headers in ``lang``."""
     if ds.kind == "series":
         df = pd.DataFrame(ds.sequences[0][:rows], columns=ds.channels)
         if ds.time_index is not None:
-            df.insert(0, "time", ds.time_index[:rows])
+            df.insert(0, text("data.col.time", lang), ds.time_index[:rows])
         return df
     if ds.kind == "labelled":
         n = min(rows, len(ds.sequences))
@@ -259,26 +391,28 @@ def preview_frame(ds: SequenceDataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame
             s = ds.sequences[i][:TABLE_STEPS, 0]
             vals[i, :len(s)] = s
         df = pd.DataFrame(vals, columns=[f"t={t}" for t in range(TABLE_STEPS)])
-        df.insert(0, "length", ds.lengths[:n])
-        df.insert(0, "label", [ds.classes[k] for k in ds.labels[:n]])
-        df.insert(0, "sequence", np.arange(n))
+        df.insert(0, text("data.col.length", lang), ds.lengths[:n])
+        df.insert(0, text("data.col.label", lang), [ds.classes[k] for k in ds.labels[:n]])
+        df.insert(0, text("data.col.sequence", lang), np.arange(n))
         return df
     return None
 
 
 def preview_figures(ds: SequenceDataset, task=None, prep: PrepOptions | None = None,
-                    test: SequenceDataset | None = None) -> list[tuple[str, object]]:
-    """(file name, figure) pairs previewing ``ds`` (and its task's window and split)."""
+                    test: SequenceDataset | None = None, lang: str = "en") -> list[tuple[str, object]]:
+    """(file name, figure) pairs previewing ``ds`` (and its task's window and split), text in ``lang``."""
     prep = prep or PrepOptions()
     if ds.kind == "series":
         p = task.params if task is not None else {}
         split = p.get("split") if task is not None and not p.get("test") else None
         out = [("series", FD.series_figure(ds.sequences[0], ds.channels, time=ds.time_index,
                                            window=p.get("window", prep.window), horizon=p.get("horizon", prep.horizon),
-                                           split=split, title=f"{ds.name}: the series and the first window"))]
+                                           split=split, title=text("fig.data.series_preview", lang, name=ds.name),
+                                           lang=lang))]
         if test is not None:
             out.append(("test_series", FD.series_figure(test.sequences[0], test.channels, time=test.time_index,
-                                                        title=f"Test file {test.name}")))
+                                                        title=text("fig.data.test_series", lang, name=test.name),
+                                                        lang=lang)))
         return out
     if ds.kind == "labelled":
         counts = np.bincount(ds.labels, minlength=len(ds.classes))
@@ -286,13 +420,13 @@ def preview_figures(ds: SequenceDataset, task=None, prep: PrepOptions | None = N
         if test is not None and test.labels is not None:
             tc = dict(zip(test.classes, np.bincount(test.labels, minlength=len(test.classes))))
             tcounts = [int(tc.get(c, 0)) for c in ds.classes]
-        out = [("sequences", FD.class_sequences_figure(ds.sequences, ds.labels, ds.classes,
-                                                       title=f"{ds.name}: 3 sequences per class (channel {ds.channels[0]})")),
-               ("classes", FD.class_counts_figure(ds.classes, counts, tcounts))]
+        title = text("fig.data.class_preview", lang, name=ds.name, channel=ds.channels[0])
+        out = [("sequences", FD.class_sequences_figure(ds.sequences, ds.labels, ds.classes, title=title, lang=lang)),
+               ("classes", FD.class_counts_figure(ds.classes, counts, tcounts, lang=lang))]
         if ds.lengths.min() != ds.lengths.max():
-            out.append(("lengths", FD.length_figure(ds.lengths)))
+            out.append(("lengths", FD.length_figure(ds.lengths, lang=lang)))
         return out
-    return [("characters", FD.char_figure(ds.text))]
+    return [("characters", FD.char_figure(ds.text, lang=lang))]
 
 
 # ---- held-out evaluation ----------------------------------------------------------------------------
@@ -353,23 +487,39 @@ def _types() -> dict:
     return {f.name: names[f.type if isinstance(f.type, str) else f.type.__name__] for f in fields(RunSettings)}
 
 
+class _Range(NamedTuple):
+    lo: str  # lowest value allowed, as shown
+    hi: str  # highest value allowed, as shown
+
+
 def check_settings(s: RunSettings, datasets: dict) -> RunSettings:
     """``s`` if the Training lab can show it; ExportError naming the first value it cannot."""
     uploads = [UPLOAD_PREFIX + n for n in datasets or {}]
+    # (field, valid, what is allowed: the choices, a _Range, or None for the task)
     checks = [
-        ("task", s.task in TASKS or s.task in uploads,
-         f"a built-in task or a loaded upload ({', '.join(uploads) or 'none loaded: upload the data first'})"),
-        ("kind", s.kind in MODEL_KINDS, str(MODEL_KINDS)), ("hidden", s.hidden in HIDDEN_CHOICES, str(HIDDEN_CHOICES)),
-        ("layers", 1 <= s.layers <= 3, "1 to 3"), ("activation", s.activation in NONLINEARITIES, str(NONLINEARITIES)),
-        ("lr", any(abs(s.lr - c) <= 1e-9 * c for c in LR_CHOICES), str(LR_CHOICES)),
-        ("batch_size", s.batch_size in BATCH_CHOICES, str(BATCH_CHOICES)), ("optimizer", s.optimizer in OPTIMIZERS, str(OPTIMIZERS)),
-        ("clip", 0 <= s.clip <= 100, "0 to 100"), ("seed", 0 <= s.seed < 2**31, "0 to 2^31-1"),
-        ("seq_len", 2 <= s.seq_len <= 1000, "2 to 1,000"), ("steps", 10 <= s.steps <= 200_000, "10 to 200,000"),
-        ("probe_every", 1 <= s.probe_every <= 1000, "1 to 1,000"),
+        ("task", s.task in TASKS or s.task in uploads, None),
+        ("kind", s.kind in MODEL_KINDS, MODEL_KINDS), ("hidden", s.hidden in HIDDEN_CHOICES, HIDDEN_CHOICES),
+        ("layers", 1 <= s.layers <= 3, _Range("1", "3")),
+        ("activation", s.activation in NONLINEARITIES, NONLINEARITIES),
+        ("lr", any(abs(s.lr - c) <= 1e-9 * c for c in LR_CHOICES), LR_CHOICES),
+        ("batch_size", s.batch_size in BATCH_CHOICES, BATCH_CHOICES),
+        ("optimizer", s.optimizer in OPTIMIZERS, OPTIMIZERS),
+        ("clip", 0 <= s.clip <= 100, _Range("0", "100")), ("seed", 0 <= s.seed < 2**31, _Range("0", "2^31-1")),
+        ("seq_len", 2 <= s.seq_len <= 1000, _Range("2", "1,000")),
+        ("steps", 10 <= s.steps <= 200_000, _Range("10", "200,000")),
+        ("probe_every", 1 <= s.probe_every <= 1000, _Range("1", "1,000")),
     ]
     for name, ok, allowed in checks:
-        if not ok:
-            raise ExportError(f"setting {name!r} = {getattr(s, name)!r} is not one the Training lab offers: {allowed}")
+        if ok:
+            continue
+        vals = dict(name=repr(name), value=repr(getattr(s, name)))
+        if allowed is None:
+            key, vals["uploads"] = ("setting_task" if uploads else "setting_task_none"), ", ".join(uploads)
+        elif isinstance(allowed, _Range):
+            key, vals["lo"], vals["hi"] = "setting_range", allowed.lo, allowed.hi
+        else:
+            key, vals["allowed"] = "setting_choice", str(allowed)
+        raise ExportError(text(f"data.export_error.{key}", "en", **vals), key, **vals)
     return s
 
 
@@ -403,7 +553,7 @@ def load_model_job(data: bytes, datasets: dict, current: RunSettings, limiter=No
     rec = dict(lm.settings or {})
     name = rec.get("task") or (lm.task or {}).get("name")
     if not name:
-        raise ExportError("the model's config names no task; export it from the Training lab to keep its task")
+        raise ExportError(text("data.export_error.no_task"), "no_task")
     seq_len = rec.get("seq_len") or (lm.task or {}).get("seq_len") or current.seq_len
     base = {f.name: getattr(current, f.name) for f in fields(RunSettings)}
     types = _types()
@@ -417,11 +567,12 @@ def load_model_job(data: bytes, datasets: dict, current: RunSettings, limiter=No
     try:
         task = build_task(s.task, s.seq_len, datasets)
     except ValueError as e:
-        raise ExportError(f"cannot rebuild the model's task {s.task!r}: {e}") from None
+        vals = dict(task=repr(s.task), detail=str(e))
+        raise ExportError(text("data.export_error.rebuild", "en", **vals), "rebuild", **vals) from None
     if (task.input_size, task.output_size, task.head) != (cfg.input_size, cfg.output_size, cfg.head):
-        raise ExportError(f"the model reads {cfg.input_size} input(s) and gives {cfg.output_size} output(s) "
-                          f"({cfg.head} head), but the task {s.task!r} has {task.input_size} / "
-                          f"{task.output_size} ({task.head}); load the same data as when it was trained")
+        vals = dict(mi=cfg.input_size, mo=cfg.output_size, head=cfg.head, task=repr(s.task), ti=task.input_size,
+                    to=task.output_size, thead=task.head)
+        raise ExportError(text("data.export_error.io_mismatch", "en", **vals), "io_mismatch", **vals)
     trainer = Trainer(lm.model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
                       clip=s.clip or None, device=s.device, seed=s.seed)
     job = TrainingJob(trainer, s.steps, limiter=limiter, probe_every=s.probe_every)
@@ -448,36 +599,42 @@ def model_bytes(job: TrainingJob, current: RunSettings) -> bytes:
     return export_model(job.trainer.model, job.trainer.task, {f.name: getattr(s, f.name) for f in fields(RunSettings)})
 
 
-def held_out_cards(r: HeldOut) -> tuple[list[tuple[str, str, str | None]], str]:
-    """(label, value, delta) metric cards and a caption for a held-out evaluation."""
-    where = "the test file" if r.on_test else "the validation split"
+def held_out_cards(r: HeldOut, lang: str = "en") -> tuple[list[tuple[str, str, str | None]], str]:
+    """(label, value, delta) metric cards and a caption for a held-out evaluation, in ``lang``.
+    A delta starts with its number (Streamlit colours a metric's delta by its leading sign)."""
+    def tx(key, **values):
+        return text(f"data.eval.{key}", lang, **values)
+
+    where = tx("on_test" if r.on_test else "on_val")
     fmt = (lambda v: f"{v:.1%}") if r.metric_name == "accuracy" else (lambda v: f"{v:.4g}")
-    cards = [(f"{r.metric_name} on {where} ({r.n:,})", fmt(r.metric), f"{fmt(r.metric - r.baseline_metric)} vs baseline"),
-             ("Trivial baseline (constant prediction)", fmt(r.baseline_metric), None),
-             ("Loss (model / baseline)", f"{r.loss:.4g} / {r.baseline_loss:.4g}", None)]
-    return cards, (f"Model at training step {r.step:,}. The baseline predicts the training "
-                   + ("class frequencies." if r.metric_name == "accuracy" else "mean."))
+    metric = text(f"data.metric.{r.metric_name}", lang)
+    cards = [(tx("metric_label", metric=metric, where=where, n=f"{r.n:,}"), fmt(r.metric),
+              tx("vs_baseline", delta=fmt(r.metric - r.baseline_metric))),
+             (tx("baseline_card"), fmt(r.baseline_metric), None),
+             (tx("loss_card"), f"{r.loss:.4g} / {r.baseline_loss:.4g}", None)]
+    return cards, tx("caption_accuracy" if r.metric_name == "accuracy" else "caption_mse", step=r.step)
 
 
 def import_model_upload(data: bytes, datasets: dict, current: RunSettings, board, limiter=None) -> tuple[dict, tuple]:
     """Load a model file into the Training lab's slot of ``board``. Returns (session updates,
-    (level, message)); a bad file changes nothing and gives an "error" message."""
+    message): a message is (level, catalogue key, values) for ``message_text``; a bad file changes
+    nothing and gives an "error" message (its values hold the ExportError)."""
     try:
         job, s = load_model_job(data, datasets, current, limiter)
     except ExportError as e:
-        return {}, ("error", f"Not a model this app can load: {e}")
+        return {}, ("error", "data.msg.model_error", {"error": e})
     board.put("lab", job)
     ev = job.trainer.evaluate()
     updates = {**settings_state(s), state.LAB_SIGNATURE: s.signature(), state.LAB_SCRUB: -1}
-    return updates, ("success", f"Loaded a {s.kind.upper()} (H={s.hidden}) trained on {s.task}: held-out loss "
-                                f"{ev['loss']:.4g}. It waits, paused, in the Training lab.")
+    return updates, ("success", "data.msg.model_loaded",
+                     dict(kind=s.kind.upper(), hidden=s.hidden, task=s.task, loss=f"{ev['loss']:.4g}"))
 
 
 def import_settings_upload(data: bytes, datasets: dict, device: str) -> tuple[dict, tuple]:
-    """(session updates, (level, message)) for an uploaded settings file."""
+    """(session updates, message) for an uploaded settings file; see ``import_model_upload``."""
     try:
         s = read_run_settings(data, datasets, device)
     except ExportError as e:
-        return {}, ("error", f"Not a settings file this app can use: {e}")
-    return settings_state(s), ("success", f"The Training lab now shows these settings ({s.task}, "
-                                          f"{s.kind.upper()} H={s.hidden}); press Train there.")
+        return {}, ("error", "data.msg.settings_error", {"error": e})
+    return settings_state(s), ("success", "data.msg.settings_applied",
+                               dict(task=s.task, kind=s.kind.upper(), hidden=s.hidden))

@@ -21,25 +21,24 @@ from core.tasks import IGNORE
 from core.trace import whh_eigenvalues
 
 from .figures import dynamics as FD
-from .figures.compare import cell_name
+from .i18n import has, text
 from .jobs import TrainingJob
 
 JOB_NAME = "dynamics.flipflop"  # the preset's job on the session's JobBoard
 LAB_JOB = "lab"  # the Training lab's job
-SOURCES = {"flipflop": "Preset: 3-bit flip-flop (trained here)", "lab": "The Training lab's model"}
+SOURCES = ("flipflop", "lab")  # the model analysed; labels: catalogue "dynamics.source.<key>"
 N_SEQUENCES = 48  # held-out sequences whose trajectories are drawn and seed the fixed-point search
 FP_INTERVAL_S = 3.0  # recompute fixed points at most this often while training (1-2 s each)
 FP_STARTS = 128  # starts of the live search
 LIVE_POINTS = 2500  # trajectory points drawn while training (a browser redraws them every second)
+SEARCH_THREAD = "rnnx-fixed-points"  # name of the fixed-point search thread (for debuggers)
 MINUS = "\u2212"  # a real minus sign: "+−+" reads better than "+-+" on a projector
 ANALYSIS_INTERVAL_S = 1.0  # re-run the held-out sequences at most this often while training
 MAX_CATEGORIES = 12  # more distinct targets than this: colour by value instead
 CHAOS_RADII = tuple(np.round(np.linspace(0.5, 2.0, 31), 3))
-TOL_NOTE = ("GRU: the fixed-point tolerance is q < 1e-5 instead of 1e-6. A trained GRU stores its bits on "
-            "slow regions where the update gate is saturated (z ≈ 1, so h_t ≈ h_{t-1} over a whole patch "
-            "of states): q there bottoms out near 1e-6 rather than at 0, and the tighter tolerance would "
-            "reject the very points that hold the memory. Expect many nearby stable points (slow patches) "
-            "instead of 8 isolated ones.")
+NO_TARGET = "(no target)"  # label of steps without a target; shown as "fig.dynamics.no_target"
+# what the "target" colouring means (Analysis.color_title): a key of the catalogue table "fig.dynamics.color"
+COLOR_TITLES = ("class", "class_index", "target", "channel1")
 
 
 def make_flipflop_job(recipe: FlipFlopRecipe, device: str = "cpu", limiter=None) -> TrainingJob:
@@ -48,12 +47,27 @@ def make_flipflop_job(recipe: FlipFlopRecipe, device: str = "cpu", limiter=None)
                        pca_dims=2, name=JOB_NAME)
 
 
-def describe(job: TrainingJob) -> str:
+def cell_name(kind: str, lang: str = "en") -> str:
+    """"Vanilla RNN", "LSTM", "GRU" in ``lang`` (the shared widget labels)."""
+    return text(f"widgets.cell.{kind}", lang) if has(f"widgets.cell.{kind}") else kind
+
+
+def task_name(task, lang: str = "en") -> str:
+    """The task's one-line title in ``lang``: the catalogue's when the task has its built-in title
+    (non-default parameters or an uploaded dataset: the task's own title)."""
+    key = f"tasks.{task.name}.title"
+    return text(key, lang) if has(key) and text(key) == task.title else task.title
+
+
+def describe(job: TrainingJob, lang: str = "en") -> str:
+    """One line naming the analysed model: cell, H, layers, direction, task."""
     c = job.trainer.model.config
-    act = f" ({c.nonlinearity})" if c.kind == "rnn" else ""
-    layers = f", {c.num_layers} layers (layer 1 analysed)" if c.num_layers > 1 else ""
-    bi = ", bidirectional (forward direction analysed)" if c.bidirectional else ""
-    return f"{cell_name(c.kind)}{act}, H = {c.hidden_size}{layers}{bi}, task {job.trainer.task.title}"
+    act = text("dynamics.describe.act", lang, act=text(f"widgets.act.{c.nonlinearity}", lang)) \
+        if c.kind == "rnn" else ""
+    layers = text("dynamics.describe.layers", lang, n=c.num_layers) if c.num_layers > 1 else ""
+    bi = text("dynamics.describe.bidirectional", lang) if c.bidirectional else ""
+    return text("dynamics.describe.line", lang, cell=cell_name(c.kind, lang), act=act, hidden=c.hidden_size,
+                layers=layers, bi=bi, task=task_name(job.trainer.task, lang))
 
 
 # ---- the analysis of one moment --------------------------------------------------------------
@@ -72,7 +86,7 @@ class Analysis:
     basis: PCABasis  # 3 components of the h part
     color_labels: np.ndarray | None  # (n, T) category per point, or None
     color_values: np.ndarray | None  # (n, T) value per point (continuous targets), or None
-    color_title: str  # what the target colour means
+    color_title: str  # what the target colour means: one of COLOR_TITLES (a catalogue key)
     job: int = 0  # id of the job the copy came from
     time: float = 0.0  # time.monotonic() of the copy
 
@@ -115,7 +129,8 @@ def target_colors(task, y, T: int):
         y: targets (n, T[, O]) per step or (n[, O]) per sequence.
         T: steps.
     Returns:
-        (labels (n, T) str or None, values (n, T) float or None, title).
+        (labels (n, T) str or None, values (n, T) float or None, title key: one of COLOR_TITLES).
+        Steps without a target are labelled NO_TARGET.
     """
     y = np.asarray(y)
     n = y.shape[0]
@@ -124,20 +139,20 @@ def target_colors(task, y, T: int):
     if task.loss_kind == "cross_entropy":
         yy = y if per_step else np.repeat(y.reshape(n, 1), T, 1)
         names = task.vocab or task.channel_names
-        lab = np.where(yy == IGNORE, "(no target)", yy.astype(str)).astype(object)
+        lab = np.where(yy == IGNORE, NO_TARGET, yy.astype(str)).astype(object)
         if names:
             for i, nm in enumerate(names):
                 lab[yy == i] = repr(nm) if task.vocab else str(nm)
         if len(set(lab.reshape(-1).tolist())) <= MAX_CATEGORIES:
-            return lab.astype(str), None, "target class"
-        return None, yy.astype(float), "target class (index)"
+            return lab.astype(str), None, "class"
+        return None, yy.astype(float), "class_index"
     yy = y.reshape(n, T, -1) if per_step else np.repeat(y.reshape(n, 1, -1), T, 1)
     rows = yy.reshape(-1, yy.shape[-1])
     finite = np.isfinite(rows).all(1)
     if finite.any() and len(np.unique(rows[finite], axis=0)) <= MAX_CATEGORIES and yy.shape[-1] <= 4:
         def word(r):
             if not np.isfinite(r).all():
-                return "(no target)"
+                return NO_TARGET
             if set(np.unique(r).tolist()) <= {-1.0, 1.0}:
                 return "".join("+" if v > 0 else MINUS for v in r)
             return ", ".join(f"{v:g}" for v in r)
@@ -145,7 +160,7 @@ def target_colors(task, y, T: int):
         words = np.array([word(np.where(np.isinf(u), np.nan, u)) for u in uniq], dtype=object)
         lab = words[inv.reshape(-1)].reshape(n, T)
         return lab.astype(str), None, "target"
-    return None, yy[..., 0].astype(float), "target (channel 1)"
+    return None, yy[..., 0].astype(float), "channel1"
 
 
 def fixed_points(a: Analysis, n_starts: int = FP_STARTS, seed: int = 0) -> FixedPoints:
@@ -178,7 +193,7 @@ class FixedPointSearch:
         self.job_id, self.step = job_id, a.step
         self.entry: dict | None = None
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(a,), daemon=True, name="rnnx-fixed-points")
+        self._thread = threading.Thread(target=self._run, args=(a,), daemon=True, name=SEARCH_THREAD)
         self._thread.start()
 
     def _run(self, a: Analysis) -> None:
@@ -242,20 +257,33 @@ def summarise(a: Analysis, fp: FixedPoints) -> FixedPointSummary:
 # ---- figures -------------------------------------------------------------------------------------
 
 
+def label_text(label: str, lang: str = "en") -> str:
+    """A target label as shown: NO_TARGET and class words ("'even'", shared "tasks.class.<word>")
+    in ``lang``; others (symbols, memories such as "+−+") as they are."""
+    if label == NO_TARGET:
+        return text("fig.dynamics.no_target", lang)
+    word = label[1:-1] if len(label) > 2 and label[0] == label[-1] == "'" else None
+    if word is not None and has(f"tasks.class.{word}"):
+        return "'" + text(f"tasks.class.{word}", lang) + "'"
+    return label
+
+
 def state_space_fig(a: Analysis, fp: FixedPoints | None, *, dims: int = 2, color_by: str = "time",
-                    labels: tuple = (), max_points: int = 8000) -> object:
+                    labels: tuple = (), max_points: int = 8000, lang: str = "en") -> object:
     """Trajectories (h part) in the first ``dims`` PCs with the fixed points of ``fp``."""
     k = min(dims, a.basis.k)
     if k < 2:
-        return FD.empty_figure("H = 1: nothing to project", title="Hidden-state trajectories")
+        return FD.empty_figure(text("fig.dynamics.h1", lang), title=text("fig.dynamics.h1_title", lang), lang=lang)
     basis = PCABasis(a.basis.mean, a.basis.components[:k], a.basis.explained[:k], a.basis.fit_on)
     proj = project(basis, a.hidden)
     n, T = proj.shape[:2]
     kw = {}
     if color_by == "target" and a.color_labels is not None:
-        kw = dict(color_labels=a.color_labels)
+        shown = {w: label_text(w, lang) for w in np.unique(a.color_labels).tolist()}
+        kw = dict(color_labels=np.vectorize(shown.get, otypes=[object])(a.color_labels)
+                  if any(k != v for k, v in shown.items()) else a.color_labels)
     elif color_by == "target" and a.color_values is not None:
-        kw = dict(color_values=a.color_values, color_title=a.color_title)
+        kw = dict(color_values=a.color_values, color_title=text(f"fig.dynamics.color.{a.color_title}", lang))
     else:
         kw = dict(color_values=np.broadcast_to(np.arange(T, dtype=float), (n, T)), color_title="t")
     marks = None
@@ -268,39 +296,39 @@ def state_space_fig(a: Analysis, fp: FixedPoints | None, *, dims: int = 2, color
         d_proj = np.where(norm > 0, (d / np.where(norm > 0, norm, 1)) @ basis.components.T, np.nan)
         segs = np.stack([coords - length * d_proj, coords + length * d_proj], 1)
         marks = FD.FixedPointMarks(coords, fp.stable, segs, labels if len(labels) == len(fp) else ())
-    cname = cell_name(a.model.config.kind)
-    title = (f"{cname} states at step {a.step:,}: {n} held-out sequences in {k}-D PCA"
-             + ("<br><sup>fixed points at zero input; unstable ones with their unstable direction</sup>"
-                if marks is not None else ""))
+    title = text("fig.dynamics.space", lang, cell=cell_name(a.model.config.kind, lang), step=a.step, n=n, k=k)
+    if marks is not None:
+        title += "<br><sup>" + text("fig.dynamics.space_sub", lang) + "</sup>"
     return FD.state_space_figure(proj, explained=basis.explained, fixed=marks, title=title, max_points=max_points,
-                                 height=640 if k == 3 else 600, uirevision=f"space{k}", **kw)
+                                 height=640 if k == 3 else 600, uirevision=f"space{k}", lang=lang, **kw)
 
 
-def jacobian_eig_fig(fp: FixedPoints | None, step: int) -> object:
-    title = f"Eigenvalues of the Jacobian at each fixed point (step {step:,})"
+def jacobian_eig_fig(fp: FixedPoints | None, step: int, lang: str = "en") -> object:
+    title = text("fig.dynamics.jac_title", lang, step=step)
     if fp is None or not len(fp):
-        return FD.empty_figure("No fixed point found yet", title=title, height=440)
+        return FD.empty_figure(text("fig.dynamics.no_fp", lang), title=title, height=440, lang=lang)
     sets = []
     if (~fp.stable).any():
-        sets.append(FD.EigenSet(f"unstable points ({int((~fp.stable).sum())})", fp.eigenvalues[~fp.stable],
-                                FD.UNSTABLE_COLOR, "diamond", 8, 0.7))
+        sets.append(FD.EigenSet(text("fig.dynamics.unstable_points", lang, n=int((~fp.stable).sum())),
+                                fp.eigenvalues[~fp.stable], FD.UNSTABLE_COLOR, "diamond", 8, 0.7))
     if fp.stable.any():
-        sets.append(FD.EigenSet(f"stable points ({int(fp.stable.sum())})", fp.eigenvalues[fp.stable],
-                                FD.STABLE_COLOR, "circle", 7, 0.6))
-    return FD.eigenvalue_figure(sets, title=title + "<br><sup>stable: every |λ| < 1; unstable: at least "
-                                "one outside the circle</sup>", uirevision="jac")
+        sets.append(FD.EigenSet(text("fig.dynamics.stable_points", lang, n=int(fp.stable.sum())),
+                                fp.eigenvalues[fp.stable], FD.STABLE_COLOR, "circle", 7, 0.6))
+    return FD.eigenvalue_figure(sets, title=title + "<br><sup>" + text("fig.dynamics.jac_sub", lang) + "</sup>",
+                                uirevision="jac", lang=lang)
 
 
-def whh_eig_fig_from(eig: np.ndarray, kind: str, step: int, initial: np.ndarray | None = None) -> object:
+def whh_eig_fig_from(eig: np.ndarray, kind: str, step: int, initial: np.ndarray | None = None,
+                     lang: str = "en") -> object:
     """Eigenvalues of W_hh at ``step`` (and at step 0 when ``initial`` is given)."""
-    block = {"rnn": "W_hh", "lstm": "W_hh (candidate block)", "gru": "W_hh (candidate block)"}[kind]
+    block = "W_hh" if kind == "rnn" else text("fig.dynamics.whh_block", lang)
     sets = []
     if initial is not None:
-        sets.append(FD.EigenSet("at step 0", initial, "#BBBBBB", "circle", 7, 0.8))
-    sets.append(FD.EigenSet(f"step {step:,}", eig, FD.PALETTE[0], "circle", 9, 0.9))
+        sets.append(FD.EigenSet(text("fig.dynamics.at_step0", lang), initial, "#BBBBBB", "circle", 7, 0.8))
+    sets.append(FD.EigenSet(text("fig.dynamics.at_step", lang, step=step), eig, FD.PALETTE[0], "circle", 9, 0.9))
     rho = float(np.abs(eig).max()) if len(eig) else float("nan")
-    return FD.eigenvalue_figure(sets, title=f"Eigenvalues of {block}<br><sup>live; spectral radius ρ = {rho:.2f}"
-                                "</sup>", uirevision="whh")
+    return FD.eigenvalue_figure(sets, title=text("fig.dynamics.whh_title", lang, block=block, rho=rho),
+                                uirevision="whh", lang=lang)
 
 
 def live_whh(job: TrainingJob) -> tuple[np.ndarray, int]:
@@ -323,49 +351,54 @@ def untrained_sensitivity(rho: float, k: int, delta: float, s: ChaosSettings = C
     return sensitivity(random_rnn(rho, s), random_inputs(s), int(np.clip(k, 0, s.seq_len - 2)), delta)
 
 
-def growth_fig(sens: Sensitivity, what: str) -> object:
+def growth_fig(sens: Sensitivity, what: str, lang: str = "en") -> object:
+    """The perturbation's growth; ``what`` names the network (already in ``lang``)."""
     f = sens.fit
     return FD.growth_figure(sens.log_dist, sens.k, fit=(f.slope, f.intercept, f.first, f.last),
-                            lyapunov_qr=sens.lyapunov_qr,
-                            title=f"{what}: h_{sens.k} pushed by δ = {sens.delta:g}<br><sup>slope of the "
-                                  "straight part = finite-time estimate of the largest Lyapunov exponent</sup>")
+                            lyapunov_qr=sens.lyapunov_qr, lang=lang,
+                            title=text("fig.dynamics.growth", lang, what=what, k=sens.k, delta=sens.delta))
 
 
-def sensitivity_text(s: Sensitivity) -> str:
+def sensitivity_text(s: Sensitivity, lang: str = "en") -> str:
     f = s.fit
     if not np.isfinite(f.slope):
-        est = "The distance left the fitted band at once: no slope."
+        est = text("dynamics.sens.no_slope", lang)
     else:
-        est = (f"Fitted slope over steps {s.k + f.first}–{s.k + f.last}: λ ≈ {f.slope:+.3f} per step "
-               f"(the distance is multiplied by e^λ = {np.exp(f.slope):.3f} each step).")
-    verdict = ("λ < 0: the perturbation dies out; the network forgets where it was (and gradients vanish)."
-               if np.isfinite(s.lyapunov_qr) and s.lyapunov_qr < -0.005 else
-               "λ > 0: the perturbation grows until it is as large as the attractor: chaos (and gradients "
-               "explode)." if np.isfinite(s.lyapunov_qr) and s.lyapunov_qr > 0.005 else
-               "λ ≈ 0: marginal, at the edge.")
-    return (f"{est} The QR method on the Jacobians of the same trajectory gives λ_max = {s.lyapunov_qr:+.3f}. "
-            f"{verdict} The fit stops where the distance reaches 1e-2 (saturation) or 1e-12 (round-off).")
+        est = text("dynamics.sens.slope", lang, first=s.k + f.first, last=s.k + f.last, slope=f.slope,
+                   factor=float(np.exp(f.slope)))
+    lq = s.lyapunov_qr
+    verdict = ("decays" if np.isfinite(lq) and lq < -0.005 else
+               "grows" if np.isfinite(lq) and lq > 0.005 else "marginal")
+    return text("dynamics.sens.summary", lang, est=est, qr=lq, verdict=text(f"dynamics.sens.{verdict}", lang))
 
 
-def chaos_fig(lam: np.ndarray, current: tuple | None = None) -> object:
-    return FD.chaos_figure(np.array(CHAOS_RADII), lam, current=current)
+def chaos_fig(lam: np.ndarray, current: tuple | None = None, lang: str = "en") -> object:
+    return FD.chaos_figure(np.array(CHAOS_RADII), lam, current=current, lang=lang)
 
 
-def chaos_text(lam: np.ndarray) -> str:
+def chaos_text(lam: np.ndarray, lang: str = "en") -> str:
     r = np.array(CHAOS_RADII)
     pos = np.nonzero(lam > 0.01)[0]
-    edge = f"λ_max first exceeds 0.01 at ρ ≈ {r[pos[0]]:.2f}" if len(pos) else "λ_max stays ≤ 0.01 on this range"
-    return (f"Untrained tanh RNN, H = 64, small random inputs, {ChaosSettings().seq_len} steps after a "
-            f"{ChaosSettings().burn_in}-step burn-in. Below ρ ≈ 1 the exponent follows ln ρ (tanh is nearly "
-            f"linear near 0); {edge}. Between order and chaos the exponent hovers near 0: that is where an "
-            "untrained network keeps information longest, and where gradients neither vanish nor explode.")
+    edge = text("dynamics.chaos.edge", lang, rho=r[pos[0]]) if len(pos) else text("dynamics.chaos.no_edge", lang)
+    return text("dynamics.chaos.summary", lang, steps=ChaosSettings().seq_len, burn=ChaosSettings().burn_in,
+                edge=edge)
 
 
-def corners_text(summary: FixedPointSummary) -> str:
+def corners_text(summary: FixedPointSummary, lang: str = "en") -> str:
     """Markdown: one badge per memory, green when a stable fixed point holds it, grey otherwise."""
     have = set(summary.corners)
     words = [c.replace("-", MINUS) for c in all_corners(3)]
-    return " ".join(f":green-badge[{w}]" if w in have else f":gray-badge[{w} missing]" for w in words)
+    return " ".join(f":green-badge[{w}]" if w in have else
+                    ":gray-badge[" + text("dynamics.corner_missing", lang, memory=w) + "]" for w in words)
+
+
+TABLE_LABELS = {"point": "point", "stable": "stable", "memory": "memory", "max |λ|": "max_lambda",
+                "unstable dims": "unstable_dims"}  # column of fixed_point_table -> "dynamics.table.<key>"
+
+
+def table_labels(lang: str = "en") -> dict[str, str]:
+    """Column of ``fixed_point_table`` -> its header in ``lang`` ("q" stays "q")."""
+    return {col: text(f"dynamics.table.{key}", lang) for col, key in TABLE_LABELS.items()} | {"q": "q"}
 
 
 def fixed_point_table(fp: FixedPoints, labels: tuple = ()) -> list[dict]:

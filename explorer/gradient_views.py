@@ -1,7 +1,9 @@
 """Page logic of the Gradient flow lab: engine calls and figure choices, no Streamlit calls.
 
 The page caches the heavy functions here (``untrained_flows``, ``jacobian_data``,
-``cliff_data``) with ``st.cache_data``, keyed by their hashable arguments.
+``cliff_data``) with ``st.cache_data``, keyed by their hashable arguments; they return numbers,
+not text. Every function that returns text or figures takes ``lang`` (catalogue tables
+``gradient`` and ``fig.gradients``).
 """
 from __future__ import annotations
 
@@ -16,15 +18,22 @@ from core.tasks import Batch
 
 from .figures import gradients as FG
 from .figures.common import CELL_COLORS
+from .i18n import text
 
 KINDS = ("rnn", "lstm", "gru")
-VIEWS = ("Gradient flow", "Jacobians and gates", "Clipping", "The cliff")  # the page's sections
+# The page's sections: widget values (state.GF_TAB; kept as they were, URLs hold them) -> catalogue
+# key under gradient.view
+VIEW_KEYS = {"Gradient flow": "flow", "Jacobians and gates": "jacobians", "Clipping": "clipping",
+             "The cliff": "cliff"}
+VIEWS = tuple(VIEW_KEYS)
 RHO_OPTIONS = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)  # spectral radius slider stops
 SEQ_LEN_OPTIONS = (10, 20, 50, 100, 200, 300, 500, 1000)
 HIDDEN_OPTIONS = (4, 8, 16, 32, 64, 128, 256, 512)
 INPUT_SCALE_OPTIONS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
-INIT_LABELS = {"random": "random Gaussian", "orthogonal": "orthogonal", "identity": "identity (IRNN)"}
-SOURCES = {"untrained": "Untrained models (settings below)", "lab": "The Training lab's model"}
+INITS = ("random", "orthogonal", "identity")  # W_hh initialisations; labels: gradient.init.<key>
+INIT_LABELS = INITS  # the name explorer/urlstate.py reads the options by
+ACTIVATIONS = ("tanh", "relu", "linear")  # vanilla RNN activations; labels: gradient.act.<key>
+SOURCES = ("untrained", "lab")  # where the measured model comes from; labels: gradient.source.<key>
 LAB_BATCH = 8  # held-out sequences the lab model's gradient is measured on
 
 
@@ -50,7 +59,7 @@ class LabSource:
     label: str  # one line for the page
 
 
-def lab_source(job) -> LabSource:
+def lab_source(job, lang: str = "en") -> LabSource:
     """Copy the lab job's model (config + weights) and take a held-out batch of its task."""
     tr = job.trainer
     src = tr.model
@@ -61,8 +70,8 @@ def lab_source(job) -> LabSource:
     batch = Batch(vb.x[:n].cpu(), vb.y[:n].cpu(), None if vb.lengths is None else vb.lengths[:n].cpu())
     c = src.config
     act = f", {c.nonlinearity}" if c.kind == "rnn" else ""
-    label = (f"{FG.CELL_NAMES[c.kind]}{act}, H = {c.hidden_size}, {c.num_layers} layer(s), task "
-             f"{tr.task.name} (T = {batch.x.shape[1]}), after {tr.step_count:,} training steps")
+    label = text("gradient.lab_label", lang, cell=FG.CELL_NAMES[c.kind], act=act, hidden=c.hidden_size,
+                 layers=c.num_layers, task=tr.task.name, T=batch.x.shape[1], steps=tr.step_count)
     return LabSource(model, tr.task, batch, tr.step_count, label)
 
 
@@ -86,12 +95,23 @@ def _fit_line(g: np.ndarray, fit: G.DecayFit):
     return s, a, fit.t_first, fit.t_last
 
 
-def badge_text(kind: str, fit: G.DecayFit) -> str:
-    rate = f"×{fit.rate:.3g} per step back" if math.isfinite(fit.rate) and fit.rate > 0 else ""
-    return f"{FG.CELL_NAMES[kind]}: {fit.verdict}" + (f" ({rate})" if rate else "")
+def verdict_text(fit: G.DecayFit, lang: str = "en") -> str:
+    return text(f"gradient.verdict.{fit.verdict}", lang)
 
 
-def flow_fig(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], show_bound: bool = True):
+def reason_text(fit: G.DecayFit, lang: str = "en") -> str:
+    """The fit's reason in ``lang`` (in English the same words as ``fit.reason``)."""
+    return text(f"gradient.reason.{fit.reason_code}", lang, factor=fit.factor, limit=10 ** G.DECADES_PER_100)
+
+
+def badge_text(kind: str, fit: G.DecayFit, lang: str = "en") -> str:
+    rate = (text("gradient.badge_rate", lang, rate=fit.rate) if math.isfinite(fit.rate) and fit.rate > 0
+            else "")
+    return f"{FG.CELL_NAMES[kind]}: {verdict_text(fit, lang)}" + (f" ({rate})" if rate else "")
+
+
+def flow_fig(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], show_bound: bool = True,
+             lang: str = "en"):
     """The main figure: curves, fitted lines, the Pascanu bound for a vanilla RNN, badges."""
     grads = {k: f.grad_norm for k, f in flows.items()}
     lines = {k: ln for k in flows if (ln := _fit_line(flows[k].grad_norm, fts[k])) is not None}
@@ -101,92 +121,81 @@ def flow_fig(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], show_bound: b
         g_end = float(rnn.grad_norm[-1])
         if math.isfinite(g_end) and g_end > 0:
             bound = G.pascanu_bound(g_end, rnn.eta, rnn.grad_norm.size)
-            label = f"Pascanu bound ||∂L/∂h_T||·η^(T−t), η = {rnn.eta:.3g}"
-    badges = [(k, fts[k].verdict, badge_text(k, fts[k])) for k in flows]
-    return FG.flow_figure(grads, fits=lines, bound_log10=bound, bound_label=label or "bound",
-                          badges=badges)
+            label = text("gradient.bound_label", lang, eta=rnn.eta)
+    badges = [(k, fts[k].verdict, badge_text(k, fts[k], lang)) for k in flows]
+    return FG.flow_figure(grads, fits=lines, bound_log10=bound,
+                          bound_label=label or text("fig.gradients.bound_short", lang), badges=badges,
+                          lang=lang)
 
 
-def overflow_notes(flows: dict[str, G.Flow]) -> list[str]:
+def overflow_notes(flows: dict[str, G.Flow], lang: str = "en") -> list[str]:
     """A warning per cell whose forward pass overflowed (loss not finite: every gradient is NaN)."""
-    return [f"{FG.CELL_NAMES[k]}: the forward pass overflowed float64 (states beyond 1e308), so the loss "
-            "is infinite and every gradient is NaN: exploding at its extreme. Shorten T or lower ρ to "
-            "see the curve." for k, f in flows.items() if not math.isfinite(f.loss)]
+    return [text("gradient.overflow", lang, cell=FG.CELL_NAMES[k])
+            for k, f in flows.items() if not math.isfinite(f.loss)]
 
 
 def _fmt(v: float) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{v:.3g}"
 
 
-def flow_table(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit]) -> list[dict]:
-    """One row per cell: end and start gradient, fitted rate, change per 100 steps, verdict."""
+def flow_table(flows: dict[str, G.Flow], fts: dict[str, G.DecayFit], lang: str = "en") -> list[dict]:
+    """One row per cell: end and start gradient, fitted rate, change per 100 steps, verdict.
+
+    Column headers and the verdict and its reason are in ``lang``.
+    """
+    col = {c: text(f"gradient.table.{c}", lang) for c in ("cell", "end", "start", "rate", "change",
+                                                          "verdict", "why")}
     rows = []
     for k, f in flows.items():
         ft = fts[k]
         rows.append({
-            "cell": FG.CELL_NAMES[k],
-            "‖∂L/∂h‖ at the end": _fmt(float(f.grad_norm[-1])),
-            "‖∂L/∂h‖ at t = 0": _fmt(float(f.grad_norm[0])),
-            "rate per step back": _fmt(ft.rate),
-            "log₁₀ change per 100 steps back": _fmt(ft.decades_per_100),
-            "verdict": ft.verdict,
-            "why": ft.reason,
+            col["cell"]: FG.CELL_NAMES[k],
+            col["end"]: _fmt(float(f.grad_norm[-1])),
+            col["start"]: _fmt(float(f.grad_norm[0])),
+            col["rate"]: _fmt(ft.rate),
+            col["change"]: _fmt(ft.decades_per_100),
+            col["verdict"]: verdict_text(ft, lang),
+            col["why"]: reason_text(ft, lang),
         })
     return rows
 
 
 def theory_lines(rnn: G.Flow | None, nonlinearity: str, init: str, rho: float | None,
-                 hidden: int | None = None) -> list[str]:
+                 hidden: int | None = None, lang: str = "en") -> list[str]:
     """What Pascanu et al. predict for this vanilla RNN, and how the measurement compares."""
+    def tx(key, **values):
+        return text(f"gradient.theory.{key}", lang, **values)
+
     if rnn is None or rnn.sigma_max is None:
-        return ["The bound is stated for the vanilla RNN: add it to the cells shown to see it."]
-    out = [f"W_hh: spectral radius ρ = **{rnn.radius:.3g}**, largest singular value σ_max = "
-           f"**{rnn.sigma_max:.3g}**, so η = σ_max·γ = **{rnn.eta:.3g}** (γ = 1 bounds |σ'| for tanh, "
-           "ReLU and the identity)."]
+        return [tx("no_rnn")]
+    out = [tx("eta", radius=rnn.radius, sigma=rnn.sigma_max, eta=rnn.eta)]
     if nonlinearity == "linear":
-        if rnn.radius < 1:
-            out.append("Linear RNN with ρ < 1: Pascanu's **sufficient** condition for vanishing holds; "
-                       "the powers of W_hh shrink like ρ^k.")
-        elif rnn.radius > 1:
-            out.append("Linear RNN with ρ > 1: the **necessary** condition for exploding holds, and for a "
-                       "linear RNN the largest eigenvalue's direction does grow like ρ^k.")
-        else:
-            out.append("Linear RNN with ρ = 1: the borderline. An orthogonal W_hh keeps every norm: stable.")
+        out.append(tx("linear_vanish") if rnn.radius < 1 else
+                   tx("linear_explode") if rnn.radius > 1 else tx("linear_border"))
     else:
-        if rnn.sigma_max < 1:
-            out.append(f"{nonlinearity} with σ_max < 1/γ = 1: Pascanu's **sufficient** condition for "
-                       "vanishing holds; the dashed bound η^(T−t) must lie above the curve and fall.")
-        else:
-            out.append("σ_max ≥ 1: the sufficient condition for vanishing does not hold, so the bound "
-                       "(dashed) says nothing; the curve may still vanish because |σ'| < 1 where units "
-                       "saturate.")
+        out.append(tx("sufficient", act=nonlinearity) if rnn.sigma_max < 1 else tx("not_sufficient"))
     if nonlinearity == "relu" and init == "random":
-        out.append("ReLU with a random Gaussian W_hh: about half the units are off at any step, so the "
-                   "effective growth per step is about ρ/√2"
-                   + (f" = {rnn.radius / math.sqrt(2):.3g}" if rnn.radius else "")
-                   + ". Choose the **identity** initialisation (Le et al.'s IRNN) to see ReLU carry a "
-                     "gradient unchanged at ρ = 1.")
+        out.append(tx("relu_random", value=f" = {rnn.radius / math.sqrt(2):.3g}" if rnn.radius else ""))
     if init == "random" and rho is not None:
-        out.append(f"A random Gaussian matrix has σ_max ≈ 2ρ (circular law): here "
-                   f"{rnn.sigma_max:.3g} against ρ = {rnn.radius:.3g}. That gap is why the bound is loose "
-                   "for random W_hh; an orthogonal W_hh has σ_max = ρ.")
+        out.append(tx("circular", sigma=rnn.sigma_max, radius=rnn.radius))
     return out
 
 
 # ---- Jacobians ---------------------------------------------------------------------------------
 
-def jacobian_plan(seq_len: int, hidden: int, kinds: tuple[str, ...]) -> tuple[int, tuple[str, ...], str]:
+def jacobian_plan(seq_len: int, hidden: int, kinds: tuple[str, ...],
+                  lang: str = "en") -> tuple[int, tuple[str, ...], str]:
     """(steps, cells, note): the Jacobian view's budget (JACOBIAN_MAX_STEPS, JACOBIAN_MAX_STATE)."""
     steps = min(int(seq_len), G.JACOBIAN_MAX_STEPS)
     ok = tuple(k for k in kinds if (2 if k == "lstm" else 1) * hidden <= G.JACOBIAN_MAX_STATE)
     notes = []
     if steps < seq_len:
-        notes.append(f"the first {steps} of the {seq_len} steps (products run to step {steps - 1})")
+        notes.append(text("gradient.jacobian.first_steps", lang, steps=steps, T=seq_len, last=steps - 1))
     left = [FG.CELL_NAMES[k] for k in kinds if k not in ok]
     if left:
-        notes.append(f"{', '.join(left)} left out: the state has more than {G.JACOBIAN_MAX_STATE} "
-                     f"numbers (H = {hidden}; LSTM's state [h, c] has 2H)")
-    note = ("Jacobian view limited to " + "; ".join(notes) + ", so the page stays responsive.") if notes else ""
+        notes.append(text("gradient.jacobian.left_out", lang, cells=", ".join(left),
+                          max=G.JACOBIAN_MAX_STATE, H=hidden))
+    note = text("gradient.jacobian.limited", lang, notes="; ".join(notes)) if notes else ""
     return steps, ok, note
 
 
@@ -224,7 +233,7 @@ def untrained_jacobians(setup: G.FlowSetup, kinds: tuple[str, ...], steps: int) 
     return jacobian_data(mx, flows, steps)
 
 
-def product_fig(jd: JacobianData):
+def product_fig(jd: JacobianData, lang: str = "en"):
     """||J product|| per cell (solid) and the direct-path gate products (dashed: max unit)."""
     products, styles = {}, {}
     for kind, v in jd.views.items():
@@ -232,26 +241,26 @@ def product_fig(jd: JacobianData):
         products[name] = v.log10_product
         styles[name] = (CELL_COLORS[kind], "solid")
     for kind, lg in jd.gates.items():
-        gate = "f_k (forget)" if kind == "lstm" else "z_k (update)"
-        name = f"{FG.CELL_NAMES[kind]}: ∏ {gate}, most open unit"
+        gate = text(f"gradient.gate.{kind}", lang)  # only LSTM and GRU have gate products
+        name = text("gradient.product_most_open", lang, cell=FG.CELL_NAMES[kind], gate=gate)
         products[name] = lg.max(axis=1)
         styles[name] = (CELL_COLORS[kind], "dash")
-        name = f"{FG.CELL_NAMES[kind]}: ∏ {gate}, mean unit"
+        name = text("gradient.product_mean", lang, cell=FG.CELL_NAMES[kind], gate=gate)
         with np.errstate(divide="ignore"):
             products[name] = np.log10(np.mean(10.0 ** lg, axis=1))
         styles[name] = (CELL_COLORS[kind], "dot")
-    return FG.product_figure(products, styles=styles)
+    return FG.product_figure(products, styles=styles, lang=lang)
 
 
-def singular_fig(jd: JacobianData):
-    return FG.singular_value_figure({k: v.singular_values for k, v in jd.views.items()})
+def singular_fig(jd: JacobianData, lang: str = "en"):
+    return FG.singular_value_figure({k: v.singular_values for k, v in jd.views.items()}, lang=lang)
 
 
 # ---- clipping and the cliff --------------------------------------------------------------------
 
-def clipping_figs(r: G.ClipResult):
+def clipping_figs(r: G.ClipResult, lang: str = "en"):
     return FG.clipping_figures(r.steps, r.loss_plain, r.loss_clip, r.grad_plain, r.grad_clip, r.clip,
-                               baseline=r.baseline_loss)
+                               baseline=r.baseline_loss, lang=lang)
 
 
 def clipping_summary(r: G.ClipResult) -> dict:
@@ -289,11 +298,13 @@ def cliff_data(sigma: str, w0: float, b0: float, lr: float, steps: int, clip: fl
                      G.cliff_descent(w0, b0, lr, steps, clip, setup))
 
 
-def cliff_figs(cd: CliffData):
-    plain = "no clipping"
-    clipped = f"clipped at {cd.clipped.clip:g}"
-    surf = FG.cliff_figure(cd.w, cd.b, cd.loss, {plain: cd.plain.wb, clipped: cd.clipped.wb})
-    lossf = FG.path_loss_figure({plain: cd.plain.loss, clipped: cd.clipped.loss})
+def cliff_figs(cd: CliffData, lang: str = "en"):
+    plain = text("fig.gradients.no_clip", lang)
+    clipped = text("fig.gradients.clipped_at", lang, clip=cd.clipped.clip)
+    colors = {plain: FG.PLAIN_COLOR, clipped: FG.CLIPPED_COLOR}
+    surf = FG.cliff_figure(cd.w, cd.b, cd.loss, {plain: cd.plain.wb, clipped: cd.clipped.wb}, colors=colors,
+                           lang=lang)
+    lossf = FG.path_loss_figure({plain: cd.plain.loss, clipped: cd.clipped.loss}, colors=colors, lang=lang)
     return surf, lossf
 
 

@@ -17,6 +17,8 @@ from core import build_model, get_task, trace
 from core.cells import cell_weights, input_projection, step
 from core.graph import Graph, build_graph
 from core.unroll import unroll
+from explorer.i18n import has, text
+from explorer.runs import UPLOAD_PREFIX
 
 # A built-in task for each structure, so an untrained model has real inputs, targets and a loss.
 STRUCTURE_TASKS = {
@@ -86,7 +88,7 @@ def _step_losses(task, out: torch.Tensor, y: torch.Tensor) -> list[float]:
     return res
 
 
-def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
+def graph_data(model, task, batch, structure: str | None = None, *, lang: str = "en") -> GraphData:
     """Forward values, gradients and the W_hh accumulation of ``model`` on one sequence.
 
     Args:
@@ -94,6 +96,7 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         task: its task (gives the loss; ``task.io`` the structure unless ``structure`` is given).
         batch: a Batch with B = 1.
         structure: override of the I/O structure.
+        lang: language of the hover texts, notes and entry label ("en", "ko").
     Returns:
         a ``GraphData``.
     """
@@ -140,8 +143,8 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         for t in range(T):
             if f"hb{t}" in ids:
                 d.grad[f"hb{t}"] = gb[t]
-                d.hover[f"hb{t}"] = (f"h̃_{t} (backward chain) = {_vec_text(tr.hidden_backward[0, t])}"
-                                     f"<br>‖∂L/∂h̃_{t}‖ = {gb[t]:.3g}")
+                d.hover[f"hb{t}"] = text("graph.hover.hb", lang, t=t, v=_vec_text(tr.hidden_backward[0, t]),
+                                         g=gb[t])
 
     # outputs and losses
     if cfg.head in ("per_step", "encoder_decoder"):
@@ -159,14 +162,14 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         if nid[0] == "y":
             d.hover[nid] = f"y = {_vec_text(d.values[nid])}<br>‖∂L/∂y‖ = {d.grad[nid]:.3g}"
         elif nid[0] == "L":
-            d.hover[nid] = f"loss at this output = {float(d.values[nid][0]):.4g}<br>total L = {tr.loss:.4g}"
+            d.hover[nid] = text("graph.hover.loss", lang, loss=float(d.values[nid][0]), total=tr.loss)
 
     if cfg.head == "encoder_decoder":
         s_val, s_grad = _decoder_states(model, x, y, task)
         for k in range(len(s_val)):
             d.values[f"s{k}"] = s_val[k]
             d.grad[f"s{k}"] = s_grad[k]
-            d.hover[f"s{k}"] = f"decoder s_{k} = {_vec_text(s_val[k])}<br>‖∂L/∂s_{k}‖ = {s_grad[k]:.3g}"
+            d.hover[f"s{k}"] = text("graph.hover.s", lang, k=k, v=_vec_text(s_val[k]), g=s_grad[k])
     if attention and tr.attention is not None:
         a = tr.attention[0]
         states = tr.hidden[0] if tr.hidden_backward is None else np.concatenate(
@@ -177,8 +180,8 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         d.values["ctx"] = ctx
         d.grad["ctx"] = float((dy[0] @ w_ctx).norm())
         top = np.argsort(-a)[:3]
-        d.hover["ctx"] = (f"context c = Σ α_t h_t = {_vec_text(ctx)}<br>largest weights: "
-                          + ", ".join(f"α_{i} = {a[i]:.2f}" for i in top))
+        d.hover["ctx"] = text("graph.hover.ctx", lang, v=_vec_text(ctx),
+                              top=", ".join(f"α_{i} = {a[i]:.2f}" for i in top))
     # a gap node stands for the first state it hides: the one its incoming edge feeds
     full = {"h": [float(np.linalg.norm(tr.grad_h[0, t])) for t in range(T)]}
     if cfg.bidirectional:
@@ -194,11 +197,11 @@ def graph_data(model, task, batch, structure: str | None = None) -> GraphData:
         before, after = shown[i - 1], shown[i]
         hidden_step = after - 1 if chain == "hb" else before + 1
         d.grad[n.id] = float(full[chain][hidden_step])
-        d.hover[n.id] = f"steps {before + 1} to {after - 1} not drawn"
+        d.hover[n.id] = text("graph.hover.gap", lang, first=before + 1, last=after - 1)
 
-    _accumulation(d, model, x, y, task, tr)
+    _accumulation(d, model, x, y, task, tr, lang)
     if L > 1:
-        d.notes.append(f"The model has {L} layers: the graph shows the top one.")
+        d.notes.append(text("graph.note_layers", lang, n=L))
     return d
 
 
@@ -240,7 +243,7 @@ def _decoder_states(model, x, y, task):
     return [h.detach()[0].numpy() for h in hs], [float(gv.norm()) for gv in gs]
 
 
-def _accumulation(d: GraphData, model, x, y, task, tr) -> None:
+def _accumulation(d: GraphData, model, x, y, task, tr, lang: str = "en") -> None:
     """Each step's share of dL/dW_hh (from the trace) against torch.autograd's gradient."""
     L = model.config.num_layers
     name = f"weight_hh_l{L - 1}"
@@ -256,7 +259,9 @@ def _accumulation(d: GraphData, model, x, y, task, tr) -> None:
     blocks = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}.get(d.kind)
     d.entry = (int(i), int(j))
     if blocks:
-        d.entry_label = f"W_hh ({blocks[i // H]} block)[{i % H + 1}, {j + 1}]"
+        block = blocks[i // H]
+        d.entry_label = text("graph.entry_block", lang, block=text(f"graph.block.{block}", lang),
+                             i=i % H + 1, j=j + 1)
     else:
         d.entry_label = f"W_hh[{i + 1}, {j + 1}]"
     d.contrib_norm = tr.whh_contrib_norm
@@ -287,8 +292,38 @@ def node_colors(d: GraphData, mode: str) -> dict:
     return {k: float(np.mean(v)) for k, v in d.values.items() if not k.startswith("L")}
 
 
-def accumulation_text(d: GraphData) -> str:
+def accumulation_text(d: GraphData, lang: str = "en") -> str:
     """The check, in one line: the sum of the per-step shares equals autograd's gradient."""
-    return (f"Σ_t (step t's share of ∂L/∂W_hh) vs torch.autograd.grad(L, model.rnn.{d.weight_name}): "
-            f"‖Σ‖ = {d.sum_norm:.6g}, ‖autograd‖ = {d.autograd_norm:.6g}, "
-            f"max |Σ_t contributions − autograd| = {d.max_err:.1e}")
+    return text("graph.accumulation", lang, weight=d.weight_name, sum=d.sum_norm, auto=d.autograd_norm,
+                err=d.max_err)
+
+
+def structure_label(structure: str, lang: str = "en") -> str:
+    """An I/O structure ("many-to-one", ...) in words."""
+    return text(f"tasks.io.{structure}", lang)
+
+
+def cell_label(kind: str, lang: str = "en") -> str:
+    """A cell kind ("rnn", "lstm", "gru") in words."""
+    return text(f"widgets.cell.{kind}", lang)
+
+
+def task_label(name: str, io: str, lang: str = "en") -> str:
+    """A task's menu title with its structure, e.g. "Adding problem (many-to-one)"; an uploaded
+    data set (a name the catalogue does not know) by its name."""
+    if name.startswith(UPLOAD_PREFIX):
+        return text("widgets.uploaded", lang, name=name[len(UPLOAD_PREFIX):])
+    if not has(f"tasks.{name}.title"):
+        return name
+    return f"{text(f'tasks.{name}.title', lang)} ({structure_label(io, lang)})"
+
+
+def graph_title(d: GraphData, lang: str = "en") -> str:
+    """The figure title: the structure, T, the remedies drawn and the loss."""
+    g = d.graph
+    parts = [f"{structure_label(g.structure, lang)}, T = {g.T}"]
+    if g.bidirectional:
+        parts.append(text("graph.title_bidir", lang))
+    if g.attention:
+        parts.append(text("graph.title_attn", lang))
+    return "".join(parts) + text("graph.title_loss", lang, loss=d.loss)

@@ -1,7 +1,8 @@
 """Logic of the I/O structures page: the five wirings, each with a small example trained on demand.
 
 Pure (no Streamlit): ``train_example`` trains a ``core.demos`` recipe and keeps numpy results,
-``example_figure`` draws input, output and target in the way that suits the structure.
+``example_figure`` draws input, output and target in the way that suits the structure. Texts come
+from the catalogue (``io.*``); every function that returns text takes ``lang``.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import plotly.graph_objects as go
 
 from core.demos import DEMOS, predict, train_demo
 
+from . import i18n
 from .figures.structures import function_figure, sequence_strip, waveform_figure, wiring_diagram
 from .figures.training import loss_figure
 
@@ -22,40 +24,34 @@ N_POINTS = 64  # one-to-one: inputs drawn on the function plot
 
 @dataclass(frozen=True)
 class Structure:
-    """One input/output structure of the lecture note's section 4."""
+    """One input/output structure of the lecture note's section 4. Its menu name, summary and
+    example task are the catalogue texts ``io.structure.<key>.title``, ``.summary``, ``.example``."""
 
-    title: str  # menu name
     demo: str  # key of core.demos.DEMOS: the example trained on demand
     wiring: str  # key of explorer.figures.structures.STRUCTURES
-    summary: str  # what the wiring means
-    example: str  # what the example task asks
 
 
 STRUCTURES: dict[str, Structure] = {
-    "one_to_one": Structure(
-        "One-to-one", "one_to_one", "one_to_one",
-        "One input, one output, no sequence: a plain feed-forward network (T = 1).",
-        "Learn y = sin(3u) from a single number u."),
-    "one_to_many": Structure(
-        "One-to-many", "one_to_many", "one_to_many",
-        "One input at the first step, an output at every step: the recurrence W_hh carries the input "
-        "forward and unfolds it into a sequence (e.g. image captioning, music generation).",
-        "From (amplitude, frequency) given once at t = 0, draw the sine wave A·sin(ωt)."),
-    "many_to_one": Structure(
-        "Many-to-one", "many_to_one", "many_to_one",
-        "A whole sequence in, one output from the last hidden state (e.g. sentiment of a sentence).",
-        'Is a word sequence positive? "love" pushes the sentiment up, "hate" down, "not" flips the next word.'),
-    "many_to_many": Structure(
-        "Many-to-many (synced)", "many_to_many", "many_to_many",
-        "An output at every step, aligned with the inputs (e.g. tagging each word, next-character "
-        "prediction).",
-        "Read Shakespeare's Sonnets one character at a time and predict the next character."),
-    "encoder_decoder": Structure(
-        "Encoder-decoder", "encoder_decoder", "encoder_decoder",
-        "Many-to-many, not synced: an encoder reads the whole input, its final state starts a decoder "
-        "that writes an output sequence of its own length (e.g. translation).",
-        "Read four symbols, then write them in reverse order."),
+    "one_to_one": Structure("one_to_one", "one_to_one"),
+    "one_to_many": Structure("one_to_many", "one_to_many"),
+    "many_to_one": Structure("many_to_one", "many_to_one"),
+    "many_to_many": Structure("many_to_many", "many_to_many"),
+    "encoder_decoder": Structure("encoder_decoder", "encoder_decoder"),
 }
+
+
+def structure_text(structure: str, part: str, lang: str = "en") -> str:
+    """``part`` ("title", "summary" or "example") of ``structure`` in ``lang``."""
+    if structure not in STRUCTURES or part not in ("title", "summary", "example"):
+        raise ValueError(f"unknown structure or part: {structure!r}, {part!r}")
+    return i18n.text(f"io.structure.{structure}.{part}", lang)
+
+
+def symbol(name: str, lang: str = "en") -> str:
+    """A task's class or channel name as shown (e.g. "positive"); names that are data, such as the
+    words of a sentence, stay as they are."""
+    key = f"io.symbol.{name}"
+    return i18n.text(key, lang) if i18n.has(key, lang) else name
 
 
 @dataclass(frozen=True)
@@ -112,76 +108,79 @@ def train_example(structure: str, steps: int | None = None, seed: int = 0) -> Ex
                          tuple(task.channel_names) if task.channel_names else None)
 
 
-def diagram_figure(structure: str) -> go.Figure:
+def diagram_figure(structure: str, lang: str = "en") -> go.Figure:
     s = STRUCTURES[structure]
-    return wiring_diagram(s.wiring, 4, title=f"{s.title}: wiring (arrow colour = the shared weight matrix)")
+    title = i18n.text("io.fig.diagram_title", lang, name=structure_text(structure, "title", lang))
+    return wiring_diagram(s.wiring, 4, title=title, lang=lang)
 
 
 def n_examples(result: ExampleResult) -> int:
     return int(result.x.shape[0])
 
 
-def example_figure(result: ExampleResult, index: int = 0) -> go.Figure:
-    """Input, output and target of held-out example ``index``, drawn for the structure."""
+def example_figure(result: ExampleResult, index: int = 0, lang: str = "en") -> go.Figure:
+    """Input, output and target of held-out example ``index``, drawn for the structure, in ``lang``."""
     i = int(np.clip(index, 0, n_examples(result) - 1))
     s = result.structure
     x, y, out = result.x, result.y, result.output
+    row = {r: i18n.text(f"io.row.{r}", lang) for r in ("input", "target", "output")}  # strip row names
     if s == "one_to_one":
-        return function_figure(x[:, 0, 0], y[:, 0], out[:, 0], highlight=i,
-                               title=f"Held-out inputs: output vs target (example {i + 1} ringed)")
+        return function_figure(x[:, 0, 0], y[:, 0], out[:, 0], highlight=i, lang=lang,
+                               title=i18n.text("io.fig.one_to_one", lang, i=i + 1))
     if s == "one_to_many":
         names = result.channels or ("amplitude", "frequency")
-        return waveform_figure(y[i, :, 0], out[i, :, 0], {n: float(x[i, 0, k]) for k, n in enumerate(names)},
-                               title=f"Example {i + 1}: one input at t = 0, an output at every step")
+        return waveform_figure(y[i, :, 0], out[i, :, 0],
+                               {symbol(n, lang): float(x[i, 0, k]) for k, n in enumerate(names)}, lang=lang,
+                               title=i18n.text("io.fig.one_to_many", lang, i=i + 1))
     if s == "many_to_one":
         words = [result.channels[k] for k in x[i].argmax(-1)]
         T = len(words)
         p = _softmax(out[i])
         pred, label = int(p.argmax()), int(y[i])
         blank = [""] * (T - 1)
-        rows = {"input": words, "target": blank + [result.vocab[label]],
-                "output": blank + [f"{result.vocab[pred]}<br>{p[pred]:.0%}"]}
-        return sequence_strip(rows, {"output": [0] * (T - 1) + [1 if pred == label else 2]},
-                              title=f"Example {i + 1}: a sentence in, one output at the last step")
+        rows = {row["input"]: words, row["target"]: blank + [symbol(result.vocab[label], lang)],
+                row["output"]: blank + [f"{symbol(result.vocab[pred], lang)}<br>{p[pred]:.0%}"]}
+        return sequence_strip(rows, {row["output"]: [0] * (T - 1) + [1 if pred == label else 2]}, lang=lang,
+                              title=i18n.text("io.fig.many_to_one", lang, i=i + 1))
     if s == "many_to_many":
         chars = [result.channels[k] for k in x[i].argmax(-1)]
         tgt = [result.vocab[k] for k in y[i]]
         pred = [result.vocab[k] for k in out[i].argmax(-1)]
         ok = [1 if a == b else 2 for a, b in zip(pred, tgt)]
-        return sequence_strip({"input": chars, "target": tgt, "output": pred}, {"output": ok},
-                              title=f"Example {i + 1}: an output at every step (green: correct next character)")
+        return sequence_strip({row["input"]: chars, row["target"]: tgt, row["output"]: pred}, {row["output"]: ok},
+                              lang=lang, title=i18n.text("io.fig.many_to_many", lang, i=i + 1))
     if s == "encoder_decoder":
         syms_in = [result.channels[k] for k in x[i].argmax(-1)]
         tgt = [result.vocab[k] for k in y[i]]
         pred = [result.vocab[k] for k in out[i].argmax(-1)]
         Ti, To = len(syms_in), len(tgt)
-        rows = {"input": syms_in + [""] * To, "target": [""] * Ti + tgt, "output": [""] * Ti + pred}
+        rows = {row["input"]: syms_in + [""] * To, row["target"]: [""] * Ti + tgt, row["output"]: [""] * Ti + pred}
         ok = [0] * Ti + [1 if a == b else 2 for a, b in zip(pred, tgt)]
-        return sequence_strip(rows, {"output": ok}, x_title="step (encoder, then decoder)",
-                              title=f"Example {i + 1}: read {Ti} symbols, then write them reversed")
+        return sequence_strip(rows, {row["output"]: ok}, x_title=i18n.text("io.fig.encdec_x", lang), lang=lang,
+                              title=i18n.text("io.fig.encoder_decoder", lang, i=i + 1, n=Ti))
     raise ValueError(f"unknown structure {s!r}")
 
 
-def loss_curve_figure(result: ExampleResult) -> go.Figure:
+def loss_curve_figure(result: ExampleResult, lang: str = "en") -> go.Figure:
     steps = np.arange(1, result.loss_curve.size + 1)
-    return loss_figure(steps, result.loss_curve, baseline=result.baseline_loss,
-                       title=f"Training loss over {result.steps} steps")
+    return loss_figure(steps, result.loss_curve, baseline=result.baseline_loss, lang=lang,
+                       title=i18n.text("io.fig.loss_title", lang, steps=result.steps))
 
 
-def metric_rows(result: ExampleResult) -> list[tuple[str, str, str | None]]:
-    """(label, value, delta) for st.metric: held-out metric before/after and the baseline."""
+def metric_rows(result: ExampleResult, lang: str = "en") -> list[tuple[str, str, str | None]]:
+    """(label, value, delta) for st.metric: held-out metric before/after and the baseline, in ``lang``."""
     if result.higher_is_better:
         fmt = lambda v: f"{v:.1%}"  # noqa: E731
-        name = "held-out accuracy"
+        name = i18n.text("io.metric.accuracy", lang)
     else:
         fmt = lambda v: f"{v:.4f}"  # noqa: E731
-        name = "held-out MSE"
+        name = i18n.text("io.metric.mse", lang)
     delta = result.metric - result.metric_before
-    return [(f"{name}, untrained", fmt(result.metric_before), None),
-            (f"{name}, trained", fmt(result.metric),
+    return [(i18n.text("io.metric.untrained", lang, name=name), fmt(result.metric_before), None),
+            (i18n.text("io.metric.trained", lang, name=name), fmt(result.metric),
              (f"{delta:+.1%}" if result.higher_is_better else f"{delta:+.4f}")),
-            ("trivial baseline (best constant)", fmt(result.baseline_metric), None),
-            ("training time", f"{result.seconds:.1f} s", None)]
+            (i18n.text("io.metric.baseline", lang), fmt(result.baseline_metric), None),
+            (i18n.text("io.metric.time", lang), f"{result.seconds:.1f} s", None)]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

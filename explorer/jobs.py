@@ -12,12 +12,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from core import Batch, Trainer, trace
 from core.analysis import align_basis, fit_pca
+
+from .i18n import text
 
 PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of this cadence) ...
 PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)
@@ -114,6 +116,8 @@ class Snapshot:
     grad_rows: np.ndarray  # (S, T) ||dL/dh_t|| per probe
     basis: object | None  # core.analysis.PCABasis, refitted and aligned at each probe
     state_history: tuple = ()  # ((step, hidden (n, T, H)), ...) for the scrub slider
+    message_key: str = ""  # catalogue key of ``message`` ("" when there is none): pages show it in their language
+    message_values: dict = field(default_factory=dict)  # the values the key's text is formatted with
 
     @property
     def active(self) -> bool:
@@ -150,7 +154,9 @@ class TrainingJob:
         self._pause = threading.Event()
         self._thread: threading.Thread | None = None
         self._status = "idle"
-        self._message = ""
+        self._message = ""  # English; _message_key/_values give it in any language
+        self._message_key = ""
+        self._message_values: dict = {}
         self._run_seconds = 0.0
         self._rate_window: list[tuple[float, int]] = []
         self._val: list[tuple[int, float, float]] = []
@@ -268,9 +274,9 @@ class TrainingJob:
                     self._after_step(rec)
                     if rec["diverged"]:
                         self._status = "diverged"
-                        self._message = (f"The loss became non-finite at step {rec['step']}. The model was "
-                                         "rolled back to its last finite parameters. Lower the learning "
-                                         "rate or turn on gradient clipping, then resume.")
+                        # English here; pages show message_key in the reader's language
+                        self._message = text("jobs.msg.diverged", "en", step=int(rec["step"]))
+                        self._message_key, self._message_values = "jobs.msg.diverged", {"step": int(rec["step"])}
                         self._pause.set()
                         continue
                     if self.trainer.step_count >= self.target_steps:
@@ -280,7 +286,9 @@ class TrainingJob:
         except Exception as e:  # a job must never take the server down; the page shows this
             with self._lock:
                 self._status = "error"
+                # Python's own words (no catalogue key): pages wrap them in a translated sentence
                 self._message = f"{type(e).__name__}: {e}"
+                self._message_key, self._message_values = "", {}
         finally:
             if holding and self.limiter is not None:
                 self.limiter.release(self.id)
@@ -347,13 +355,14 @@ class TrainingJob:
                 steps=steps, loss=loss, grad_norm=gn, metric=metric,
                 val_steps=val[:, 0], val_loss=val[:, 1], val_metric=val[:, 2], probe=self._probe,
                 grad_rows_steps=np.array([s for s, _ in rows], dtype=float), grad_rows=grad_rows,
-                basis=self._basis, state_history=tuple(self._states))
+                basis=self._basis, state_history=tuple(self._states), message_key=self._message_key,
+                message_values=dict(self._message_values))
 
     def set_lr(self, lr: float) -> None:
         with self._lock:
             self.trainer.set_lr(lr)
             if self._status == "diverged":
-                self._message = ""
+                self._message, self._message_key, self._message_values = "", "", {}
 
 
 class JobBoard:

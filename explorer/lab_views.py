@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from core.analysis import project
 
 from . import figures as F
+from .i18n import has, text
 
 TRAJ_SEQUENCES = 6  # sequences drawn in the state-space view
 LIVE_HEATMAP_ROWS = 150  # gradient-history rows sent per refresh (keeps a refresh under 1 MB)
@@ -26,15 +27,15 @@ def cached(cache: dict, key: tuple, make):
     return cache[key]
 
 
-def probe_figures(snap, task, scrub: int, dims: int, cache: dict, job_id) -> dict:
-    """The five probe charts, rebuilt only when a new probe (or view setting) arrives."""
-    key = ("probe", job_id, snap.probe.step, len(snap.state_history), scrub, dims)
+def probe_figures(snap, task, scrub: int, dims: int, cache: dict, job_id, lang: str = "en") -> dict:
+    """The five probe charts, rebuilt only when a new probe (or view setting, or language) arrives."""
+    key = ("probe", job_id, snap.probe.step, len(snap.state_history), scrub, dims, lang)
     return cached(cache, key, lambda: {
-        "pred": prediction_fig(snap, task),
-        "traj": trajectory_fig(snap, scrub, dims),
-        "hidden": hidden_fig(snap, scrub),
-        "grad": grad_curve_fig(snap),
-        "gradmap": grad_heatmap_fig(snap),
+        "pred": prediction_fig(snap, task, lang=lang),
+        "traj": trajectory_fig(snap, scrub, dims, lang=lang),
+        "hidden": hidden_fig(snap, scrub, lang=lang),
+        "grad": grad_curve_fig(snap, lang=lang),
+        "gradmap": grad_heatmap_fig(snap, lang=lang),
     })
 
 
@@ -44,42 +45,54 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def loss_fig(snap, task) -> go.Figure:
+def loss_fig(snap, task, lang: str = "en") -> go.Figure:
+    kind = "ce" if task.loss_kind == "cross_entropy" else "mse"
     return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss, task.baseline_loss,
-                         title=f"Loss ({'cross-entropy' if task.loss_kind == 'cross_entropy' else 'MSE'})")
+                         title=text(f"lab.fig.loss_{kind}", lang), lang=lang)
 
 
-def metric_fig(snap, task) -> go.Figure:
-    name = "accuracy" if task.metric == "accuracy" else "MSE"
+def metric_fig(snap, task, lang: str = "en") -> go.Figure:
+    name = text("lab.fig.metric_accuracy", lang) if task.metric == "accuracy" else text("lab.fig.metric_mse", lang)
     return F.metric_figure(snap.steps, snap.metric, name=name, baseline=task.baseline_metric,
                            val_steps=snap.val_steps, val_values=snap.val_metric,
-                           higher_is_better=task.higher_is_better)
+                           higher_is_better=task.higher_is_better, lang=lang)
 
 
-def prediction_fig(snap, task) -> go.Figure | None:
+def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:
     """Predictions against targets on the probe sequences (None before the first probe)."""
     p = snap.probe
     if p is None:
         return None
     out, y = np.asarray(p.output), np.asarray(p.target)
     if task.loss_kind == "mse":
-        return F.prediction_figure(y, out, channel_names=_out_names(task),
-                                   title="Held-out predictions (dashed) vs targets (solid)")
+        return F.prediction_figure(y, out, channel_names=_out_names(task, lang),
+                                   title=text("lab.fig.pred_mse", lang), lang=lang)
     probs = _softmax(out)
-    names = task.vocab
+    names = class_names(task, lang)
     if probs.ndim == 2:  # many-to-one: one distribution per sequence
         return F.class_prob_figure(probs, y, names, many_to_one=True,
-                                   title="Held-out class probabilities (true class marked)")
+                                   title=text("lab.fig.pred_many_to_one", lang), lang=lang)
     tgt = y[0].astype(float)
     tgt[tgt < 0] = np.nan  # IGNORE steps have no target
-    return F.class_prob_figure(probs[0], tgt, names, title="Per-step class probabilities, sequence 1 "
-                                                          "(true class marked)")
+    return F.class_prob_figure(probs[0], tgt, names, title=text("lab.fig.pred_per_step", lang), lang=lang)
 
 
-def _out_names(task):
+def class_names(task, lang: str = "en") -> list[str] | None:
+    """The task's class names (its vocabulary) as shown in ``lang``: words such as "odd" or
+    "positive" translated; symbols ("A", "XY") and the characters of a text kept as they are."""
+    if task.vocab is None:
+        return None
+    return [text(f"tasks.class.{c}", lang) if has(f"tasks.class.{c}", lang) else str(c) for c in task.vocab]
+
+
+def _out_names(task, lang: str = "en"):
     if task.name in ("sine", "waveform", "adding", "marked_recall", "one_to_one"):
         return ["y"]
-    return task.channel_names if task.channel_names and len(task.channel_names) == task.output_size else None
+    if task.channel_names and len(task.channel_names) == task.output_size:
+        keys = [str(c).replace(" ", "_") for c in task.channel_names]  # "bit 1" -> tasks.channel.bit_1
+        return [text(f"tasks.channel.{k}", lang) if has(f"tasks.channel.{k}", lang) else c
+                for k, c in zip(keys, task.channel_names)]
+    return None
 
 
 def history_index(snap, scrub: int | None) -> int:
@@ -92,7 +105,7 @@ def history_index(snap, scrub: int | None) -> int:
     return scrub
 
 
-def trajectory_fig(snap, scrub: int | None = None, dims: int = 2) -> go.Figure | None:
+def trajectory_fig(snap, scrub: int | None = None, dims: int = 2, lang: str = "en") -> go.Figure | None:
     """Hidden-state trajectories in the run's current PCA basis (fixed axes while scrubbing)."""
     if snap.basis is None or not snap.state_history:
         return None
@@ -107,24 +120,24 @@ def trajectory_fig(snap, scrub: int | None = None, dims: int = 2) -> go.Figure |
     pad = 0.05 * np.maximum(hi - lo, 1e-6)
     ranges = [(float(a - d), float(b + d)) for a, b, d in zip(lo, hi, pad)]
     return F.trajectory_figure(proj, explained=list(basis.explained[:k]), ranges=ranges,
-                               title=f"Hidden-state trajectories in PCA space (step {step:,})")
+                               title=text("lab.fig.traj", lang, step=step), lang=lang)
 
 
-def hidden_fig(snap, scrub: int | None = None) -> go.Figure | None:
+def hidden_fig(snap, scrub: int | None = None, lang: str = "en") -> go.Figure | None:
     if not snap.state_history:
         return None
     step, hidden = snap.state_history[history_index(snap, scrub)]
-    return F.hidden_heatmap(hidden[0],
-                            title=f"Hidden state h_t of sequence 1 (units × time, step {step:,})")
+    return F.hidden_heatmap(hidden[0], title=text("lab.fig.hidden", lang, step=step), lang=lang)
 
 
-def grad_curve_fig(snap) -> go.Figure | None:
+def grad_curve_fig(snap, lang: str = "en") -> go.Figure | None:
     if snap.probe is None:
         return None
-    return F.grad_norm_curve(snap.probe.grad_h_norm, label=f"step {snap.probe.step:,}")
+    return F.grad_norm_curve(snap.probe.grad_h_norm, label=text("lab.fig.grad_label", lang, step=snap.probe.step),
+                             lang=lang)
 
 
-def grad_heatmap_fig(snap) -> go.Figure | None:
+def grad_heatmap_fig(snap, lang: str = "en") -> go.Figure | None:
     if len(snap.grad_rows) == 0:
         return None
-    return F.grad_norm_heatmap(snap.grad_rows_steps, snap.grad_rows, max_rows=LIVE_HEATMAP_ROWS)
+    return F.grad_norm_heatmap(snap.grad_rows_steps, snap.grad_rows, max_rows=LIVE_HEATMAP_ROWS, lang=lang)

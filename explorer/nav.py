@@ -1,33 +1,47 @@
-"""The page table: app.py builds the navigation from it, the home page links to every entry."""
+"""The page table: app.py builds the navigation from it, the home page links to every entry.
+
+Titles, section names and the home page's one-liners are in the language catalogues
+(``nav.<file stem>.title``, ``nav.<file stem>.blurb``, ``nav.section.<section>``).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
+from .i18n import DEFAULT_LANG, text
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# (section, file, title, icon, one line for the home page); the lecture note's order.
-# A page's URL path is its file name (pages/training_lab.py -> /training_lab).
+# (section, file, icon); the lecture note's order. A page's URL path is its file name
+# (pages/training_lab.py -> /training_lab). Section "" is the top of the menu.
 PAGE_TABLE = [
-    ("", "pages/home.py", "Home", ":material/home:", "What this is."),
-    ("Theory", "pages/rnn_cell.py", "RNN cell", ":material/function:",
-     "One step at a time: the equations with live numbers, the cobweb and the phase plane (sections 1, 2)."),
-    ("Theory", "pages/unrolled_graph.py", "Unrolled graph", ":material/account_tree:",
-     "Shared weights over time, forward values and the gradient flowing back (sections 3, 5)."),
-    ("Theory", "pages/io_structures.py", "I/O structures", ":material/swap_horiz:",
-     "One-to-one, one-to-many, many-to-one, many-to-many and encoder-decoder, each trained (section 4)."),
-    ("Theory", "pages/bidirectional_attention.py", "Bidirectional & attention", ":material/compare_arrows:",
-     "Reading the future, and attending to the step that matters (section 7)."),
-    ("Labs", "pages/training_lab.py", "Training lab", ":material/model_training:",
-     "Pick a task and a cell, press Train: loss, predictions, hidden trajectories and gradients, live (section 5)."),
-    ("Labs", "pages/gradient_flow.py", "Gradient flow", ":material/trending_down:",
-     "Vanishing and exploding gradients against the spectral radius, the Pascanu bound, clipping (section 6)."),
-    ("Labs", "pages/dynamics.py", "Dynamics", ":material/scatter_plot:",
-     "State space: trajectories, fixed points and their stability, the W_hh spectrum, chaos (sections 1, 6)."),
-    ("Labs", "pages/comparison.py", "LSTM vs GRU vs RNN", ":material/leaderboard:",
-     "The three cells trained side by side on the same data: gates and memory length (section 7)."),
-    ("Data", "pages/data.py", "Data", ":material/upload_file:",
-     "Upload your own sequences, check them, and export runs and models."),
+    ("", "pages/home.py", ":material/home:"),
+    ("theory", "pages/rnn_cell.py", ":material/function:"),
+    ("theory", "pages/unrolled_graph.py", ":material/account_tree:"),
+    ("theory", "pages/io_structures.py", ":material/swap_horiz:"),
+    ("theory", "pages/bidirectional_attention.py", ":material/compare_arrows:"),
+    ("labs", "pages/training_lab.py", ":material/model_training:"),
+    ("labs", "pages/gradient_flow.py", ":material/trending_down:"),
+    ("labs", "pages/dynamics.py", ":material/scatter_plot:"),
+    ("labs", "pages/comparison.py", ":material/leaderboard:"),
+    ("data", "pages/data.py", ":material/upload_file:"),
 ]
+
+
+def stem(path: str) -> str:
+    """"pages/training_lab.py" -> "training_lab" (also the page's URL path)."""
+    return Path(path).stem
+
+
+def page_title(path: str, lang: str = DEFAULT_LANG) -> str:
+    return text(f"nav.{stem(path)}.title", lang)
+
+
+def page_blurb(path: str, lang: str = DEFAULT_LANG) -> str:
+    return text(f"nav.{stem(path)}.blurb", lang)
+
+
+def section_title(section: str, lang: str = DEFAULT_LANG) -> str:
+    return text(f"nav.section.{section}", lang) if section else ""
 
 
 def available_pages() -> list[tuple]:

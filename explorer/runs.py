@@ -8,7 +8,19 @@ import torch
 
 from core import TASKS, Task, Trainer, build_model, get_task
 
+from .i18n import text
+
 UPLOAD_PREFIX = "upload:"
+
+
+class RunError(ValueError):
+    """A run that cannot be built, with its reason as a catalogue key (pages show it in their
+    language with ``text(e.key, lang, **e.values)``; ``str(e)`` is the English text)."""
+
+    def __init__(self, key: str, english: str, **values):
+        super().__init__(english)
+        self.key = key  # catalogue key of the reason
+        self.values = values  # the values its text is formatted with
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,8 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
         from core.datasets import dataset_task
         ds = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
         if ds is None:
-            raise ValueError(f"the uploaded dataset {name[len(UPLOAD_PREFIX):]!r} is no longer loaded; "
-                             "upload it again on the Data page")
+            gone = name[len(UPLOAD_PREFIX):]
+            raise RunError("runs.upload_gone", text("runs.upload_gone", "en", name=gone), name=gone)
         entry = ds if not isinstance(ds, dict) else ds["dataset"]
         options = {} if not isinstance(ds, dict) else dict(ds.get("options", {}))
         if entry.kind == "series":

@@ -11,6 +11,7 @@ import streamlit as st
 # ---- shared sidebar ------------------------------------------------------------------------
 DEVICE = "device"  # "auto", "cpu", "cuda" or "mps": where new runs train
 PRESENTER = "presenter"  # lecture mode: larger type, fewer controls
+LANG = "lang"  # "en" or "ko" (explorer.i18n.LANGS): the language of every text
 
 # ---- Training lab settings (widget keys) ---------------------------------------------------
 LAB_TASK = "lab.task"  # a key of core.TASKS or "upload:<name>"
@@ -102,6 +103,7 @@ CMP_LR = "compare.lr"  # Adam learning rate
 CMP_BATCH = "compare.batch"  # batch size
 CMP_CLIP = "compare.clip"  # gradient clipping norm, 0 = off
 CMP_SEED = "compare.seed"  # seed of the data stream and of every model's init
+CMP_FORGET = "compare.forget_bias"  # the LSTM's initial forget-gate bias, 0 = torch's default draw
 CMP_STEPS = "compare.steps"  # budget: steps per cell
 CMP_GATE_SEQ = "compare.gate_seq"  # which probe sequence the gate views show (1-based)
 CMP_SWEEP_RESULT = "compare.sweep_result"  # (SweepSettings, accuracy (3, D)) of the last memory sweep
@@ -256,6 +258,7 @@ DEFAULTS = {
     CMP_BATCH: 64,
     CMP_CLIP: 1.0,
     CMP_SEED: 0,
+    CMP_FORGET: 0.0,
     CMP_STEPS: 1200,
     CMP_GATE_SEQ: 1,
     CMP_SWEEP_RESULT: None,
@@ -297,6 +300,7 @@ DEFAULTS = {
     GRAPH_SEED: 0,
     DEVICE: "auto",
     PRESENTER: False,
+    LANG: "en",
     LAB_TASK: "sine",
     LAB_SEQ_LEN: 50,
     LAB_KIND: "lstm",

@@ -10,7 +10,7 @@ Names in the URL are the session keys of explorer/state.py ("lab.kind=gru"). Onl
 ``state.PERSISTENT`` with a plain default (bool, int, float, str or a list of str) travel; results,
 signatures and uploads never do. A value is parsed to the type of its default and checked against
 the domain of the widget that shows it (``domains()``); anything else is ignored and reported.
-The ``lang`` parameter is reserved (internationalisation) and kept as it is.
+The language travels as ``lang=en`` / ``lang=ko`` on every page.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from . import state
+from .i18n import LANGS, normalize, text
 
 # url path of a page (pages/<name>.py -> "<name>") -> prefix of its session keys in state.py
 PAGE_PREFIXES = {
@@ -33,8 +34,8 @@ PAGE_PREFIXES = {
     "comparison": "compare.",
     # the Data page is left out: its options mean nothing without the uploaded file
 }
-GLOBAL_KEYS = (state.PRESENTER, state.DEVICE, state.TOUR_STEP)  # written on every page
-RESERVED = ("lang",)  # query parameters this module keeps untouched (the i18n work owns "lang")
+GLOBAL_KEYS = (state.PRESENTER, state.DEVICE, state.TOUR_STEP, state.LANG)  # written on every page
+RESERVED: tuple = ()  # query parameters this module keeps untouched
 NOT_SHARED = (state.URL_LOADED,)  # persistent keys that never go into a link
 
 
@@ -76,29 +77,49 @@ def encode(key: str, value) -> str:
     return str(value)
 
 
-def decode(key: str, text: str):
-    """Parse ``text`` to the type of ``key``'s default; ValueError when it does not parse."""
+def reason(why: str, value: str, lang: str = "en") -> str:
+    """Why ``value`` was refused, in ``lang``: ``why`` is "bool", "number", "whole" or "finite"."""
+    v = repr(value)
+    return {"bool": text("urlstate.not_bool", lang, value=v), "number": text("urlstate.not_number", lang, value=v),
+            "whole": text("urlstate.not_whole", lang, value=v),
+            "finite": text("urlstate.not_finite", lang, value=v)}[why]
+
+
+class BadValue(ValueError):
+    """A query-parameter value that does not parse (the English reason; ``reason()`` in any language)."""
+
+    def __init__(self, why: str, value: str):
+        super().__init__(reason(why, value))
+        self.why = why  # "bool", "number", "whole" or "finite"
+        self.value = value  # the text that did not parse
+
+
+def decode(key: str, raw: str):
+    """Parse ``raw`` to the type of ``key``'s default; ValueError (``BadValue`` or float()'s own)
+    when it does not parse."""
     d = state.DEFAULTS[key]
     if isinstance(d, bool):
-        low = text.strip().lower()
+        low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"{text!r} is not a yes/no value")
-    if isinstance(d, int):
-        f = float(text)
-        if not f.is_integer():
-            raise ValueError(f"{text!r} is not a whole number")
-        return int(f)
-    if isinstance(d, float):
-        f = float(text)
+        raise BadValue("bool", raw)
+    if isinstance(d, (int, float)):
+        try:
+            f = float(raw)
+        except ValueError:
+            raise BadValue("number", raw) from None
+        if isinstance(d, int):
+            if not f.is_integer():
+                raise BadValue("whole", raw)
+            return int(f)
         if not math.isfinite(f):
-            raise ValueError(f"{text!r} is not a finite number")
+            raise BadValue("finite", raw)
         return f
     if isinstance(d, list):
-        return [v for v in text.split(",") if v]
-    return text
+        return [v for v in raw.split(",") if v]
+    return raw
 
 
 def _opts(*values) -> tuple:
@@ -124,6 +145,7 @@ def domains(keys) -> dict:
         from .runs import device_choices
         out[state.DEVICE] = tuple(device_choices())
         out[state.TOUR_STEP] = Between(-1, len(tour.TOUR) - 1)
+        out[state.LANG] = tuple(LANGS)
     if want("lab."):
         from core import MODEL_KINDS, OPTIMIZERS, TASKS
         from core.models import NONLINEARITIES
@@ -166,12 +188,12 @@ def domains(keys) -> dict:
         from core import TASKS
         from core.compare import PRESETS
 
-        from .compare_views import CUSTOM
+        from .compare_views import CUSTOM, FORGET_BIASES
         out.update({
             state.CMP_PRESET: (CUSTOM, *PRESETS), state.CMP_TASK: tuple(TASKS), state.CMP_SEQ_LEN: Between(2, 1000),
             state.CMP_HIDDEN: _opts(4, 8, 16, 32, 64, 128, 256),
             state.CMP_LR: _opts(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1), state.CMP_BATCH: _opts(8, 16, 32, 64, 128, 256),
-            state.CMP_CLIP: Between(0.0, 100.0), state.CMP_SEED: Between(0, 2**31 - 1),
+            state.CMP_CLIP: Between(0.0, 100.0), state.CMP_SEED: Between(0, 2**31 - 1), state.CMP_FORGET: FORGET_BIASES,
             state.CMP_STEPS: Between(50, 100_000), state.CMP_GATE_SEQ: Between(1, 6),
             state.CMP_SWEEP_STEPS: _opts(100, 200, 400, 800)})
     if want("gradient_flow."):
@@ -220,11 +242,12 @@ def _snap(value, domain):
     return value
 
 
-def parse_params(params: dict) -> tuple[dict, list[str]]:
+def parse_params(params: dict, lang: str = "en") -> tuple[dict, list[str]]:
     """Check query parameters; pure (no Streamlit).
 
     Args:
         params: name -> text, as in ``st.query_params.to_dict()``.
+        lang: language of the reasons given for rejected parameters.
 
     Returns:
         (key -> parsed value for the accepted ones, ["name=value: why", ...] for the rejected ones).
@@ -235,18 +258,18 @@ def parse_params(params: dict) -> tuple[dict, list[str]]:
     doms = domains([n for n in names if n in allowed])
     good, bad = {}, []
     for name in names:
-        text = params[name]
+        raw = params[name]
         if name not in allowed:
-            bad.append(f"{name}: not a setting that links can carry")
+            bad.append(f"{name}: " + text("urlstate.not_shared", lang))
             continue
         try:
-            value = decode(name, text)
-        except ValueError as e:
-            bad.append(f"{name}={text}: {e}")
+            value = decode(name, raw)
+        except BadValue as e:
+            bad.append(f"{name}={raw}: " + reason(e.why, e.value, lang))
             continue
         dom = doms.get(name)
         if not _accepted(value, dom):
-            bad.append(f"{name}={text}: not one of the values this control offers")
+            bad.append(f"{name}={raw}: " + text("urlstate.not_an_option", lang))
             continue
         good[name] = _snap(value, dom) if not isinstance(value, list) else [_snap(v, dom) for v in value]
     return good, bad
@@ -271,11 +294,14 @@ def load() -> None:
     if ss.get(state.URL_LOADED):
         return
     ss[state.URL_LOADED] = True
-    good, bad = parse_params(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    # the reasons in the link's own language when it names one
+    good, bad = parse_params(params, normalize(params.get(state.LANG) or ss.get(state.LANG)))
+    lang = normalize(good.get(state.LANG) or ss.get(state.LANG))
     for k, v in good.items():
         ss[k] = v
     if bad:
-        st.toast("Ignored in this link: " + "; ".join(bad), icon=":material/link_off:")
+        st.toast(text("urlstate.ignored", lang, items="; ".join(bad)), icon=":material/link_off:")
 
 
 def save(url_path: str) -> None:

@@ -7,24 +7,42 @@ from core import MODEL_KINDS, OPTIMIZERS, TASKS, get_task
 from core.models import NONLINEARITIES
 
 from . import state
+from .i18n import text
+from .lang import current, fmt, t
 from .runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
 
-CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
 
 
-def task_title(name: str) -> str:
+def cell_label(kind: str, lang: str | None = None) -> str:
+    """The name of a cell kind ("rnn", "lstm", "gru") in ``lang`` (None: the session's language)."""
+    return text(f"widgets.cell.{kind}", lang or current())
+
+
+def task_title(name: str, lang: str | None = None) -> str:
+    """A task's name for menus, "Sine forecasting (many-to-many)", in ``lang`` (None: the session's)."""
+    lang = lang or current()
     if name.startswith(UPLOAD_PREFIX):
-        return f"Uploaded: {name[len(UPLOAD_PREFIX):]}"
-    return _builtin_titles().get(name, name)
+        return text("widgets.uploaded", lang, name=name[len(UPLOAD_PREFIX):])
+    if name not in TASKS:
+        return name
+    return text("widgets.task_title", lang, title=text(f"tasks.{name}.title", lang),
+                io=text(f"tasks.io.{_task_io(name)}", lang))
+
+
+def task_description(name: str, lang: str | None = None) -> str:
+    """One-sentence description of a built-in task in ``lang`` (None: the session's language)."""
+    return text(f"tasks.{name}.description", lang or current())
 
 
 @st.cache_data(show_spinner=False)
-def _builtin_titles() -> dict:
-    return {n: f"{get_task(n).title} ({get_task(n).io})" for n in TASKS}
+def _task_io(name: str) -> str:
+    return get_task(name).io
 
 
 @st.cache_data(show_spinner=False)
 def task_info(name: str) -> dict:
+    """The built-in task's description (English), I/O structure and metric."""
     t = get_task(name)
     return {"description": t.description, "io": t.io, "metric": t.metric}
 
@@ -42,74 +60,93 @@ def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> st
     opts = task_options()
     if st.session_state.get(task_key) not in opts:
         st.session_state[task_key] = opts[0]
-    name = st.selectbox("Task", opts, key=task_key, format_func=task_title, on_change=_reset_len)
+    lang = current()
+    titles = {o: task_title(o, lang) for o in opts}  # bound now: format_func may run outside the script
+    name = st.selectbox(t("widgets.task"), opts, key=task_key, format_func=titles.get, on_change=_reset_len)
     if name in TASKS and not presenter:
-        st.caption(task_info(name)["description"])
+        st.caption(task_description(name, lang))
     kind = upload_kind(name, state.get(state.DATASETS))
     if task_has_length(name) or kind in ("series", "text"):
-        st.number_input("Window length" if kind == "series" else "Sequence length T", 2, 1000, key=len_key,
-                        help="Steps per sequence (up to 1,000)." if kind != "series" else
-                        "Steps the network reads before it forecasts (the Data page sets the default).")
+        if kind == "series":
+            label, help_ = t("widgets.window_length"), t("widgets.window_length_help")
+        else:
+            label, help_ = t("widgets.seq_len"), t("widgets.seq_len_help")
+        st.number_input(label, 2, 1000, key=len_key, help=help_)
     return name
 
 
-def html_download(fig, name: str, key: str, label: str = "Download as HTML") -> None:
+def html_download(fig, name: str, key: str, label: str | None = None) -> None:
     """A download button for ``fig`` as a standalone HTML page (plotly.js embedded, works
-    offline); the page is only built when the button is pressed."""
+    offline); the page is only built when the button is pressed. ``label``: None for the
+    catalogue's "Download as HTML"."""
     from .figures.common import figure_to_html
-    st.download_button(label, lambda: figure_to_html(fig), file_name=f"{name}.html", mime="text/html",
-                       key=key, icon=":material/download:", on_click="ignore")
+    st.download_button(label or t("widgets.html_download"), lambda: figure_to_html(fig), file_name=f"{name}.html",
+                       mime="text/html", key=key, icon=":material/download:", on_click="ignore")
 
 
 def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None,
                    act_key: str | None = None, bidir_key: str | None = None, *, presenter: bool = False) -> None:
-    st.radio("Cell", MODEL_KINDS, key=kind_key, format_func=CELL_LABELS.get, horizontal=True)
-    st.select_slider("Hidden units H", [2, 4, 8, 16, 32, 64, 128, 256, 512], key=hidden_key)
+    lang = current()
+    cells = {k: cell_label(k, lang) for k in MODEL_KINDS}
+    st.radio(t("widgets.cell_label"), MODEL_KINDS, key=kind_key, format_func=cells.get, horizontal=True)
+    st.select_slider(t("widgets.hidden"), [2, 4, 8, 16, 32, 64, 128, 256, 512], key=hidden_key)
     if presenter:
         return
     c1, c2 = st.columns(2)
     if layers_key:
-        c1.number_input("Layers", 1, 3, key=layers_key)
+        c1.number_input(t("widgets.layers"), 1, 3, key=layers_key)
     if act_key:
-        c2.selectbox("Activation (RNN)", NONLINEARITIES, key=act_key,
-                     disabled=st.session_state[kind_key] != "rnn",
-                     help="LSTM and GRU use their own sigmoid/tanh gates.")
+        c2.selectbox(t("widgets.activation"), NONLINEARITIES, key=act_key, format_func=fmt("widgets.act"),
+                     disabled=st.session_state[kind_key] != "rnn", help=t("widgets.activation_help"))
     if bidir_key:
-        st.checkbox("Bidirectional", key=bidir_key)
+        st.checkbox(t("widgets.bidirectional"), key=bidir_key)
 
 
 def optimizer_controls(lr_key: str, batch_key: str, opt_key: str, clip_key: str, seed_key: str,
                        *, presenter: bool = False) -> None:
-    st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0],
+    st.select_slider(t("widgets.lr"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0],
                      key=lr_key, format_func=lambda v: f"{v:g}")
     if presenter:
         return
     c1, c2 = st.columns(2)
-    c1.selectbox("Optimiser", OPTIMIZERS, key=opt_key, format_func=lambda s: {"adam": "Adam",
-                                                                             "sgd": "SGD + momentum"}[s])
-    c2.select_slider("Batch size", [1, 4, 8, 16, 32, 64, 128, 256], key=batch_key)
-    c1.number_input("Clip gradient norm (0 = off)", 0.0, 100.0, step=0.5, key=clip_key)
-    c2.number_input("Seed", 0, 2**31 - 1, key=seed_key)
+    c1.selectbox(t("widgets.optimizer"), OPTIMIZERS, key=opt_key, format_func=fmt("widgets.opt"))
+    c2.select_slider(t("widgets.batch"), [1, 4, 8, 16, 32, 64, 128, 256], key=batch_key)
+    c1.number_input(t("widgets.clip"), 0.0, 100.0, step=0.5, key=clip_key)
+    c2.number_input(t("widgets.seed"), 0, 2**31 - 1, key=seed_key)
+
+
+def job_message(snap, lang: str | None = None) -> str:
+    """The job's message (divergence, error) in ``lang`` (None: the session's language)."""
+    lang = lang or current()
+    if snap.message_key:
+        return text(snap.message_key, lang, **dict(snap.message_values))
+    return snap.message
 
 
 def status_line(snap, limit: int | None = None) -> None:
     """Progress bar, rate and the job's status in words."""
     frac = min(1.0, snap.step / max(1, snap.target_steps))
-    st.progress(frac, text=f"step {snap.step:,} of {snap.target_steps:,}")
+    st.progress(frac, text=t("widgets.progress", step=snap.step, target=snap.target_steps))
     c = st.columns(4)
-    c[0].metric("Status", snap.status)
-    c[1].metric("Steps/s", f"{snap.steps_per_s:.0f}")
-    c[2].metric("Training time", f"{snap.elapsed_s:.1f} s")
+    c[0].metric(t("widgets.status"), t(f"jobs.status.{snap.status}"))
+    c[1].metric(t("widgets.steps_per_s"), f"{snap.steps_per_s:.0f}")
+    c[2].metric(t("widgets.train_time"), f"{snap.elapsed_s:.1f} s")
     last = snap.loss[-1] if len(snap.loss) else float("nan")
-    c[3].metric("Last loss", f"{last:.4g}")
+    c[3].metric(t("widgets.last_loss"), f"{last:.4g}")
     if snap.status == "queued":
         pos = snap.queue_position
-        st.info(f"Waiting for a free training slot{f': position {pos} in the queue' if pos else ''}"
-                + (f" (this server trains {limit} runs at once)." if limit else "."))
+        if pos and limit:
+            st.info(t("jobs.msg.queued_pos_limit", pos=pos, limit=limit))
+        elif pos:
+            st.info(t("jobs.msg.queued_pos", pos=pos))
+        elif limit:
+            st.info(t("jobs.msg.queued_limit", limit=limit))
+        else:
+            st.info(t("jobs.msg.queued"))
     elif snap.status == "diverged":
-        st.error(snap.message)
+        st.error(job_message(snap))
     elif snap.status == "error":
-        st.error(f"Training stopped with an error: {snap.message}")
+        st.error(t("jobs.msg.error", message=job_message(snap)))
 
 
 # ---- lecture mode (presenter) ---------------------------------------------------------------------
@@ -134,6 +171,16 @@ def presenter_style() -> None:
     """Projector CSS (larger type, black on white, full-width main column); app.py calls this in
     presenter mode."""
     st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+
+
+# Korean wraps between words (eojeol), never inside one; a long unbroken token may still wrap.
+KOREAN_CSS = "<style>.stApp {word-break: keep-all; overflow-wrap: anywhere;}</style>"
+
+
+def language_style(lang: str) -> None:
+    """Line-breaking rules of the page's language (app.py calls this on every run)."""
+    if lang == "ko":
+        st.html(KOREAN_CSS)  # style only: Streamlit adds it without taking up a row
 
 
 def presenter_figure(fig):

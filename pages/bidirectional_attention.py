@@ -7,68 +7,63 @@ use_navigation_only()
 from explorer import bidir_views as V
 from explorer import runtime, state
 from explorer.figures.structures import wiring_diagram
+from explorer.lang import current, t
 
 ss = st.session_state
-st.title("Bidirectional RNNs and attention")
-st.caption("Section 7 of the lecture note (remedies): a bidirectional RNN runs a second chain backwards in "
-           "time, so each step also sees the future; an attention head reads every hidden state, weighted "
-           "by how relevant it is, instead of only the last one.")
+lang = current()
+st.title(t("bidir.title"))
+st.caption(t("bidir.caption"))
 
 # ---- bidirectional ----------------------------------------------------------------------------
-st.header("Bidirectional: a task that needs the future")
+st.header(t("bidir.bi_header"))
 left, right = st.columns([3, 2])
-left.plotly_chart(wiring_diagram("bidirectional", 4, height=460,
-                                 title="Forward chain h→ and backward chain h←, both read by y_t"),
+left.plotly_chart(wiring_diagram("bidirectional", 4, height=460, lang=lang, title=t("bidir.bi_diagram")),
                   key="bi_diagram")
 with right.container(border=True):
-    st.markdown("**Look-ahead task.** Label each step *t* by the sign of the input a few steps **later**, "
-                "x<sub>t+shift</sub>. A one-way RNN has not seen it yet, so it can only guess; the backward "
-                "chain has.", unsafe_allow_html=True)
+    st.markdown(t("bidir.bi_task"), unsafe_allow_html=True)
     c1, c2, c3 = st.columns(3)
-    c1.slider("Shift", 1, 4, key=state.BI_SHIFT, help="How many steps ahead the label looks.")
-    c2.select_slider("Training steps", [0, 25, 50, 100, 200, 300], key=state.BI_STEPS)
-    c3.number_input("Seed", 0, 10_000, key=state.BI_SEED)
-    if st.button("Train both (bidirectional and one-way)", icon=":material/play_arrow:", type="primary",
+    c1.slider(t("bidir.shift"), 1, 4, key=state.BI_SHIFT, help=t("bidir.shift_help"))
+    c2.select_slider(t("bidir.steps"), [0, 25, 50, 100, 200, 300], key=state.BI_STEPS)
+    c3.number_input(t("bidir.seed"), 0, 10_000, key=state.BI_SEED)
+    if st.button(t("bidir.train_both"), icon=":material/play_arrow:", type="primary",
                  key=state.BI_BTN_TRAIN, use_container_width=True):
-        with st.spinner("Training a bidirectional and a one-way vanilla RNN…"):
+        with st.spinner(t("bidir.training_both")):
             ss[state.BI_RESULT] = V.train_lookahead(ss[state.BI_SHIFT], ss[state.BI_STEPS], ss[state.BI_SEED])
 
 res = ss[state.BI_RESULT]
 if res is None:
-    st.info("Press **Train both** to train the two models on the same data (a few seconds).")
+    st.info(t("bidir.press_train_both"))
 else:
     if (res.shift, res.steps, res.seed) != (ss[state.BI_SHIFT], ss[state.BI_STEPS], ss[state.BI_SEED]):
-        st.caption(f"Showing the run with shift {res.shift}, {res.steps} steps, seed {res.seed}; press "
-                   "**Train both** for the new settings.")
+        st.caption(t("bidir.stale", shift=res.shift, steps=res.steps, seed=res.seed))
     m = st.columns(3)
-    m[0].metric("bidirectional: held-out accuracy", f"{res.acc_bi:.1%}", f"{res.acc_bi - res.acc_bi_before:+.1%} "
-                "from untrained")
-    m[1].metric("one-way: held-out accuracy", f"{res.acc_uni:.1%}", f"{res.acc_uni - res.acc_uni_before:+.1%} "
-                "from untrained")
-    m[2].metric("trivial baseline (best constant)", f"{res.baseline:.1%}")
+    # the delta text starts with its sign: st.metric picks the arrow from it
+    m[0].metric(t("bidir.acc_bi"), f"{res.acc_bi:.1%}",
+                t("bidir.from_untrained", delta=f"{res.acc_bi - res.acc_bi_before:+.1%}"))
+    m[1].metric(t("bidir.acc_uni"), f"{res.acc_uni:.1%}",
+                t("bidir.from_untrained", delta=f"{res.acc_uni - res.acc_uni_before:+.1%}"))
+    m[2].metric(t("bidir.baseline"), f"{res.baseline:.1%}")
     c1, c2 = st.columns([2, 3])
-    c1.plotly_chart(V.lookahead_compare_fig(res), key="bi_compare")
+    c1.plotly_chart(V.lookahead_compare_fig(res, lang=lang), key="bi_compare")
     with c2:
-        st.select_slider("Held-out sequence", list(range(res.x.shape[0])), key=state.BI_SAMPLE,
+        st.select_slider(t("bidir.sample"), list(range(res.x.shape[0])), key=state.BI_SAMPLE,
                          format_func=lambda i: f"{i + 1}")
-        st.plotly_chart(V.lookahead_fig(res, ss[state.BI_SAMPLE]), key="bi_lookahead")
-    st.plotly_chart(V.states_fig(res, ss[state.BI_SAMPLE]), key="bi_states")
+        st.plotly_chart(V.lookahead_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_lookahead")
+    st.plotly_chart(V.states_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_states")
 
 # ---- attention --------------------------------------------------------------------------------
-st.header("Attention: recall the value at the marked step")
+st.header(t("bidir.att_header"))
 left, right = st.columns([3, 2])
-left.plotly_chart(wiring_diagram("attention", 4, height=460,
-                                 title="Attention: a weighted sum of every h_t, then y"), key="att_diagram")
+left.plotly_chart(wiring_diagram("attention", 4, height=460, lang=lang, title=t("bidir.att_diagram")),
+                  key="att_diagram")
 with right.container(border=True):
-    st.markdown("**Marked recall.** Each step has a random value and a marker; output the value at the one "
-                "marked step. A vanilla RNN must carry it to the end (and forgets it over long sequences); "
-                "attention can look straight back at the marked step.")
+    st.markdown(t("bidir.att_task"))
     c1, c2 = st.columns(2)
-    c1.select_slider("Sequence length T", [10, 20, 30, 40, 60], key=state.ATT_SEQ_LEN)
-    c2.select_slider("Training steps", [50, 100, 200, 300, 500], key=state.ATT_STEPS)
-    start = st.button("Train attention vs last state", icon=":material/play_arrow:", type="primary",
+    c1.select_slider(t("bidir.seq_len"), [10, 20, 30, 40, 60], key=state.ATT_SEQ_LEN)
+    c2.select_slider(t("bidir.steps"), [50, 100, 200, 300, 500], key=state.ATT_STEPS)
+    start = st.button(t("bidir.att_train"), icon=":material/play_arrow:", type="primary",
                       key=state.ATT_BTN_TRAIN, use_container_width=True)
-    stop = st.button("Stop", icon=":material/stop:", key=state.ATT_BTN_STOP, use_container_width=True)
+    stop = st.button(t("bidir.stop"), icon=":material/stop:", key=state.ATT_BTN_STOP, use_container_width=True)
 
 board = runtime.session_jobs()
 if start:
@@ -92,24 +87,23 @@ def live_attention():
     att = snaps.get("attention")
     if att is not None:
         st.progress(min(1.0, att.step / max(1, att.target_steps)),
-                    text=f"attention model: step {att.step:,} of {att.target_steps:,} ({att.status}); "
-                         f"last-state model: step {snaps['attention_last'].step:,}")
-    st.plotly_chart(V.attention_fig(att, before), key="att_heatmap")
+                    text=t("bidir.progress", step=att.step, target=att.target_steps,
+                           status=t(f"jobs.status.{att.status}"), last=snaps["attention_last"].step))
+    st.plotly_chart(V.attention_fig(att, before, lang=lang), key="att_heatmap")
     p = None if att is None else att.probe
     w, marks = (before.weights, before.marks) if p is None else (p.attention, V.probe_marks(p.x))
     m = st.columns(4)
-    m[0].metric("attention on the mark", f"{V.mass_on_mark(w, marks):.2f}",
-                help=f"Mean over the rows above; uniform attention gives 1/T = {1 / w.shape[1]:.3f}.")
+    m[0].metric(t("bidir.on_mark"), f"{V.mass_on_mark(w, marks):.2f}",
+                help=t("bidir.on_mark_help", uniform=1 / w.shape[1]))
     for col, name in zip(m[1:3], V.ATTENTION_JOBS):
-        col.metric(f"held-out MSE, {V.ATTENTION_LABELS[name]}", f"{V.latest_val_mse(snaps.get(name), before.mse[name]):.4f}",
-                   f"{V.latest_val_mse(snaps.get(name), before.mse[name]) - before.mse[name]:+.4f} from untrained",
-                   delta_color="inverse")
+        mse = V.latest_val_mse(snaps.get(name), before.mse[name])
+        col.metric(t("bidir.mse_label", model=V.attention_label(name, lang)), f"{mse:.4f}",
+                   t("bidir.from_untrained", delta=f"{mse - before.mse[name]:+.4f}"), delta_color="inverse")
     if baseline is not None:
-        m[3].metric("trivial baseline MSE", f"{baseline:.4f}")
-        st.plotly_chart(V.attention_compare_fig(snaps, before, baseline), key="att_compare")
+        m[3].metric(t("bidir.baseline_mse"), f"{baseline:.4f}")
+        st.plotly_chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare")
     else:
-        st.info("Press **Train attention vs last state**: both models train in the background and the "
-                "heatmap above updates as attention learns where to look.")
+        st.info(t("bidir.press_att_train"))
     if active0 and not any(s.active for s in snaps.values()):
         st.rerun()  # training ended: redraw once so the timer stops
 

@@ -13,34 +13,33 @@ from explorer import dynamics_views as V
 from explorer import runtime, state
 from explorer import widgets as W
 from explorer.figures.training import loss_figure
+from explorer.lang import current, fmt, t
 
 ss = st.session_state
-st.title("Dynamics lab")
-st.caption("Section 1 of the lecture note (an RNN is a dynamical system x_t = f(x_{t-1}, u_t)) and section 6 "
-           "(why gradients vanish or explode): where the hidden state goes, where it rests (fixed points and "
-           "their stability), how W_hh's spectrum moves in training, and when tiny differences grow (chaos).")
+lang = current()
+st.title(t("dynamics.title"))
+st.caption(t("dynamics.caption"))
 board = runtime.session_jobs()
-st.radio("Model", list(V.SOURCES), key=state.DYN_SOURCE, format_func=V.SOURCES.get, horizontal=True)
+st.radio(t("dynamics.model"), V.SOURCES, key=state.DYN_SOURCE, format_func=fmt("dynamics.source"), horizontal=True)
 
 if ss[state.DYN_SOURCE] == "flipflop":
     recipe = FlipFlopRecipe(kind=ss[state.DYN_KIND], hidden=int(ss[state.DYN_HIDDEN]), lr=float(ss[state.DYN_LR]),
                             steps=int(ss[state.DYN_STEPS]), seed=int(ss[state.DYN_SEED]))
-    with st.expander("3-bit flip-flop (Sussillo & Barak 2013)", expanded=True):
-        st.markdown("Three input channels carry rare ±1 pulses; each output must hold the sign of the last pulse "
-                    "on its channel. Three bits make **8 memories**, and a trained network keeps each one as a "
-                    "**stable fixed point** of h → F(h, u = 0). Press **Train** and watch them appear.")
+    with st.expander(t("dynamics.flipflop.title"), expanded=True):
+        st.markdown(t("dynamics.flipflop.intro"))
         c = st.columns([2.6, 2, 2, 1.2, 1])
-        c[0].radio("Cell", ["rnn", "lstm", "gru"], key=state.DYN_KIND, format_func=W.CELL_LABELS.get, horizontal=True)
-        c[1].select_slider("Hidden units H", [16, 32, 64], key=state.DYN_HIDDEN)
-        c[2].select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2], key=state.DYN_LR, format_func=lambda v: f"{v:g}",
-                           help="3e-3: the memories appear over a few hundred steps; 1e-2: within ~150.")
-        c[3].number_input("Steps", 100, 20_000, step=100, key=state.DYN_STEPS)
-        c[4].number_input("Seed", 0, 2**31 - 1, key=state.DYN_SEED)
+        c[0].radio(t("dynamics.cell_label"), ["rnn", "lstm", "gru"], key=state.DYN_KIND, format_func=fmt("widgets.cell"),
+                   horizontal=True)
+        c[1].select_slider(t("dynamics.hidden"), [16, 32, 64], key=state.DYN_HIDDEN)
+        c[2].select_slider(t("dynamics.lr"), [1e-3, 3e-3, 1e-2], key=state.DYN_LR, format_func=lambda v: f"{v:g}",
+                           help=t("dynamics.lr_help"))
+        c[3].number_input(t("dynamics.steps"), 100, 20_000, step=100, key=state.DYN_STEPS)
+        c[4].number_input(t("dynamics.seed"), 0, 2**31 - 1, key=state.DYN_SEED)
     job = board.get(V.JOB_NAME)
     stale = job is not None and ss[state.DYN_SIGNATURE] != recipe
     b = st.columns([1, 1, 1, 4])
-    if b[0].button("Train", icon=":material/play_arrow:", type="primary", key=state.DYN_BTN_TRAIN,
-                   use_container_width=True, help="Start or resume (a new run if the settings changed)."):
+    if b[0].button(t("dynamics.btn.train"), icon=":material/play_arrow:", type="primary", key=state.DYN_BTN_TRAIN,
+                   use_container_width=True, help=t("dynamics.btn.train_help")):
         if job is None or stale:
             job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
             board.put(V.JOB_NAME, job)
@@ -48,32 +47,31 @@ if ss[state.DYN_SOURCE] == "flipflop":
             ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
             stale = False
         job.start()
-    if b[1].button("Pause", icon=":material/pause:", key=state.DYN_BTN_PAUSE, disabled=job is None,
+    if b[1].button(t("dynamics.btn.pause"), icon=":material/pause:", key=state.DYN_BTN_PAUSE, disabled=job is None,
                    use_container_width=True):
         job.pause()
-    if b[2].button("Reset", icon=":material/restart_alt:", key=state.DYN_BTN_RESET, disabled=job is None,
+    if b[2].button(t("dynamics.btn.reset"), icon=":material/restart_alt:", key=state.DYN_BTN_RESET, disabled=job is None,
                    use_container_width=True):
         board.remove(V.JOB_NAME)
         job, ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS], ss[state.DYN_SIGNATURE] = None, None, None, None
     if stale:
-        b[3].info("Settings changed: **Train** starts a new run.")
+        b[3].info(t("dynamics.stale"))
     if recipe.kind == "gru":
-        st.info(V.TOL_NOTE, icon=":material/info:")
+        st.info(t("dynamics.gru_tol"), icon=":material/info:")
 else:
     job = board.get(V.LAB_JOB)
     if job is None:
-        st.info("The Training lab has no model yet: train one there, or pick the flip-flop preset.")
+        st.info(t("dynamics.no_lab_model"))
 
 if job is None:
-    st.info("Press **Train** to train the flip-flop network in the background." if ss[state.DYN_SOURCE] == "flipflop"
-            else "The sections below on sensitivity and the edge of chaos work without a model.")
+    st.info(t("dynamics.press_train") if ss[state.DYN_SOURCE] == "flipflop" else t("dynamics.no_model_needed"))
 else:
-    st.caption(f"Analysed: {V.describe(job)}. Layer 1, forward direction; fixed points at constant input u = 0.")
+    st.caption(t("dynamics.analysed", model=V.describe(job, lang)))
     c = st.columns([1, 2, 2])
-    c[0].toggle("3-D view", key=state.DYN_VIEW3D, help="Costs the browser more: refreshed every 3 s instead of every second.")
-    c[1].radio("Colour the states by", ["time", "target"], key=state.DYN_COLOR, horizontal=True,
-               format_func={"time": "time step t", "target": "target (class / memory)"}.get)
-    if c[2].button("Find fixed points now", icon=":material/my_location:", key=state.DYN_BTN_FIND):
+    c[0].toggle(t("dynamics.view3d"), key=state.DYN_VIEW3D, help=t("dynamics.view3d_help"))
+    c[1].radio(t("dynamics.color_by"), ["time", "target"], key=state.DYN_COLOR, horizontal=True,
+               format_func=fmt("dynamics.color"))
+    if c[2].button(t("dynamics.btn.find"), icon=":material/my_location:", key=state.DYN_BTN_FIND):
         ss[state.DYN_FP_CACHE] = None  # the fragment below recomputes once
     active0 = job.snapshot().active
     initial = ss[state.DYN_WHH_INITIAL]
@@ -85,9 +83,11 @@ else:
         W.status_line(snap, runtime.limiter().limit)
         c1, c2 = st.columns(2)
         eig, step = V.live_whh(job)
-        c1.plotly_chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial), key="dyn_whh")
+        c1.plotly_chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
+                        key="dyn_whh")
         c2.plotly_chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
-                                    job.trainer.task.baseline_loss, title="Loss (log axis)"), key="dyn_loss")
+                                    job.trainer.task.baseline_loss, title=t("dynamics.loss_title"), lang=lang),
+                        key="dyn_loss")
 
     @st.fragment(run_every=(3.0 if ss[state.DYN_VIEW3D] else 1.0) if active0 else None)
     def space_live():
@@ -95,66 +95,65 @@ else:
         a = ss[state.DYN_ANALYSIS] = V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), active)
         old, slot = ss[state.DYN_FP_CACHE], st.empty()  # the slot keeps later elements in place
         with slot.container():
-            with st.spinner("Finding fixed points (1-2 s)…") if (
+            with st.spinner(t("dynamics.spinner")) if (
                     not active or old is None or old["entry"] is None) else contextlib.nullcontext():
                 cache = ss[state.DYN_FP_CACHE] = V.update_fixed_points(old, job.id, a, active, time.monotonic())
         slot.empty()
         cache = cache["entry"]
         fp, summ = cache["fp"], cache["summary"]
         m = st.columns(4)
-        m[0].metric("Fixed points", summ.n_points, help=f"Searched at step {cache['step']:,}.")
-        m[1].metric("Stable", summ.n_stable)
-        m[2].metric("Unstable", summ.n_points - summ.n_stable)
+        m[0].metric(t("dynamics.metric.points"), summ.n_points, help=t("dynamics.metric.points_help", step=cache["step"]))
+        m[1].metric(t("dynamics.metric.stable"), summ.n_stable)
+        m[2].metric(t("dynamics.metric.unstable"), summ.n_points - summ.n_stable)
         if V.is_flipflop(a):
-            m[3].metric("Memories held (of 8)", len(summ.corners),
-                        help="Flip-flop states whose readout lies within 0.3 of a ±1 corner at a stable point.")
-            st.markdown("Memories held by a stable fixed point: " + V.corners_text(summ))
+            m[3].metric(t("dynamics.metric.memories"), len(summ.corners), help=t("dynamics.metric.memories_help"))
+            st.markdown(t("dynamics.memories_line") + " " + V.corners_text(summ, lang))
         dims = 3 if ss[state.DYN_VIEW3D] else 2
         st.plotly_chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels,
-                                          max_points=V.LIVE_POINTS if active else 8000), key="dyn_space")
+                                          max_points=V.LIVE_POINTS if active else 8000, lang=lang), key="dyn_space")
         j1, j2 = st.columns(2)
-        j1.plotly_chart(V.jacobian_eig_fig(fp, cache["step"]), key="dyn_jac")
+        j1.plotly_chart(V.jacobian_eig_fig(fp, cache["step"], lang=lang), key="dyn_jac")
+        fmts = {"max |λ|": "%.3f", "q": "%.1e"}
         j2.dataframe(V.fixed_point_table(fp, summ.labels), hide_index=True, height=440, column_config={
-            "max |λ|": st.column_config.NumberColumn(format="%.3f"), "q": st.column_config.NumberColumn(format="%.1e")})
+            col: st.column_config.NumberColumn(label, format=fmts[col]) if col in fmts else st.column_config.Column(label)
+            for col, label in V.table_labels(lang).items()})
         if active0 and not active:
             st.rerun()  # training ended: one full run so the timers stop
 
     training_live()
-    st.subheader("State space")
-    st.caption("Each grey path is one held-out sequence; PCA of the hidden part h (an LSTM's state is [h, c]: "
-               "h is projected). Fixed points are searched from visited states by minimising ½‖F(s) − s‖² "
-               f"(re-searched at most every {V.FP_INTERVAL_S:.0f} s while training).")
+    st.subheader(t("dynamics.space.title"))
+    st.caption(t("dynamics.space.caption", seconds=V.FP_INTERVAL_S))
     space_live()
 
-st.subheader("Sensitivity: perturb h_k by δ")
+st.subheader(t("dynamics.sens.title"))
 c = st.columns([2, 1.4, 1.6, 1.6])
-c[0].radio("Network", ["model", "untrained"], key=state.DYN_SENS_SOURCE, horizontal=True,
-           format_func={"model": "the model above", "untrained": "untrained tanh RNN (H = 64)"}.get)
+c[0].radio(t("dynamics.sens.network"), ["model", "untrained"], key=state.DYN_SENS_SOURCE, horizontal=True,
+           format_func=fmt("dynamics.sens.source"))
 use_model = ss[state.DYN_SENS_SOURCE] == "model" and job is not None
 if use_model:
-    c[1].number_input("Held-out sequence", 1, V.N_SEQUENCES, key=state.DYN_SENS_SEQ)
+    c[1].number_input(t("dynamics.sens.seq"), 1, V.N_SEQUENCES, key=state.DYN_SENS_SEQ)
 else:
-    c[1].slider("Spectral radius ρ", 0.5, 2.0, step=0.05, key=state.DYN_SENS_RHO)
-c[2].slider("Perturbed step k", 0, 90, key=state.DYN_SENS_K)
+    c[1].slider(t("dynamics.sens.rho"), 0.5, 2.0, step=0.05, key=state.DYN_SENS_RHO)
+c[2].slider(t("dynamics.sens.k"), 0, 90, key=state.DYN_SENS_K)
 c[3].select_slider("δ", [1e-9, 1e-6, 1e-3], key=state.DYN_SENS_DELTA, format_func=lambda v: f"{v:g}")
 k, delta = int(ss[state.DYN_SENS_K]), float(ss[state.DYN_SENS_DELTA])
 chaos = ChaosSettings(input_scale=float(ss[state.DYN_CHAOS_INPUT]))
 if use_model:
     sens = V.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
-    what = "the model above"
+    what = t("dynamics.sens.what_model")
 else:
     sens = st.cache_data(show_spinner=False, max_entries=64)(V.untrained_sensitivity)(
         float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
-    what = f"untrained tanh RNN, ρ = {ss[state.DYN_SENS_RHO]:.2f}"
+    what = t("dynamics.sens.what_untrained", rho=ss[state.DYN_SENS_RHO])
     if ss[state.DYN_SENS_SOURCE] == "model":
-        st.caption("No model yet: showing the untrained network.")
-st.plotly_chart(V.growth_fig(sens, what), key="dyn_growth")
-st.caption(V.sensitivity_text(sens))
+        st.caption(t("dynamics.sens.no_model"))
+st.plotly_chart(V.growth_fig(sens, what, lang=lang), key="dyn_growth")
+st.caption(V.sensitivity_text(sens, lang))
 
-st.subheader("The edge of chaos")
-st.select_slider("Input std of the sweep", [0.0, 0.1, 0.5, 1.0], key=state.DYN_CHAOS_INPUT,
-                 help="Stronger input drives the network and pushes the onset of chaos to larger ρ.")
+st.subheader(t("dynamics.chaos.title"))
+st.select_slider(t("dynamics.chaos.input"), [0.0, 0.1, 0.5, 1.0], key=state.DYN_CHAOS_INPUT,
+                 help=t("dynamics.chaos.input_help"))
 lam = st.cache_data(show_spinner=False, max_entries=16)(lyapunov_vs_radius)(V.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))
-st.plotly_chart(V.chaos_fig(lam, cur), key="dyn_chaos")
-st.caption(V.chaos_text(lam))
+st.plotly_chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
+st.caption(V.chaos_text(lam, lang))

@@ -1,21 +1,21 @@
 """Home: what the app is, and a link to every page."""
 import streamlit as st
 
-from explorer.nav import available_pages
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
-st.title("RNN Explorer")
-st.markdown(
-    "Watch recurrent networks learn. Every number on these pages comes from a real network "
-    "trained live on this server, whether it's a vanilla RNN, an LSTM or a GRU: its hidden states "
-    "moving through state space, its gradients flowing back through time, and its gates opening "
-    "and closing.")
+
+from explorer.lang import current, t  # noqa: E402
+from explorer.nav import available_pages, page_blurb, page_title, section_title  # noqa: E402
+
+lang = current()
+st.title(t("app.page_title"))
+st.markdown(t("home.intro"))
 section = None
-for sec, path, title, icon, blurb in available_pages():
+for sec, path, icon in available_pages():
     if path == "pages/home.py":
         continue
     if sec != section:
-        st.subheader(sec)
+        st.subheader(section_title(sec, lang))
         section = sec
-    st.page_link(path, label=f"**{title}**: {blurb}", icon=icon)
+    st.page_link(path, label=f"**{page_title(path, lang)}**: {page_blurb(path, lang)}", icon=icon)

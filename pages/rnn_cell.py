@@ -10,13 +10,13 @@ from core import tiny_rnn as tr  # noqa: E402
 from explorer import cell_views as V  # noqa: E402
 from explorer import state  # noqa: E402
 from explorer.figures import cell as cf  # noqa: E402
+from explorer.lang import current, fmt, t  # noqa: E402
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
-st.title("RNN cell")
-st.caption("Sections 1 and 2 of the lecture note: an RNN is a first-order dynamical system "
-           "h_t = F(h_{t-1}, x_t). Set the weights, step through an input, and watch the equation "
-           "fill in with the numbers the engine computes.")
+lang = current()
+st.title(t("nav.rnn_cell.title"))
+st.caption(t("cell.caption"))
 
 
 def _to_typed():
@@ -40,43 +40,43 @@ def _sentiment_weights():
 
 c1, c2, c3 = st.columns([1, 1.3, 1.2])
 with c1:
-    st.radio("Hidden units H", [1, 2, 3], key=state.CELL_HIDDEN, horizontal=True, on_change=_to_typed)
+    st.radio(t("cell.hidden"), [1, 2, 3], key=state.CELL_HIDDEN, horizontal=True, on_change=_to_typed)
     words_preset = ss[state.CELL_PRESET] == "love/hate"
-    st.radio("Input size", [1, 2], key=state.CELL_INPUTS, horizontal=True, disabled=words_preset, on_change=_to_typed,
-             help="The love/hate words are always 2-D: love = (1, 0), hate = (0, 1), other = (0, 0).")
-    st.radio("Activation σ", list(tr.ACTIVATIONS), key=state.CELL_ACT, horizontal=True)
+    st.radio(t("cell.inputs"), [1, 2], key=state.CELL_INPUTS, horizontal=True, disabled=words_preset,
+             on_change=_to_typed, help=t("cell.inputs_help"))
+    st.radio(t("cell.activation"), list(tr.ACTIVATIONS), key=state.CELL_ACT, horizontal=True)
 with c2:
-    st.selectbox("Input sequence", list(tr.INPUT_PRESETS), key=state.CELL_PRESET)
+    st.selectbox(t("cell.preset_label"), list(tr.INPUT_PRESETS), key=state.CELL_PRESET, format_func=fmt("cell.preset"))
     if ss[state.CELL_PRESET] == "typed":
-        st.text_input("Typed input (steps separated by ; or , — with 2 inputs a step is '1 0' or a word)",
-                      key=state.CELL_TYPED_INPUT)
+        st.text_input(t("cell.typed_input"), key=state.CELL_TYPED_INPUT)
     elif not words_preset:
-        st.slider("Sequence length T", 3, 40, key=state.CELL_LENGTH)
+        st.slider(t("cell.length"), 3, 40, key=state.CELL_LENGTH)
         if ss[state.CELL_PRESET] == "noise" and not presenter:
-            st.number_input("Noise seed", 0, 10_000, key=state.CELL_NOISE_SEED)
+            st.number_input(t("cell.noise_seed"), 0, 10_000, key=state.CELL_NOISE_SEED)
 with c3:
-    st.radio("Set the weights with", ["sliders", "typed"], key=state.CELL_WEIGHT_MODE, horizontal=True,
-             format_func={"sliders": "sliders", "typed": "typed matrices"}.get, on_change=_to_typed)
-    st.button("Load the lecture's sentiment unit", on_click=_sentiment_weights, key="cell.sentiment_button",
-              help="love/hate input; unit 1 reads love up (+2) and hate down (−2) and keeps its value (W_hh = 1).")
+    st.radio(t("cell.weight_mode"), ["sliders", "typed"], key=state.CELL_WEIGHT_MODE, horizontal=True,
+             format_func=fmt("cell.weight_mode_option"), on_change=_to_typed)
+    st.button(t("cell.sentiment_button"), on_click=_sentiment_weights, key="cell.sentiment_button",
+              help=t("cell.sentiment_help"))
 
 H = int(ss[state.CELL_HIDDEN])
 F = V.effective_input_size(ss[state.CELL_PRESET], int(ss[state.CELL_INPUTS]))
-with st.expander("Weights W_xh, W_hh, b_h, W_hy, b_y", expanded=not presenter):
+with st.expander(t("cell.weights"), expanded=not presenter):
     cols = st.columns(len(V.MATRICES))
     for col, name in zip(cols, V.MATRICES):
         with col:
-            st.markdown(f"**${V.LATEX_NAMES[name]}$** &nbsp; {V.matrix_shape(name, H, F)}")
+            st.markdown(f"**${V.LATEX_NAMES[name]}$** \u00a0 {V.matrix_shape(name, H, F)}")  # nbsp: a wider gap
             if ss[state.CELL_WEIGHT_MODE] == "typed":
                 if not ss[state.CELL_TEXT[name]]:
                     ss[state.CELL_TEXT[name]] = tr.format_matrix(V.matrices_from(ss, H, F)[name])
-                st.text_input(f"{name} (rows ; entries ,)", key=state.CELL_TEXT[name], label_visibility="collapsed")
+                st.text_input(t("cell.matrix_input", name=name), key=state.CELL_TEXT[name],
+                              label_visibility="collapsed")
                 try:
                     m = tr.parse_matrix(ss[state.CELL_TEXT[name]], V.matrix_shape(name, H, F))
                     for key, v in zip(sum(V.entry_keys(name, H, F), []), m.reshape(-1)):
                         ss[key] = float(v)
                 except ValueError as e:
-                    st.error(str(e))
+                    st.error(V.error_text(e, lang))
             else:
                 for i, row in enumerate(V.entry_keys(name, H, F)):
                     for j, key in enumerate(row):
@@ -87,7 +87,7 @@ try:
     seq = V.make_input(ss[state.CELL_PRESET], int(ss[state.CELL_LENGTH]), F, int(ss[state.CELL_NOISE_SEED]),
                        ss[state.CELL_TYPED_INPUT])
 except ValueError as e:
-    st.error(f"Typed input: {e}")
+    st.error(t("cell.typed_error", error=V.error_text(e, lang)))
     st.stop()
 spec = V.spec_from(ss, H, F, ss[state.CELL_ACT])
 model = tr.build_tiny(spec)
@@ -95,33 +95,30 @@ rec = tr.run_steps(model, seq.x)
 T = len(seq.x)
 ss[state.CELL_STEP] = min(int(ss[state.CELL_STEP]), T - 1)
 if T > 1:
-    t = st.slider("Time step t", 0, T - 1, key=state.CELL_STEP)
+    step = st.slider(t("cell.time_step"), 0, T - 1, key=state.CELL_STEP)
 else:
-    t = 0
+    step = 0
 if seq.words is not None:
-    st.markdown(f"Step {t} reads **“{seq.words[t]}”**, x_{t} = ({rec.x[t, 0]:g}, {rec.x[t, 1]:g}). "
-                "Row 1 of W_xh is how unit 1 reads a word: a positive weight on the *love* column and a "
-                "negative one on the *hate* column make it a sentiment unit that *love* pushes up and *hate* "
-                "pushes down; W_hh[1,1] near 1 carries the running sentiment forward.")
+    st.markdown(t("cell.word_step", t=step, word=seq.words[step], x1=f"{rec.x[step, 0]:g}",
+                  x2=f"{rec.x[step, 1]:g}"))
 
-eq = V.equations(spec, rec, t)
+eq = V.equations(spec, rec, step)
 st.latex(eq.hidden)
 st.latex(eq.output)
 
 left, right = st.columns([1.1, 1])
-left.plotly_chart(cf.series_figure(rec.x, rec.h, rec.y, t, seq.words), key="cell_series")
+left.plotly_chart(cf.series_figure(rec.x, rec.h, rec.y, step, seq.words, lang=lang), key="cell_series")
 with right:
-    fp = tr.fixed_points(spec, rec.x[t]) if H < 3 else None
+    fp = tr.fixed_points(spec, rec.x[step]) if H < 3 else None
     if H == 1:
-        st.plotly_chart(V.cobweb(spec, rec, t, fp), key="cell_dyn")
+        st.plotly_chart(V.cobweb(spec, rec, step, fp, lang=lang), key="cell_dyn")
     elif H == 2:
-        st.plotly_chart(V.phase_plane(spec, rec, t, fp), key="cell_dyn")
+        st.plotly_chart(V.phase_plane(spec, rec, step, fp, lang=lang), key="cell_dyn")
     else:
-        st.plotly_chart(cf.trajectory3d_figure(rec.h, t), key="cell_dyn")
+        st.plotly_chart(cf.trajectory3d_figure(rec.h, step, lang=lang), key="cell_dyn")
     if H < 3:
-        st.caption("The map F(h, u) = σ(W_hh h + W_xh u + b_h) for the current input u = x_t: a fixed point "
-                   "h* = F(h*, u) is stable when every eigenvalue of ∂F/∂h = diag(σ') W_hh has |λ| < 1.")
+        st.caption(t("cell.map_caption"))
     if not presenter and H < 3:
-        st.dataframe(V.fixed_point_rows(fp), hide_index=True, width="stretch")
+        st.dataframe(V.fixed_point_rows(fp, lang), hide_index=True, width="stretch")
     elif H == 3:
-        st.caption("With three units there is no phase plane to draw; the trajectory shows the state moving.")
+        st.caption(t("cell.three_units"))

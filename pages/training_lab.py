@@ -9,14 +9,15 @@ from explorer import lab_views as V
 from explorer import runtime, state
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
-from explorer.runs import RunSettings, build_trainer
+from explorer.lang import current, t
+from explorer.runs import RunError, RunSettings, build_trainer
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
+lang = current()
 MAX_HISTORY = 5_000  # training records kept per run (older ones are thinned): bounds memory per session
-st.title("Training lab")
-st.caption("Section 5 of the lecture note: forward pass, loss per step, backpropagation through time. "
-           "Pick a task and a cell, press **Train**, and watch the network learn.")
+st.title(t("lab.title"))
+st.caption(t("lab.caption"))
 
 
 def current_settings() -> RunSettings:
@@ -27,7 +28,7 @@ def current_settings() -> RunSettings:
                        int(ss[state.LAB_STEPS]), int(ss[state.LAB_PROBE]), ss[state.DEVICE])
 
 
-with st.expander("Settings", expanded=not presenter):
+with st.expander(t("lab.settings"), expanded=not presenter):
     c1, c2, c3 = st.columns(3)
     with c1.container(border=True):
         W.task_controls(state.LAB_TASK, state.LAB_SEQ_LEN, presenter=presenter)
@@ -38,9 +39,8 @@ with st.expander("Settings", expanded=not presenter):
         W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
                              state.LAB_SEED, presenter=presenter)
         cc = st.columns(2)
-        cc[0].number_input("Steps", 10, 200_000, step=100, key=state.LAB_STEPS)
-        cc[1].number_input("Probe every (steps)", 1, 1000, key=state.LAB_PROBE,
-                           help="How often the live charts get a fresh trace of held-out sequences.")
+        cc[0].number_input(t("lab.steps"), 10, 200_000, step=100, key=state.LAB_STEPS)
+        cc[1].number_input(t("lab.probe_every"), 1, 1000, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
 
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")
@@ -53,7 +53,7 @@ def new_job() -> TrainingJob | None:
         trainer = build_trainer(settings, ss[state.DATASETS])
         trainer.max_history = MAX_HISTORY
     except (ValueError, RuntimeError) as e:
-        st.error(f"Could not build this run: {e}")
+        st.error(t("lab.build_error", error=t(e.key, **e.values) if isinstance(e, RunError) else e))
         return None
     j = TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)
     board.put("lab", j)
@@ -71,28 +71,30 @@ def apply_live_settings(j: TrainingJob) -> None:
 
 
 b = st.columns([1, 1, 1, 1, 3])
-if b[0].button("Train", icon=":material/play_arrow:", type="primary", key=state.LAB_BTN_TRAIN, use_container_width=True,
-               help="Start, or resume the current run (a new run if the settings changed)."):
+if b[0].button(t("lab.btn.train"), icon=":material/play_arrow:", type="primary", key=state.LAB_BTN_TRAIN,
+               use_container_width=True, help=t("lab.btn.train_help")):
     if job is None or stale:
         job = new_job()
     if job is not None:
         apply_live_settings(job)
         job.start()
-if b[1].button("Pause", icon=":material/pause:", key=state.LAB_BTN_PAUSE, disabled=job is None, use_container_width=True):
+if b[1].button(t("lab.btn.pause"), icon=":material/pause:", key=state.LAB_BTN_PAUSE, disabled=job is None,
+               use_container_width=True):
     job.pause()
-if b[2].button("Step once", icon=":material/skip_next:", key=state.LAB_BTN_STEP, use_container_width=True,
-               help="One optimisation step, then a fresh trace of the probe sequences."):
+if b[2].button(t("lab.btn.step"), icon=":material/skip_next:", key=state.LAB_BTN_STEP, use_container_width=True,
+               help=t("lab.btn.step_help")):
     if job is None or stale:
         job = new_job()
     if job is not None:
         apply_live_settings(job)
         job.step_once()
-if b[3].button("Reset", icon=":material/restart_alt:", key=state.LAB_BTN_RESET, disabled=job is None, use_container_width=True, help="Discard the run."):
+if b[3].button(t("lab.btn.reset"), icon=":material/restart_alt:", key=state.LAB_BTN_RESET, disabled=job is None,
+               use_container_width=True, help=t("lab.btn.reset_help")):
     board.remove("lab")
     ss[state.LAB_SIGNATURE] = None
     job = None
 if job is not None and ss[state.LAB_SIGNATURE] != settings.signature():
-    b[4].info("Settings changed: **Train** starts a new run.")
+    b[4].info(t("lab.settings_changed"))
 
 
 def pair():
@@ -106,12 +108,12 @@ def show_run(job: TrainingJob) -> None:
     snap0 = job.snapshot()
     # View controls live outside the timed fragment, so a widget change reruns the page once.
     v1, v2 = st.columns([1, 3])
-    v1.toggle("3-D state space", key=state.LAB_VIEW3D, help="3-D views cost the browser more to draw.")
+    v1.toggle(t("lab.view3d"), key=state.LAB_VIEW3D, help=t("lab.view3d_help"))
     n_hist = len(snap0.state_history)
     if n_hist > 1 and not snap0.active:
         scrub0 = ss.get(state.LAB_SCRUB, -1)
-        ss[state.LAB_SCRUB] = v2.slider("Training history (probe number): scrub back through training, axes stay fixed",
-                                        0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+        ss[state.LAB_SCRUB] = v2.slider(t("lab.scrub"), 0, n_hist - 1,
+                                        n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
     else:
         ss[state.LAB_SCRUB] = -1
 
@@ -125,9 +127,9 @@ def show_run(job: TrainingJob) -> None:
         W.status_line(snap, runtime.limiter().limit)
         c1, c2 = pair()
         with c1:
-            W.chart(V.loss_fig(snap, task), key="lab.chart.loss")
+            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")
         with c2:
-            W.chart(V.metric_fig(snap, task), key="lab.chart.metric")
+            W.chart(V.metric_fig(snap, task, lang=lang), key="lab.chart.metric")
         if snap.status != snap0.status:
             st.rerun()  # started, ended or paused: redraw the page once so the timers follow
 
@@ -140,13 +142,13 @@ def show_run(job: TrainingJob) -> None:
     def live_probe():
         snap = job.snapshot()
         if snap.probe is None:
-            st.caption("The first probe (a trace of held-out sequences) comes after a few steps.")
+            st.caption(t("lab.no_probe"))
             return
-        figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id)
+        figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id, lang=lang)
         c1, c2 = pair()
         with c1:
             if task.name == "char_lm":
-                st.markdown(f"**Text sampled from the model at step {snap.probe.step:,}**")
+                st.markdown(t("lab.sampled_text", step=snap.probe.step))
                 st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
                     job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
             else:
@@ -166,6 +168,6 @@ def show_run(job: TrainingJob) -> None:
 
 
 if job is None:
-    st.info("No run yet. Choose the settings above and press **Train**.")
+    st.info(t("lab.no_run"))
 else:
     show_run(job)

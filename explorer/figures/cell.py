@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.i18n import text
+
 from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact
 
 # Figures are built from plain dicts in one go.Figure call: plotly validates a dict once, where
@@ -33,13 +35,14 @@ TRAJ_COLOR = "#0072B2"
 
 
 def series_figure(x_tf: np.ndarray, h_th: np.ndarray, y_to: np.ndarray, t: int,
-                  words: tuple | None = None, height: int = 520) -> go.Figure:
+                  words: tuple | None = None, height: int = 520, *, lang: str = "en") -> go.Figure:
     """x_t, h_t and y_t against t in three rows (top to bottom), the current step marked.
 
     Args:
         x_tf: inputs (T, F); h_th: hidden states (T, H); y_to: outputs (T, O).
         t: the current step (a vertical line and ringed markers).
         words: (T,) words read at each step (the x axis then names them).
+        lang: language of the titles ("en", "ko").
     Returns:
         a Figure with one trace per channel/unit/output on axes y (x), y2 (h), y3 (y), plus one
         marker trace per row for the current step (named "current x", "current h", "current y").
@@ -59,12 +62,14 @@ def series_figure(x_tf: np.ndarray, h_th: np.ndarray, y_to: np.ndarray, t: int,
                              hovertemplate=f"t=%{{x}}<br>{name}=%{{y:.3f}}<extra></extra>"))
         if 0 <= t < T:
             data.append(dict(type="scatter", x=[t] * n, y=arr[t].tolist(), mode="markers", showlegend=False,
-                             xaxis="x", yaxis=yax, name=f"current {sym}", hoverinfo="skip",
+                             xaxis="x", yaxis=yax, name=text("fig.cell.current", lang, sym=sym),
+                             hoverinfo="skip",
                              marker=dict(size=15, color="rgba(0,0,0,0)", line=dict(color="black", width=2.5))))
-    xaxis = dict(anchor="y3", title=dict(text="time step t" if words is None else "word read at step t"))
+    x_title = text("fig.cell.time_axis", lang) if words is None else text("fig.cell.word_axis", lang)
+    xaxis = dict(anchor="y3", title=dict(text=x_title))
     if words is not None:
         xaxis.update(tickmode="array", tickvals=steps.tolist(), ticktext=list(words), tickangle=-45)
-    titles = ("input x_t", "hidden state h_t", "output y_t")
+    titles = (text("fig.cell.row_x", lang), text("fig.cell.row_h", lang), text("fig.cell.row_y", lang))
     domains = ((0.72, 1.0), (0.36, 0.64), (0.0, 0.28))
     lay = layout(height=height, uirevision="cell-series", top=60, xaxis=xaxis,
                  yaxis=dict(domain=domains[0], anchor="x"), yaxis2=dict(domain=domains[1], anchor="x"),
@@ -77,7 +82,7 @@ def series_figure(x_tf: np.ndarray, h_th: np.ndarray, y_to: np.ndarray, t: int,
     return go.Figure(data=data, layout=lay)
 
 
-def _fixed_point_traces(pts_k2, stable_k, labels) -> list:
+def _fixed_point_traces(pts_k2, stable_k, labels, lang: str) -> list:
     out = []
     for stable in (True, False):
         sel = np.asarray(stable_k, bool) == stable
@@ -86,7 +91,7 @@ def _fixed_point_traces(pts_k2, stable_k, labels) -> list:
         col = STABLE_COLOR if stable else UNSTABLE_COLOR
         out.append(dict(
             type="scatter", x=pts_k2[sel, 0].tolist(), y=pts_k2[sel, 1].tolist(), mode="markers",
-            name="stable fixed point" if stable else "unstable fixed point",
+            name=text("fig.cell.stable_fp", lang) if stable else text("fig.cell.unstable_fp", lang),
             marker=dict(size=17, symbol="circle" if stable else "circle-open", color=col,
                         line=dict(color=col, width=3.5)),
             text=[str(v) for v in np.asarray(labels, object)[sel]],
@@ -96,14 +101,15 @@ def _fixed_point_traces(pts_k2, stable_k, labels) -> list:
 
 def cobweb_figure(grid: np.ndarray, f: np.ndarray, path: np.ndarray, fp: np.ndarray,
                   stable: np.ndarray, labels, *, t: int, u_text: str, x_range: tuple,
-                  height: int = 500) -> go.Figure:
+                  height: int = 500, lang: str = "en") -> go.Figure:
     """Cobweb plot of a 1-D map h_t = F(h_{t-1}).
 
     Args:
         grid: (N,) h_{t-1} values; f: (N,) F at them, for the current input.
         path: (t+2,) visited states h_{-1} = 0, h_0, ..., h_t (the staircase).
-        fp: (K,) fixed points; stable: (K,) bool; labels: (K,) verdicts.
+        fp: (K,) fixed points; stable: (K,) bool; labels: (K,) verdicts (in ``lang``).
         t: current step; u_text: the current input in words; x_range: (lo, hi) of both axes.
+        lang: language of the titles and legend ("en", "ko").
     Returns:
         a Figure: diagonal, the map (trace 1), the staircase (trace 2), the current point,
         then the stable and unstable fixed points.
@@ -119,12 +125,12 @@ def cobweb_figure(grid: np.ndarray, f: np.ndarray, path: np.ndarray, fp: np.ndar
              line=dict(color="#888888", dash="dash", width=2)),
         dict(type="scatter", x=compact(grid), y=compact(f), mode="lines", name=f"F(h, u), {u_text}",
              line=dict(color=PALETTE[4], width=3.5)),
-        dict(type="scatter", x=sx, y=sy, mode="lines", name=f"trajectory to t = {t}",
+        dict(type="scatter", x=sx, y=sy, mode="lines", name=text("fig.cell.trajectory", lang, t=t),
              line=dict(color=TRAJ_COLOR, width=2.5)),
         dict(type="scatter", x=[float(path[-2])], y=[float(path[-1])], mode="markers",
              name=f"(h_{t - 1}, h_{t})", marker=dict(size=14, color=TRAJ_COLOR, symbol="diamond")),
-    ] + _fixed_point_traces(np.stack([fp, fp], -1), stable, labels)
-    lay = layout(title=f"Cobweb: hₜ = F(hₜ₋₁, u) at step {t}", height=height, top=120,
+    ] + _fixed_point_traces(np.stack([fp, fp], -1), stable, labels, lang)
+    lay = layout(title=text("fig.cell.cobweb_title", lang, t=t), height=height, top=120,
                  uirevision="cell-cobweb",
                  xaxis=dict(range=[lo, hi], title=dict(text="hₜ₋₁")),
                  yaxis=dict(range=[lo, hi], scaleanchor="x", scaleratio=1, title=dict(text="hₜ")))
@@ -152,7 +158,8 @@ def _arrows(p_n2: np.ndarray, d_n2: np.ndarray, scale: float) -> tuple[np.ndarra
 
 def phase_figure(pts_n2: np.ndarray, d_n2: np.ndarray, grid: np.ndarray, g1: np.ndarray,
                  g2: np.ndarray, traj_t2: np.ndarray, fp_k2: np.ndarray, stable_k: np.ndarray,
-                 labels, *, t: int, u_text: str, axis_range: tuple, height: int = 580) -> go.Figure:
+                 labels, *, t: int, u_text: str, axis_range: tuple, height: int = 580,
+                 lang: str = "en") -> go.Figure:
     """Phase plane of a 2-D map h -> F(h, u).
 
     Args:
@@ -160,8 +167,9 @@ def phase_figure(pts_n2: np.ndarray, d_n2: np.ndarray, grid: np.ndarray, g1: np.
         grid: (M,) axis of the nullcline grid; g1, g2: (M, M) F_1 - h_1 and F_2 - h_2 on it
             (rows follow h_2, columns h_1); their zero contours are the nullclines.
         traj_t2: visited states h_{-1} = 0, h_0, ..., h_t (t+2, 2).
-        fp_k2: fixed points (K, 2); stable_k: (K,) bool; labels: (K,) verdicts.
+        fp_k2: fixed points (K, 2); stable_k: (K,) bool; labels: (K,) verdicts (in ``lang``).
         t: current step; u_text: the current input; axis_range: (lo, hi) of both axes.
+        lang: language of the titles and legend ("en", "ko").
     Returns:
         a Figure: vector field (trace 0), two nullcline contours, trajectory, current state,
         then the stable and unstable fixed points.
@@ -171,30 +179,33 @@ def phase_figure(pts_n2: np.ndarray, d_n2: np.ndarray, grid: np.ndarray, g1: np.
     xs, ys = _arrows(np.asarray(pts_n2, float), np.asarray(d_n2, float), 0.9 * cell)
     data = [dict(type="scatter", x=compact(xs), y=compact(ys), mode="lines", name="F(h, u) − h",
                  line=dict(color="#9a9a9a", width=1.6), hoverinfo="skip", connectgaps=False)]
-    for g, name, col in ((g1, "h₁-nullcline", PALETTE[1]), (g2, "h₂-nullcline", PALETTE[2])):
+    for g, h, col in ((g1, "h₁", PALETTE[1]), (g2, "h₂", PALETTE[2])):
+        name = text("fig.cell.nullcline", lang, h=h)
         data.append(dict(type="contour", x=compact(grid), y=compact(grid), z=compact(g), name=name,
                          showlegend=True, showscale=False, hoverinfo="skip",
                          contours=dict(start=0, end=0, size=1, coloring="none"), line=dict(color=col, width=3)))
     data += [
         dict(type="scatter", x=compact(traj_t2[:, 0]), y=compact(traj_t2[:, 1]), mode="lines+markers",
-             name=f"trajectory to t = {t}", line=dict(color=TRAJ_COLOR, width=2.5),
+             name=text("fig.cell.trajectory", lang, t=t), line=dict(color=TRAJ_COLOR, width=2.5),
              marker=dict(size=7, color=TRAJ_COLOR), hovertemplate="h = (%{x:.3f}, %{y:.3f})<extra></extra>"),
         dict(type="scatter", x=[float(traj_t2[-1, 0])], y=[float(traj_t2[-1, 1])], mode="markers",
              name=f"h_{t}", marker=dict(size=16, color=TRAJ_COLOR, symbol="diamond")),
-    ] + _fixed_point_traces(np.asarray(fp_k2, float).reshape(-1, 2), stable_k, labels)
-    lay = layout(title=f"Phase plane at step {t}, {u_text}", height=height, top=120, uirevision="cell-phase",
+    ] + _fixed_point_traces(np.asarray(fp_k2, float).reshape(-1, 2), stable_k, labels, lang)
+    lay = layout(title=text("fig.cell.phase_title", lang, t=t, u=u_text), height=height, top=120,
+                 uirevision="cell-phase",
                  xaxis=dict(range=[lo, hi], title=dict(text="h₁")),
                  yaxis=dict(range=[lo, hi], scaleanchor="x", scaleratio=1, title=dict(text="h₂")))
     return go.Figure(data=data, layout=lay)
 
 
-def trajectory3d_figure(h_t3: np.ndarray, t: int, height: int = 540) -> go.Figure:
+def trajectory3d_figure(h_t3: np.ndarray, t: int, height: int = 540, *, lang: str = "en") -> go.Figure:
     """The H = 3 state trajectory h_{-1} = 0, h_0..h_t in 3-D (no phase plane in three dimensions)."""
     h = np.concatenate([np.zeros((1, 3)), np.asarray(h_t3, float)[:t + 1]])
     data = [dict(type="scatter3d", x=h[:, 0], y=h[:, 1], z=h[:, 2], mode="lines+markers",
-                 line=dict(color=TRAJ_COLOR, width=5), marker=dict(size=4), name=f"trajectory to t = {t}"),
+                 line=dict(color=TRAJ_COLOR, width=5), marker=dict(size=4),
+                 name=text("fig.cell.trajectory", lang, t=t)),
             dict(type="scatter3d", x=h[-1:, 0], y=h[-1:, 1], z=h[-1:, 2], mode="markers", name=f"h_{t}",
                  marker=dict(size=8, color="black", symbol="diamond"))]
-    lay = layout(title=f"State trajectory (H = 3) to step {t}", height=height, top=80, uirevision="cell-3d",
+    lay = layout(title=text("fig.cell.traj3d_title", lang, t=t), height=height, top=80, uirevision="cell-3d",
                  scene=dict(xaxis_title="h₁", yaxis_title="h₂", zaxis_title="h₃"))
     return go.Figure(data=data, layout=lay)

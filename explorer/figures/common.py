@@ -10,6 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ..i18n import text
+
 # Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -32,6 +34,10 @@ TIME_COLORSCALE = "Viridis"
 DIVERGING_COLORSCALE = "RdBu_r"
 
 FONT_SIZE = 15
+# Streamlit's own font first, then fonts with Hangul (Korean), so titles and labels in either
+# language render with real glyphs in the app and in exported HTML (Linux, macOS, Windows).
+FONT_FAMILY = ('"Source Sans", "Source Sans Pro", "Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", '
+               '"Malgun Gothic", "NanumGothic", sans-serif')
 
 
 def _slim_white_template() -> go.layout.Template:
@@ -46,7 +52,11 @@ def _slim_white_template() -> go.layout.Template:
 
 
 PLOTLY_WHITE = _slim_white_template()
-NO_DATA_TEXT = "No steps yet"
+
+
+def no_data_text(lang: str = "en") -> str:
+    """empty_figure's default message ("No steps yet") in ``lang``."""
+    return text("fig.common.no_data", lang)
 
 
 def base_layout(
@@ -76,14 +86,14 @@ def base_layout(
     # a template costs ~20-40 ms a figure (live charts rebuild several per refresh). In the app,
     # Streamlit's own theme styles the figure; exported HTML falls back to plotly's default.
     layout = dict(
-        font=dict(size=FONT_SIZE),
+        font=dict(size=FONT_SIZE, family=FONT_FAMILY),
         uirevision=uirevision,
         margin=dict(l=60, r=20, t=70 if title else 40, b=50),
         # Horizontal legend above the plot area, right-aligned: it never covers data
         # and leaves the left for the title.
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0,
                     bgcolor="rgba(255,255,255,0.6)"),
-        hoverlabel=dict(font_size=FONT_SIZE),
+        hoverlabel=dict(font_size=FONT_SIZE, font_family=FONT_FAMILY),
     )
     if title is not None:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container")
@@ -98,22 +108,27 @@ def base_layout(
 
 
 def empty_figure(
-    message: str = NO_DATA_TEXT,
+    message: str | None = None,
     *,
     title: str | None = None,
     x_title: str | None = None,
     y_title: str | None = None,
     height: int | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """A figure with a centred message instead of data, e.g. before the first step.
 
     Args:
-        message: the text shown in the middle of the plot area.
+        message: the text shown in the middle of the plot area; None: the catalogue's
+            "no steps yet" message (``no_data_text``) in ``lang``.
         title, x_title, y_title, height: as in `base_layout`.
+        lang: language of the default message ("en" or "ko").
 
     Returns:
         A figure with no traces and one annotation.
     """
+    if message is None:
+        message = no_data_text(lang)
     fig = go.Figure()
     base_layout(fig, title=title, height=height, x_title=x_title, y_title=y_title)
     fig.add_annotation(

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import text
 from .common import (
     CELL_COLORS,
     DIVERGING_COLORSCALE,
@@ -24,22 +25,28 @@ from .common import (
     minmax_downsample,
 )
 
-CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-BASELINE_TEXT = "trivial baseline (best constant)"
+CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_name(kind, lang) translates
 BASELINE_COLOR = "#555555"
 GATE_COLORSCALE = "Viridis"  # sigmoid gates, 0 (closed) to 1 (open)
-GATE_TITLES = {
-    "input": "input gate i_t", "forget": "forget gate f_t", "output": "output gate o_t",
-    "cell": "candidate g_t", "c": "cell state c_t", "reset": "reset gate r_t",
-    "update": "update gate z_t", "new": "candidate n_t",
-}
+GATES = ("input", "forget", "output", "cell", "c", "reset", "update", "new")  # names with catalogue titles
 SIGMOID = ("input", "forget", "output", "reset", "update")
 GATE_COLORS = {"input": PALETTE[0], "forget": PALETTE[1], "output": PALETTE[2], "cell": PALETTE[4],
                "c": PALETTE[7], "reset": PALETTE[3], "update": PALETTE[5], "new": PALETTE[4]}
 
 
-def cell_name(kind: str) -> str:
-    return CELL_NAMES.get(kind, kind)
+def cell_name(kind: str, lang: str = "en") -> str:
+    """"Vanilla RNN", "LSTM" or "GRU" in ``lang`` (an unknown kind as it is)."""
+    return text(f"fig.compare.cell.{kind}", lang) if kind in CELL_NAMES else kind
+
+
+def gate_title(name: str, lang: str = "en") -> str:
+    """"forget gate f_t" and the like in ``lang`` (an unknown name as it is)."""
+    return text(f"fig.compare.gate.{name}", lang) if name in GATES else name
+
+
+def gate_short(name: str, lang: str = "en") -> str:
+    """A gate's one-word name for hover labels ("forget")."""
+    return text(f"fig.compare.gate_short.{name}", lang) if name in GATES else name
 
 
 def common_range(arrays, *, log: bool = False, pad: float = 0.05) -> tuple[float, float] | None:
@@ -70,7 +77,7 @@ def common_range(arrays, *, log: bool = False, pad: float = 0.05) -> tuple[float
 
 def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: float | None = None,
                           val_curves: dict | None = None, log_y: bool = False,
-                          y_range: tuple | None = None, max_points: int = 1500) -> go.Figure:
+                          y_range: tuple | None = None, max_points: int = 1500, lang: str = "en") -> go.Figure:
     """One curve per cell on shared axes, e.g. training loss, with the trivial baseline.
 
     Args:
@@ -79,18 +86,20 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
         baseline: a dashed horizontal line (the best constant prediction); None: omitted.
         log_y: log y axis (used only when every value is positive).
         y_range: fixed (lo, hi) in axis units (log10 when log_y) so several figures match.
+        lang: language of the legend, hover and axis texts.
 
     Returns:
         Figure: per cell up to two traces (train, held-out) in the cell's colour, then the baseline.
     """
     val_curves = val_curves or {}
+    x_title, step = text("fig.compare.training_step", lang), text("fig.compare.step", lang)
     data = {}
     for k in list(curves) + [k for k in val_curves if k not in curves]:
         tx, ty = finite_xy(*curves[k]) if k in curves else (np.empty(0), np.empty(0))
         vx, vy = finite_xy(*val_curves[k]) if k in val_curves else (np.empty(0), np.empty(0))
         data[k] = (tx, ty, vx, vy)
     if not any(d[0].size or d[2].size for d in data.values()):
-        return empty_figure(title=title, x_title="training step", y_title=y_title)
+        return empty_figure(lang=lang, title=title, x_title=x_title, y_title=y_title)
     allv = np.concatenate([np.concatenate([d[1], d[3]]) for d in data.values()]
                           + [[baseline] if baseline is not None and np.isfinite(baseline) else []])
     use_log = log_y and bool(np.all(allv > 0))
@@ -98,26 +107,34 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
     xmax = 0.0
     for k, (tx, ty, vx, vy) in data.items():
         color = CELL_COLORS.get(k, PALETTE[len(fig.data) % len(PALETTE)])
+        cell = cell_name(k, lang)
         if tx.size:
             xd, yd = minmax_downsample(tx, ty, max_points)
-            fig.add_trace(go.Scatter(x=compact(xd), y=compact(yd), mode="lines", name=f"{cell_name(k)} (train)",
+            fig.add_trace(go.Scatter(x=compact(xd), y=compact(yd), mode="lines",
+                                     name=text("fig.compare.train_name", lang, cell=cell),
                                      line=dict(color=color, width=1.2), opacity=0.35, legendgroup=k,
                                      showlegend=not vx.size,
-                                     hovertemplate="step %{x}<br>%{y:.4g}<extra>" + cell_name(k) + " train</extra>"))
+                                     hovertemplate=f"{step} %{{x}}<br>%{{y:.4g}}<extra>{cell} "
+                                                   + text("fig.compare.train", lang) + "</extra>"))
             xmax = max(xmax, float(tx.max()))
         if vx.size:
             idx = downsample_index(vx.size, max_points)
             fig.add_trace(go.Scatter(x=compact(vx[idx]), y=compact(vy[idx]), mode="lines+markers",
-                                     name=f"{cell_name(k)} (held-out)", legendgroup=k,
+                                     name=text("fig.compare.held_out_name", lang, cell=cell), legendgroup=k,
                                      line=dict(color=color, width=3), marker=dict(size=6),
-                                     hovertemplate="step %{x}<br>%{y:.4g}<extra>" + cell_name(k) + " held-out</extra>"))
+                                     hovertemplate=f"{step} %{{x}}<br>%{{y:.4g}}<extra>{cell} "
+                                                   + text("fig.compare.held_out", lang) + "</extra>"))
             xmax = max(xmax, float(vx.max()))
     if baseline is not None and np.isfinite(baseline):
         fig.add_trace(go.Scatter(x=[0.0, max(xmax, 1.0)], y=[float(baseline)] * 2, mode="lines",
-                                 name="baseline", line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
-                                 hovertemplate=BASELINE_TEXT + ": %{y:.4g}<extra></extra>"))
-    base_layout(fig, title=title, x_title="training step", y_title=y_title, height=440)
-    fig.update_layout(margin=dict(t=110))
+                                 name=text("fig.compare.baseline", lang),
+                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
+                                 hovertemplate=text("fig.compare.baseline_hover", lang) + ": %{y:.4g}<extra></extra>"))
+    base_layout(fig, title=title, x_title=x_title, y_title=y_title, height=440)
+    if "<br>" in title:  # two lines: plotly anchors the first line's top, so push both into view
+        fig.update_layout(margin=dict(t=130), title_pad_t=22)
+    else:
+        fig.update_layout(margin=dict(t=110))
     fig.update_yaxes(type="log" if use_log else "linear", exponentformat="power")
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
@@ -125,22 +142,26 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
 
 
 def grad_heatmaps_figure(rows: dict, *, zrange: tuple | None, max_rows: int = 120,
-                         max_cols: int = 300) -> go.Figure:
+                         max_cols: int = 300, lang: str = "en") -> go.Figure:
     """log10 ||dL/dh_t|| (training step x time step), one panel per cell, ONE colour scale.
 
     Args:
         rows: kind -> (steps (S,), norms (S, T)).
         zrange: (zmin, zmax) in log10 units shared by the panels (see ``common_range(log=True)``).
+        lang: language of the titles, hover and colour bar.
 
     Returns:
         Figure with one Heatmap per cell, all on ``coloraxis``; y axes shared.
     """
-    title = "Gradient ||∂L/∂h_t|| reaching each time step, during training (log₁₀, one colour scale)"
+    title = text("fig.compare.grad_title", lang)
+    t_title, s_title = text("fig.compare.time_step", lang), text("fig.compare.training_step", lang)
+    log_norm = text("fig.compare.log_norm", lang)
     kinds = [k for k, (s, g) in rows.items() if np.asarray(g).size]
     if not kinds:
-        return empty_figure(title=title, x_title="time step t", y_title="training step", height=380)
+        return empty_figure(lang=lang, title=title, x_title=t_title, y_title=s_title,
+                            height=380)
     fig = make_subplots(rows=1, cols=len(kinds), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[cell_name(k) for k in kinds])
+                        subplot_titles=[cell_name(k, lang) for k in kinds])
     for j, k in enumerate(kinds):
         steps, g = rows[k]
         g = np.asarray(g, dtype=np.float64)
@@ -149,54 +170,59 @@ def grad_heatmaps_figure(rows: dict, *, zrange: tuple | None, max_rows: int = 12
         g = g[np.ix_(r, c)]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(np.isfinite(g) & (g > 0), np.log10(np.where(g > 0, g, 1.0)), np.nan)
-        fig.add_trace(go.Heatmap(z=compact(z), x=c, y=np.asarray(steps)[r], coloraxis="coloraxis", name=cell_name(k),
-                                 hovertemplate="step %{y}<br>t %{x}<br>log₁₀ norm %{z:.2f}<extra>"
-                                 + cell_name(k) + "</extra>"), row=1, col=j + 1)
-        fig.update_xaxes(title_text="time step t", row=1, col=j + 1)
+        cell = cell_name(k, lang)
+        fig.add_trace(go.Heatmap(z=compact(z), x=c, y=np.asarray(steps)[r], coloraxis="coloraxis", name=cell,
+                                 hovertemplate=text("fig.compare.step", lang) + " %{y}<br>t %{x}<br>" + log_norm
+                                 + " %{z:.2f}<extra>" + cell + "</extra>"), row=1, col=j + 1)
+        fig.update_xaxes(title_text=t_title, row=1, col=j + 1)
     base_layout(fig, title=title, height=400)
-    ca = dict(colorscale=TIME_COLORSCALE, colorbar=dict(title="log₁₀ norm"))
+    ca = dict(colorscale=TIME_COLORSCALE, colorbar=dict(title=log_norm))
     if zrange is not None:
         ca.update(cmin=zrange[0], cmax=zrange[1])
     fig.update_layout(coloraxis=ca)
-    fig.update_yaxes(title_text="training step", row=1, col=1)
+    fig.update_yaxes(title_text=s_title, row=1, col=1)
     fig.update_annotations(font_size=FONT_SIZE + 1)
     return fig
 
 
 def trajectories_figure(projs: dict, *, xy_range: tuple | None = None, explained: dict | None = None,
-                        max_steps: int = 400) -> go.Figure:
+                        max_steps: int = 400, lang: str = "en") -> go.Figure:
     """Hidden-state trajectories of the probe sequences in each cell's own 2-D PCA plane.
 
     Args:
         projs: kind -> (n, T, 2) projected states.
         xy_range: (lo, hi) used for both axes of every panel.
         explained: kind -> (2,) explained variance ratios, shown in the axis titles.
+        lang: language of the titles and hover texts.
 
     Returns:
         Figure with one panel per cell; one line trace per sequence, a marker at its end.
     """
-    title = "Hidden-state trajectories (each cell in its own PCA plane, same axis ranges)"
+    title = text("fig.compare.traj_title", lang)
     kinds = [k for k, p in projs.items() if p is not None and np.asarray(p).size]
     if not kinds:
-        return empty_figure(title=title, height=380)
+        return empty_figure(lang=lang, title=title, height=380)
     fig = make_subplots(rows=1, cols=len(kinds), horizontal_spacing=0.09,
-                        subplot_titles=[cell_name(k) for k in kinds])
+                        subplot_titles=[cell_name(k, lang) for k in kinds])
+    pc1, pc2 = text("fig.compare.pc", lang, i=1), text("fig.compare.pc", lang, i=2)
     for j, k in enumerate(kinds):
         p = np.asarray(projs[k], dtype=np.float32)
         t = downsample_index(p.shape[1], max_steps)
         for i in range(p.shape[0]):
             fig.add_trace(go.Scatter(x=p[i, t, 0], y=p[i, t, 1], mode="lines",
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8), showlegend=False,
-                                     hovertemplate=f"sequence {i + 1}<br>PC1 %{{x:.2f}}<br>"
-                                                   "PC2 %{y:.2f}<extra></extra>"),
+                                     hovertemplate=text("fig.compare.sequence", lang, i=i + 1)
+                                     + f"<br>{pc1} %{{x:.2f}}<br>{pc2} %{{y:.2f}}<extra></extra>"),
                           row=1, col=j + 1)
         fig.add_trace(go.Scatter(x=p[:, -1, 0], y=p[:, -1, 1], mode="markers", showlegend=False,
                                  marker=dict(color=CELL_COLORS.get(k, "#000"), size=9, symbol="x"),
-                                 hovertemplate="final state<extra></extra>"), row=1, col=j + 1)
+                                 hovertemplate=text("fig.compare.final_state", lang) + "<extra></extra>"),
+                      row=1, col=j + 1)
         ev = (explained or {}).get(k)
-        fig.update_xaxes(title_text=f"PC1 ({ev[0]:.0%})" if ev is not None else "PC1", row=1, col=j + 1)
-        fig.update_yaxes(title_text=f"PC2 ({ev[1]:.0%})" if ev is not None and len(ev) > 1 else "PC2",
-                         row=1, col=j + 1)
+        fig.update_xaxes(title_text=text("fig.compare.pc_explained", lang, i=1, ratio=ev[0]) if ev is not None
+                         else pc1, row=1, col=j + 1)
+        fig.update_yaxes(title_text=text("fig.compare.pc_explained", lang, i=2, ratio=ev[1])
+                         if ev is not None and len(ev) > 1 else pc2, row=1, col=j + 1)
     base_layout(fig, title=title, height=420)
     if xy_range is not None:
         fig.update_xaxes(range=list(xy_range))
@@ -206,7 +232,7 @@ def trajectories_figure(projs: dict, *, xy_range: tuple | None = None, explained
 
 
 def gate_heatmaps_figure(gates: dict, *, title: str, max_units: int = 64, max_steps: int = 300,
-                         signed_range: float | None = None) -> go.Figure:
+                         signed_range: float | None = None, lang: str = "en") -> go.Figure:
     """Gate activations of one sequence, units x time, one row per gate.
 
     Sigmoid gates share a 0..1 colour scale (coloraxis); candidates and the cell state share a
@@ -214,54 +240,65 @@ def gate_heatmaps_figure(gates: dict, *, title: str, max_units: int = 64, max_st
 
     Args:
         gates: name -> (T, H), e.g. "input", "forget", "cell" (candidate), "output", "c" (cell state).
+        lang: language of the panel titles, axes, hover and colour bars.
 
     Returns:
         Figure with one Heatmap per gate.
     """
     names = [n for n, v in gates.items() if v is not None and np.asarray(v).size]
     if not names:
-        return empty_figure(title=title, height=300)
+        return empty_figure(lang=lang, title=title, height=300)
     signed = [n for n in names if n not in SIGMOID]
     if signed_range is None and signed:
         signed_range = max(float(np.nanmax(np.abs(gates[n]))) for n in signed) or 1.0
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[GATE_TITLES.get(n, n) for n in names])
+    height = 160 + 170 * len(names)
+    # about 40 px between panels whatever their number, so each panel's title clears the one above
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=40 / (height - 110),
+                        subplot_titles=[gate_title(n, lang) for n in names])
+    unit = text("fig.compare.unit", lang)
     for i, n in enumerate(names):
         v = np.asarray(gates[n], dtype=np.float32)
         u = downsample_index(v.shape[1], max_units)
         t = downsample_index(v.shape[0], max_steps)
         fig.add_trace(go.Heatmap(z=compact(v[np.ix_(t, u)].T), x=t, y=u,
                                  coloraxis="coloraxis" if n in SIGMOID else "coloraxis2",
-                                 hovertemplate="t %{x}<br>unit %{y}<br>%{z:.3f}<extra>" + n + "</extra>"),
+                                 hovertemplate=f"t %{{x}}<br>{unit} %{{y}}<br>%{{z:.3f}}<extra>{gate_short(n, lang)}"
+                                               "</extra>"),
                       row=i + 1, col=1)
-        fig.update_yaxes(title_text="unit", row=i + 1, col=1)
-    fig.update_xaxes(title_text="time step t", row=len(names), col=1)
-    base_layout(fig, title=title, height=160 + 170 * len(names))
+        fig.update_yaxes(title_text=unit, row=i + 1, col=1)
+    fig.update_xaxes(title_text=text("fig.compare.time_step", lang), row=len(names), col=1)
+    base_layout(fig, title=title, height=height)
     fig.update_layout(coloraxis=dict(colorscale=GATE_COLORSCALE, cmin=0.0, cmax=1.0,
-                                     colorbar=dict(title="gate", len=0.45, y=1.0, yanchor="top")))
+                                     colorbar=dict(title=text("fig.compare.gate_colorbar", lang), len=0.45, y=1.0,
+                                                   yanchor="top")))
     if signed:
         fig.update_layout(coloraxis2=dict(colorscale=DIVERGING_COLORSCALE, cmin=-signed_range, cmax=signed_range,
-                                          colorbar=dict(title="value", len=0.45, y=0.0, yanchor="bottom")))
+                                          colorbar=dict(title=text("fig.compare.value_colorbar", lang), len=0.45,
+                                                        y=0.0, yanchor="bottom")))
     fig.update_annotations(font_size=FONT_SIZE)
     return fig
 
 
-def gate_means_figure(means: dict, *, title: str, y_range: tuple | None = (0.0, 1.0)) -> go.Figure:
+def gate_means_figure(means: dict, *, title: str, y_range: tuple | None = (0.0, 1.0),
+                      lang: str = "en") -> go.Figure:
     """Mean gate activation over units (and sequences) against time, one line per gate.
 
     Args:
         means: name -> (T,).
         y_range: shared y range (default 0..1, the sigmoid's).
+        lang: language of the legend, axes and hover.
     """
+    x_title, y_title = text("fig.compare.time_step", lang), text("fig.compare.mean_activation", lang)
     if not means:
-        return empty_figure(title=title, x_title="time step t", y_title="mean activation", height=340)
+        return empty_figure(lang=lang, title=title, x_title=x_title, y_title=y_title,
+                            height=340)
     fig = go.Figure()
     for n, m in means.items():
         m = np.asarray(m, dtype=np.float32).reshape(-1)
-        fig.add_trace(go.Scatter(x=np.arange(m.size), y=m, mode="lines", name=GATE_TITLES.get(n, n),
+        fig.add_trace(go.Scatter(x=np.arange(m.size), y=m, mode="lines", name=gate_title(n, lang),
                                  line=dict(color=GATE_COLORS.get(n, PALETTE[len(fig.data) % 8]), width=2.5),
-                                 hovertemplate="t %{x}<br>%{y:.3f}<extra>" + n + "</extra>"))
-    base_layout(fig, title=title, x_title="time step t", y_title="mean activation", height=360)
+                                 hovertemplate="t %{x}<br>%{y:.3f}<extra>" + gate_short(n, lang) + "</extra>"))
+    base_layout(fig, title=title, x_title=x_title, y_title=y_title, height=360)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     fig.update_layout(margin=dict(t=100))
@@ -269,12 +306,13 @@ def gate_means_figure(means: dict, *, title: str, y_range: tuple | None = (0.0, 
 
 
 def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 0.1,
-                      high: float = 0.9, y_max: float | None = None) -> go.Figure:
+                      high: float = 0.9, y_max: float | None = None, lang: str = "en") -> go.Figure:
     """Histograms of sigmoid-gate values with the saturated ends (< low, > high) highlighted.
 
     Args:
         values: name -> array of gate values in (0, 1), any shape.
         y_max: shared top of the y axes (fraction of values per bin).
+        lang: language of the panel titles, axes and hover.
 
     Returns:
         One panel per gate; bars hold the fraction of values per bin, saturated bins darker;
@@ -282,7 +320,7 @@ def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 
     """
     names = [n for n, v in values.items() if np.asarray(v).size]
     if not names:
-        return empty_figure(title=title, height=300)
+        return empty_figure(lang=lang, title=title, height=300)
     edges = np.linspace(0.0, 1.0, bins + 1)
     centres = 0.5 * (edges[:-1] + edges[1:])
     titles = []
@@ -292,21 +330,22 @@ def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 
         v = v[np.isfinite(v)]
         h = np.histogram(np.clip(v, 0, 1), edges)[0] / max(v.size, 1)
         hists.append(h)
-        titles.append(f"{GATE_TITLES.get(n, n)}: {np.mean(v < low):.0%} < {low:g}, {np.mean(v > high):.0%} > {high:g}")
+        titles.append(f"{gate_title(n, lang)}: {np.mean(v < low):.0%} < {low:g}, {np.mean(v > high):.0%} > {high:g}")
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=titles)
     sat = (centres < low) | (centres > high)
     for j, (n, h) in enumerate(zip(names, hists)):
         color = GATE_COLORS.get(n, PALETTE[j % 8])
-        fig.add_trace(go.Bar(x=centres, y=h, width=1.0 / bins * 0.95, name=n, showlegend=False,
+        fig.add_trace(go.Bar(x=centres, y=h, width=1.0 / bins * 0.95, name=gate_short(n, lang), showlegend=False,
                              marker=dict(color=color, opacity=np.where(sat, 1.0, 0.4).tolist(),
                                          line=dict(width=0)),
-                             hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + n + "</extra>"), row=1, col=j + 1)
-        fig.update_xaxes(title_text="gate value", range=[0, 1], row=1, col=j + 1)
+                             hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + gate_short(n, lang) + "</extra>"),
+                      row=1, col=j + 1)
+        fig.update_xaxes(title_text=text("fig.compare.gate_value", lang), range=[0, 1], row=1, col=j + 1)
         for x0, x1 in ((0.0, low), (high, 1.0)):
             fig.add_vrect(x0=x0, x1=x1, fillcolor="#999999", opacity=0.12, line_width=0, row=1, col=j + 1)
     base_layout(fig, title=title, height=340)
-    fig.update_yaxes(title_text="fraction of values", tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text=text("fig.compare.fraction", lang), tickformat=".0%", row=1, col=1)
     if y_max is not None:
         fig.update_yaxes(range=[0, y_max])
     fig.update_annotations(font_size=FONT_SIZE - 1)
@@ -315,24 +354,30 @@ def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 
 
 
 def memory_figure(x: np.ndarray, curves: dict, *, title: str, x_title: str, y_title: str,
-                  chance: float | None = None, chance_text: str = "chance", y_range: tuple | None = None) -> go.Figure:
+                  chance: float | None = None, chance_text: str | None = None, y_range: tuple | None = None,
+                  lang: str = "en") -> go.Figure:
     """One curve per cell against a distance in time (delay, or steps back to a marker).
 
     Args:
         x: (D,) delays or distances.
         curves: kind -> (D,) accuracy or error.
         chance: a dashed reference line (chance accuracy or the baseline error).
+        chance_text: its legend name (default: "chance" in ``lang``).
+        lang: language of the legend.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0 or not curves:
-        return empty_figure(title=title, x_title=x_title, y_title=y_title, height=380)
+        return empty_figure(lang=lang, title=title, x_title=x_title, y_title=y_title,
+                            height=380)
     fig = go.Figure()
     for k, y in curves.items():
-        fig.add_trace(go.Scatter(x=x, y=np.asarray(y, dtype=np.float64), mode="lines+markers", name=cell_name(k),
+        cell = cell_name(k, lang)
+        fig.add_trace(go.Scatter(x=x, y=np.asarray(y, dtype=np.float64), mode="lines+markers", name=cell,
                                  line=dict(color=CELL_COLORS.get(k, PALETTE[0]), width=3), marker=dict(size=9),
-                                 hovertemplate=x_title + " %{x:.0f}<br>%{y:.3f}<extra>" + cell_name(k) + "</extra>"))
+                                 hovertemplate=x_title + " %{x:.0f}<br>%{y:.3f}<extra>" + cell + "</extra>"))
     if chance is not None and np.isfinite(chance):
-        fig.add_trace(go.Scatter(x=[float(x.min()), float(x.max())], y=[chance] * 2, mode="lines", name=chance_text,
+        fig.add_trace(go.Scatter(x=[float(x.min()), float(x.max())], y=[chance] * 2, mode="lines",
+                                 name=text("fig.compare.chance", lang) if chance_text is None else chance_text,
                                  line=dict(color=BASELINE_COLOR, width=2, dash="dash")))
     base_layout(fig, title=title, x_title=x_title, y_title=y_title, height=400)
     fig.update_yaxes(rangemode="tozero")  # errors and accuracies: how far from 0 matters

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import text
 from .common import CELL_COLORS, FONT_SIZE, PALETTE, base_layout, compact, empty_figure
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -21,6 +22,13 @@ VERDICT_TEXT = {"vanishing": "#08457E", "stable": "#333333", "exploding": "#8A2A
 PLAIN_COLOR = "#D55E00"  # the run or path without clipping
 CLIPPED_COLOR = "#0072B2"  # the run or path with clipping
 MAX_DECADES = 320  # float64's whole range; beyond it a curve is drawn as a gap
+
+
+def _path_color(name: str, colors: dict[str, str] | None) -> str:
+    """A path's colour: from ``colors``, else blue for names saying "clip" (but not "no clip")."""
+    if colors and name in colors:
+        return colors[name]
+    return CLIPPED_COLOR if "clip" in name.lower() and "no clip" not in name.lower() else PLAIN_COLOR
 
 
 def _log10_pos(a: np.ndarray) -> np.ndarray:
@@ -50,9 +58,9 @@ def _pow10(logs: np.ndarray) -> np.ndarray:
 def _badges(fig: go.Figure, badges: list[tuple[str, str, str]]) -> None:
     """A row of verdict badges just above the plot area: (cell kind, verdict, text)."""
     n = len(badges)
-    for i, (kind, verdict, text) in enumerate(badges):
+    for i, (kind, verdict, label) in enumerate(badges):
         fig.add_annotation(
-            text=f"<b>{text}</b>", xref="paper", yref="paper", x=(i + 0.5) / max(n, 1), y=1.02,
+            text=f"<b>{label}</b>", xref="paper", yref="paper", x=(i + 0.5) / max(n, 1), y=1.02,
             xanchor="center", yanchor="bottom", showarrow=False,
             font=dict(size=FONT_SIZE, color=VERDICT_TEXT.get(verdict, "#333333")),
             bgcolor=VERDICT_FILL.get(verdict, "#EEEEEE"), bordercolor=CELL_COLORS.get(kind, "#666666"),
@@ -65,10 +73,11 @@ def flow_figure(
     *,
     fits: dict[str, tuple[float, float, int, int]] | None = None,
     bound_log10: np.ndarray | None = None,
-    bound_label: str = "Pascanu bound η^(T−1−t)",
+    bound_label: str | None = None,
     badges: list[tuple[str, str, str]] | None = None,
-    title: str = f"Gradient norm {GRAD_TITLE} flowing back from the loss",
+    title: str | None = None,
     height: int = 520,
+    lang: str = "en",
 ) -> go.Figure:
     """||dL/dh_t|| against t on a log axis, one line per cell, the bound dashed, verdict badges.
 
@@ -77,16 +86,21 @@ def flow_figure(
         fits: cell kind -> (slope, intercept, t_first, t_last) of the line log10 g = a + s t; drawn
             dotted over the fitted window.
         bound_log10: (T,) log10 of the upper bound (vanilla RNN), drawn dashed.
-        bound_label: its legend name.
-        badges: (cell kind, verdict, text) shown as a row of badges above the plot.
-        title: figure title.
+        bound_label: its legend name (default: the bound's formula in ``lang``).
+        badges: (cell kind, verdict, text) shown as a row of badges above the plot; verdict is a
+            key of VERDICT_FILL (it picks the colours), text is shown as given.
+        title: figure title (default: in ``lang``).
         height: pixels.
+        lang: language of the figure's text.
     Returns:
         Figure: one trace per cell, one per fit, one for the bound; log y axis.
     """
+    title = text("fig.gradients.flow_title", lang) if title is None else title
+    bound_label = text("fig.gradients.bound_default", lang) if bound_label is None else bound_label
     logs = {k: _log10_pos(v) for k, v in grads.items() if np.asarray(v).size}
     if not logs:
-        return empty_figure("No gradient to show", title=title, x_title="time step t", y_title=GRAD_TITLE)
+        return empty_figure(text("fig.gradients.no_gradient", lang), title=title,
+                            x_title=text("fig.gradients.time_t", lang), y_title=GRAD_TITLE)
     fig = go.Figure()
     for kind, lg in logs.items():
         color = CELL_COLORS.get(kind, PALETTE[0])
@@ -100,7 +114,8 @@ def flow_figure(
             continue
         t = np.array([t0, t1], dtype=np.float64)
         fig.add_trace(go.Scatter(
-            x=t, y=_pow10(a + s * t), mode="lines", name=f"{CELL_NAMES.get(kind, kind)} fitted rate",
+            x=t, y=_pow10(a + s * t), mode="lines",
+            name=text("fig.gradients.fitted", lang, cell=CELL_NAMES.get(kind, kind)),
             legendgroup=kind, line=dict(color=CELL_COLORS.get(kind, PALETTE[0]), width=2, dash="dot"),
             hoverinfo="skip"))
     data_range = _range(list(logs.values()))
@@ -109,12 +124,12 @@ def flow_figure(
         # draw the bound only where it can be seen (it may run off to 1e+700)
         keep = b <= (data_range[1] + 2 if data_range else np.inf)
         if not keep.all():
-            bound_label += " (runs above the view)"
+            bound_label += text("fig.gradients.bound_above", lang)
         fig.add_trace(go.Scatter(
             x=np.arange(b.size)[keep], y=_pow10(b[keep]), mode="lines", name=bound_label,
             line=dict(color=BOUND_COLOR, width=2.5, dash="dash"),
-            hovertemplate="t %{x}<br>bound %{y:.3g}<extra></extra>"))
-    base_layout(fig, title=title, height=height, x_title="time step t (the loss is read at the end)",
+            hovertemplate="t %{x}<br>" + text("fig.gradients.bound_short", lang) + " %{y:.3g}<extra></extra>"))
+    base_layout(fig, title=title, height=height, x_title=text("fig.gradients.time_t_end", lang),
                 y_title=GRAD_TITLE, uirevision="flow")
     fig.update_yaxes(type="log", exponentformat="power", range=data_range)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
@@ -128,21 +143,25 @@ def product_figure(
     products: dict[str, np.ndarray],
     *,
     styles: dict[str, tuple[str, str]] | None = None,
-    title: str = "How far a signal at step t reaches the end: products of Jacobians and gates",
+    title: str | None = None,
     height: int = 480,
+    lang: str = "en",
 ) -> go.Figure:
     """Several log10 products over t on one log axis (Jacobian products, ∏ f_k, ∏ z_k).
 
     Args:
         products: legend name -> (T',) log10 of the product from t+1 to the end.
         styles: legend name -> (colour, dash), e.g. ("#0072B2", "dash").
-        title: figure title.
+        title: figure title (default: in ``lang``).
         height: pixels.
+        lang: language of the figure's text.
     Returns:
         Figure with one line per product, log y axis (float64 values).
     """
+    title = text("fig.gradients.products_title", lang) if title is None else title
     if not products:
-        return empty_figure("No products to show", title=title, x_title="time step t")
+        return empty_figure(text("fig.gradients.no_products", lang), title=title,
+                            x_title=text("fig.gradients.time_t", lang))
     fig = go.Figure()
     for j, (name, lg) in enumerate(products.items()):
         color, dash = (styles or {}).get(name, (PALETTE[j % len(PALETTE)], "solid"))
@@ -151,8 +170,8 @@ def product_figure(
             x=np.arange(lg.size), y=_pow10(lg), mode="lines", name=name,
             line=dict(color=color, width=3, dash=dash),
             hovertemplate="t %{x}<br>%{y:.3g}<extra>" + name + "</extra>"))
-    base_layout(fig, title=title, height=height, x_title="time step t",
-                y_title="norm of the product from t to the end", uirevision="products")
+    base_layout(fig, title=title, height=height, x_title=text("fig.gradients.time_t", lang),
+                y_title=text("fig.gradients.product_y", lang), uirevision="products")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(list(products.values())))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
                       margin=dict(b=120))
@@ -162,20 +181,24 @@ def product_figure(
 def singular_value_figure(
     singular_values: dict[str, np.ndarray],
     *,
-    title: str = "Singular values of each factor ∂s_k/∂s_(k−1) along the trajectory",
+    title: str | None = None,
     height: int = 460,
+    lang: str = "en",
 ) -> go.Figure:
     """Largest, median and smallest singular value of each step's Jacobian, per cell.
 
     Args:
         singular_values: cell kind -> (T', S) singular values, largest first.
-        title: figure title.
+        title: figure title (default: in ``lang``).
         height: pixels.
+        lang: language of the figure's text.
     Returns:
         Figure: per cell σ_max (solid), median (dash), σ_min (dot); a grey line at 1.
     """
+    title = text("fig.gradients.singular_title", lang) if title is None else title
+    time_k = text("fig.gradients.time_k", lang)
     if not singular_values:
-        return empty_figure("No Jacobians to show", title=title, x_title="time step k")
+        return empty_figure(text("fig.gradients.no_jacobians", lang), title=title, x_title=time_k)
     fig = go.Figure()
     logs, tmax = [], 1
     for kind, sv in singular_values.items():
@@ -184,7 +207,7 @@ def singular_value_figure(
         tmax = max(tmax, sv.shape[0] - 1)
         color = CELL_COLORS.get(kind, PALETTE[0])
         name = CELL_NAMES.get(kind, kind)
-        for label, y, dash in (("σ_max", sv[:, 0], "solid"), ("median σ", np.median(sv, axis=1), "dash"),
+        for label, y, dash in (("σ_max", sv[:, 0], "solid"), (text("fig.gradients.median", lang), np.median(sv, axis=1), "dash"),
                                ("σ_min", sv[:, -1], "dot")):
             lg = _log10_pos(y)
             logs.append(lg)
@@ -195,8 +218,8 @@ def singular_value_figure(
     fig.add_trace(go.Scatter(x=[0, tmax], y=[1.0, 1.0], mode="lines", name="σ = 1",
                              line=dict(color=BOUND_COLOR, width=1.5, dash="longdash"), hoverinfo="skip"))
     logs.append(np.zeros(1))
-    base_layout(fig, title=title, height=height, x_title="time step k", y_title="singular value",
-                uirevision="singular")
+    base_layout(fig, title=title, height=height, x_title=time_k,
+                y_title=text("fig.gradients.singular_y", lang), uirevision="singular")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
                       margin=dict(b=130))
@@ -213,6 +236,7 @@ def clipping_figures(
     *,
     baseline: float | None = None,
     height: int = 430,
+    lang: str = "en",
 ) -> tuple[go.Figure, go.Figure]:
     """Loss and global gradient norm per step of the same run without and with clipping.
 
@@ -223,40 +247,48 @@ def clipping_figures(
         clip: the threshold, drawn dashed on the gradient figure.
         baseline: the task's best constant prediction, drawn on the loss figure.
         height: pixels.
+        lang: language of the figures' text.
     Returns:
         (loss figure, gradient figure), both with log y axes.
     """
     steps = np.asarray(steps, np.float64)
     figs = []
-    for what, a, b, y_title in (("Training loss", loss_plain, loss_clip, "loss"),
-                                ("Global gradient norm (before clipping)", grad_plain, grad_clip,
-                                 "||∇θ L||")):
+    step_word = text("fig.gradients.step", lang)
+    runs = ((text("fig.gradients.no_clip", lang), PLAIN_COLOR),
+            (text("fig.gradients.clipped_at", lang, clip=clip), CLIPPED_COLOR))
+    # uirevision: the English titles, so a zoom survives a change of language too
+    for is_grad, what, a, b, y_title, uirev in (
+            (False, text("fig.gradients.loss_title", lang), loss_plain, loss_clip,
+             text("fig.gradients.loss", lang), "Training loss"),
+            (True, text("fig.gradients.grad_title", lang), grad_plain, grad_clip, "||∇θ L||",
+             "Global gradient norm (before clipping)")):
         fig = go.Figure()
         logs = []
-        for label, y, color in (("no clipping", a, PLAIN_COLOR), (f"clipped at {clip:g}", b, CLIPPED_COLOR)):
+        for (label, color), y in zip(runs, (a, b)):
             lg = _log10_pos(y)
             logs.append(lg)
             fig.add_trace(go.Scatter(x=steps, y=_pow10(lg), mode="lines", name=label,
                                      line=dict(color=color, width=2.5),
-                                     hovertemplate="step %{x}<br>%{y:.3g}<extra>" + label + "</extra>"))
+                                     hovertemplate=step_word + " %{x}<br>%{y:.3g}<extra>" + label + "</extra>"))
             bad = ~np.isfinite(np.asarray(y, np.float64))
             if bad.any():
                 fig.add_trace(go.Scatter(
                     x=steps[bad], y=np.full(int(bad.sum()), np.nan), mode="markers",
-                    name=f"{label}: step diverged", marker=dict(color=color, symbol="x", size=10),
+                    name=text("fig.gradients.diverged", lang, label=label), marker=dict(color=color, symbol="x", size=10),
                     hoverinfo="skip", showlegend=False))
-        if "gradient" in what:
+        if is_grad:
             fig.add_trace(go.Scatter(x=[steps.min(), steps.max()] if steps.size else [0, 1], y=[clip, clip],
-                                     mode="lines", name="threshold",
+                                     mode="lines", name=text("fig.gradients.threshold", lang),
                                      line=dict(color=BOUND_COLOR, width=2, dash="dash"), hoverinfo="skip"))
             logs.append(np.log10([clip]))
         elif baseline is not None and np.isfinite(baseline) and baseline > 0:
             fig.add_trace(go.Scatter(x=[steps.min(), steps.max()] if steps.size else [0, 1],
-                                     y=[baseline, baseline], mode="lines", name="best constant",
+                                     y=[baseline, baseline], mode="lines",
+                                     name=text("fig.gradients.best_constant", lang),
                                      line=dict(color=BOUND_COLOR, width=2, dash="dash"), hoverinfo="skip"))
             logs.append(np.log10([baseline]))
-        base_layout(fig, title=what, height=height, x_title="training step", y_title=y_title,
-                    uirevision=what)
+        base_layout(fig, title=what, height=height, x_title=text("fig.gradients.training_step", lang),
+                    y_title=y_title, uirevision=uirev)
         fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
         # diverged steps: a row of crosses along the top edge
         top = _range(logs, pad=0.2)
@@ -273,8 +305,10 @@ def cliff_figure(
     loss_bw: np.ndarray,
     paths: dict[str, np.ndarray],
     *,
-    title: str = "The cliff: log₁₀ loss over (w, b) and gradient-descent paths",
+    colors: dict[str, str] | None = None,
+    title: str | None = None,
     height: int = 560,
+    lang: str = "en",
 ) -> go.Figure:
     """Heatmap of log10 loss over (w, b) with descent paths drawn on top.
 
@@ -282,27 +316,33 @@ def cliff_figure(
         w_grid: (nw,) w values (x axis).
         b_grid: (nb,) b values (y axis).
         loss_bw: (nb, nw) loss, rows b.
-        paths: legend name -> (n, 2) points (w, b); names containing "clip" are drawn blue,
-            others vermillion. A path leaving the view gets an arrow saying where it went.
-        title: figure title.
+        paths: legend name -> (n, 2) points (w, b). A path leaving the view gets an arrow saying
+            where it went.
+        colors: legend name -> colour; a path not in it is drawn blue when its name contains
+            "clip" (not "no clip"), vermillion otherwise.
+        title: figure title (default: in ``lang``).
         height: pixels.
+        lang: language of the figure's text.
     Returns:
         Figure: one heatmap, then per path a line, a start and an end marker.
     """
+    title = text("fig.gradients.cliff_title", lang) if title is None else title
+    log_loss = text("fig.gradients.log_loss", lang)
     w = np.asarray(w_grid, np.float64)
     b = np.asarray(b_grid, np.float64)
     z = np.log10(np.asarray(loss_bw, np.float64) + 1e-8)
     fig = go.Figure(go.Heatmap(
         x=compact(w), y=compact(b), z=compact(np.where(np.isfinite(z), z, np.nan)), colorscale="Viridis",
-        colorbar=dict(title=dict(text="log₁₀ loss", side="right")), zmin=-4,
-        hovertemplate="w %{x:.2f}<br>b %{y:.2f}<br>log₁₀ loss %{z:.2f}<extra></extra>"))
+        colorbar=dict(title=dict(text=log_loss, side="right")), zmin=-4,
+        hovertemplate="w %{x:.2f}<br>b %{y:.2f}<br>" + log_loss + " %{z:.2f}<extra></extra>"))
     for name, p in paths.items():
         p = np.asarray(p, np.float64)
-        color = CLIPPED_COLOR if "clip" in name.lower() and "no clip" not in name.lower() else PLAIN_COLOR
+        color = _path_color(name, colors)
         fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines+markers", name=name,
                                  line=dict(color=color, width=3), marker=dict(size=4, color=color),
                                  hovertemplate="w %{x:.3f}<br>b %{y:.3f}<extra>" + name + "</extra>"))
-        fig.add_trace(go.Scatter(x=p[-1:, 0], y=p[-1:, 1], mode="markers", name=f"{name}: end",
+        fig.add_trace(go.Scatter(x=p[-1:, 0], y=p[-1:, 1], mode="markers",
+                                 name=text("fig.gradients.end", lang, name=name),
                                  marker=dict(size=14, color=color, symbol="x", line=dict(width=2, color="white")),
                                  showlegend=False, hoverinfo="skip"))
         out = (p[:, 0] < w.min()) | (p[:, 0] > w.max()) | (p[:, 1] < b.min()) | (p[:, 1] > b.max())
@@ -310,16 +350,17 @@ def cliff_figure(
             k = int(np.argmax(out))
             fig.add_annotation(
                 x=float(np.clip(p[k - 1, 0], w.min(), w.max())), y=float(np.clip(p[k - 1, 1], b.min(), b.max())),
-                ax=0, ay=-60, text=f"{name}: thrown to ({p[k, 0]:.3g}, {p[k, 1]:.3g})",
+                ax=0, ay=-60, text=text("fig.gradients.thrown", lang, name=name, w=p[k, 0], b=p[k, 1]),
                 showarrow=True, arrowhead=2, arrowcolor=color, arrowwidth=2,
                 font=dict(size=FONT_SIZE, color="#111111"), bgcolor="rgba(255,255,255,0.85)")
     start = next(iter(paths.values()))[0] if paths else None
     if start is not None:
-        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers",
+                                 name=text("fig.gradients.start", lang),
                                  marker=dict(size=16, color="white", symbol="circle",
                                              line=dict(width=3, color="#111111"))))
-    base_layout(fig, title=title, height=height, x_title="w (recurrent weight)", y_title="b (bias)",
-                uirevision="cliff")
+    base_layout(fig, title=title, height=height, x_title=text("fig.gradients.w_axis", lang),
+                y_title=text("fig.gradients.b_axis", lang), uirevision="cliff")
     fig.update_xaxes(range=[float(w.min()), float(w.max())])
     fig.update_yaxes(range=[float(b.min()), float(b.max())])
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0.0),
@@ -330,19 +371,24 @@ def cliff_figure(
 def path_loss_figure(
     losses: dict[str, np.ndarray],
     *,
-    title: str = "Loss along each descent path",
+    colors: dict[str, str] | None = None,
+    title: str | None = None,
     height: int = 380,
+    lang: str = "en",
 ) -> go.Figure:
-    """Loss per gradient step for each path (log y); names containing "clip" blue, others vermillion."""
+    """Loss per gradient step for each path (log y); colours as in ``cliff_figure``."""
+    title = text("fig.gradients.path_title", lang) if title is None else title
+    loss_word = text("fig.gradients.loss", lang)
     fig = go.Figure()
     logs = []
     for name, l in losses.items():
         lg = _log10_pos(l)
         logs.append(lg)
-        color = CLIPPED_COLOR if "clip" in name.lower() and "no clip" not in name.lower() else PLAIN_COLOR
         fig.add_trace(go.Scatter(x=np.arange(lg.size), y=_pow10(lg), mode="lines", name=name,
-                                 line=dict(color=color, width=2.5),
-                                 hovertemplate="step %{x}<br>loss %{y:.3g}<extra>" + name + "</extra>"))
-    base_layout(fig, title=title, height=height, x_title="gradient step", y_title="loss", uirevision="pathloss")
+                                 line=dict(color=_path_color(name, colors), width=2.5),
+                                 hovertemplate=text("fig.gradients.step", lang) + " %{x}<br>" + loss_word
+                                 + " %{y:.3g}<extra>" + name + "</extra>"))
+    base_layout(fig, title=title, height=height, x_title=text("fig.gradients.gradient_step", lang),
+                y_title=loss_word, uirevision="pathloss")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
     return fig

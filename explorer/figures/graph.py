@@ -11,24 +11,28 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.i18n import text
+
 from .cell import layout
 from .common import DIVERGING_COLORSCALE, WEIGHT_COLORS, compact
 
-# Colours of every edge kind; the three shared weights keep the app-wide WEIGHT_COLORS.
+# Colour and dash of every edge kind; the three shared weights keep the app-wide WEIGHT_COLORS.
+# Their legend names are catalogue texts: fig.graph.edge.<kind> (see ``edge_label``).
 EDGE_STYLE = {
-    "W_xh": (WEIGHT_COLORS["W_xh"], "solid", "W_xh"),
-    "W_hh": (WEIGHT_COLORS["W_hh"], "solid", "W_hh"),
-    "W_hy": (WEIGHT_COLORS["W_hy"], "solid", "W_hy"),
-    "W_xh_b": ("#8c5a00", "dash", "W̃_xh (backward chain)"),
-    "W_hh_b": ("#7a2e66", "dash", "W̃_hh (backward chain)"),
-    "W_hh_dec": ("#6a3d9a", "dashdot", "W_hh of the decoder"),
-    "dec_init": ("#444444", "dot", "encoder state → decoder"),
-    "attn": ("#999999", "dot", "attention (α_t h_t)"),
-    "loss": ("#666666", "solid", "loss"),
+    "W_xh": (WEIGHT_COLORS["W_xh"], "solid"),
+    "W_hh": (WEIGHT_COLORS["W_hh"], "solid"),
+    "W_hy": (WEIGHT_COLORS["W_hy"], "solid"),
+    "W_xh_b": ("#8c5a00", "dash"),
+    "W_hh_b": ("#7a2e66", "dash"),
+    "W_hh_dec": ("#6a3d9a", "dashdot"),
+    "dec_init": ("#444444", "dot"),
+    "attn": ("#999999", "dot"),
+    "loss": ("#666666", "solid"),
 }
 SHARED = ("W_xh", "W_hh", "W_hy", "W_xh_b", "W_hh_b", "W_hh_dec")
 GRAD_COLORSCALE = [[0.0, "#dddddd"], [0.4, "#fdbb84"], [0.7, "#ef6548"], [1.0, "#7f0000"]]
-ROW_NAMES = {0.0: "input x", 1.0: "hidden h", 2.0: "backward h̃", 2.5: "context c", 3.0: "output y", 4.0: "loss L"}
+# Row (core.graph.ROWS) -> catalogue key of its axis label, fig.graph.row.<name>.
+ROW_KEYS = {0.0: "x", 1.0: "h", 2.0: "hb", 2.5: "ctx", 3.0: "y", 4.0: "L"}
 N_LEVELS = 8  # backward mode: edges are binned into this many width/colour levels
 LOG_SPAN = 4.0  # backward-mode colours cover 4 decades below the largest gradient
 
@@ -50,6 +54,16 @@ def _levels(vals: np.ndarray, span: float) -> np.ndarray:
     return np.clip(((r + span) / span * (N_LEVELS - 1)).round(), 0, N_LEVELS - 1).astype(int)
 
 
+def edge_label(weight: str, lang: str = "en") -> str:
+    """The legend name of an edge kind (a key of EDGE_STYLE), e.g. "W̃_hh (backward chain)"."""
+    return text(f"fig.graph.edge.{weight}", lang)
+
+
+def _row_name(row: float, lang: str) -> str:
+    key = ROW_KEYS.get(row)
+    return text(f"fig.graph.row.{key}", lang) if key else ""
+
+
 def _scale_color(frac: float) -> str:
     """Interpolate GRAD_COLORSCALE at frac in [0, 1]."""
     from plotly.colors import find_intermediate_color, hex_to_rgb, label_rgb
@@ -63,7 +77,7 @@ def _scale_color(frac: float) -> str:
 def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
                  node_color: dict | None = None, node_hover: dict | None = None,
                  edge_grad: Sequence | None = None, title: str | None = None,
-                 height: int = 560, uirevision: str = "graph") -> go.Figure:
+                 height: int = 560, uirevision: str = "graph", lang: str = "en") -> go.Figure:
     """The unrolled graph: time runs left to right, inputs at the bottom, losses at the top.
 
     Args:
@@ -76,10 +90,12 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
         node_hover: node id -> hover text.
         edge_grad: backward mode: one gradient norm (or None) per edge.
         title: figure title.
+        lang: language of the legend, axis and hover words ("en", "ko").
     Returns:
-        a Figure. Trace names: one line trace per weight in forward mode, named "<weight>: one
-        shared matrix, used n×" for the shared weights; "arrows: <weight>" marker traces;
-        "nodes (coloured)", "nodes", "loss nodes"; in backward mode "gradient level k" line traces.
+        a Figure. Trace names (English): one line trace per weight in forward mode, named
+        "<weight>: one shared matrix, used n×" for the shared weights; "arrows: <weight>" marker
+        traces; "nodes (coloured)", "nodes", "loss nodes", "gap"; in backward mode "gradient level k"
+        line traces.
     """
     node_color = node_color or {}
     node_hover = node_hover or {}
@@ -104,9 +120,10 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
             ys += [y0, y1, None]
         return xs, ys
 
+    labels = {w: edge_label(w, lang) for w in EDGE_STYLE}
+
     def legend_name(w):
-        name = EDGE_STYLE[w][2]
-        return f"{name}: one shared matrix, used {used[w]}×" if w in SHARED else name
+        return text("fig.graph.shared", lang, name=labels[w], n=used[w]) if w in SHARED else labels[w]
 
     if mode == "backward" and edge_grad is not None:
         g = np.array([np.nan if v is None else float(v) for v in edge_grad], float)
@@ -117,20 +134,20 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
             if not es:
                 continue
             xs, ys = seg(es)
-            data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=f"gradient level {k}",
+            data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=text("fig.graph.level", lang, k=k),
                              showlegend=False, hoverinfo="skip",
                              line=dict(color=_scale_color(k / (N_LEVELS - 1)), width=1.5 + 8.5 * k / (N_LEVELS - 1))))
         es = [e for e, gv in zip(edges, g) if not np.isfinite(gv)]
         if es:
             xs, ys = seg(es)
-            data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name="no gradient shown",
+            data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=text("fig.graph.no_gradient", lang),
                              line=dict(color="#cccccc", width=1.2, dash="dot"), hoverinfo="skip"))
     else:
         for w in EDGE_STYLE:
             es = [e for e in edges if e.weight == w]
             if not es:
                 continue
-            col, dash, _ = EDGE_STYLE[w]
+            col, dash = EDGE_STYLE[w]
             xs, ys = seg(es)
             data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=legend_name(w), legendgroup=w,
                              line=dict(color=col, width=3.5 if w in SHARED else 2, dash=dash), hoverinfo="skip"))
@@ -145,8 +162,8 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
             f = 0.62
             ax.append(x0 + f * (x1 - x0)); ay.append(y0 + f * (y1 - y0))
             ang.append(float(90 - np.degrees(np.arctan2((y1 - y0) * px_y, (x1 - x0) * px_x))))
-            txt.append(f"{EDGE_STYLE[w][2]}: {e.src} → {e.dst}")
-        data.append(dict(type="scatter", x=ax, y=ay, mode="markers", name=f"arrows: {w}",
+            txt.append(f"{labels[w]}: {e.src} → {e.dst}")
+        data.append(dict(type="scatter", x=ax, y=ay, mode="markers", name=text("fig.graph.arrows", lang, w=w),
                          legendgroup=w, showlegend=mode == "backward" and w in SHARED,
                          marker=dict(symbol="triangle-up", size=13, angle=ang, color=EDGE_STYLE[w][0],
                                      line=dict(width=0)),
@@ -165,13 +182,13 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
             span = log_span(list(v) + ([] if edge_grad is None else list(edge_grad)))
             c = np.log10(np.clip(v / top, 10 ** -span, 1.0))
             marker = dict(color=compact(c), colorscale=GRAD_COLORSCALE, cmin=-span, cmax=0,
-                          colorbar=dict(title=dict(text="log₁₀ ‖∂L/∂·‖<br>/ max", side="right"), thickness=14,
-                                        len=0.7))
+                          colorbar=dict(title=dict(text=text("fig.graph.grad_bar", lang), side="right"),
+                                        thickness=14, len=0.7))
         else:
             m = float(np.nanmax(np.abs(v))) if v.size else 1.0
             marker = dict(color=compact(v), colorscale=DIVERGING_COLORSCALE, cmid=0.0, cmin=-m or -1, cmax=m or 1,
-                          colorbar=dict(title=dict(text="mean of<br>the vector", side="right"), thickness=14,
-                                        len=0.7))
+                          colorbar=dict(title=dict(text=text("fig.graph.mean_bar", lang), side="right"),
+                                        thickness=14, len=0.7))
         marker.update(size=34, line=dict(color="#333333", width=1.5))
         # white labels on the dark ends of the scale
         cv = np.asarray(marker["color"], float)
@@ -179,42 +196,44 @@ def graph_figure(nodes: Sequence, edges: Sequence, *, mode: str = "forward",
             (np.abs(cv) > 0.6 * max(float(np.abs(cv).max(initial=0)), 1e-12))
         text_colors = np.where(dark, "#ffffff", "#111111").tolist()
         data.append(dict(type="scatter", x=[pos[n.id][0] for n in colored], y=[pos[n.id][1] for n in colored],
-                         mode="markers+text", name="nodes (coloured)", showlegend=False, marker=marker,
+                         mode="markers+text", name=text("fig.graph.nodes_coloured", lang), showlegend=False,
+                         marker=marker,
                          text=[n.label for n in colored], textfont=dict(size=14, color=text_colors),
                          hovertext=[node_hover.get(n.id, n.id) for n in colored],
                          hovertemplate="%{hovertext}<extra></extra>"))
     if plain:
         data.append(dict(type="scatter", x=[pos[n.id][0] for n in plain], y=[pos[n.id][1] for n in plain],
-                         mode="markers+text", name="nodes", showlegend=False,
+                         mode="markers+text", name=text("fig.graph.nodes", lang), showlegend=False,
                          marker=dict(size=34, color="#f2f2f2", line=dict(color="#333333", width=1.5)),
                          text=[n.label for n in plain], textfont=dict(size=14, color="#111111"),
                          hovertext=[node_hover.get(n.id, n.id) for n in plain],
                          hovertemplate="%{hovertext}<extra></extra>"))
     if losses:
         data.append(dict(type="scatter", x=[pos[n.id][0] for n in losses], y=[pos[n.id][1] for n in losses],
-                         mode="markers+text", name="loss nodes", showlegend=False,
+                         mode="markers+text", name=text("fig.graph.loss_nodes", lang), showlegend=False,
                          marker=dict(size=32, symbol="square", color="#fff3d6", line=dict(color="#333333", width=1.5)),
                          text=[n.label for n in losses], textfont=dict(size=14, color="#111111"),
                          hovertext=[node_hover.get(n.id, n.id) for n in losses],
                          hovertemplate="%{hovertext}<extra></extra>"))
     if gaps:
+        not_drawn = text("fig.graph.not_drawn", lang)
         data.append(dict(type="scatter", x=[pos[n.id][0] for n in gaps], y=[pos[n.id][1] for n in gaps], mode="text",
-                         name="gap", showlegend=False, text=["⋯"] * len(gaps), textfont=dict(size=28),
-                         hovertext=[node_hover.get(n.id, "steps not drawn") for n in gaps],
+                         name=text("fig.graph.gap", lang), showlegend=False, text=["⋯"] * len(gaps),
+                         textfont=dict(size=28), hovertext=[node_hover.get(n.id, not_drawn) for n in gaps],
                          hovertemplate="%{hovertext}<extra></extra>"))
     rows = used_rows
     lay = layout(title=title, height=height, top=130 if title else 110, uirevision=uirevision,
                  xaxis=dict(range=[min(cols) - 0.7, max(cols) + 0.7], showgrid=False, zeroline=False,
                             showticklabels=False),
                  yaxis=dict(range=[-0.6, len(rows) - 0.4], showgrid=False, zeroline=False, tickmode="array",
-                            tickvals=list(range(len(rows))), ticktext=[ROW_NAMES.get(r, "") for r in rows]),
+                            tickvals=list(range(len(rows))), ticktext=[_row_name(r, lang) for r in rows]),
                  hovermode="closest")
     lay["legend"].update(font=dict(size=14))
     return go.Figure(data=data, layout=lay)
 
 
 def contributions_figure(norm_t: np.ndarray, entry_t: np.ndarray, autograd_entry: float,
-                         entry_label: str, *, height: int = 560) -> go.Figure:
+                         entry_label: str, *, height: int = 560, lang: str = "en") -> go.Figure:
     """Gradient accumulation: each step's share of dL/dW_hh, and their sum against autograd.
 
     Args:
@@ -222,41 +241,47 @@ def contributions_figure(norm_t: np.ndarray, entry_t: np.ndarray, autograd_entry
         entry_t: (T,) step t's share of one entry of dL/dW_hh (signed).
         autograd_entry: torch.autograd's value of that entry.
         entry_label: the entry's name, e.g. "W_hh[1, 2]".
+        lang: language of the names, axes and annotations ("en", "ko").
     Returns:
         a Figure: top (axis y) bars of norm_t, named "‖share_t‖"; bottom (axis y2) bars of
-        entry_t named "share_t", then two bars at x = T+1 ("Σ_t") and T+2 ("autograd").
+        entry_t named "share_t", then two bars at x = T+1 ("Σ_t") and T+2 ("autograd")
+        (English names).
     """
     T = len(norm_t)
     steps = np.arange(T)
     s = float(np.sum(np.asarray(entry_t, np.float64)))
+    autograd = text("fig.graph.autograd", lang)
     data = [
-        dict(type="bar", x=steps, y=compact(norm_t), name="‖share_t‖", xaxis="x", yaxis="y",
+        dict(type="bar", x=steps, y=compact(norm_t), name=text("fig.graph.share_norm", lang), xaxis="x", yaxis="y",
              marker=dict(color=WEIGHT_COLORS["W_hh"]),
-             hovertemplate="t=%{x}<br>‖step t's share of ∂L/∂W_hh‖ = %{y:.3g}<extra></extra>"),
-        dict(type="bar", x=steps, y=np.asarray(entry_t, np.float64), name="share_t", xaxis="x2", yaxis="y2",
+             hovertemplate="t=%{x}<br>" + text("fig.graph.share_norm_hover", lang) + " = %{y:.3g}<extra></extra>"),
+        dict(type="bar", x=steps, y=np.asarray(entry_t, np.float64), name=text("fig.graph.share", lang),
+             xaxis="x2", yaxis="y2",
              marker=dict(color=np.where(np.asarray(entry_t) >= 0, "#CC79A7", "#56B4E9").tolist()),
-             hovertemplate="t=%{x}<br>share of " + entry_label + " = %{y:.3g}<extra></extra>"),
-        dict(type="bar", x=[T + 1, T + 2], y=[s, float(autograd_entry)], name="Σ_t vs autograd",
+             hovertemplate="t=%{x}<br>" + text("fig.graph.share_entry_hover", lang, entry=entry_label)
+             + " = %{y:.3g}<extra></extra>"),
+        dict(type="bar", x=[T + 1, T + 2], y=[s, float(autograd_entry)], name=text("fig.graph.sum_vs", lang),
              xaxis="x2", yaxis="y2", marker=dict(color=["#000000", "#E69F00"]),
-             text=[f"Σ = {s:.4g}", f"autograd = {autograd_entry:.4g}"], textposition="none",
+             text=[f"Σ = {s:.4g}", f"{autograd} = {autograd_entry:.4g}"], textposition="none",
              hovertemplate="%{text}<extra></extra>"),
     ]
     ticks = list(steps[:: max(1, T // 12)]) + [T + 1, T + 2]
-    text = [str(v) for v in steps[:: max(1, T // 12)]] + ["Σₜ", "autograd"]
+    tick_text = [str(v) for v in steps[:: max(1, T // 12)]] + ["Σₜ", autograd]
     lay = layout(height=height, top=60, uirevision="graph-contrib", showlegend=False, bargap=0.15,
                  xaxis=dict(anchor="y", domain=[0, 1], range=[-0.7, T + 2.7], showticklabels=False),
-                 yaxis=dict(domain=[0.6, 1.0], title=dict(text="‖share‖")),
+                 yaxis=dict(domain=[0.6, 1.0], title=dict(text=text("fig.graph.share_axis", lang))),
                  xaxis2=dict(anchor="y2", domain=[0, 1], range=[-0.7, T + 2.7], matches="x",
-                             tickmode="array", tickvals=ticks, ticktext=text, title=dict(text="time step t")),
+                             tickmode="array", tickvals=ticks, ticktext=tick_text,
+                             title=dict(text=text("fig.graph.time_axis", lang))),
                  yaxis2=dict(domain=[0.0, 0.48], title=dict(text=entry_label), zeroline=True,
                              zerolinecolor="#444444"),
                  annotations=[
-                     dict(text="‖step t's share of ∂L/∂W_hh‖ (Frobenius)", x=0, xref="paper", y=1.0,
+                     dict(text=text("fig.graph.norm_title", lang), x=0, xref="paper", y=1.0,
                           yref="paper", xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=15)),
-                     dict(text=f"step t's share of ∂L/∂{entry_label}, their sum, and autograd's value",
+                     dict(text=text("fig.graph.entry_title", lang, entry=entry_label),
                           x=0, xref="paper", y=0.49, yref="paper", xanchor="left", yanchor="bottom",
                           showarrow=False, font=dict(size=15))]
-                 + [dict(text=f"Σₜ = {s:.6g}   autograd = {autograd_entry:.6g}", x=1.0, xref="paper", y=0.49,
+                 + [dict(text=f"Σₜ = {s:.6g}   {autograd} = {autograd_entry:.6g}", x=1.0, xref="paper", y=0.49,
                          yref="paper", xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=15),
                          bgcolor="rgba(255,255,255,0.85)")])
     return go.Figure(data=data, layout=lay)

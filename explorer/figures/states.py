@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import text
 from .common import (
     CELL_COLORS,
     DIVERGING_COLORSCALE,
@@ -23,9 +24,7 @@ from .common import (
     empty_figure,
 )
 
-
-GRAD_TITLE = "||∂L/∂h_t||"
-GRAD_CURVE_TITLE = f"Gradient norm {GRAD_TITLE} per time step"
+GRAD_TITLE = "||∂L/∂h_t||"  # a formula: the same in every language
 
 
 # --------------------------------------------------------------------- hidden state
@@ -38,8 +37,9 @@ def trajectory_figure(
     labels_n: np.ndarray | None = None,
     explained: Sequence[float] | None = None,
     max_points: int = 5000,
-    title: str = "Hidden-state trajectories (PCA)",
+    title: str | None = None,
     ranges: Sequence[Sequence[float]] | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Hidden-state trajectories projected on the leading principal components.
 
@@ -52,9 +52,10 @@ def trajectory_figure(
         max_points: bound on all points drawn (line points, NaN gaps between sequences,
             start/end markers), >= 5; time is strided, and sequences are subsampled
             evenly if there are very many.
-        title: figure title.
+        title: figure title; None: "Hidden-state trajectories (PCA)" in ``lang``.
         ranges: fixed axis ranges ((x0, x1), (y0, y1)[, (z0, z1)]) so an animation
             does not jump; None lets plotly autoscale.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure (Scatter traces, or Scatter3d when k == 3): the paths, one trace
@@ -74,8 +75,10 @@ def trajectory_figure(
     if max_points < 5:
         raise ValueError(f"max_points must be at least 5, got {max_points}")
     n, T, k = proj.shape
+    if title is None:
+        title = text("fig.states.traj_title", lang)
     if n == 0 or T == 0:
-        return empty_figure(title=title)
+        return empty_figure(title=title, lang=lang)
 
     # Budget per drawn sequence: its line points, one NaN gap, start and end markers.
     seq = downsample_index(n, max_points // 5)
@@ -89,12 +92,13 @@ def trajectory_figure(
     line_w = 3 if is3d else 1.5
     fig = go.Figure()
     if color_by == "time":
-        groups = [("trajectories", seq, None)]
+        groups = [(text("fig.states.trajectories", lang), seq, None)]
     else:
         # One trace per label, in order of first appearance: a legend entry per label.
         _, first = np.unique(labels[seq], return_index=True)
         groups = [
-            (f"label {labels[seq[f]]}", seq[labels[seq] == labels[seq[f]]], PALETTE[j % len(PALETTE)])
+            (text("fig.states.label", lang, label=labels[seq[f]]), seq[labels[seq] == labels[seq[f]]],
+             PALETTE[j % len(PALETTE)])
             for j, f in enumerate(np.sort(first))
         ]
     for name, members, color in groups:
@@ -113,12 +117,14 @@ def trajectory_figure(
             Trace(
                 **{a: coords[:, j] for j, a in enumerate("xyz"[:k])}, mode="lines+markers",
                 name=name, connectgaps=False, customdata=custom,
-                hovertemplate="sequence %{customdata[0]}<br>t %{customdata[1]}<extra></extra>",
+                hovertemplate=(text("fig.states.sequence", lang)
+                               + " %{customdata[0]}<br>t %{customdata[1]}<extra></extra>"),
                 **style,
             )
         )
 
-    for name, col, symbol in (("start", 0, "circle"), ("end", -1, "x")):
+    markers = ((text("fig.states.start", lang), 0, "circle"), (text("fig.states.end", lang), -1, "x"))
+    for name, col, symbol in markers:
         pts = compact(proj[seq, t_idx[col]])
         fig.add_trace(
             Trace(
@@ -138,7 +144,7 @@ def trajectory_figure(
     axes = {}
     for j, name in enumerate(("xaxis", "yaxis", "zaxis")[:k]):
         pct = f" ({100 * explained[j]:.1f}%)" if explained is not None and j < len(explained) else ""
-        axes[name] = dict(title_text=f"PC{j + 1}{pct}")
+        axes[name] = dict(title_text=text("fig.states.pc", lang, j=j + 1) + pct)
         if ranges is not None:
             axes[name]["range"] = [float(v) for v in ranges[j]]
             axes[name]["autorange"] = False
@@ -170,7 +176,8 @@ def hidden_heatmap(
     *,
     max_units: int = 128,
     max_steps: int = 500,
-    title: str = "Hidden state",
+    title: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Hidden activations of one sequence as a units × time heatmap.
 
@@ -178,7 +185,8 @@ def hidden_heatmap(
         hidden_th: (T, H) hidden states h_t of one sequence.
         max_units: most units (rows) shown; evenly spaced units are kept.
         max_steps: most time columns; beyond it consecutive steps are averaged.
-        title: figure title.
+        title: figure title; None: "Hidden state" in ``lang``.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure with one Heatmap, z of shape (<= max_units, <= max_steps), diverging
@@ -190,8 +198,11 @@ def hidden_heatmap(
     if h.ndim != 2:
         raise ValueError(f"expected (T, H) hidden states, got shape {h.shape}")
     T, H = h.shape
+    if title is None:
+        title = text("fig.states.hidden_title", lang)
+    x_title, unit = text("fig.states.time_step", lang), text("fig.states.unit", lang)
     if T == 0 or H == 0:
-        return empty_figure(title=title, x_title="time step t", y_title="unit")
+        return empty_figure(title=title, x_title=x_title, y_title=unit, lang=lang)
     units = downsample_index(H, max_units)
     h = h[:, units]
     t = np.arange(T, dtype=np.float64)
@@ -205,10 +216,10 @@ def hidden_heatmap(
         go.Heatmap(
             z=compact(h.T), x=compact(t), y=units, colorscale=DIVERGING_COLORSCALE, zmid=0.0,
             colorbar=dict(title="h"),
-            hovertemplate="t %{x:.0f}<br>unit %{y}<br>h %{z:.3f}<extra></extra>",
+            hovertemplate="t %{x:.0f}<br>" + unit + " %{y}<br>h %{z:.3f}<extra></extra>",
         )
     )
-    return base_layout(fig, title=title, x_title="time step t", y_title="unit")
+    return base_layout(fig, title=title, x_title=x_title, y_title=unit)
 
 
 # ------------------------------------------------------------------------- gradients
@@ -225,10 +236,12 @@ def _log_floor(arrays: Sequence[np.ndarray]) -> float:
     return float(min(p.min() for p in pos)) / 10.0 if pos else 1e-30
 
 
-def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, title: str) -> go.Figure:
+def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, lang: str) -> go.Figure:
+    title = text("fig.states.grad_curve_title", lang, grad=GRAD_TITLE)
+    x_title = text("fig.states.time_step", lang)
     data = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in curves.items()}
     if not data or all(v.size == 0 for v in data.values()):
-        return empty_figure(title=title, x_title="time step t", y_title=GRAD_TITLE)
+        return empty_figure(title=title, x_title=x_title, y_title=GRAD_TITLE, lang=lang)
     floor = _log_floor(list(data.values()))
     fig = go.Figure()
     for j, (name, g) in enumerate(data.items()):
@@ -243,13 +256,13 @@ def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, title: str) -> go.F
                 hovertemplate="t %{x}<br>" + GRAD_TITLE + " %{y:.3g}<extra>" + str(name) + "</extra>",
             )
         )
-    base_layout(fig, title=title, x_title="time step t", y_title=GRAD_TITLE)
+    base_layout(fig, title=title, x_title=x_title, y_title=GRAD_TITLE)
     fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power")
     return fig
 
 
 def grad_norm_curve(
-    grad_norm_t: np.ndarray, *, label: str | None = None, log_y: bool = True
+    grad_norm_t: np.ndarray, *, label: str | None = None, log_y: bool = True, lang: str = "en"
 ) -> go.Figure:
     """||dL/dh_t|| against time step t for one model.
 
@@ -258,16 +271,17 @@ def grad_norm_curve(
         label: legend name, e.g. "lstm" (picks the cell colour); default "||∂L/∂h_t||".
         log_y: log y axis; values <= 0 are then clipped to a decade below the smallest
             positive value, NaN/inf become gaps.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure with one line trace.
     """
     name = label if label is not None else GRAD_TITLE
-    return _grad_curve_fig({name: grad_norm_t}, {}, log_y, GRAD_CURVE_TITLE)
+    return _grad_curve_fig({name: grad_norm_t}, {}, log_y, lang)
 
 
 def grad_norm_curves(
-    curves: dict[str, np.ndarray], colors: dict[str, str] | None = None
+    curves: dict[str, np.ndarray], colors: dict[str, str] | None = None, *, lang: str = "en"
 ) -> go.Figure:
     """Several ||dL/dh_t|| curves on one log axis, e.g. RNN vs LSTM vs GRU.
 
@@ -275,11 +289,12 @@ def grad_norm_curves(
         curves: name -> (T_i,) gradient norms; lengths may differ.
         colors: name -> colour; names matching "rnn"/"lstm"/"gru" default to
             CELL_COLORS, others to the palette.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure with one line trace per curve, log y axis.
     """
-    return _grad_curve_fig(dict(curves), dict(colors or {}), True, GRAD_CURVE_TITLE)
+    return _grad_curve_fig(dict(curves), dict(colors or {}), True, lang)
 
 
 def grad_norm_heatmap(
@@ -288,6 +303,7 @@ def grad_norm_heatmap(
     *,
     max_rows: int = 300,
     max_cols: int = 500,
+    lang: str = "en",
 ) -> go.Figure:
     """How the gradient reaching each time step evolves during training.
 
@@ -296,6 +312,7 @@ def grad_norm_heatmap(
         grad_norm_st: (S, T) ||dL/dh_t|| per recorded step and time step.
         max_rows: most training steps shown (evenly spaced, first and last kept).
         max_cols: most time steps shown (evenly spaced).
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure with one Heatmap of log10 ||dL/dh_t||, z of shape
@@ -305,9 +322,10 @@ def grad_norm_heatmap(
     g = np.asarray(grad_norm_st, dtype=np.float64)
     if g.ndim == 1:
         g = g[None]
-    title = f"Gradient {GRAD_TITLE} during training"
+    title = text("fig.states.grad_map_title", lang, grad=GRAD_TITLE)
+    x_title, y_title = text("fig.states.time_step", lang), text("fig.states.training_step", lang)
     if g.ndim != 2 or g.size == 0:
-        return empty_figure(title=title, x_title="time step t", y_title="training step")
+        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
     if steps.size != g.shape[0]:
         raise ValueError(f"{steps.size} steps for {g.shape[0]} rows of gradient norms")
     rows = downsample_index(g.shape[0], max_rows)
@@ -320,7 +338,8 @@ def grad_norm_heatmap(
         go.Heatmap(
             z=compact(z), x=cols, y=steps[rows], colorscale=TIME_COLORSCALE,
             colorbar=dict(title="log₁₀ ||∂L/∂h_t||"),
-            hovertemplate="step %{y}<br>t %{x}<br>log₁₀ norm %{z:.2f}<extra></extra>",
+            hovertemplate=(text("fig.states.hover_step", lang) + " %{y}<br>t %{x}<br>log₁₀ "
+                           + text("fig.states.norm", lang) + " %{z:.2f}<extra></extra>"),
         )
     )
-    return base_layout(fig, title=title, x_title="time step t", y_title="training step")
+    return base_layout(fig, title=title, x_title=x_title, y_title=y_title)

@@ -13,24 +13,25 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import text
 from .common import CELL_COLORS, PALETTE, WEIGHT_COLORS, base_layout, compact, empty_figure
 
 STRUCTURES = ("one_to_one", "one_to_many", "many_to_one", "many_to_many", "encoder_decoder",
               "bidirectional", "attention")
-ROLE_STYLE = {  # role -> (fill colour, legend name)
-    "input": ("#E8E8E8", "input x_t"),
-    "hidden": (CELL_COLORS["rnn"], "hidden state h_t"),
-    "backward": (PALETTE[4], "backward state h←_t"),
-    "decoder": (PALETTE[0], "decoder state s_t"),
-    "context": ("#FFFFFF", "attention context"),
-    "output": (PALETTE[2], "output y_t"),
+ROLE_STYLE = {  # role -> fill colour (legend name: catalogue key fig.structures.role.<role>)
+    "input": "#E8E8E8",
+    "hidden": CELL_COLORS["rnn"],
+    "backward": PALETTE[4],
+    "decoder": PALETTE[0],
+    "context": "#FFFFFF",
+    "output": PALETTE[2],
 }
-EDGE_STYLE = {  # role -> (colour, label in the legend)
-    "W_xh": (WEIGHT_COLORS["W_xh"], "W_xh (input to hidden)"),
-    "W_hh": (WEIGHT_COLORS["W_hh"], "W_hh (hidden to hidden)"),
-    "W_hy": (WEIGHT_COLORS["W_hy"], "W_hy (hidden to output)"),
-    "dec": (PALETTE[0], "decoder weights"),
-    "attn": ("#555555", "attention weights a_t"),
+EDGE_STYLE = {  # role -> colour (legend name: catalogue key fig.structures.edge.<role>)
+    "W_xh": WEIGHT_COLORS["W_xh"],
+    "W_hh": WEIGHT_COLORS["W_hh"],
+    "W_hy": WEIGHT_COLORS["W_hy"],
+    "dec": PALETTE[0],
+    "attn": "#555555",
 }
 STRIP_COLORS = ["#F2F2F2", "#BFE3D5", "#F6C9B0"]  # neutral, correct (green), wrong (vermillion)
 
@@ -40,7 +41,7 @@ class Node:
     id: str  # unique name, e.g. "h2"
     x: float  # column (time)
     y: float  # row: 0 inputs, 1 hidden, 2 outputs
-    label: str  # text drawn in the node
+    label: str  # text drawn in the node (a symbol; "context" is translated when drawn)
     role: str  # a key of ROLE_STYLE
 
 
@@ -117,8 +118,11 @@ def _sub(i: int) -> str:
 
 
 def wiring_diagram(structure: str, steps: int = 4, *, title: str | None = None,
-                   height: int = 420) -> go.Figure:
+                   height: int = 420, lang: str = "en") -> go.Figure:
     """The wiring of ``structure`` over ``steps`` time steps (see ``diagram_spec``).
+
+    Args:
+        lang: language of the legend and of the word "context" in the attention node.
 
     Returns:
         one marker trace per node role (legend: input, hidden, output...), one invisible legend
@@ -127,28 +131,29 @@ def wiring_diagram(structure: str, steps: int = 4, *, title: str | None = None,
     nodes, edges = diagram_spec(structure, steps)
     pos = {n.id: (n.x, n.y) for n in nodes}
     fig = go.Figure()
-    for role, (colour, name) in ROLE_STYLE.items():
+    for role, colour in ROLE_STYLE.items():
         members = [n for n in nodes if n.role == role]
         if not members:
             continue
         dark = role in ("hidden", "decoder", "backward")
+        labels = [text("fig.structures.node_context", lang) if n.role == "context" else n.label for n in members]
         fig.add_trace(go.Scatter(
-            x=[n.x for n in members], y=[n.y for n in members], text=[n.label for n in members],
-            mode="markers+text", name=name, textposition="middle center",
+            x=[n.x for n in members], y=[n.y for n in members], text=labels,
+            mode="markers+text", name=text(f"fig.structures.role.{role}", lang), textposition="middle center",
             textfont=dict(size=16, color="white" if dark else "black"),
             marker=dict(size=44 if role != "context" else 60, color=colour, symbol="square" if role == "input" else "circle",
                         line=dict(color="#333333", width=1.5)),
             hoverinfo="text", meta=role))
     for role in dict.fromkeys(e.role for e in edges):
-        colour, name = EDGE_STYLE[role]
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, meta=role,
-                                 line=dict(color=colour, width=4)))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", meta=role,
+                                 name=text(f"fig.structures.edge.{role}", lang),
+                                 line=dict(color=EDGE_STYLE[role], width=4)))
     for e in edges:
         (x0, y0), (x1, y1) = pos[e.src], pos[e.dst]
         sx, sy = _shorten(x0, y0, x1, y1)
         fig.add_annotation(x=x1 - sx, y=y1 - sy, ax=x0 + sx, ay=y0 + sy, xref="x", yref="y",
                            axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.2,
-                           arrowwidth=3, arrowcolor=EDGE_STYLE[e.role][0], text="")
+                           arrowwidth=3, arrowcolor=EDGE_STYLE[e.role], text="")
     xs = [n.x for n in nodes]
     ys = [n.y for n in nodes]
     base_layout(fig, title=title, height=height, uirevision=f"diagram-{structure}")
@@ -169,8 +174,8 @@ def _shorten(x0, y0, x1, y1, r: float = 0.22) -> tuple[float, float]:
 
 
 def sequence_strip(rows: dict[str, Sequence[str]], status: dict[str, Sequence[int]] | None = None,
-                   *, title: str | None = None, x_title: str = "time step t",
-                   height: int | None = None) -> go.Figure:
+                   *, title: str | None = None, x_title: str | None = None,
+                   height: int | None = None, lang: str = "en") -> go.Figure:
     """Rows of symbols over time, e.g. input, target and output of a sequence model.
 
     Args:
@@ -178,26 +183,28 @@ def sequence_strip(rows: dict[str, Sequence[str]], status: dict[str, Sequence[in
             every row has the same length T. Drawn top to bottom in the given order.
         status: row name -> per-step 0 (neutral), 1 (correct, green) or 2 (wrong, vermillion);
             rows left out are neutral.
-        title, x_title, height: as in ``base_layout``.
+        title, x_title, height: as in ``base_layout`` (x_title None: "time step t").
+        lang: language of the default texts.
 
     Returns:
         one heatmap: z = status (rows x T), text = the symbols.
     """
     names = list(rows)
     if not names:
-        return empty_figure("Nothing to show", title=title)
+        return empty_figure(text("fig.structures.nothing", lang), title=title)
     T = len(rows[names[0]])
     if any(len(rows[n]) != T for n in names):
         raise ValueError("every row needs the same number of steps")
     status = status or {}
     z = np.array([[int(v) for v in status.get(n, [0] * T)] for n in names], dtype=float)
-    text = [[_visible(s) for s in rows[n]] for n in names]
+    cells = [[_visible(s) for s in rows[n]] for n in names]
     scale = [[0.0, STRIP_COLORS[0]], [0.33, STRIP_COLORS[0]], [0.34, STRIP_COLORS[1]],
              [0.66, STRIP_COLORS[1]], [0.67, STRIP_COLORS[2]], [1.0, STRIP_COLORS[2]]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=np.arange(1, T + 1), y=names, text=text, texttemplate="%{text}",
+        z=z, x=np.arange(1, T + 1), y=names, text=cells, texttemplate="%{text}",
         textfont=dict(size=18 if T <= 30 else 14), zmin=0, zmax=2, colorscale=scale, showscale=False,
         xgap=3, ygap=3, hovertemplate="%{y}, t=%{x}: %{text}<extra></extra>"))
+    x_title = text("fig.structures.time_step", lang) if x_title is None else x_title
     base_layout(fig, title=title, x_title=x_title, height=height or 90 + 60 * len(names),
                 uirevision="strip")
     fig.update_yaxes(autorange="reversed", type="category")
@@ -212,13 +219,14 @@ def _visible(s: str) -> str:
 
 
 def waveform_figure(target_t: np.ndarray, output_t: np.ndarray, inputs: dict[str, float], *,
-                    title: str | None = None, height: int = 340) -> go.Figure:
+                    title: str | None = None, height: int = 340, lang: str = "en") -> go.Figure:
     """One-to-many: the generated curve against the target, the single input written at t = 0.
 
     Args:
         target_t: (T,) target values y_1..y_T.
         output_t: (T,) model outputs.
-        inputs: name -> value of the one input given at the first step.
+        inputs: name -> value of the one input given at the first step (names as shown).
+        lang: language of the trace names and axis titles.
 
     Returns:
         traces "input" (a marker at t = 0 with the values as text), "target", "output".
@@ -227,26 +235,30 @@ def waveform_figure(target_t: np.ndarray, output_t: np.ndarray, inputs: dict[str
     t = np.arange(1, target_t.size + 1)
     label = ", ".join(f"{k} {v:.2f}" for k, v in inputs.items())
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers+text", name="input (t = 0 only)", text=[label],
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers+text", name=text("fig.structures.input_t0", lang),
+                             text=[label],
                              textposition="top right", textfont=dict(size=15),
                              marker=dict(symbol="square", size=16, color=WEIGHT_COLORS["W_xh"],
                                          line=dict(color="#333333", width=1))))
-    fig.add_trace(go.Scatter(x=t, y=compact(target_t), mode="lines", name="target",
+    fig.add_trace(go.Scatter(x=t, y=compact(target_t), mode="lines", name=text("fig.structures.target", lang),
                              line=dict(color="#333333", width=3)))
-    fig.add_trace(go.Scatter(x=t, y=compact(output_t), mode="lines+markers", name="output",
+    fig.add_trace(go.Scatter(x=t, y=compact(output_t), mode="lines+markers",
+                             name=text("fig.structures.output", lang),
                              line=dict(color=PALETTE[0], width=3, dash="dash"), marker=dict(size=6)))
-    base_layout(fig, title=title, x_title="time step t", y_title="value", height=height,
+    base_layout(fig, title=title, x_title=text("fig.structures.time_step", lang),
+                y_title=text("fig.structures.value", lang), height=height,
                 uirevision="waveform")
     return fig
 
 
 def function_figure(u: np.ndarray, target: np.ndarray, output: np.ndarray, *, highlight: int | None = None,
-                    title: str | None = None, height: int = 340) -> go.Figure:
+                    title: str | None = None, height: int = 340, lang: str = "en") -> go.Figure:
     """One-to-one: output against target for single inputs u (no sequence at all).
 
     Args:
         u: (n,) inputs; target, output: (n,) values.
         highlight: index of one example to ring.
+        lang: language of the trace names and axis titles.
 
     Returns:
         traces "target", "output" (sorted by u) and, with ``highlight``, "selected example".
@@ -254,15 +266,19 @@ def function_figure(u: np.ndarray, target: np.ndarray, output: np.ndarray, *, hi
     u, target, output = (np.asarray(a, float).ravel() for a in (u, target, output))
     o = np.argsort(u)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=compact(u[o]), y=compact(target[o]), mode="lines", name="target",
+    fig.add_trace(go.Scatter(x=compact(u[o]), y=compact(target[o]), mode="lines",
+                             name=text("fig.structures.target", lang),
                              line=dict(color="#333333", width=3)))
-    fig.add_trace(go.Scatter(x=compact(u[o]), y=compact(output[o]), mode="markers", name="output",
+    fig.add_trace(go.Scatter(x=compact(u[o]), y=compact(output[o]), mode="markers",
+                             name=text("fig.structures.output", lang),
                              marker=dict(color=PALETTE[0], size=9)))
     if highlight is not None and 0 <= highlight < u.size:
         i = int(highlight)
-        fig.add_trace(go.Scatter(x=[u[i]], y=[output[i]], mode="markers", name="selected example",
+        fig.add_trace(go.Scatter(x=[u[i]], y=[output[i]], mode="markers",
+                                 name=text("fig.structures.selected", lang),
                                  marker=dict(size=20, color="rgba(0,0,0,0)",
                                              line=dict(color=PALETTE[3], width=3))))
-    base_layout(fig, title=title, x_title="input u", y_title="output y", height=height,
+    base_layout(fig, title=title, x_title=text("fig.structures.input_u", lang),
+                y_title=text("fig.structures.output_y", lang), height=height,
                 uirevision="function")
     return fig

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import text
 from .common import (
     PALETTE,
     TIME_COLORSCALE,
@@ -24,7 +25,6 @@ from .common import (
     minmax_downsample,
 )
 
-BASELINE_TEXT = "trivial baseline (best constant)"
 BASELINE_COLOR = "#555555"
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
@@ -36,9 +36,12 @@ MAX_BAR_CLASSES = 20  # classes in those bars; the most probable are kept
 
 
 def _curve_figure(
-    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title
+    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang
 ) -> go.Figure:
-    """Shared body of loss_figure and metric_figure."""
+    """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``)."""
+    x_title = text("fig.training.training_step", lang)
+    baseline_text = text("fig.training.baseline", lang)
+    step_word = text("fig.training.hover_step", lang)
     x, y = finite_xy(steps, values)
     if val_steps is not None and val_values is not None:
         vx, vy = finite_xy(val_steps, val_values)
@@ -47,7 +50,7 @@ def _curve_figure(
     if baseline is not None and not np.isfinite(baseline):
         baseline = None
     if x.size == 0 and vx.size == 0:
-        return empty_figure(title=title, x_title="training step", y_title=y_title)
+        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
 
     all_y = np.concatenate([y, vy, [] if baseline is None else [baseline]])
     use_log = bool(log_y) and bool(np.all(all_y > 0))
@@ -57,9 +60,10 @@ def _curve_figure(
         xd, yd = minmax_downsample(x, y, max_points)
         fig.add_trace(
             go.Scatter(
-                x=compact(xd), y=compact(yd), mode="lines", name=f"train {name}",
+                x=compact(xd), y=compact(yd), mode="lines",
+                name=text("fig.training.train_name", lang, name=name),
                 line=dict(color=PALETTE[0], width=2),
-                hovertemplate="step %{x}<br>" + name + " %{y:.4g}<extra></extra>",
+                hovertemplate=step_word + " %{x}<br>" + name + " %{y:.4g}<extra></extra>",
             )
         )
     if vx.size:
@@ -67,9 +71,10 @@ def _curve_figure(
         fig.add_trace(
             go.Scatter(
                 x=compact(vx[idx]), y=compact(vy[idx]), mode="lines+markers",
-                name=f"held-out {name}",
+                name=text("fig.training.val_name", lang, name=name),
                 line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
-                hovertemplate="step %{x}<br>held-out " + name + " %{y:.4g}<extra></extra>",
+                hovertemplate=step_word + " %{x}<br>" + text("fig.training.val_name", lang, name=name)
+                + " %{y:.4g}<extra></extra>",
             )
         )
     if baseline is not None:
@@ -78,18 +83,18 @@ def _curve_figure(
         fig.add_trace(
             go.Scatter(
                 x=[float(xs.min()), float(xs.max())], y=[float(baseline)] * 2, mode="lines",
-                name=BASELINE_TEXT, showlegend=False,
+                name=baseline_text, showlegend=False,
                 line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
-                hovertemplate=BASELINE_TEXT + ": %{y:.4g}<extra></extra>",
+                hovertemplate=baseline_text + ": %{y:.4g}<extra></extra>",
             )
         )
         # Annotation y is in axis units, which for a log axis means log10 of the value.
         fig.add_annotation(
-            text=BASELINE_TEXT, xref="paper", x=1.0, xanchor="right",
+            text=baseline_text, xref="paper", x=1.0, xanchor="right",
             yref="y", y=float(np.log10(baseline)) if use_log else float(baseline),
             yanchor="bottom", showarrow=False, font=dict(color=BASELINE_COLOR),
         )
-    base_layout(fig, title=title, x_title="training step", y_title=y_title)
+    base_layout(fig, title=title, x_title=x_title, y_title=y_title)
     fig.update_yaxes(type="log" if use_log else "linear")
     return fig
 
@@ -103,7 +108,8 @@ def loss_figure(
     *,
     log_y: bool = True,
     max_points: int = 2000,
-    title: str = "Loss",
+    title: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Training loss against step, with the held-out loss and the trivial baseline.
 
@@ -117,15 +123,18 @@ def loss_figure(
         log_y: log y axis, used only when every value (and the baseline) is > 0.
         max_points: most points per curve; the train curve keeps per-bucket min and
             max so spikes stay visible.
-        title: figure title.
+        title: figure title; None: "Loss" in ``lang``.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure: "train loss" (lines), "held-out loss" (lines+markers), baseline
         (dashed, annotated); a "No steps yet" figure when there is nothing to plot.
     """
+    name = text("fig.training.loss_name", lang)
     return _curve_figure(
-        steps, train_loss, val_steps, val_loss, baseline, name="loss", log_y=log_y,
-        max_points=max_points, title=title, y_title="loss",
+        steps, train_loss, val_steps, val_loss, baseline, name=name, log_y=log_y,
+        max_points=max_points, y_title=name, lang=lang,
+        title=text("fig.training.loss_title", lang) if title is None else title,
     )
 
 
@@ -139,26 +148,28 @@ def metric_figure(
     val_values: np.ndarray | None = None,
     higher_is_better: bool = True,
     max_points: int = 2000,
+    lang: str = "en",
 ) -> go.Figure:
     """A training metric (e.g. accuracy) against step, linear y axis.
 
     Args:
         steps: (N,) training steps.
         values: (N,) metric values; NaN/inf dropped.
-        name: metric name, used in the title, axis and legend.
+        name: metric name (in ``lang``), used in the title, axis and legend.
         baseline: value of the trivial predictor (e.g. majority-class accuracy).
         val_steps: (V,) steps of held-out measurements, or None.
         val_values: (V,) held-out values, or None.
         higher_is_better: only changes the axis title hint.
         max_points: most points per curve (min/max kept per bucket).
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Figure shaped like `loss_figure`'s.
     """
-    hint = "higher is better" if higher_is_better else "lower is better"
+    hint = text("fig.training.higher_better", lang) if higher_is_better else text("fig.training.lower_better", lang)
     return _curve_figure(
         steps, values, val_steps, val_values, baseline, name=name, log_y=False,
-        max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})",
+        max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})", lang=lang,
     )
 
 
@@ -171,7 +182,8 @@ def prediction_figure(
     *,
     channel_names: Sequence[str] | None = None,
     max_points: int = 1000,
-    title: str = "Predictions vs target",
+    title: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Regression predictions against targets.
 
@@ -182,7 +194,8 @@ def prediction_figure(
         channel_names: O names; default "y0", "y1", ...
         max_points: per-step case: most time steps per line; many-to-one case: most
             points in the scatter.
-        title: figure title.
+        title: figure title; None: "Predictions vs target" in ``lang``.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Per-step: one subplot row per sequence (at most 4), target solid and
@@ -197,21 +210,23 @@ def prediction_figure(
         target, pred = target[:, None], pred[:, None]
     if target.ndim not in (2, 3):
         raise ValueError(f"expected (n, T, O) or (n, O) arrays, got shape {target.shape}")
+    if title is None:
+        title = text("fig.training.pred_title", lang)
     if target.size == 0:
-        return empty_figure("No predictions yet", title=title)
+        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang)
     n_ch = min(target.shape[-1], MAX_CHANNELS)
     names = list(channel_names) if channel_names is not None else []
     names = [names[o] if o < len(names) else f"y{o}" for o in range(n_ch)]
 
     if target.ndim == 2:
-        return _prediction_scatter(target, pred, names, max_points, title)
+        return _prediction_scatter(target, pred, names, max_points, title, lang)
 
     n_rows = min(target.shape[0], MAX_PRED_ROWS)
     T = target.shape[1]
     t_idx = downsample_index(T, max_points)
     fig = make_subplots(
         rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-        subplot_titles=[f"sequence {i}" for i in range(n_rows)] if n_rows > 1 else None,
+        subplot_titles=[text("fig.training.sequence", lang, i=i) for i in range(n_rows)] if n_rows > 1 else None,
     )
     for i in range(n_rows):
         for o in range(n_ch):
@@ -220,24 +235,26 @@ def prediction_figure(
             common = dict(x=t_idx, legendgroup=names[o], showlegend=first)
             fig.add_trace(
                 go.Scatter(
-                    y=compact(target[i, t_idx, o]), mode="lines", name=f"{names[o]} target",
+                    y=compact(target[i, t_idx, o]), mode="lines",
+                    name=text("fig.training.channel_target", lang, name=names[o]),
                     line=dict(color=color, width=2), **common,
                 ),
                 row=i + 1, col=1,
             )
             fig.add_trace(
                 go.Scatter(
-                    y=compact(pred[i, t_idx, o]), mode="lines", name=f"{names[o]} predicted",
+                    y=compact(pred[i, t_idx, o]), mode="lines",
+                    name=text("fig.training.channel_predicted", lang, name=names[o]),
                     line=dict(color=color, width=2, dash="dash"), **common,
                 ),
                 row=i + 1, col=1,
             )
     base_layout(fig, title=title, height=150 + 170 * n_rows)
-    fig.update_xaxes(title_text="time step t", row=n_rows, col=1)
+    fig.update_xaxes(title_text=text("fig.training.time_step", lang), row=n_rows, col=1)
     return fig
 
 
-def _prediction_scatter(target, pred, names, max_points, title) -> go.Figure:
+def _prediction_scatter(target, pred, names, max_points, title, lang) -> go.Figure:
     """Many-to-one: predicted against target, one colour per channel, identity line."""
     idx = downsample_index(target.shape[0], max(1, max_points // len(names)))
     fig = go.Figure()
@@ -247,7 +264,7 @@ def _prediction_scatter(target, pred, names, max_points, title) -> go.Figure:
         lo, hi = float(both.min()), float(both.max())
         fig.add_trace(
             go.Scatter(
-                x=[lo, hi], y=[lo, hi], mode="lines", name="perfect (y = x)",
+                x=[lo, hi], y=[lo, hi], mode="lines", name=text("fig.training.perfect", lang),
                 line=dict(color=BASELINE_COLOR, dash="dash"), hoverinfo="skip",
             )
         )
@@ -256,10 +273,12 @@ def _prediction_scatter(target, pred, names, max_points, title) -> go.Figure:
             go.Scatter(
                 x=compact(target[idx, o]), y=compact(pred[idx, o]), mode="markers", name=name,
                 marker=dict(color=PALETTE[o % len(PALETTE)], size=7, opacity=0.7),
-                hovertemplate="target %{x:.4g}<br>predicted %{y:.4g}<extra>" + name + "</extra>",
+                hovertemplate=(text("fig.training.target", lang) + " %{x:.4g}<br>"
+                               + text("fig.training.predicted", lang) + " %{y:.4g}<extra>" + name + "</extra>"),
             )
         )
-    base_layout(fig, title=title, x_title="target", y_title="predicted")
+    base_layout(fig, title=title, x_title=text("fig.training.target", lang),
+                y_title=text("fig.training.predicted", lang))
     # Equal scales so the identity line sits at 45 degrees.
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
@@ -271,7 +290,8 @@ def class_prob_figure(
     class_names: Sequence[str] | None = None,
     *,
     many_to_one: bool = False,
-    title: str = "Class probabilities",
+    title: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Predicted class probabilities, per time step or per example.
 
@@ -283,7 +303,8 @@ def class_prob_figure(
         class_names: C names; default the class indices.
         many_to_one: read a 2-D probs_tc as (n, C) examples instead of (T, C) steps;
             a 2-D shape cannot tell the two apart.
-        title: figure title.
+        title: figure title; None: "Class probabilities" in ``lang``.
+        lang: language of every text in the figure ("en" or "ko").
 
     Returns:
         Per-step: heatmap with classes on y and time on x, probabilities 0..1, the
@@ -304,26 +325,29 @@ def class_prob_figure(
             )
     if probs.ndim != 2:
         raise ValueError(f"expected (T, C) or (n, 1, C) probabilities, got shape {probs.shape}")
+    if title is None:
+        title = text("fig.training.class_title", lang)
     if probs.size == 0:
-        return empty_figure("No predictions yet", title=title)
+        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang)
     C = probs.shape[1]
     names = [str(c) for c in class_names] if class_names is not None else [str(c) for c in range(C)]
     if len(names) != C:
         raise ValueError(f"{len(names)} class names for {C} classes")
     target = None if target_t is None else np.asarray(target_t).astype(np.int64).reshape(-1)
     if per_step:
-        return _class_heatmap(probs, target, names, title)
-    return _class_bars(probs, target, names, title)
+        return _class_heatmap(probs, target, names, title, lang)
+    return _class_bars(probs, target, names, title, lang)
 
 
-def _class_heatmap(probs, target, names, title) -> go.Figure:
+def _class_heatmap(probs, target, names, title, lang) -> go.Figure:
+    cls, tgt_word = text("fig.training.class", lang), text("fig.training.target", lang)
     T = probs.shape[0]
     t = np.arange(T)
     fig = go.Figure(
         go.Heatmap(
             z=compact(probs.T), x=t, y=names, zmin=0.0, zmax=1.0, colorscale=TIME_COLORSCALE,
             colorbar=dict(title="p"),
-            hovertemplate="t %{x}<br>class %{y}<br>p %{z:.3f}<extra></extra>",
+            hovertemplate="t %{x}<br>" + cls + " %{y}<br>p %{z:.3f}<extra></extra>",
         )
     )
     if target is not None:
@@ -332,17 +356,17 @@ def _class_heatmap(probs, target, names, title) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=t[: tgt.size][ok], y=[names[c] for c in tgt[ok]],
-                mode="markers", name="target",
+                mode="markers", name=tgt_word,
                 marker=dict(color="white", size=7, line=dict(color="black", width=1)),
-                hovertemplate="t %{x}<br>target %{y}<extra></extra>",
+                hovertemplate="t %{x}<br>" + tgt_word + " %{y}<extra></extra>",
             )
         )
-    base_layout(fig, title=title, x_title="time step t", y_title="class")
+    base_layout(fig, title=title, x_title=text("fig.training.time_step", lang), y_title=cls)
     fig.update_yaxes(type="category")
     return fig
 
 
-def _class_bars(probs, target, names, title) -> go.Figure:
+def _class_bars(probs, target, names, title, lang) -> go.Figure:
     n = min(probs.shape[0], MAX_BAR_EXAMPLES)
     probs = probs[:n]
     tgt = target[:n] if target is not None else None
@@ -357,15 +381,17 @@ def _class_bars(probs, target, names, title) -> go.Figure:
     for i in range(n):
         true_c = int(tgt[i]) if tgt is not None and i < tgt.size else -1
         outline = np.where(classes == true_c, 3.0, 0.0)
-        label = f"example {i}" + (f" (true: {names[true_c]})" if 0 <= true_c < len(names) else "")
+        label = (text("fig.training.example_true", lang, i=i, name=names[true_c]) if 0 <= true_c < len(names)
+                 else text("fig.training.example", lang, i=i))
         fig.add_trace(
             go.Bar(
                 x=x, y=compact(probs[i, classes]), name=label,
                 marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
-                hovertemplate="class %{x}<br>p %{y:.3f}<extra>" + label + "</extra>",
+                hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>",
             )
         )
-    base_layout(fig, title=title, x_title="class (true class outlined)", y_title="probability")
+    base_layout(fig, title=title, x_title=text("fig.training.class_outlined", lang),
+                y_title=text("fig.training.probability", lang))
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 1])
     fig.update_xaxes(type="category")

@@ -1,7 +1,7 @@
 """Every page in a real browser: it loads through the navigation, shows a chart, no exception box."""
 import pytest
 
-from explorer.nav import PAGE_TABLE
+from explorer.nav import PAGE_TABLE, page_title
 
 from .conftest import assert_no_exception, screenshot, wait_idle
 
@@ -17,7 +17,7 @@ def test_page_renders_a_chart_and_no_exception(path, page, app_server, shot_dir)
     page.goto(f"{app_server}/{'' if stem == 'home' else stem}")
     wait_idle(page)
     assert_no_exception(page)
-    title = next(row[2] for row in PAGE_TABLE if row[1] == path)
+    title = page_title(path)
     # the page came through app.py: the navigation lists every page and marks this one
     assert page.locator("[data-testid=stSidebarNav]").count() == 1
     if path in PRESS_FIRST:

@@ -468,3 +468,12 @@ def test_mangled_files_only_ever_raise_dataset_error(seed):
 
 def test_formats_constant():
     assert FORMATS == ("csv_series", "csv_wide", "csv_long", "npz", "text")
+
+
+def test_a_field_over_the_csv_size_limit_is_a_dataset_error():
+    """The csv module's own limit (131,072 characters a field) gives a message, not a crash."""
+    from core.datasets import DatasetError, load_dataset
+    raw = b"a,b\n3," + b"x" * 140_000 + b"\n" + b"1,2\n" * 5
+    with pytest.raises(DatasetError, match="could not read it as a table") as e:
+        load_dataset(raw, "long.csv")
+    assert e.value.key == "csv_unreadable" and "long.csv" in str(e.value)

@@ -38,6 +38,21 @@ def test_verdict_thresholds_are_one_decade_per_100_steps():
     assert G.verdict(0.0, underflow=True)[0] == "vanishing"
 
 
+def test_verdict_codes_carry_the_numbers_of_the_english_reason():
+    assert G.verdict(-2.0) == ("vanishing", "falls 100x per 100 steps back (limit 10x)")
+    assert G.verdict(1.5)[1] == "grows 31.6x per 100 steps back (limit 10x)"
+    assert G.verdict(-0.5)[1] == "changes 3.16x per 100 steps back (within 10x)"
+    assert G.verdict(0.0, nonfinite=True)[1] == "the gradient overflows (inf/nan) on its way back"
+    assert G.verdict_code(-2.0) == ("vanishing", "falls", pytest.approx(100.0))
+    assert G.verdict_code(0.3, underflow=True)[:2] == ("vanishing", "underflow")
+    fit = G.fit_decay(3.0 * 0.9 ** np.arange(199, -1, -1.0))
+    assert fit.reason_code == "falls" and fit.factor == pytest.approx(0.9 ** -100, rel=1e-9)
+    assert fit.reason == G.reason_text(fit.reason_code, fit.factor)
+    zero = G.fit_decay(np.zeros(50))
+    assert (zero.verdict, zero.reason_code, zero.reason) == ("vanishing", "zero", "the gradient is zero")
+    assert G.fit_decay(np.full(50, np.nan)).reason_code == "not_finite"
+
+
 def test_fit_skips_the_last_steps_and_handles_zero_and_inf():
     g = np.r_[0.9 ** np.arange(99, -1, -1), [50.0] * 5]  # a spike at the end is left out
     fit = G.fit_decay(g, skip_end=5)

@@ -54,3 +54,25 @@ def test_comparison_bars_before_after_baseline():
     assert "higher is better" in fig.layout.yaxis.title.text
     fig2 = comparison_bars(["a", "b"], [0.2, 0.3], [0.01, 0.2], higher_is_better=False)
     assert "lower is better" in fig2.layout.yaxis.title.text and not fig2.layout.shapes
+
+
+def test_figures_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    fig = attention_heatmap(np.full((2, 3), 1 / 3), [0, 1], step=1500, lang="ko")
+    assert fig.layout.title.text.endswith(", 1,500 단계") and has_hangul(fig.layout.title.text)
+    assert list(fig.data[0].y) == ["시퀀스 1", "시퀀스 2"] and fig.data[1].name == "표시된 단계"
+    assert fig.layout.xaxis.title.text == "입력 단계 t"
+    assert has_hangul(attention_heatmap(np.zeros((0, 0)), lang="ko").layout.annotations[0].text)
+    ds = direction_states_figure(np.ones((3, 2)), -np.ones((3, 2)), lang="ko")
+    assert [t.name for t in ds.data] == ["순방향", "역방향"]
+    assert all(has_hangul(a.text) for a in ds.layout.annotations)
+    assert ds.layout.yaxis.title.text == "은닉 유닛" and "유닛" in ds.data[0].hovertemplate
+    la = lookahead_figure(np.ones(4), [1, 1, 1, 1], [0.5] * 4, [0.5] * 4, shift=3, lang="ko")
+    assert [t.name for t in la.data] == ["입력 x_t", "목표값", "양방향", "단방향"]
+    assert "t+3" in la.layout.annotations[1].text and has_hangul(la.layout.annotations[1].text)
+    bars = comparison_bars(["a", "b"], [0.5, 0.5], [0.9, 0.6], baseline=0.5, y_title="정확도", lang="ko")
+    assert [t.name for t in bars.data] == ["학습 전", "학습 후"]
+    assert bars.layout.yaxis.title.text == "정확도 (높을수록 좋음)"
+    assert not any(untranslated_ko(a.text) for a in bars.layout.annotations)
+    low = comparison_bars(["a"], [0.2], [0.1], higher_is_better=False, lang="ko")
+    assert low.layout.yaxis.title.text.endswith("(낮을수록 좋음)")

@@ -109,3 +109,109 @@ def test_fixed_point_rows():
     rows = V.fixed_point_rows(tr.fixed_points(spec, [0.0]))
     assert [r["verdict"] for r in rows] == ["stable", "unstable", "stable"]
     assert rows[1]["max |λ|"] == "1.500"
+
+
+# ---- Korean ---------------------------------------------------------------------------------------
+
+def _fig_texts(fig) -> list[str]:
+    """Title, axis titles, annotations and legend names of a figure."""
+    lay = fig.to_plotly_json()["layout"]
+    out = [lay.get("title", {}).get("text", "")]
+    for k, v in lay.items():
+        if isinstance(v, dict) and isinstance(v.get("title"), dict):
+            out.append(v["title"].get("text", ""))
+    for ax in ("xaxis", "yaxis", "zaxis"):
+        out.append(lay.get("scene", {}).get(ax, {}).get("title", {}).get("text", ""))
+    out += [a.get("text", "") for a in lay.get("annotations", [])]
+    out += [t.name for t in fig.data if t.name]
+    return [s for s in out if s]
+
+
+def _same_numbers(a, b):
+    """Two builds of one figure in two languages: the same traces and data."""
+    assert len(a.data) == len(b.data)
+    for ta, tb in zip(a.data, b.data):
+        for k in ("x", "y", "z"):
+            va, vb = getattr(ta, k, None), getattr(tb, k, None)
+            if va is not None:
+                np.testing.assert_array_equal(np.asarray(va, float), np.asarray(vb, float))
+
+
+def test_cell_figures_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+
+    spec, rec, seq = _rec(H=2, F=2, preset="love/hate")
+    fp = tr.fixed_points(spec, rec.x[3])
+    spec1 = tr.TinySpec.from_arrays([[1.0]], [[1.5]], [0.0], [[1.0]], [0.0])
+    rec1 = tr.run_steps(tr.build_tiny(spec1), tr.preset_input("pulse", 10, 1).x)
+    fp1 = tr.fixed_points(spec1, rec1.x[4])
+    _, rec3, _ = _rec(H=3)
+    builds = {
+        "series": lambda lang: cf.series_figure(rec.x, rec.h, rec.y, 3, seq.words, lang=lang),
+        "phase": lambda lang: V.phase_plane(spec, rec, 3, fp, n_arrows=9, n_null=21, lang=lang),
+        "cobweb": lambda lang: V.cobweb(spec1, rec1, 4, fp1, lang=lang),
+        "3d": lambda lang: cf.trajectory3d_figure(rec3.h, 6, lang=lang),
+    }
+    for name, build in builds.items():
+        en, ko = build("en"), build("ko")
+        texts = _fig_texts(ko)
+        assert [s for s in texts if untranslated_ko(s)] == [], name
+        assert not any(has_hangul(s) for s in _fig_texts(en)), name
+        _same_numbers(en, ko)
+    ko = builds["cobweb"]("ko")
+    assert ko.layout.title.text == "거미줄 그림: 시간 단계 4의 hₜ = F(hₜ₋₁, u)"
+    names = {t.name for t in ko.data}
+    assert {"안정 고정점", "불안정 고정점", "t = 4까지의 궤적"} <= names
+    # the fixed points' hover names their verdict in Korean too
+    stable = [t for t in ko.data if t.name == "안정 고정점"][0]
+    assert set(stable.text) == {"안정"}
+    series = builds["series"]("ko")
+    assert series.layout.xaxis.title.text == "시간 단계 t에서 읽은 단어"
+    assert [a.text for a in series.layout.annotations] == ["입력 x_t", "은닉 상태 h_t", "출력 y_t"]
+    assert "위상 평면" in builds["phase"]("ko").layout.title.text
+
+
+def test_fixed_point_rows_in_korean():
+    spec = tr.TinySpec.from_arrays([[1.0]], [[1.5]], [0.0], [[1.0]], [0.0])
+    fp = tr.fixed_points(spec, [0.0])
+    rows = V.fixed_point_rows(fp, "ko")
+    assert list(rows[0]) == ["h*", "∂F/∂h의 고윳값", "최대 |λ|", "판정"]
+    assert [r["판정"] for r in rows] == ["안정", "불안정", "안정"]
+    assert [r["최대 |λ|"] for r in rows] == [r["max |λ|"] for r in V.fixed_point_rows(fp)]
+
+
+@pytest.mark.parametrize("label", ["stable", "stable spiral", "unstable", "unstable spiral", "saddle", "marginal"])
+def test_every_verdict_has_words(label):
+    from explorer.i18n import has
+    from tests.i18n_check import has_hangul
+
+    assert V.verdict(label, "en") == label
+    assert has("cell.verdict." + label.replace(" ", "_"), "ko") and has_hangul(V.verdict(label, "ko"))
+
+
+def test_input_errors_in_both_languages():
+    from explorer.i18n import text
+    from tests.i18n_check import has_hangul
+
+    # the catalogue's English is the engine's message, word for word
+    for code, msg in tr.INPUT_MESSAGES.items():
+        assert text(f"cell.error.{code}", "en") == msg
+    cases = [(lambda: tr.parse_sequence("", 1), "empty"), (lambda: tr.parse_sequence("1 2", 1), "wrong_count"),
+             (lambda: tr.parse_sequence("a b", 2), "not_numbers_or_word"),
+             (lambda: tr.parse_sequence("x", 1), "not_numbers"),
+             (lambda: tr.parse_sequence(";".join(["1"] * 61), 1), "too_many_steps"),
+             (lambda: tr.parse_matrix("1, 2", (2, 2)), "matrix_shape"),
+             (lambda: tr.parse_matrix("a", (1,)), "not_matrix"),
+             (lambda: tr.parse_matrix("1000", (1,)), "matrix_range")]
+    for call, code in cases:
+        with pytest.raises(tr.InputError) as info:
+            call()
+        e = info.value
+        assert e.code == code
+        assert V.error_text(e, "en") == str(e)
+        ko = V.error_text(e, "ko")
+        assert has_hangul(ko) and ko != str(e)
+        for v in e.values.values():  # the typed text and the numbers are kept
+            assert str(v) in ko
+    # any other ValueError keeps its message
+    assert V.error_text(ValueError("boom"), "ko") == "boom"

@@ -123,3 +123,94 @@ def test_big_inputs_stay_under_a_megabyte():
                                      title="l", y_title="y")]
     for f in figs:
         assert len(f.to_json()) < 1_000_000
+
+
+# ---- languages ----------------------------------------------------------------------------------
+
+def _texts(fig) -> list[str]:
+    """Every piece of text a reader sees in ``fig``: titles, axis and colour-bar titles, panel
+    titles and annotations, legend names, and the words of the hover labels."""
+    import re
+    d = _dict(fig)
+    lay = d["layout"]
+    out = [lay.get("title", {}).get("text", "")]
+    for k, v in lay.items():
+        if k.startswith(("xaxis", "yaxis")):
+            out.append(v.get("title", {}).get("text", ""))
+        if k.startswith("coloraxis"):
+            out.append(v.get("colorbar", {}).get("title", {}).get("text", ""))
+    out += [a.get("text", "") for a in lay.get("annotations", [])]
+    for tr in d["data"]:
+        if tr.get("showlegend", True) and tr.get("name"):
+            out.append(tr["name"])
+        # hover: drop plotly's %{...} fields and the tags, keep the words
+        out.append(re.sub(r"%\{[^}]*\}|<[^>]*>", " ", tr.get("hovertemplate", "")))
+    return [s for s in out if s and s.strip()]
+
+
+def _all_figures(lang):
+    rng = np.random.default_rng(3)
+    s = np.arange(1, 11)
+    kinds = ("rnn", "lstm", "gru")
+    curves = {k: (s, np.linspace(1, 0.1, 10)) for k in kinds}
+    gates = {n: rng.uniform(0, 1, (12, 4)) for n in ("input", "forget", "output")}
+    gates.update(cell=rng.uniform(-1, 1, (12, 4)), c=rng.normal(size=(12, 4)))
+    return {
+        "overlay": FC.overlay_curves_figure(curves, val_curves={k: (s[::5], v[::5]) for k, (_, v) in curves.items()},
+                                            baseline=0.2, title="x", y_title="y", log_y=True, lang=lang),
+        "overlay_empty": FC.overlay_curves_figure({}, title="x", y_title="y", lang=lang),
+        "grad": FC.grad_heatmaps_figure({k: (s, rng.uniform(0.01, 1, (10, 8))) for k in kinds}, zrange=(-2, 0),
+                                        lang=lang),
+        "traj": FC.trajectories_figure({k: rng.normal(size=(2, 8, 2)) for k in kinds},
+                                       explained={k: np.array([0.5, 0.2]) for k in kinds}, lang=lang),
+        "traj_no_ev": FC.trajectories_figure({"gru": rng.normal(size=(2, 8, 2))}, lang=lang),
+        "gates": FC.gate_heatmaps_figure(gates, title="x", lang=lang),
+        "gru_gates": FC.gate_heatmaps_figure({n: rng.uniform(0, 1, (12, 4)) for n in ("reset", "update", "new")},
+                                             title="x", lang=lang),
+        "means": FC.gate_means_figure({n: np.full(5, 0.5) for n in ("input", "forget")}, title="x", lang=lang),
+        "means_empty": FC.gate_means_figure({}, title="x", lang=lang),
+        "saturation": FC.saturation_figure({"forget": rng.uniform(size=50), "update": rng.uniform(size=50)},
+                                           title="x", lang=lang),
+        "memory": FC.memory_figure(np.array([2, 4]), {k: [1.0, 0.5] for k in kinds}, title="x", x_title="x",
+                                   y_title="y", chance=0.25, lang=lang),
+    }
+
+
+def test_builders_speak_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    ko = _all_figures("ko")
+    for name, fig in ko.items():
+        texts = [s for s in _texts(fig) if s != "x" and s != "y"]  # the callers' own titles
+        assert texts and [s for s in texts if untranslated_ko(s)] == [], name
+        assert any(has_hangul(s) for s in texts), name
+    assert ko["grad"].layout.title.text.startswith("시간 단계마다")
+    assert ko["grad"].layout.xaxis.title.text == "시간 단계 t"
+    assert ko["grad"].layout.coloraxis.colorbar.title.text == "log₁₀ 노름"
+    assert [t.name for t in ko["overlay"].data][:2] == ["기본 RNN (학습)", "기본 RNN (검증)"]
+    assert ko["overlay"].data[-1].name == "기준선" and ko["overlay"].layout.xaxis.title.text == "학습 단계"
+    assert ko["traj"].layout.xaxis.title.text == "주성분 1 (50%)"
+    assert ko["traj_no_ev"].layout.yaxis.title.text == "주성분 2"
+    assert [a.text for a in ko["gates"].layout.annotations][:2] == ["입력 게이트 i_t", "망각 게이트 f_t"]
+    assert ko["gates"].layout.coloraxis2.colorbar.title.text == "값"
+    assert ko["saturation"].layout.annotations[0].text.startswith("망각 게이트 f_t: ")
+    assert ko["memory"].data[-1].name == "우연 수준"
+    assert has_hangul(ko["means_empty"].layout.annotations[0].text)  # the empty message
+
+
+def test_builders_english_unchanged():
+    en = _all_figures("en")
+    assert [t.name for t in en["overlay"].data][:2] == ["Vanilla RNN (train)", "Vanilla RNN (held-out)"]
+    assert en["overlay"].data[1].hovertemplate == "step %{x}<br>%{y:.4g}<extra>Vanilla RNN held-out</extra>"
+    assert en["overlay"].data[-1].hovertemplate == "trivial baseline (best constant): %{y:.4g}<extra></extra>"
+    assert en["grad"].layout.title.text == ("Gradient ||∂L/∂h_t|| reaching each time step, during training "
+                                            "(log₁₀, one colour scale)")
+    assert en["grad"].data[0].hovertemplate == ("step %{y}<br>t %{x}<br>log₁₀ norm %{z:.2f}"
+                                                "<extra>Vanilla RNN</extra>")
+    assert en["traj"].data[0].hovertemplate == "sequence 1<br>PC1 %{x:.2f}<br>PC2 %{y:.2f}<extra></extra>"
+    assert en["gates"].data[1].hovertemplate == "t %{x}<br>unit %{y}<br>%{z:.3f}<extra>forget</extra>"
+    assert en["gates"].layout.coloraxis.colorbar.title.text == "gate"
+    assert en["overlay_empty"].layout.annotations[0].text == "No steps yet"
+    assert en["means"].layout.yaxis.title.text == "mean activation"
+    assert en["memory"].data[-1].name == "chance"
+    assert FC.cell_name("rnn") == "Vanilla RNN" and FC.cell_name("rnn", "ko") == "기본 RNN"
+    assert FC.cell_name("other", "ko") == "other"

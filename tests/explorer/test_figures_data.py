@@ -76,3 +76,26 @@ def test_figures_are_json_and_small(n):
     fig = FD.class_sequences_figure(seqs, np.arange(n) % 4, list("abcd"))
     spec = json.loads(fig.to_json())
     assert len(json.dumps(spec)) < 1_000_000 and len(fig.data) == min(n, 12)
+
+
+def test_figures_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    v = np.column_stack([np.arange(100.0), -np.arange(100.0)])
+    fig = FD.series_figure(v, ["a", "b"], window=20, horizon=3, split=80, lang="ko")
+    assert fig.layout.title.text == "시계열"
+    assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("시간 단계", "값")
+    assert [a.text for a in fig.layout.annotations] == ["창: 20단계 입력, 3단계 뒤 예측 (빨강)", "검증 →"]
+    assert FD.series_figure(v, ["a", "b"], lang="en").layout.title.text == "The series"  # English unchanged
+    seqs = [np.full((8, 1), float(i)) for i in range(4)]
+    figs = [FD.class_sequences_figure(seqs, np.array([0, 1, 0, 1]), ["a", "b"], lang="ko"),
+            FD.class_counts_figure(["a", "b"], [2, 2], [1, 1], lang="ko"),
+            FD.length_figure(np.array([3, 4, 4]), lang="ko"), FD.char_figure("aab b", lang="ko"),
+            FD.series_figure(np.zeros((0, 1)), ["x"], lang="ko")]
+    for fig in figs:
+        words = [fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text]
+        words += [t.name for t in fig.data if t.type == "bar"] + [a.text for a in fig.layout.annotations]
+        assert has_hangul(fig.layout.title.text)
+        assert [w for w in words if w and untranslated_ko(w)] == []
+    assert figs[0].data[0].hovertemplate.startswith("클래스 a, 시퀀스 0<br>")
+    assert [t.name for t in figs[1].data] == ["학습 파일", "테스트 파일"]
+    assert "공백" in list(figs[3].data[0].x)

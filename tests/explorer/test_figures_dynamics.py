@@ -8,6 +8,7 @@ import torch
 from core.analysis import fit_pca, project
 from core.dynamics import FlipFlopRecipe, all_corners
 from explorer import dynamics_views as V
+from explorer.i18n import text
 from explorer.figures import dynamics as FD
 
 
@@ -154,7 +155,9 @@ def test_target_colors_of_a_classification_and_a_regression_task():
     task = get_task("sine", seq_len=12)
     b = task.sample(3, torch.Generator().manual_seed(0))
     lab, val, title = V.target_colors(task, b.y.numpy(), b.x.shape[1])
-    assert lab is None and val.shape == (3, b.x.shape[1]) and "target" in title
+    assert lab is None and val.shape == (3, b.x.shape[1]) and title == "channel1"
+    assert text(f"fig.dynamics.color.{title}", "en") == "target (channel 1)"
+    assert text(f"fig.dynamics.color.{title}", "ko") == "목표값 (채널 1)"
 
 
 def test_update_fixed_points_searches_in_the_background_while_training(trained_job):
@@ -169,3 +172,97 @@ def test_update_fixed_points_searches_in_the_background_while_training(trained_j
     c4 = V.update_fixed_points(c3, trained_job.id, later, active=False, now=c["entry"]["time"] + 11)
     assert c4["pending"] is None and c4["entry"]["step"] == a.step + 50  # stopped: collected
     assert len(c4["entry"]["fp"]) == len(c["entry"]["fp"])  # same model: same points
+
+
+# ---- Korean ------------------------------------------------------------------------------------
+
+
+def _texts(fig):
+    """Every word a reader sees: titles, axis and colour-bar titles, legend names, annotations, hover words."""
+    import re
+    d = fig.to_plotly_json()
+    lay = d["layout"]
+    out = [lay.get("title", {}).get("text", "")]
+    for key, v in lay.items():
+        if key.startswith(("xaxis", "yaxis")):
+            out.append(v.get("title", {}).get("text", ""))
+        if key == "scene":
+            out += [v.get(a, {}).get("title", {}).get("text", "") for a in ("xaxis", "yaxis", "zaxis")]
+    out += [a.get("text", "") for a in lay.get("annotations", [])]
+    for tr in d["data"]:
+        if tr.get("showlegend", True):
+            out.append(tr.get("name") or "")
+        out.append(re.sub(r"%\{[^}]*\}", " ", tr.get("hovertemplate") or ""))
+        out.append(((tr.get("marker") or {}).get("colorbar") or {}).get("title", {}).get("text", ""))
+    return [s for s in (re.sub(r"<[^>]+>", " ", str(x)) for x in out) if s.strip()]
+
+
+def _korean(fig):
+    from tests.i18n_check import has_hangul, untranslated_ko
+    texts = _texts(fig)
+    assert texts and [s for s in texts if untranslated_ko(s)] == [], texts
+    return texts, has_hangul
+
+
+def test_figure_builders_in_korean():
+    rng = np.random.default_rng(0)
+    fig = FD.eigenvalue_figure([FD.EigenSet("W", np.array([0.5 + 0.5j]), "#000000")], title="t", lang="ko")
+    texts, hangul = _korean(fig)
+    assert fig.data[0].name == "단위원 |λ| = 1" and fig.layout.xaxis.title.text == "Re λ (실수부)"
+    assert "실수부" in fig.data[1].hovertemplate
+    for k in (2, 3):
+        marks = FD.FixedPointMarks(rng.standard_normal((2, k)), np.array([True, False]),
+                                   rng.standard_normal((2, 2, k)), ("+-+", ""))
+        fig = FD.state_space_figure(rng.standard_normal((3, 10, k)), color_values=np.tile(np.arange(10.0), (3, 1)),
+                                    color_title="시간", fixed=marks, explained=[0.5, 0.3, 0.1], lang="ko")
+        texts, hangul = _korean(fig)
+        names = {t.name for t in fig.data}
+        assert {"경로", "상태", "안정 고정점", "불안정 고정점", "불안정 방향"} <= names
+        assert fig.layout.title.text == "은닉 상태 궤적 (PCA)"
+        title = fig.layout.scene.xaxis.title.text if k == 3 else fig.layout.xaxis.title.text
+        assert title == "PC1 (분산 50.0%)"
+    fig = FD.state_space_figure(np.zeros((2, 5, 2)), lang="ko")
+    assert fig.layout.xaxis.title.text == "주성분 1"
+    y = np.log(1e-6) + 0.2 * np.arange(30.0)
+    fig = FD.growth_figure(y, 5, fit=(0.2, math.log(1e-6), 0, 20), lyapunov_qr=0.19, lang="ko")
+    _korean(fig)
+    assert fig.layout.title.text == "h_k 섭동에 대한 민감도" and fig.layout.xaxis.title.text == "시간 단계 t"
+    assert fig.data[1].name == "직선 맞춤: 기울기 λ = 단계당 +0.200; QR 방법: +0.190"
+    r = np.linspace(0.5, 2, 7)
+    fig = FD.chaos_figure(r, np.log(r), current=(1.5, 0.1), lang="ko")
+    texts, hangul = _korean(fig)
+    assert {t.name for t in fig.data} == {"λ_max (tanh RNN)", "ln ρ (선형 네트워크)", "이 네트워크"}
+    assert all(hangul(a.text) for a in fig.layout.annotations)
+    assert fig.layout.yaxis.title.text == "단계당 λ_max"
+    # English stays as it was
+    fig = FD.chaos_figure(r, np.log(r), current=(1.5, 0.1))
+    assert fig.layout.title.text == "Edge of chaos: largest Lyapunov exponent against the spectral radius"
+    assert fig.layout.xaxis.title.text == "spectral radius ρ of W_hh"
+
+
+def test_page_logic_in_korean(trained_job):
+    from tests.i18n_check import has_hangul, untranslated_ko
+    a = V.analyse(trained_job)
+    fp = V.fixed_points(a)
+    s = V.summarise(a, fp)
+    for dims, color in ((2, "target"), (3, "time")):
+        fig = V.state_space_fig(a, fp, dims=dims, color_by=color, labels=s.labels, lang="ko")
+        _korean(fig)
+        assert fig.layout.title.text.startswith(f"{a.step:,} 단계의 LSTM 상태")
+    _korean(V.jacobian_eig_fig(fp, a.step, lang="ko"))
+    _korean(V.jacobian_eig_fig(None, a.step, lang="ko"))
+    fig = V.whh_eig_fig_from(np.array([0.9, 0.5j]), "lstm", 120, np.array([0.3]), lang="ko")
+    _korean(fig)
+    assert {t.name for t in fig.data[1:]} == {"0 단계", "120 단계"} and "후보 값 블록" in fig.layout.title.text
+    sens = V.untrained_sensitivity(1.8, 10, 1e-6)
+    _korean(V.growth_fig(sens, "학습 전 tanh RNN", lang="ko"))
+    lam = np.linspace(-0.2, 0.2, len(V.CHAOS_RADII))
+    _korean(V.chaos_fig(lam, (1.0, 0.0), lang="ko"))
+    lines = [V.describe(trained_job, "ko"), V.sensitivity_text(sens, "ko"), V.chaos_text(lam, "ko"),
+             V.corners_text(V.FixedPointSummary(0, 0, (), (), 0.0), "ko"), *V.table_labels("ko").values()]
+    assert [x for x in lines if untranslated_ko(x)] == [] and all(has_hangul(x) for x in lines[:4])
+    assert V.describe(trained_job, "ko") == "LSTM, H = 16, 과제: 3비트 플립플롭"
+    assert V.describe(trained_job) == "LSTM, H = 16, task 3-bit flip-flop"
+    # steps without a target and class words are shown in Korean; English labels stay as they are
+    assert V.label_text(V.NO_TARGET, "ko") == "(목표값 없음)" and V.label_text("'even'", "ko") == "'짝수'"
+    assert V.label_text("'even'") == "'even'" and V.label_text("'x'", "ko") == "'x'"

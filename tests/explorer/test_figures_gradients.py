@@ -102,3 +102,72 @@ def test_empty_inputs_give_messages():
     assert len(FG.flow_figure({}).data) == 0
     assert len(FG.product_figure({}).data) == 0
     assert len(FG.singular_value_figure({}).data) == 0
+
+
+def _texts(fig) -> list[str]:
+    """Title, axis titles, colorbar titles, legend names and annotations of a figure."""
+    lay = fig.layout
+    out = [lay.title.text, lay.xaxis.title.text, lay.yaxis.title.text]
+    out += [a.text for a in lay.annotations or ()]
+    for tr in fig.data:
+        out.append(tr.name)
+        cb = getattr(tr, "colorbar", None)
+        if cb is not None and cb.title is not None:
+            out.append(cb.title.text)
+    return [s for s in out if s]
+
+
+def test_builders_speak_korean_and_keep_english_by_default():
+    from explorer.i18n import HANGUL
+    from tests.i18n_check import untranslated_ko
+
+    T = 60
+    g = 0.9 ** np.arange(T - 1, -1, -1.0)
+    n = 20
+    steps = np.arange(1, n + 1)
+    w, b = np.linspace(0, 12, 21), np.linspace(-7, 3, 21)
+    L = np.add.outer(b ** 2, w)
+    paths = {"자르기 없음": np.array([[5.0, -2.5], [30.0, 40.0]]), "5에서 자름": np.array([[5.0, -2.5], [4.9, -2.4]])}
+    colors = {"자르기 없음": FG.PLAIN_COLOR, "5에서 자름": FG.CLIPPED_COLOR}
+    sv = np.ones((T, 4))
+
+    def build(lang):
+        return [FG.flow_figure({"rnn": g}, fits={"rnn": (np.log10(1 / 0.9), 0.0, 0, T - 6)},
+                               bound_log10=np.arange(T)[::-1] * 2.0, lang=lang),
+                FG.product_figure({"RNN": np.zeros(T)}, lang=lang),
+                FG.singular_value_figure({"rnn": sv}, lang=lang),
+                *FG.clipping_figures(steps, np.full(n, np.nan), np.ones(n), np.full(n, 5.0), np.ones(n), 1.0,
+                                     baseline=0.5, lang=lang),
+                FG.cliff_figure(w, b, L, paths, colors=colors, lang=lang),
+                FG.path_loss_figure({k: np.array([1.0, 0.1]) for k in paths}, colors=colors, lang=lang),
+                FG.flow_figure({}, lang=lang), FG.product_figure({}, lang=lang),
+                FG.singular_value_figure({}, lang=lang)]
+
+    ko, en = build("ko"), build("en")
+    for fig in ko:
+        assert HANGUL.search(fig.layout.title.text), fig.layout.title.text
+        assert [s for s in _texts(fig) if untranslated_ko(s)] == []
+    flow = ko[0]
+    assert flow.layout.xaxis.title.text == "시간 단계 t (손실은 끝에서 읽음)"
+    assert [tr.name for tr in flow.data][1:] == ["RNN 맞춘 비율", "Pascanu 상한 η^(T−1−t) (보기 범위 위로 벗어남)"]
+    loss_ko, grad_ko = ko[3], ko[4]
+    assert [tr.name for tr in loss_ko.data if tr.showlegend is not False] == ["자르기 없음", "1에서 자름", "최선의 상수 예측"]
+    assert any(tr.name == "임계값" for tr in grad_ko.data) and "단계" in grad_ko.data[0].hovertemplate
+    cliff = ko[5]
+    assert cliff.data[0].colorbar.title.text == "log₁₀ 손실"
+    assert any("튕겨 나감" in a.text for a in cliff.layout.annotations)
+    # the colours follow the explicit mapping, not the (English) names
+    assert [tr.line.color for tr in cliff.data[1:] if tr.mode == "lines+markers"] == [FG.PLAIN_COLOR, FG.CLIPPED_COLOR]
+    assert [tr.line.color for tr in ko[6].data] == [FG.PLAIN_COLOR, FG.CLIPPED_COLOR]
+    # English: the same figures with exactly the old English words
+    assert en[0].layout.title.text == "Gradient norm ||∂L/∂h_t|| flowing back from the loss"
+    assert en[0].layout.xaxis.title.text == "time step t (the loss is read at the end)"
+    assert en[0].data[-1].name == "Pascanu bound η^(T−1−t) (runs above the view)"
+    assert en[2].layout.yaxis.title.text == "singular value" and en[2].data[1].name == "RNN median σ"
+    assert en[3].layout.title.text == "Training loss" and en[4].layout.title.text == "Global gradient norm (before clipping)"
+    assert [tr.name for tr in en[3].data if tr.showlegend is not False] == ["no clipping", "clipped at 1", "best constant"]
+    assert en[5].layout.title.text == "The cliff: log₁₀ loss over (w, b) and gradient-descent paths"
+    assert en[5].layout.xaxis.title.text == "w (recurrent weight)"
+    assert en[7].layout.annotations[0].text == "No gradient to show"
+    for fig in en:
+        assert not any(HANGUL.search(s) for s in _texts(fig) if s not in paths and not s.startswith(tuple(paths)))

@@ -1,4 +1,6 @@
 """Figures and view logic of the Unrolled graph page: the drawing, and the numbers against autograd."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -129,3 +131,110 @@ def test_text_reports_the_check():
     txt = V.accumulation_text(d)
     assert "max |Σ_t contributions − autograd| = " in txt
     assert float(txt.rsplit("= ", 1)[1]) == pytest.approx(d.max_err, rel=0.1, abs=1e-12)
+
+
+# ---- Korean ---------------------------------------------------------------------------------------
+
+def _visible_texts(fig) -> list[str]:
+    """What a reader sees: title, axis titles and tick labels, annotations, colour-bar titles,
+    legend names and hover texts."""
+    js = fig.to_plotly_json()
+    lay = js["layout"]
+    out = [lay.get("title", {}).get("text", "")]
+    for v in lay.values():
+        if isinstance(v, dict):
+            out.append((v.get("title") or {}).get("text", "") if isinstance(v.get("title"), dict) else "")
+            out += [str(s) for s in v.get("ticktext", [])]
+    out += [a.get("text", "") for a in lay.get("annotations", [])]
+    for tr in js["data"]:
+        if tr.get("showlegend", True):
+            out.append(tr.get("name", ""))
+        bar = tr.get("marker", {}).get("colorbar", {})
+        out.append(bar.get("title", {}).get("text", ""))
+        ht = tr.get("hovertext")
+        out += [str(h) for h in (ht if isinstance(ht, (list, tuple)) else [])]
+        out.append(tr.get("hovertemplate", "").replace("%{", "{"))
+    return [_plain(s) for s in out if s.strip()]
+
+
+def _plain(s: str) -> str:
+    """Text without HTML tags (<br>, <extra></extra>)."""
+    return re.sub(r"<[^>]*>", " ", s)
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_graph_figure_in_korean(mode):
+    from tests.i18n_check import has_hangul, untranslated_ko
+
+    model, task, batch, d_en = _data("encoder-decoder", "gru", T=40, bidirectional=True)
+    d = V.graph_data(model, task, batch, lang="ko")
+    g = d.graph
+    kw = dict(mode=mode, node_color=V.node_colors(d, mode), edge_grad=V.edge_grads(d) if mode == "backward" else None)
+    ko = gf.graph_figure(g.nodes, g.edges, title=V.graph_title(d, "ko"), node_hover=d.hover, lang="ko", **kw)
+    en = gf.graph_figure(g.nodes, g.edges, title=V.graph_title(d_en), node_hover=d_en.hover, **kw)
+    texts = _visible_texts(ko)
+    assert [s for s in texts if untranslated_ko(s)] == []
+    assert ko.layout.title.text.startswith("인코더-디코더, T = 40, 양방향 — 손실 L = ")
+    assert list(ko.layout.yaxis.ticktext) == ["입력 x", "은닉 h", "역방향 h̃", "출력 y", "손실 L"]
+    names = [t.name for t in ko.data if t.showlegend is not False]
+    n_hh, n_dec = g.uses("W_hh"), g.uses("W_hh_dec")
+    assert f"W_hh: 공유 행렬 하나, {n_hh}번 사용" in names
+    assert f"디코더의 W_hh: 공유 행렬 하나, {n_dec}번 사용" in names
+    assert not any(has_hangul(s) for s in _visible_texts(en))
+    # the same drawing in both languages
+    assert len(en.data) == len(ko.data)
+    for a, b in zip(en.data, ko.data):
+        assert list(a.x) == list(b.x) and list(a.y) == list(b.y) and a.line.width == b.line.width
+
+
+def test_contributions_figure_in_korean():
+    from tests.i18n_check import untranslated_ko
+
+    model, task, batch, d = _data("many-to-many", "lstm", T=8)
+    dk = V.graph_data(model, task, batch, lang="ko")
+    assert dk.entry_label.endswith(" 블록)" + d.entry_label.split(" block)")[1])
+    ko = gf.contributions_figure(d.contrib_norm, d.contrib_entry, d.autograd_entry, dk.entry_label, lang="ko")
+    en = gf.contributions_figure(d.contrib_norm, d.contrib_entry, d.autograd_entry, d.entry_label)
+    assert [s for s in _visible_texts(ko) if untranslated_ko(s)] == []
+    assert [t.name for t in ko.data] == ["‖기여분ₜ‖", "기여분ₜ", "Σₜ 대 자동 미분"]
+    assert list(ko.layout.xaxis2.ticktext)[-2:] == ["Σₜ", "자동 미분"]
+    assert ko.layout.xaxis2.title.text == "시간 단계 t"
+    np.testing.assert_array_equal(np.asarray(en.data[2].y, float), np.asarray(ko.data[2].y, float))
+
+
+def test_graph_views_text_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+
+    for args in (("many-to-one", "lstm", 6, True, True), ("encoder-decoder", "rnn", 40, False, False)):
+        structure, kind, T, bidir, attn = args
+        model, task, batch, d_en = _data(structure, kind, T=T, bidirectional=bidir, attention=attn)
+        d = V.graph_data(model, task, batch, lang="ko")
+        assert d.max_err == d_en.max_err and d.grad == d_en.grad  # the numbers do not depend on the language
+        words = [h for h in d.hover.values() if untranslated_ko(_plain(h))]
+        assert words == []
+        assert any(has_hangul(h) for h in d.hover.values())
+        acc = V.accumulation_text(d, "ko")
+        assert "기여분" in acc and acc.endswith(f"= {d.max_err:.1e}")
+        assert V.accumulation_text(d_en) == V.accumulation_text(d, "en")
+    assert "그리지 않았습니다" in d.hover["gap_h"]
+    assert V.graph_title(d, "ko").startswith("인코더-디코더, T = 40 — 손실 L = ")
+    # two layers: the note is Korean too
+    task = V.task_for("many-to-many", 5)
+    from core import build_model
+    model = build_model("rnn", task.input_size, 4, task.output_size, num_layers=2, head=task.head, seed=0)
+    d = V.graph_data(model, task, V.sample(task, 0), lang="ko")
+    assert d.notes == ["모델의 층이 2개입니다. 그래프는 맨 위 층을 보여 줍니다."]
+
+
+def test_task_and_cell_labels():
+    from core import TASKS, get_task
+    from tests.i18n_check import has_hangul
+
+    for name in TASKS:  # English is the engine's title: what widgets.task_title shows
+        t = get_task(name)
+        assert V.task_label(name, t.io) == f"{t.title} ({t.io})"
+        assert has_hangul(V.task_label(name, t.io, "ko"))
+    assert V.task_label("upload:my data", "many-to-one", "ko") == "업로드: my data"
+    assert V.cell_label("rnn") == "Vanilla RNN" and V.cell_label("rnn", "ko") == "기본 RNN"
+    ko = [V.structure_label(s, "ko") for s in STRUCTURES]
+    assert ko == ["일대일", "일대다", "다대일", "다대다", "인코더-디코더"]

@@ -105,3 +105,24 @@ def test_function_figure_sorted_and_highlight():
     np.testing.assert_allclose(np.asarray(fig.data[0].x, float), [-0.5, 0.0, 0.5])
     assert fig.data[2].name == "selected example" and fig.data[2].x[0] == 0.5
     assert len(function_figure(u, u, u).data) == 2
+
+
+def test_figures_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    fig = wiring_diagram("attention", 4, title="t", lang="ko")
+    names = [t.name for t in fig.data]
+    assert "은닉 상태 h_t" in names and "어텐션 가중치 a_t" in names
+    assert not any(untranslated_ko(n) for n in names)
+    context = next(t for t in fig.data if t.meta == "context")
+    assert list(context.text) == ["문맥"]
+    assert wiring_diagram("attention", 4).data[2].text[0] == "context"  # English unchanged
+    strip = sequence_strip({"입력": ["a"]}, lang="ko")
+    assert strip.layout.xaxis.title.text == "시간 단계 t"
+    assert sequence_strip({"a": ["1"]}, x_title="x", lang="ko").layout.xaxis.title.text == "x"
+    wave = waveform_figure(np.zeros(3), np.zeros(3), {"진폭": 0.5}, lang="ko")
+    assert [t.name for t in wave.data] == ["입력 (t = 0에만)", "목표값", "출력"]
+    assert wave.layout.yaxis.title.text == "값"
+    fn = function_figure(np.arange(3.0), np.zeros(3), np.zeros(3), highlight=1, lang="ko")
+    assert [t.name for t in fn.data] == ["목표값", "출력", "선택한 예제"]
+    assert has_hangul(fn.layout.xaxis.title.text) and has_hangul(fn.layout.yaxis.title.text)
+    assert has_hangul(sequence_strip({}, lang="ko").layout.annotations[0].text)

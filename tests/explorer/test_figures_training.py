@@ -415,3 +415,130 @@ def test_every_figure_under_1mb_at_t1000_h512(rng):
     sizes = {name: len(fig.to_json()) for name, fig in figs.items()}
     assert all(size < MB for size in sizes.values()), sizes
     assert all(fig.layout.uirevision == "keep" for fig in figs.values())
+
+
+# ---------------------------------------------------------------------------- languages
+
+
+def _figure_words(fig: go.Figure) -> list[str]:
+    """Every piece of text a reader sees in ``fig``: titles (figure, axes, 3-D scene, colour bars),
+    annotations (subplot titles too), legend names and the words of hover templates."""
+    import re
+
+    spec = fig.to_plotly_json()
+    lay = spec["layout"]
+    out = [str(lay.get("title", {}).get("text", ""))]
+    for k, v in lay.items():
+        if k.startswith(("xaxis", "yaxis")) and isinstance(v, dict):
+            out.append(str(v.get("title", {}).get("text", "")))
+    for ax in lay.get("scene", {}).values():
+        if isinstance(ax, dict):
+            out.append(str(ax.get("title", {}).get("text", "")))
+    out.append(str(lay.get("coloraxis", {}).get("colorbar", {}).get("title", {}).get("text", "")))
+    out += [str(a.get("text", "")) for a in lay.get("annotations", [])]
+    for tr in spec["data"]:
+        if tr.get("showlegend", True) and isinstance(tr.get("name"), str):
+            out.append(tr["name"])
+        out.append(str(tr.get("colorbar", {}).get("title", {}).get("text", "")))
+        # hover words: drop the %{...} fields and tags, keep the words around them
+        out.append(re.sub(r"%\{[^}]*\}|<[^>]*>", " ", str(tr.get("hovertemplate", ""))))
+    return [s for s in out if s.strip()]
+
+
+def _korean_figures(rng) -> dict[str, go.Figure]:
+    n, T = 3, 20
+    steps = np.arange(1, 51)
+    return {
+        "loss": loss_figure(steps, np.exp(-steps / 20), steps[::10], np.exp(-steps[::10] / 25), baseline=0.5,
+                            lang="ko"),
+        "loss_empty": loss_figure(np.array([]), np.array([]), lang="ko"),
+        "metric": metric_figure(steps, rng.random(50), name="정확도", baseline=0.25, val_steps=steps[::10],
+                                val_values=rng.random(5), lang="ko"),
+        "metric_lower": metric_figure(steps, rng.random(50), name="MSE", higher_is_better=False, lang="ko"),
+        "prediction": prediction_figure(rng.normal(size=(n, T, 2)), rng.normal(size=(n, T, 2)), lang="ko"),
+        "prediction_m2o": prediction_figure(rng.normal(size=(40, 1)), rng.normal(size=(40, 1)), lang="ko"),
+        "prediction_empty": prediction_figure(np.zeros((0, 3, 1)), np.zeros((0, 3, 1)), lang="ko"),
+        "class_heatmap": class_prob_figure(rng.dirichlet(np.ones(4), size=T), rng.integers(0, 4, T), lang="ko"),
+        "class_bars": class_prob_figure(rng.dirichlet(np.ones(3), size=n), rng.integers(0, 3, n),
+                                        many_to_one=True, lang="ko"),
+        "trajectory_2d": trajectory_figure(rng.normal(size=(n, T, 2)), explained=[0.5, 0.2], lang="ko"),
+        "trajectory_3d": trajectory_figure(rng.normal(size=(n, T, 3)), lang="ko"),
+        "trajectory_labels": trajectory_figure(rng.normal(size=(n, T, 2)), color_by="label",
+                                               labels_n=np.arange(n), lang="ko"),
+        "hidden": hidden_heatmap(rng.normal(size=(T, 8)), lang="ko"),
+        "hidden_empty": hidden_heatmap(np.zeros((0, 4)), lang="ko"),
+        "grad_curve": grad_norm_curve(np.exp(-np.arange(T) / 5), lang="ko"),
+        "grad_curves": grad_norm_curves({k: rng.random(T) for k in CELL_COLORS}, lang="ko"),
+        "grad_heatmap": grad_norm_heatmap(np.arange(5), rng.random((5, T)), lang="ko"),
+        "grad_heatmap_empty": grad_norm_heatmap(np.arange(0), np.zeros((0, 0)), lang="ko"),
+    }
+
+
+def test_builders_in_korean_have_no_untranslated_text(rng):
+    from tests.i18n_check import has_hangul, untranslated_ko
+
+    for name, fig in _korean_figures(rng).items():
+        words = _figure_words(fig)
+        assert has_hangul(fig.layout.title.text or "") or name.startswith("metric_lower"), name
+        assert [w for w in words if untranslated_ko(w)] == [], name
+
+
+def test_korean_titles_axes_and_names(rng):
+    figs = _korean_figures(rng)
+    loss = figs["loss"]
+    assert loss.layout.title.text == "손실"
+    assert loss.layout.xaxis.title.text == "학습 단계" and loss.layout.yaxis.title.text == "손실"
+    assert [tr.name for tr in loss.data] == ["학습 손실", "검증 손실", "단순 기준선 (최적 상수)"]
+    assert loss.data[0].hovertemplate.startswith("단계 %{x}")
+    assert "아직 학습 단계가 없습니다" in _annotation_texts(figs["loss_empty"])
+    assert figs["metric"].layout.yaxis.title.text == "정확도 (높을수록 좋음)"
+    assert figs["metric_lower"].layout.yaxis.title.text == "MSE (낮을수록 좋음)"
+    pred = figs["prediction"]
+    assert {tr.name for tr in pred.data} == {"y0 목표값", "y0 예측", "y1 목표값", "y1 예측"}
+    assert pred.layout.xaxis3.title.text == "시간 단계 t"
+    assert "시퀀스 0" in _annotation_texts(pred)
+    assert figs["prediction_m2o"].layout.xaxis.title.text == "목표값"
+    assert "아직 예측이 없습니다" in _annotation_texts(figs["prediction_empty"])
+    bars = figs["class_bars"]
+    assert bars.data[0].name.startswith("예시 0 (정답: ")
+    assert bars.layout.yaxis.title.text == "확률"
+    traj = figs["trajectory_2d"]
+    assert traj.layout.title.text == "은닉 상태 궤적 (PCA)"
+    assert [tr.name for tr in traj.data] == ["궤적", "시작", "끝"]
+    assert traj.layout.xaxis.title.text == "주성분 1 (50.0%)"
+    assert figs["trajectory_3d"].layout.scene.zaxis.title.text == "주성분 3"
+    assert figs["trajectory_labels"].data[0].name == "레이블 0"
+    assert figs["hidden"].layout.yaxis.title.text == "유닛"
+    assert figs["grad_curve"].layout.title.text == "시간 단계별 기울기 노름 ||∂L/∂h_t||"
+    assert figs["grad_heatmap"].layout.title.text == "학습 중 기울기 ||∂L/∂h_t||"
+    assert figs["grad_heatmap"].layout.yaxis.title.text == "학습 단계"
+
+
+def test_english_is_the_default_and_unchanged(rng):
+    steps = np.arange(1, 11)
+    for lang in ({}, {"lang": "en"}):
+        fig = loss_figure(steps, np.ones(10), baseline=0.5, **lang)
+        assert fig.layout.title.text == "Loss" and fig.layout.xaxis.title.text == "training step"
+        assert [tr.name for tr in fig.data] == ["train loss", "trivial baseline (best constant)"]
+    assert trajectory_figure(rng.normal(size=(2, 5, 2)), explained=[0.5, 0.2]).layout.xaxis.title.text == "PC1 (50.0%)"
+    assert grad_norm_heatmap(np.arange(2), np.ones((2, 3))).layout.title.text == "Gradient ||∂L/∂h_t|| during training"
+
+
+def test_empty_figure_message_from_the_catalogue():
+    from explorer.figures.common import empty_figure, no_data_text
+
+    assert _annotation_texts(empty_figure()) == ["No steps yet"] == [no_data_text()]
+    assert _annotation_texts(empty_figure(lang="ko")) == ["아직 학습 단계가 없습니다"]
+    assert _annotation_texts(empty_figure("직접 쓴 안내", lang="en")) == ["직접 쓴 안내"]  # a given message wins
+
+
+def test_task_catalogue_matches_the_engine_in_english():
+    from core import TASKS, get_task
+    from explorer.i18n import catalogue, text
+
+    for name in TASKS:
+        task = get_task(name)
+        assert text(f"tasks.{name}.title") == task.title
+        assert text(f"tasks.{name}.description") == task.description
+        assert f"tasks.io.{task.io}" in catalogue("ko")
+        assert text(f"tasks.{name}.title", "ko") != task.title

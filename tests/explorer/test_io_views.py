@@ -68,3 +68,32 @@ def test_attention_before_and_jobs():
     assert B.latest_val_mse(snap, 9.0) == snap.val_metric[-1]
     assert B.latest_val_mse(None, 9.0) == 9.0
     assert B.mass_on_mark(np.eye(3), np.arange(3)) == 1.0
+
+
+def test_views_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    res = V.train_example("many_to_one", steps=2, seed=0)
+    fig = V.example_figure(res, 0, lang="ko")
+    assert list(fig.data[0].y) == ["입력", "목표값", "출력"]
+    assert fig.layout.title.text.startswith("예제 1")
+    label = res.vocab[int(res.y[0])]
+    assert fig.data[0].text[1][-1] == {"positive": "긍정", "negative": "부정"}[label]  # class names translated
+    assert fig.data[0].text[0] == V.example_figure(res, 0).data[0].text[0]  # the sentence is data: unchanged
+    rows = V.metric_rows(res, lang="ko")
+    assert rows[1][0] == "검증 정확도, 학습 후" and rows[1][1] == f"{res.metric:.1%}"
+    assert all(has_hangul(r[0]) for r in rows)
+    diagram = V.diagram_figure("encoder_decoder", lang="ko")
+    assert diagram.layout.title.text.startswith("인코더-디코더: ")
+    wave = V.example_figure(V.train_example("one_to_many", steps=1, seed=0), 0, lang="ko")
+    assert "진폭" in wave.data[0].text[0] and "주파수" in wave.data[0].text[0]
+    assert [V.structure_text(k, "title", "ko") for k in V.STRUCTURES] == ["일대일", "일대다", "다대일", "다대다(동기)",
+                                                                          "인코더-디코더"]
+    with pytest.raises(ValueError):
+        V.structure_text("many_to_few", "title")
+    lres = B.train_lookahead(shift=2, steps=1, seed=0)
+    for f in (B.lookahead_fig(lres, 0, lang="ko"), B.states_fig(lres, 0, lang="ko"),
+              B.lookahead_compare_fig(lres, lang="ko")):
+        assert has_hangul(f.layout.title.text) and not untranslated_ko(f.layout.title.text)
+    assert list(B.lookahead_compare_fig(lres, lang="ko").data[1].x) == ["양방향", "단방향"]
+    assert B.attention_label("attention_last", "ko") == "마지막 상태만"
+    assert B.attention_label("attention") == "attention head"

@@ -130,8 +130,17 @@ def test_divergence_pauses_with_a_message_and_keeps_the_model():
     assert _wait(lambda: job.snapshot().status == "diverged")
     snap = job.snapshot()
     assert "rolled back" in snap.message
+    # the same message in Korean, from its catalogue key and values (pages show it in their language)
+    from explorer.i18n import text
+    from tests.i18n_check import has_hangul, untranslated_ko
+    assert snap.message_key == "jobs.msg.diverged"
+    assert text(snap.message_key, "en", **snap.message_values) == snap.message
+    ko = text(snap.message_key, "ko", **snap.message_values)
+    assert has_hangul(ko) and not untranslated_ko(ko) and str(snap.message_values["step"]) in ko
     import torch
     assert all(torch.isfinite(p).all() for p in job.trainer.model.parameters())
+    job.set_lr(1e-3)  # a new learning rate clears the message
+    assert job.snapshot().message == "" and job.snapshot().message_key == ""
     job.stop()
 
 

@@ -102,3 +102,29 @@ def test_presenter_figure_scales_text_and_lines_of_a_copy():
     assert big.data[0].line.width >= PRESENTER_MIN_LINE
     assert big.data[1].marker.size == 8
     assert fig.data[0].line.width == 1.5 and fig.layout.font.size == 15  # the original is untouched
+
+
+def test_every_step_has_korean_title_and_text_with_the_same_sections():
+    from tests.i18n_check import has_hangul
+    for s in TOUR:
+        ko_title = s.title_in("ko")
+        assert ko_title.split("·")[0] == s.title.split("·")[0], ko_title  # "3 · ..." in both languages
+        assert has_hangul(ko_title) and has_hangul(s.text_in("ko"))
+        assert s.title_in("ko") != s.title and s.text_in("ko") != s.text
+
+
+def test_tour_sidebar_in_korean():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    from tests.pages.test_i18n_pages import open_in
+    at = open_in("pages/home.py", "ko")
+    assert at.button(key=state.TOUR_BTN_START).label == "투어 시작"
+    press(at, state.TOUR_BTN_START)
+    press(at, state.TOUR_BTN_NEXT)
+    assert not at.exception and at.session_state[state.TOUR_STEP] == 1
+    shown = [str(m.value) for m in at.sidebar.markdown]
+    assert f"**투어 2/{len(TOUR)} · {TOUR[1].title_in('ko')}**" in shown
+    assert TOUR[1].text_in("ko") in shown
+    labels = [at.button(key=k).label for k in (state.TOUR_BTN_BACK, state.TOUR_BTN_NEXT, state.TOUR_BTN_END)]
+    assert labels == ["이전", "다음", "투어 끝내기"]
+    assert not [s for s in shown + labels if untranslated_ko(s)]
+    assert all(has_hangul(s) for s in shown if s.strip())

@@ -46,12 +46,12 @@ def test_values_round_trip_exactly():
     assert not bad and good == cases
 
 
-def test_bad_values_are_rejected_with_a_reason_and_lang_is_left_alone():
+def test_bad_values_are_rejected_with_a_reason_and_lang_is_a_setting():
     good, bad = urlstate.parse_params({
         "lab.kind": "transformer", "lab.hidden": "33", "lab.seed": "abc", "lab.steps": "1.5",
         "gradient_flow.cells": "rnn,mamba", "presenter": "maybe", "lab.signature": "x", "nonsense": "1",
         "lab.layers": "3", "lang": "ko", "gradient_flow.radius": "inf"})
-    assert good == {"lab.layers": 3}
+    assert good == {"lab.layers": 3, "lang": "ko"}  # the language travels in every link
     names = [b.split("=")[0].split(":")[0] for b in bad]
     assert sorted(names) == sorted(["lab.kind", "lab.hidden", "lab.seed", "lab.steps", "gradient_flow.cells",
                                     "presenter", "lab.signature", "nonsense", "gradient_flow.radius"])
@@ -77,3 +77,25 @@ def test_params_hold_only_non_defaults_of_the_page_and_the_globals():
         "gradient_flow.radius": "2.0", "presenter": "1", "tour.step": "3"}
     assert urlstate.params_for("", values) == {"presenter": "1", "tour.step": "3"}  # home: globals only
     assert urlstate.params_for("training_lab", dict(state.DEFAULTS)) == {}
+
+
+def test_reasons_come_in_the_requested_language():
+    from tests.i18n_check import has_hangul, untranslated_ko
+    params = {"lab.seed": "abc", "lab.steps": "1.5", "presenter": "maybe", "nonsense": "1", "lab.kind": "x",
+              "lang": "xx"}
+    _, en = urlstate.parse_params(params)
+    _, ko = urlstate.parse_params(params, "ko")
+    assert len(en) == len(ko) == 6  # an unknown language is refused like any other value
+    assert "lab.seed=abc: 'abc' is not a number" in en and "lab.steps=1.5: '1.5' is not a whole number" in en
+    assert "nonsense: not a setting that links can carry" in en
+    assert not any(has_hangul(b) for b in en)
+    reasons = [b.split(": ", 1)[1] for b in ko]
+    assert all(has_hangul(r) and not untranslated_ko(r) for r in reasons), reasons
+    assert ko[0].startswith("lab.seed=abc: 'abc'")  # names and values stay as the link wrote them
+
+
+def test_decode_errors_are_value_errors_with_english_text():
+    with pytest.raises(ValueError, match="not a yes/no value"):
+        urlstate.decode(state.PRESENTER, "maybe")
+    with pytest.raises(ValueError, match="not a finite number"):
+        urlstate.decode(state.LAB_LR, "nan")

@@ -4,6 +4,7 @@ import gc
 import time
 
 import numpy as np
+import torch
 import pytest
 
 from core import get_task
@@ -34,9 +35,21 @@ def test_preset_settings_round_trip():
     for name in PRESETS:
         s = _settings(preset=name, **V.preset_settings(name))
         assert V.active_preset(s) is PRESETS[name]
-        assert V.active_preset(s.__class__(**{**s.__dict__, "lr": 3e-3})) is None
+        assert V.active_preset(s.__class__(**{**s.__dict__, "lr": s.lr * 3})) is None
+        assert V.active_preset(s.__class__(**{**s.__dict__, "forget_bias": 1.0})) is None
     s = _settings(preset="adding_50", **V.preset_settings("adding_50"))
     assert V.make_task(s).params == {"seq_len": 50}
+
+
+def test_forget_bias_reaches_the_lstm_only():
+    s = _settings(forget_bias=2.0)
+    jobs = V.make_jobs(s, V.make_task(s), JobLimiter(1))
+    lstm = jobs["lstm"].trainer.model
+    H = lstm.config.hidden_size
+    assert torch.allclose((lstm.rnn.bias_ih_l0 + lstm.rnn.bias_hh_l0)[H:2 * H], torch.full((H,), 2.0))
+    assert jobs["gru"].trainer.model.config.forget_bias is None
+    plain = V.make_jobs(_settings(), V.make_task(s), JobLimiter(1))["lstm"].trainer.model
+    assert plain.config.forget_bias is None
 
 
 def test_jobs_share_data_seed_and_budget_and_queue_on_the_limiter():
