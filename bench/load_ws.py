@@ -5,7 +5,7 @@
 bench/load.py drives real Chromium pages, but on a 2-core machine thirty browsers measure the
 browser, not the server. Here each session is a websocket client that speaks Streamlit's own
 protocol (the protobuf BackMsg/ForwardMsg the browser sends and receives): it opens the Training
-lab, sets its own seed, presses Train, and then asks for the live fragment's reruns as the browser
+lab, sets its own seed and a budget longer than the test, presses Train, and then asks for the live fragment's reruns as the browser
 does (the `auto_rerun` interval, one request at a time: a slow client never piles up requests). So
 the figures are the server's: every script run, every figure built and serialised, every job.
 
@@ -127,11 +127,13 @@ class Session:
                 msgs = await self._run_until_finished(ws, self._rerun())
                 self.load_s = time.perf_counter() - t0
                 self._read(msgs, time.monotonic())
-                seed_ws = WidgetState(id=self.widgets["lab.seed"], int_value=seed)
-                msgs = await self._run_until_finished(ws, self._rerun([seed_ws]))
+                # its own seed, and a budget that outlasts the test (every run keeps training)
+                mine = [WidgetState(id=self.widgets["lab.seed"], int_value=seed),
+                        WidgetState(id=self.widgets["lab.steps"], int_value=200_000)]
+                msgs = await self._run_until_finished(ws, self._rerun(mine))
                 self._read(msgs, time.monotonic())
                 train = WidgetState(id=self.widgets["lab.btn.train"], trigger_value=True)
-                msgs = await self._run_until_finished(ws, self._rerun([seed_ws, train]))
+                msgs = await self._run_until_finished(ws, self._rerun([*mine, train]))
                 self._read(msgs, time.monotonic())
                 started.set()
                 due: dict = {}  # fragment id -> when its timer fires next (as the browser's timers)

@@ -125,13 +125,15 @@ def show_run(job: TrainingJob) -> None:
         """Status, loss and metric: new points every step, so refreshed twice a second."""
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
+        if snap.status != snap0.status:
+            st.rerun()  # started, ended or paused: redraw the page once so the timers follow
+        if snap.status == "queued":
+            return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing
         c1, c2 = pair()
         with c1:
             W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")
         with c2:
             W.chart(V.metric_fig(snap, task, lang=lang), key="lab.chart.metric")
-        if snap.status != snap0.status:
-            st.rerun()  # started, ended or paused: redraw the page once so the timers follow
 
 
     # Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
