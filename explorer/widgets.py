@@ -217,10 +217,17 @@ def presenter_figure(fig):
     return f
 
 
-def chart(fig, key: str, **kwargs) -> None:
-    """``st.plotly_chart`` that restyles a copy of ``fig`` for the projector in presenter mode."""
+def chart(fig, key: str | None = None, *, where=None, **kwargs) -> None:
+    """``st.plotly_chart`` that restyles a copy of ``fig`` for the projector in presenter mode.
+
+    Args:
+        fig: the figure (None: nothing is drawn).
+        key: the chart's element key.
+        where: a container or column to draw in (default: the current one).
+        **kwargs: passed on to ``st.plotly_chart``.
+    """
     if fig is None:
         return
     if st.session_state.get(state.PRESENTER):
         fig = presenter_figure(fig)
-    st.plotly_chart(fig, key=key, **kwargs)
+    (where or st).plotly_chart(fig, key=key, **kwargs)

@@ -4,6 +4,7 @@ import streamlit as st
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
+from explorer import widgets as W  # noqa: E402
 from explorer import bidir_views as V
 from explorer import runtime, state
 from explorer.figures.structures import wiring_diagram
@@ -17,8 +18,8 @@ st.caption(t("bidir.caption"))
 # ---- bidirectional ----------------------------------------------------------------------------
 st.header(t("bidir.bi_header"))
 left, right = st.columns([3, 2])
-left.plotly_chart(wiring_diagram("bidirectional", 4, height=460, lang=lang, title=t("bidir.bi_diagram")),
-                  key="bi_diagram")
+W.chart(wiring_diagram("bidirectional", 4, height=460, lang=lang, title=t("bidir.bi_diagram")),
+        key="bi_diagram", where=left)
 with right.container(border=True):
     st.markdown(t("bidir.bi_task"), unsafe_allow_html=True)
     c1, c2, c3 = st.columns(3)
@@ -44,18 +45,18 @@ else:
                 t("bidir.from_untrained", delta=f"{res.acc_uni - res.acc_uni_before:+.1%}"))
     m[2].metric(t("bidir.baseline"), f"{res.baseline:.1%}")
     c1, c2 = st.columns([2, 3])
-    c1.plotly_chart(V.lookahead_compare_fig(res, lang=lang), key="bi_compare")
+    W.chart(V.lookahead_compare_fig(res, lang=lang), key="bi_compare", where=c1)
     with c2:
         st.select_slider(t("bidir.sample"), list(range(res.x.shape[0])), key=state.BI_SAMPLE,
                          format_func=lambda i: f"{i + 1}")
-        st.plotly_chart(V.lookahead_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_lookahead")
-    st.plotly_chart(V.states_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_states")
+        W.chart(V.lookahead_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_lookahead")
+    W.chart(V.states_fig(res, ss[state.BI_SAMPLE], lang=lang), key="bi_states")
 
 # ---- attention --------------------------------------------------------------------------------
 st.header(t("bidir.att_header"))
 left, right = st.columns([3, 2])
-left.plotly_chart(wiring_diagram("attention", 4, height=460, lang=lang, title=t("bidir.att_diagram")),
-                  key="att_diagram")
+W.chart(wiring_diagram("attention", 4, height=460, lang=lang, title=t("bidir.att_diagram")),
+        key="att_diagram", where=left)
 with right.container(border=True):
     st.markdown(t("bidir.att_task"))
     c1, c2 = st.columns(2)
@@ -89,7 +90,7 @@ def live_attention():
         st.progress(min(1.0, att.step / max(1, att.target_steps)),
                     text=t("bidir.progress", step=att.step, target=att.target_steps,
                            status=t(f"jobs.status.{att.status}"), last=snaps["attention_last"].step))
-    st.plotly_chart(V.attention_fig(att, before, lang=lang), key="att_heatmap")
+    W.chart(V.attention_fig(att, before, lang=lang), key="att_heatmap")
     p = None if att is None else att.probe
     w, marks = (before.weights, before.marks) if p is None else (p.attention, V.probe_marks(p.x))
     m = st.columns(4)
@@ -101,7 +102,7 @@ def live_attention():
                    t("bidir.from_untrained", delta=f"{mse - before.mse[name]:+.4f}"), delta_color="inverse")
     if baseline is not None:
         m[3].metric(t("bidir.baseline_mse"), f"{baseline:.4f}")
-        st.plotly_chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare")
+        W.chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare")
     else:
         st.info(t("bidir.press_att_train"))
     if active0 and not any(s.active for s in snaps.values()):

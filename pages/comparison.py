@@ -130,21 +130,21 @@ def live():
             c.badge(V.badge_text(desc, v, ok, lang), color="gray" if ok is None else "green" if ok else "red",
                     icon=None if ok is None else ":material/check:" if ok else ":material/close:")
     c1, c2 = st.columns(2)
-    c1.plotly_chart(V.loss_fig(snaps, task, lang=lang), key="cmp_loss")
-    c2.plotly_chart(V.metric_fig(snaps, task, lang=lang), key="cmp_metric")
-    st.plotly_chart(V.grad_fig(snaps, lang=lang), key="cmp_grad")
-    st.plotly_chart(V.trajectories_fig(snaps, lang=lang), key="cmp_traj")
+    W.chart(V.loss_fig(snaps, task, lang=lang), key="cmp_loss", where=c1)
+    W.chart(V.metric_fig(snaps, task, lang=lang), key="cmp_metric", where=c2)
+    W.chart(V.grad_fig(snaps, lang=lang), key="cmp_grad")
+    W.chart(V.trajectories_fig(snaps, lang=lang), key="cmp_traj")
     st.subheader(t("compare.gates"))
     st.caption(t("compare.gates_caption"))
     st.columns([1, 4])[0].number_input(t("compare.gate_seq"), 1, 6, key=state.CMP_GATE_SEQ)
     seq = int(ss[state.CMP_GATE_SEQ]) - 1
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        col.plotly_chart(V.gate_heatmap_fig(k, snaps[k], seq, lang=lang), key=f"cmp_gates_{k}")
+        W.chart(V.gate_heatmap_fig(k, snaps[k], seq, lang=lang), key=f"cmp_gates_{k}", where=col)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        col.plotly_chart(V.gate_means_fig(k, snaps[k], lang=lang), key=f"cmp_means_{k}")
+        W.chart(V.gate_means_fig(k, snaps[k], lang=lang), key=f"cmp_means_{k}", where=col)
     ymax = V.saturation_ymax(snaps)
     for k in ("lstm", "gru"):
-        st.plotly_chart(V.saturation_fig(k, snaps[k], ymax, lang=lang), key=f"cmp_sat_{k}")
+        W.chart(V.saturation_fig(k, snaps[k], ymax, lang=lang), key=f"cmp_sat_{k}")
     st.subheader(t("compare.summary"))
     target = V.default_target(task, preset)
     st.dataframe(V.summary_table(snaps, sizes, by_kind, task, target, lang=lang), hide_index=True,
@@ -152,7 +152,7 @@ def live():
                                 for c, f in V.summary_formats(lang).items()})
     st.caption(t("compare.summary_caption_preset") if preset else t("compare.summary_caption_custom"))
     if task.name == "adding" and len(by_kind) == 3:
-        st.plotly_chart(V.adding_memory_fig(jobs, lang=lang), key="cmp_mem_adding")
+        W.chart(V.adding_memory_fig(jobs, lang=lang), key="cmp_mem_adding")
         st.caption(t("compare.adding_caption"))
     if active0 and not any(s.active for s in snaps.values()):
         st.rerun()  # all finished: redraw once so the timer stops
@@ -177,6 +177,6 @@ if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"
     ss[state.CMP_SWEEP_RESULT] = (sweep, acc)
 if ss[state.CMP_SWEEP_RESULT] is not None:
     done, acc = ss[state.CMP_SWEEP_RESULT]
-    st.plotly_chart(V.sweep_fig(done.delays, acc, lang=lang), key="cmp_sweep")
+    W.chart(V.sweep_fig(done.delays, acc, lang=lang), key="cmp_sweep")
     st.caption(t("compare.sweep_caption", steps=done.steps, batch=done.batch_size, hidden=done.hidden, seed=done.seed)
                + V.sweep_summary(done.delays, acc, lang=lang))

@@ -135,7 +135,7 @@ else:
     cols = st.columns(1 if ds.kind == "series" else 2)
     for i, (slug, fig) in enumerate(figs):
         with cols[i % len(cols)]:
-            st.plotly_chart(fig)
+            W.chart(fig)
             W.html_download(fig, f"{ds.name}_{slug}", f"{state.DATA_DL_FIG}.{i}")
 
 board = runtime.session_jobs()

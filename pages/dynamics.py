@@ -83,11 +83,11 @@ else:
         W.status_line(snap, runtime.limiter().limit)
         c1, c2 = st.columns(2)
         eig, step = V.live_whh(job)
-        c1.plotly_chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
-                        key="dyn_whh")
-        c2.plotly_chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
-                                    job.trainer.task.baseline_loss, title=t("dynamics.loss_title"), lang=lang),
-                        key="dyn_loss")
+        W.chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
+                key="dyn_whh", where=c1)
+        W.chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
+                            job.trainer.task.baseline_loss, title=t("dynamics.loss_title"), lang=lang),
+                key="dyn_loss", where=c2)
 
     @st.fragment(run_every=(3.0 if ss[state.DYN_VIEW3D] else 1.0) if active0 else None)
     def space_live():
@@ -109,10 +109,10 @@ else:
             m[3].metric(t("dynamics.metric.memories"), len(summ.corners), help=t("dynamics.metric.memories_help"))
             st.markdown(t("dynamics.memories_line") + " " + V.corners_text(summ, lang))
         dims = 3 if ss[state.DYN_VIEW3D] else 2
-        st.plotly_chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels,
-                                          max_points=V.LIVE_POINTS if active else 8000, lang=lang), key="dyn_space")
+        W.chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels,
+                                  max_points=V.LIVE_POINTS if active else 8000, lang=lang), key="dyn_space")
         j1, j2 = st.columns(2)
-        j1.plotly_chart(V.jacobian_eig_fig(fp, cache["step"], lang=lang), key="dyn_jac")
+        W.chart(V.jacobian_eig_fig(fp, cache["step"], lang=lang), key="dyn_jac", where=j1)
         fmts = {"max |λ|": "%.3f", "q": "%.1e"}
         j2.dataframe(V.fixed_point_table(fp, summ.labels), hide_index=True, height=440, column_config={
             col: st.column_config.NumberColumn(label, format=fmts[col]) if col in fmts else st.column_config.Column(label)
@@ -147,7 +147,7 @@ else:
     what = t("dynamics.sens.what_untrained", rho=ss[state.DYN_SENS_RHO])
     if ss[state.DYN_SENS_SOURCE] == "model":
         st.caption(t("dynamics.sens.no_model"))
-st.plotly_chart(V.growth_fig(sens, what, lang=lang), key="dyn_growth")
+W.chart(V.growth_fig(sens, what, lang=lang), key="dyn_growth")
 st.caption(V.sensitivity_text(sens, lang))
 
 st.subheader(t("dynamics.chaos.title"))
@@ -155,5 +155,5 @@ st.select_slider(t("dynamics.chaos.input"), [0.0, 0.1, 0.5, 1.0], key=state.DYN_
                  help=t("dynamics.chaos.input_help"))
 lam = st.cache_data(show_spinner=False, max_entries=16)(lyapunov_vs_radius)(V.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))
-st.plotly_chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
+W.chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
 st.caption(V.chaos_text(lam, lang))

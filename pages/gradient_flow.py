@@ -5,6 +5,7 @@ from explorer.shell import use_navigation_only
 
 use_navigation_only()
 from core import gradients as G
+from explorer import widgets as W  # noqa: E402
 from explorer import gradient_views as V
 from explorer import runtime, state
 from explorer.lang import current, fmt, t
@@ -81,7 +82,7 @@ if view == V.VIEWS[0]:
     st.toggle(t("gradient.show_bound"), key=state.GF_BOUND)
     for note in V.overflow_notes(flows, lang):
         st.warning(note)
-    st.plotly_chart(V.flow_fig(flows, fits, ss[state.GF_BOUND], lang=lang), key="gf_flow")
+    W.chart(V.flow_fig(flows, fits, ss[state.GF_BOUND], lang=lang), key="gf_flow")
     st.dataframe(V.flow_table(flows, fits, lang), hide_index=True, width="stretch")
     st.caption(t("gradient.verdict_caption", skip=G.SKIP_END))
     if "rnn" in flows:
@@ -99,9 +100,9 @@ elif view == V.VIEWS[1]:
     if jkinds:
         jd = (lab_jac_cached(id(job), src.step, steps, src, flows) if use_lab
               else jac_cached(setup, jkinds, steps))
-        st.plotly_chart(V.product_fig(jd, lang), key="gf_products")
+        W.chart(V.product_fig(jd, lang), key="gf_products")
         st.caption(t("gradient.products_caption"))
-        st.plotly_chart(V.singular_fig(jd, lang), key="gf_singular")
+        W.chart(V.singular_fig(jd, lang), key="gf_singular")
         st.caption(t("gradient.singular_caption"))
 
 elif view == V.VIEWS[2]:
@@ -124,8 +125,8 @@ elif view == V.VIEWS[2]:
             st.caption(t("gradient.clip_changed"))
         f1, f2 = V.clipping_figs(r, lang)
         c = st.columns(2)
-        c[0].plotly_chart(f1, key="gf_clip_loss")
-        c[1].plotly_chart(f2, key="gf_clip_grad")
+        W.chart(f1, key="gf_clip_loss", where=c[0])
+        W.chart(f2, key="gf_clip_grad", where=c[1])
         s = V.clipping_summary(r)
         m = st.columns(4)
         m[0].metric(t("gradient.metric_loss_plain"), f"{s['loss_plain']:.3g}")
@@ -149,8 +150,8 @@ elif view == V.VIEWS[3]:
                       float(ss[state.GF_CLIFF_CLIP]))
     surf, lossf = V.cliff_figs(cd, lang)
     c = st.columns([3, 2])
-    c[0].plotly_chart(surf, key="gf_cliff")
-    c[1].plotly_chart(lossf, key="gf_cliff_loss")
+    W.chart(surf, key="gf_cliff", where=c[0])
+    W.chart(lossf, key="gf_cliff_loss", where=c[1])
     jp, kp = V.largest_jump(cd.plain)
     jc, _ = V.largest_jump(cd.clipped)
     c[1].markdown(t("gradient.cliff_summary", jump=jp, step=kp, gmax=cd.plain.grad_norm.max(),

@@ -4,6 +4,7 @@ import streamlit as st
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
+from explorer import widgets as W  # noqa: E402
 from explorer import io_views as V
 from explorer import state
 from explorer.lang import current, t
@@ -27,7 +28,7 @@ key = st.radio(t("io.structure_label"), list(V.STRUCTURES), key=state.IO_STRUCTU
 st.markdown(f"**{titles[key]}.** {V.structure_text(key, 'summary', lang)}")
 
 left, right = st.columns([3, 2])
-left.plotly_chart(V.diagram_figure(key, lang=lang), key="io_diagram")
+W.chart(V.diagram_figure(key, lang=lang), key="io_diagram", where=left)
 with right.container(border=True):
     st.markdown(t("io.example", example=V.structure_text(key, "example", lang)))
     c1, c2 = st.columns(2)
@@ -59,5 +60,5 @@ if ss[state.IO_SAMPLE] >= n:
 st.select_slider(t("io.sample"), list(range(n)), key=state.IO_SAMPLE, format_func=lambda i: f"{i + 1}",
                  help=t("io.sample_help"))
 c1, c2 = st.columns([3, 2])
-c1.plotly_chart(V.example_figure(res, ss[state.IO_SAMPLE], lang=lang), key="io_example")
-c2.plotly_chart(V.loss_curve_figure(res, lang=lang), key="io_loss")
+W.chart(V.example_figure(res, ss[state.IO_SAMPLE], lang=lang), key="io_example", where=c1)
+W.chart(V.loss_curve_figure(res, lang=lang), key="io_loss", where=c2)

@@ -7,6 +7,7 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 
 from core import tiny_rnn as tr  # noqa: E402
+from explorer import widgets as W  # noqa: E402
 from explorer import cell_views as V  # noqa: E402
 from explorer import state  # noqa: E402
 from explorer.figures import cell as cf  # noqa: E402
@@ -107,15 +108,15 @@ st.latex(eq.hidden)
 st.latex(eq.output)
 
 left, right = st.columns([1.1, 1])
-left.plotly_chart(cf.series_figure(rec.x, rec.h, rec.y, step, seq.words, lang=lang), key="cell_series")
+W.chart(cf.series_figure(rec.x, rec.h, rec.y, step, seq.words, lang=lang), key="cell_series", where=left)
 with right:
     fp = tr.fixed_points(spec, rec.x[step]) if H < 3 else None
     if H == 1:
-        st.plotly_chart(V.cobweb(spec, rec, step, fp, lang=lang), key="cell_dyn")
+        W.chart(V.cobweb(spec, rec, step, fp, lang=lang), key="cell_dyn")
     elif H == 2:
-        st.plotly_chart(V.phase_plane(spec, rec, step, fp, lang=lang), key="cell_dyn")
+        W.chart(V.phase_plane(spec, rec, step, fp, lang=lang), key="cell_dyn")
     else:
-        st.plotly_chart(cf.trajectory3d_figure(rec.h, step, lang=lang), key="cell_dyn")
+        W.chart(cf.trajectory3d_figure(rec.h, step, lang=lang), key="cell_dyn")
     if H < 3:
         st.caption(t("cell.map_caption"))
     if not presenter and H < 3:

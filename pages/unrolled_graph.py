@@ -8,6 +8,7 @@ use_navigation_only()
 import copy  # noqa: E402
 
 from core.graph import MAX_DRAWN_STEPS, STRUCTURES  # noqa: E402
+from explorer import widgets as W  # noqa: E402
 from explorer import graph_views as V  # noqa: E402
 from explorer import runtime, state  # noqa: E402
 from explorer.figures import graph as gf  # noqa: E402
@@ -75,7 +76,7 @@ g = d.graph
 fig = gf.graph_figure(g.nodes, g.edges, mode=mode, node_color=V.node_colors(d, mode), node_hover=d.hover,
                       edge_grad=V.edge_grads(d) if mode == "backward" else None, title=V.graph_title(d, lang),
                       lang=lang)
-st.plotly_chart(fig, key="graph_fig")
+W.chart(fig, key="graph_fig")
 if mode == "forward":
     st.caption(t("graph.forward_caption"))
 else:
@@ -86,8 +87,8 @@ for note in d.notes:
     st.caption(note)
 
 st.subheader(t("graph.accumulation_title"))
-st.plotly_chart(gf.contributions_figure(d.contrib_norm, d.contrib_entry, d.autograd_entry, d.entry_label,
-                                        lang=lang), key="graph_contrib")
+W.chart(gf.contributions_figure(d.contrib_norm, d.contrib_entry, d.autograd_entry, d.entry_label,
+                                lang=lang), key="graph_contrib")
 st.markdown(V.accumulation_text(d, lang))
 if not presenter:
     st.caption(t("graph.share_caption"))
