@@ -65,11 +65,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--task", default="sine")
+    p.add_argument("--pin", action="store_true",
+                   help="server on CPU 0, browser on CPU 1 (a student's browser does not share the server's cores)")
     a = p.parse_args()
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    pin = ["taskset", "-c", "0"] if a.pin else []
+    server = subprocess.Popen([*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                                "--server.port", str(port), "--server.address", "127.0.0.1"],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
@@ -80,6 +83,8 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.3)
+        if a.pin:
+            os.sched_setaffinity(0, {1})  # this process, the Playwright driver and Chromium (inherited)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=os.environ.get("RNNX_CHROMIUM", "/usr/bin/chromium"),
                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
