@@ -364,12 +364,13 @@ class SweepSettings:
     seed: int = 0  # data and init
     extra: int = 10  # sequence length = delay + extra (the steps that are scored)
     n_symbols: int = 4  # alphabet (chance accuracy 1 / n_symbols)
+    forget_bias: float | None = None  # the LSTM's initial forget-gate bias (None: torch's draw)
 
 
 def sweep_point(kind: str, delay: int, s: SweepSettings) -> float:
     """Held-out accuracy of one fresh ``kind`` model trained on delayed recall at ``delay``."""
     task = get_task("delayed_recall", seq_len=int(delay) + s.extra, delay=int(delay), n_symbols=s.n_symbols)
-    cs = CompareSettings({kind: s.hidden}, s.lr, s.batch_size, 1.0, "adam", s.seed, "cpu")
+    cs = CompareSettings({kind: s.hidden}, s.lr, s.batch_size, 1.0, "adam", s.seed, "cpu", s.forget_bias)
     tr = build_trainers(task, cs, (kind,))[kind]
     tr.train(s.steps)
     return float(evaluate(tr.model, task, eval_batch(task, 512))["metric"])

@@ -162,7 +162,8 @@ live()
 
 st.subheader(t("compare.memory"))
 st.caption(t("compare.memory_caption"))
-sweep = SweepSettings(seed=int(ss[state.CMP_SEED]), steps=int(ss[state.CMP_SWEEP_STEPS]))
+sweep = SweepSettings(seed=int(ss[state.CMP_SEED]), steps=int(ss[state.CMP_SWEEP_STEPS]),
+                      forget_bias=float(ss[state.CMP_FORGET]) or None)
 point = st.cache_data(show_spinner=False, max_entries=200)(sweep_point)
 st.select_slider(t("compare.sweep_steps"), [100, 200, 400, 800], key=state.CMP_SWEEP_STEPS)
 if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"):
@@ -178,5 +179,6 @@ if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"
 if ss[state.CMP_SWEEP_RESULT] is not None:
     done, acc = ss[state.CMP_SWEEP_RESULT]
     W.chart(V.sweep_fig(done.delays, acc, lang=lang), key="cmp_sweep")
-    st.caption(t("compare.sweep_caption", steps=done.steps, batch=done.batch_size, hidden=done.hidden, seed=done.seed)
+    st.caption(t("compare.sweep_caption", steps=done.steps, batch=done.batch_size, hidden=done.hidden, seed=done.seed,
+                 bias=f"{done.forget_bias or 0:g}")
                + V.sweep_summary(done.delays, acc, lang=lang))
