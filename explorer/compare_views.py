@@ -18,6 +18,7 @@ from core.compare import (CELLS, PRESETS, SIGMOID_GATES, CompareSettings, Preset
 from core.tasks import Task
 
 from .figures import compare as FC
+from . import state
 from .i18n import text
 from .jobs import Snapshot, TrainingJob
 from .runs import build_task
@@ -63,6 +64,17 @@ def preset_settings(name: str) -> dict:
     return dict(task=p.task, seq_len=int(p.task_params.get("seq_len", 50)), hidden=p.hidden,
                 equal_params=False, lr=p.lr, batch_size=p.batch_size, clip=p.clip, steps=p.steps,
                 forget_bias=float(p.forget_bias or 0.0))
+
+
+# PageSettings field -> the session key of the widget that shows it (what a preset sets)
+PRESET_KEYS = dict(task=state.CMP_TASK, seq_len=state.CMP_SEQ_LEN, hidden=state.CMP_HIDDEN,
+                   equal_params=state.CMP_EQUAL, lr=state.CMP_LR, batch_size=state.CMP_BATCH,
+                   clip=state.CMP_CLIP, steps=state.CMP_STEPS, forget_bias=state.CMP_FORGET)
+
+
+def preset_state(name: str) -> dict:
+    """Session key -> value for every setting the preset ``name`` fixes."""
+    return {PRESET_KEYS[f]: v for f, v in preset_settings(name).items()}
 
 
 def preset_text(name: str, part: str, lang: str = "en") -> str:

@@ -300,6 +300,15 @@ def load() -> None:
     lang = normalize(good.get(state.LANG) or ss.get(state.LANG))
     for k, v in good.items():
         ss[k] = v
+    preset = good.get(state.CMP_PRESET)
+    if preset is not None:
+        # a link that names a comparison preset gets its settings, as choosing it in the menu does;
+        # a setting the link names as well wins
+        from core.compare import PRESETS
+
+        from .compare_views import preset_state
+        if preset in PRESETS:
+            ss.update({k: v for k, v in preset_state(preset).items() if k not in good})
     if bad:
         st.toast(text("urlstate.ignored", lang, items="; ".join(bad)), icon=":material/link_off:")
 

@@ -19,11 +19,7 @@ st.caption(t("compare.caption"))
 
 def apply_preset():
     if ss[state.CMP_PRESET] in PRESETS:
-        keys = dict(task=state.CMP_TASK, seq_len=state.CMP_SEQ_LEN, hidden=state.CMP_HIDDEN,
-                    equal_params=state.CMP_EQUAL, lr=state.CMP_LR, batch_size=state.CMP_BATCH,
-                    clip=state.CMP_CLIP, steps=state.CMP_STEPS, forget_bias=state.CMP_FORGET)
-        for f, v in V.preset_settings(ss[state.CMP_PRESET]).items():
-            ss[keys[f]] = v
+        ss.update(V.preset_state(ss[state.CMP_PRESET]))
 
 
 st.selectbox(t("compare.preset_label"), [V.CUSTOM, *PRESETS], key=state.CMP_PRESET,

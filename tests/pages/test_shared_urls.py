@@ -119,3 +119,19 @@ def test_presenter_mode_and_the_device_travel_on_every_page():
     assert at.selectbox(key=state.DEVICE).value == "cpu"
     assert at.query_params == {"presenter": "1", "device": "cpu"}
     assert not at.expander[0].proto.expanded  # presenter mode collapses the weights
+
+
+def test_a_link_naming_a_comparison_preset_applies_it():
+    from core.compare import PRESETS
+    from explorer import compare_views as V
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["compare.preset"] = "delayed_recall_24"
+    at.query_params["compare.seed"] = "3"
+    at.run()
+    at.switch_page("pages/comparison.py").run()
+    assert not at.exception
+    p = PRESETS["delayed_recall_24"]
+    assert at.session_state["compare.task"] == p.task and at.session_state["compare.forget_bias"] == 2.0
+    assert at.session_state["compare.steps"] == p.steps and at.session_state["compare.seed"] == 3
+    assert not any("differ" in w.value for w in at.warning)  # the preset is active: badges will show
+    assert V.preset_state("delayed_recall_24")["compare.seq_len"] == 34
