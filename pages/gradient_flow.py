@@ -52,7 +52,7 @@ if use_lab:
                   label=src.label))
 else:
     with st.container(border=True):
-        c = st.columns(4)
+        c = st.columns([1.4, 1, 1, 1])  # room for the three cells in the multiselect
         c[0].multiselect(t("gradient.cells"), V.KINDS, key=state.GF_CELLS, format_func=V.FG.CELL_NAMES.get)
         c[0].selectbox(t("gradient.activation"), V.ACTIVATIONS, key=state.GF_ACT, format_func=fmt("gradient.act"))
         c[1].selectbox(t("gradient.init_label"), V.INITS, key=state.GF_INIT, format_func=fmt("gradient.init"),
