@@ -36,7 +36,7 @@ class ExportError(ValueError):
     """A file that is not a valid export; the message says what is wrong.
 
     ``key`` names the message and ``params`` its values, so that a user interface can show it in
-    another language (explorer.data_views.export_error_text); the message itself stays English.
+    another language (explorer.data_text.export_error_text); the message itself stays English.
     """
 
     def __init__(self, message: str, key: str | None = None, **params):

@@ -5,6 +5,7 @@ from explorer.shell import use_navigation_only
 
 use_navigation_only()
 from core.datasets import FORMATS, DatasetError
+from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import runtime, state
 from explorer import widgets as W
@@ -42,7 +43,7 @@ if up is not None:
     ds, err, fresh = V.cached_read(uploads, "train", (up.file_id, up.size, opts),
                                    lambda: V.read_upload(up.getvalue(), up.name, opts))
     if err:
-        st.error(V.error_text(err, lang) + (t("data.kept_previous") if datasets else ""), icon=":material/error:")
+        st.error(DT.error_text(err, lang) + (t("data.kept_previous") if datasets else ""), icon=":material/error:")
     elif fresh:
         ss[state.DATA_CURRENT] = V.add_dataset(datasets, ds)
 if ss[state.DATA_CURRENT] not in datasets:
@@ -60,7 +61,7 @@ if entry is not None and test_up is not None:
         except DatasetError as e:
             terr = e
     if terr is not None:
-        st.error(t("data.test_file_error", error=V.error_text(terr, lang)), icon=":material/error:")
+        st.error(t("data.test_file_error", error=DT.error_text(terr, lang)), icon=":material/error:")
 
 if entry is None:
     st.info(t("data.no_data"))
@@ -77,7 +78,7 @@ else:
                 st.dataframe(df, hide_index=True, width="stretch")
     with c3:
         st.subheader(t("data.detected"))
-        st.markdown("\n".join(f"- {V.note_text(n, lang)}" for n in ds.notes) or f"- {t('data.nothing_special')}")
+        st.markdown("\n".join(f"- {DT.note_text(n, lang)}" for n in ds.notes) or f"- {t('data.nothing_special')}")
 
     st.subheader(t("data.preparation"))
     if ss[state.DATA_MODE] not in V.mode_choices(ds.kind):
@@ -105,7 +106,7 @@ else:
     try:
         task = V.prepare(entry, prep)
     except DatasetError as e:
-        st.error(V.error_text(e, lang), icon=":material/error:")
+        st.error(DT.error_text(e, lang), icon=":material/error:")
     if task is not None:
         c1, c2 = st.columns([3, 2])
         with c1:
@@ -185,4 +186,4 @@ with c3.container(border=True):
         st.caption(t("data.no_run"))
 msg = ss[state.DATA_IMPORT_MSG]
 if msg is not None:
-    (st.success if msg[0] == "success" else st.error)(V.message_text(msg, lang))
+    (st.success if msg[0] == "success" else st.error)(DT.message_text(msg, lang))

@@ -11,6 +11,7 @@ import pytest
 
 from core.datasets import dataset_task, load_dataset
 from core.export import ExportError, import_model, read_settings
+from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import state
 from explorer.i18n import text
@@ -41,7 +42,7 @@ def test_upload_in_korean_has_no_untranslated_text():
     texts = page_texts(at)
     assert [s for s in texts if untranslated_ko(s)] == []
     # every note, row and table header on its own (a markdown list passes as a whole when one line is Korean)
-    assert [n for n in ds.notes if not has_hangul(V.note_text(n, "ko"))] == []
+    assert [n for n in ds.notes if not has_hangul(DT.note_text(n, "ko"))] == []
     md = " ".join(m.value for m in at.markdown)
     assert "**형식:** csv_series (시계열)" in md and "**시간 축:** 2021-01-01 ~ 2021-04-30" in md
     assert "1번 열 ('날짜')을(를) 시간 축(날짜)으로 썼습니다" in md
@@ -157,8 +158,8 @@ def test_export_errors_translate_and_english_is_core_text():
     keys = {e.key for e in errs}
     assert len(keys) >= 15 and None not in keys
     for e in errs:
-        assert V.export_error_text(e, "en") == str(e)
-        ko = V.export_error_text(e, "ko")
+        assert DT.export_error_text(e, "en") == str(e)
+        ko = DT.export_error_text(e, "ko")
         assert has_hangul(ko) and ko != str(e), (e.key, ko)
 
 
@@ -171,19 +172,19 @@ def test_notes_and_settings_errors_in_korean():
              "rows ending in empty cells are shorter sequences", "sorted the rows of each sequence by t",
              "X without y: one series", "120 characters, 17 distinct"]
     for n in notes:
-        assert V.note_text(n, "en") == n
-        assert has_hangul(V.note_text(n, "ko")) and not untranslated_ko(V.note_text(n, "ko")), n
-    assert V.note_text("detected format csv_wide (first column named 'label')", "ko") == \
+        assert DT.note_text(n, "en") == n
+        assert has_hangul(DT.note_text(n, "ko")) and not untranslated_ko(DT.note_text(n, "ko")), n
+    assert DT.note_text("detected format csv_wide (first column named 'label')", "ko") == \
         "형식 csv_wide(으)로 감지했습니다 (첫 열의 이름이 'label')"
     # the notes core writes today are all known
     ds = load_dataset(b"idx,label,a,b,c\n0,1,1,2,3\n1,2,4,5,6\n2,1,7,8,9\n3,2,1,1,\n", "w.csv")
-    assert [n for n in ds.notes if not has_hangul(V.note_text(n, "ko"))] == []
+    assert [n for n in ds.notes if not has_hangul(DT.note_text(n, "ko"))] == []
     s = V.lab_settings({state.DEVICE: "cpu", **{k: state.DEFAULTS[k] for k in V.LAB_KEYS.values()}}.get)
     for change in ({"task": "upload:nothing"}, {"layers": 9}, {"kind": "tcn"}):
         with pytest.raises(ExportError) as e:
             V.check_settings(s.__class__(**{**s.__dict__, **change}), {})
-        assert V.export_error_text(e.value, "en") == str(e.value)
-        assert has_hangul(V.export_error_text(e.value, "ko"))
+        assert DT.export_error_text(e.value, "en") == str(e.value)
+        assert has_hangul(DT.export_error_text(e.value, "ko"))
 
 
 def test_held_out_cards_in_korean():
