@@ -45,6 +45,12 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
+def metric_is_loss(task) -> bool:
+    """True when the task's metric is its loss (MSE regression): a metric chart would repeat the
+    loss chart point for point."""
+    return task.metric == "mse" and task.loss_kind == "mse"
+
+
 def loss_fig(snap, task, lang: str = "en") -> go.Figure:
     kind = "ce" if task.loss_kind == "cross_entropy" else "mse"
     return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss, task.baseline_loss,

@@ -129,6 +129,9 @@ def show_run(job: TrainingJob) -> None:
             st.rerun()  # started, ended or paused: redraw the page once so the timers follow
         if snap.status == "queued":
             return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing
+        if V.metric_is_loss(task):  # a regression task's metric is its loss: one chart, not two copies
+            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")
+            return
         c1, c2 = pair()
         with c1:
             W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")

@@ -88,3 +88,23 @@ def test_train_runs_in_the_background():
         time.sleep(0.3)
     assert at.metric[0].value == "done"
     assert "30 of 30" in at.get("progress")[0].proto.text
+
+
+def test_metric_chart_only_when_it_differs_from_the_loss():
+    """Regression: the metric is the loss, so one curve chart; classification: loss and accuracy."""
+    from tests.pages.conftest import chart_specs, open_page, press
+    from explorer import state
+    from explorer.jobs import TrainingJob
+    import gc
+    counts = {}
+    for task in ("sine", "parity"):
+        at = open_page("pages/training_lab.py")
+        at.selectbox(key=state.LAB_TASK).select(task)
+        at.run()
+        press(at, state.LAB_BTN_STEP)
+        titles = [str(s["layout"].get("title", {}).get("text", "")) for s in chart_specs(at)]
+        counts[task] = sum(t.startswith(("Loss", "Accuracy", "MSE")) for t in titles)
+        for o in gc.get_objects():
+            if type(o) is TrainingJob:
+                o.stop()
+    assert counts == {"sine": 1, "parity": 2}, counts
