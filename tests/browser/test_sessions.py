@@ -111,13 +111,18 @@ def test_three_sessions_train_apart_and_stop_when_closed(browser, server, shot_d
     assert _cpu_s(pid) - c0 < 0.5, "the server still computes after every session closed"
     # Streamlit keeps a disconnected session (a few threads of its own) until its TTL has passed AND
     # the session store is touched again, e.g. by the next visitor: then no thread is left over.
-    time.sleep(TTL_S + 1)
-    ctx = browser.new_context(viewport=VIEWPORT)
-    p = ctx.new_page()
-    p.goto(base)
-    wait_idle(p)
-    ctx.close()
-    end = time.monotonic() + 30
-    while time.monotonic() < end and _threads(pid) > open_idle:
-        time.sleep(1.0)
+    # Sessions of earlier tests on this server may expire during this one: each visit after a TTL
+    # sweeps whatever has expired by then, so look twice.
+    for _ in range(2):
+        time.sleep(TTL_S + 1)
+        ctx = browser.new_context(viewport=VIEWPORT)
+        p = ctx.new_page()
+        p.goto(base)
+        wait_idle(p)
+        ctx.close()
+        end = time.monotonic() + 15
+        while time.monotonic() < end and _threads(pid) > open_idle:
+            time.sleep(1.0)
+        if _threads(pid) <= open_idle:
+            break
     assert _threads(pid) <= open_idle, (baseline, open_idle, _threads(pid))
