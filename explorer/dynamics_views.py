@@ -23,6 +23,7 @@ from core.trace import whh_eigenvalues
 from .figures import dynamics as FD
 from .i18n import has, text
 from .jobs import TrainingJob
+from .figures.common import cell_name
 
 JOB_NAME = "dynamics.flipflop"  # the preset's job on the session's JobBoard
 LAB_JOB = "lab"  # the Training lab's job
@@ -45,11 +46,6 @@ def make_flipflop_job(recipe: FlipFlopRecipe, device: str = "cpu", limiter=None)
     """The preset's background job (not started)."""
     return TrainingJob(flipflop_trainer(recipe, device), recipe.steps, limiter=limiter, probe_every=50,
                        pca_dims=2, name=JOB_NAME)
-
-
-def cell_name(kind: str, lang: str = "en") -> str:
-    """"Vanilla RNN", "LSTM", "GRU" in ``lang`` (the shared widget labels)."""
-    return text(f"widgets.cell.{kind}", lang) if has(f"widgets.cell.{kind}") else kind
 
 
 def task_name(task, lang: str = "en") -> str:

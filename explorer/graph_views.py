@@ -17,6 +17,7 @@ from core import build_model, get_task, trace
 from core.cells import cell_weights, input_projection, step
 from core.graph import Graph, build_graph
 from core.unroll import unroll
+from explorer.figures.common import cell_name
 from explorer.i18n import has, text
 from explorer.runs import UPLOAD_PREFIX
 
@@ -305,7 +306,7 @@ def structure_label(structure: str, lang: str = "en") -> str:
 
 def cell_label(kind: str, lang: str = "en") -> str:
     """A cell kind ("rnn", "lstm", "gru") in words."""
-    return text(f"widgets.cell.{kind}", lang)
+    return cell_name(kind, lang)
 
 
 def task_label(name: str, io: str, lang: str = "en") -> str:

@@ -10,13 +10,14 @@ from . import state
 from .i18n import text
 from .lang import current, fmt, t
 from .runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
+from .figures.common import cell_name
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
 
 
 def cell_label(kind: str, lang: str | None = None) -> str:
     """The name of a cell kind ("rnn", "lstm", "gru") in ``lang`` (None: the session's language)."""
-    return text(f"widgets.cell.{kind}", lang or current())
+    return cell_name(kind, lang or current())
 
 
 def task_title(name: str, lang: str | None = None) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..i18n import text
+from ..i18n import has, text
 
 # Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = (
@@ -288,3 +288,8 @@ def figure_to_html(fig: go.Figure) -> str:
         full_html=True,
         config={"displaylogo": False},
     )
+
+
+def cell_name(kind: str, lang: str = "en") -> str:
+    """"Vanilla RNN", "LSTM" or "GRU" in ``lang`` (catalogue ``widgets.cell``); an unknown kind as it is."""
+    return text(f"widgets.cell.{kind}", lang) if has(f"widgets.cell.{kind}") else kind

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from ..i18n import text
 from .common import (
+    cell_name,
     CELL_COLORS,
     DIVERGING_COLORSCALE,
     FONT_SIZE,
@@ -25,18 +26,12 @@ from .common import (
     minmax_downsample,
 )
 
-CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_name(kind, lang) translates
 BASELINE_COLOR = "#555555"
 GATE_COLORSCALE = "Viridis"  # sigmoid gates, 0 (closed) to 1 (open)
 GATES = ("input", "forget", "output", "cell", "c", "reset", "update", "new")  # names with catalogue titles
 SIGMOID = ("input", "forget", "output", "reset", "update")
 GATE_COLORS = {"input": PALETTE[0], "forget": PALETTE[1], "output": PALETTE[2], "cell": PALETTE[4],
                "c": PALETTE[7], "reset": PALETTE[3], "update": PALETTE[5], "new": PALETTE[4]}
-
-
-def cell_name(kind: str, lang: str = "en") -> str:
-    """"Vanilla RNN", "LSTM" or "GRU" in ``lang`` (an unknown kind as it is)."""
-    return text(f"fig.compare.cell.{kind}", lang) if kind in CELL_NAMES else kind
 
 
 def gate_title(name: str, lang: str = "en") -> str:

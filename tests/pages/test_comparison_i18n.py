@@ -118,7 +118,7 @@ def test_trained_page_in_korean():
     assert re.fullmatch(r"손실 ≤ [0-9.]+ 도달 단계", cols[7]), cols
     assert cols[:7] + cols[8:] == ["셀", "H", "매개변수 수", "상태", "학습 단계", "최종 손실", "최종 정확도",
                                    "걸린 시간 (초)", "초당 단계"]
-    assert list(df["셀"]) == [text(f"fig.compare.cell.{k}", "ko") for k in CELLS]
+    assert list(df["셀"]) == [text(f"widgets.cell.{k}", "ko") for k in CELLS]
     assert set(df["상태"]) == {"완료"}
     assert all(has_hangul(c) or c == "H" for c in df.columns)
     caps = [c.value for c in at.caption]
