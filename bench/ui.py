@@ -8,7 +8,8 @@ Chromium (/usr/bin/chromium), presses Train and watches for ``--seconds``:
 - training steps/s read from the page's progress bar;
 - bytes per refresh: websocket bytes the browser received, divided by the refreshes;
 - steps/s with the page open (from the chart's training steps) against the same Trainer run
-  alone in this process (the engine without UI), as a ratio.
+  alone in this process (the engine without UI), as a ratio;
+- CPU used while watching, in cores: the browser's page (renderer) process and the server.
 Budgets (DESIGN.md): at least 2 refreshes/s while training; under 1 MB a refresh.
 """
 from __future__ import annotations
@@ -43,6 +44,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(cmdline_has: bytes, also: bytes = b"") -> float:
+    """User+system CPU seconds so far of the processes whose command line holds both strings."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            if cmdline_has in cmd and also in cmd:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
 
 
 def engine_rate(task_name: str, seconds: float = 5.0) -> float:
@@ -97,6 +114,7 @@ def main() -> None:
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60000)
             page.get_by_role("button", name="Train").click()
             page.wait_for_function(f"({LAST_STEP_JS})() > 0", timeout=60000)
+            renderer0, server0 = cpu_seconds(b"chromium", b"--type=renderer"), cpu_seconds(b"streamlit")
             bytes0, t0 = received[0], time.perf_counter()
             step0 = page.evaluate(PROGRESS_STEP_JS)
             last = page.evaluate(LAST_STEP_JS)
@@ -108,6 +126,8 @@ def main() -> None:
                     last = v
                 time.sleep(0.05)
             dt = time.perf_counter() - t0
+            renderer = (cpu_seconds(b"chromium", b"--type=renderer") - renderer0) / dt
+            server_cpu = (cpu_seconds(b"streamlit") - server0) / dt
             step1 = page.evaluate(PROGRESS_STEP_JS)
             nbytes = received[0] - bytes0
             page.get_by_role("button", name="Pause").click()
@@ -123,6 +143,8 @@ def main() -> None:
     print(f"  steps/s with the page open           {with_page:8.1f}")
     print(f"  steps/s, engine alone (this process) {alone:8.1f}")
     print(f"  ratio page-open / engine-alone       {with_page / alone:8.2f}")
+    print(f"  CPU, browser page (renderer)         {renderer:8.2f} cores")
+    print(f"  CPU, server (training + scripts)     {server_cpu:8.2f} cores   (this machine: {os.cpu_count()})")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,47 @@ MAX_GRAD_ROWS = 300  # rows kept of the (training step x t) gradient-norm histor
 MAX_STATE_BYTES = 8 * 2**20  # hidden-state history kept for the scrub slider, per job
 
 
+class HandoverLock:
+    """A reentrant lock that the training loop hands over to the threads waiting for it.
+
+    Python's locks are not fair: a loop that releases a lock between steps and takes it again at
+    once keeps it, and a page's ``snapshot()`` waited 0.5 to 2.3 s while a job trained (every live
+    refresh then came late). Other threads use it as a plain ``with lock:``; the loop takes it
+    with ``with lock.for_loop():``, which first lets those waiting go (for at most ``max_wait_s``,
+    so readers can never stall training).
+    """
+
+    def __init__(self, max_wait_s: float = 0.05):
+        self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
+        self._waiting = 0  # threads inside __enter__, waiting for (or just given) the lock
+        self.max_wait_s = max_wait_s
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def __enter__(self):
+        with self._count_lock:
+            self._waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._count_lock:
+                self._waiting -= 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+    def for_loop(self):
+        """The lock for the training loop's next step, once waiting threads have had it."""
+        end = time.perf_counter() + self.max_wait_s
+        while self._waiting and time.perf_counter() < end:
+            time.sleep(0.0005)  # releases the GIL too, so the waiting thread runs now
+        return self._lock
+
+
 class JobLimiter:
     """At most ``limit`` jobs run at once, server-wide; the rest wait in FIFO order."""
 
@@ -148,7 +189,7 @@ class TrainingJob:
         self.probe_seconds = float(probe_seconds)
         self.probe_min_seconds = float(probe_min_seconds)
         self.pca_dims = pca_dims
-        self._lock = threading.RLock()  # guards trainer and the published state
+        self._lock = HandoverLock()  # guards trainer and the published state
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._pause = threading.Event()
@@ -267,8 +308,8 @@ class TrainingJob:
                     holding = True
                     with self._lock:
                         self._status = "running"
-                t0 = time.perf_counter()
-                with self._lock:
+                with self._lock.for_loop():
+                    t0 = time.perf_counter()  # after the handover: run time is training time
                     rec = self.trainer.step()
                     self._run_seconds += time.perf_counter() - t0
                     self._after_step(rec)

@@ -218,17 +218,23 @@ def presenter_figure(fig):
     return f
 
 
-def chart(fig, key: str | None = None, *, where=None, **kwargs) -> None:
+def chart(fig, key: str | None = None, *, where=None, live: bool = False, **kwargs) -> None:
     """``st.plotly_chart`` that restyles a copy of ``fig`` for the projector in presenter mode.
 
     Args:
         fig: the figure (None: nothing is drawn).
         key: the chart's element key.
         where: a container or column to draw in (default: the current one).
+        live: a chart that a timed fragment redraws: drawn by ``explorer.live_chart``, which
+            updates one graph in place (keeps the user's zoom, costs the browser far less).
         **kwargs: passed on to ``st.plotly_chart``.
     """
     if fig is None:
         return
     if st.session_state.get(state.PRESENTER):
         fig = presenter_figure(fig)
+    if live:
+        from .live_chart import live_chart
+        live_chart(fig, key, where=where)
+        return
     (where or st).plotly_chart(fig, key=key, **kwargs)

@@ -90,7 +90,7 @@ def live_attention():
         st.progress(min(1.0, att.step / max(1, att.target_steps)),
                     text=t("bidir.progress", step=att.step, target=att.target_steps,
                            status=t(f"jobs.status.{att.status}"), last=snaps["attention_last"].step))
-    W.chart(V.attention_fig(att, before, lang=lang), key="att_heatmap")
+    W.chart(V.attention_fig(att, before, lang=lang), key="att_heatmap", live=True)
     p = None if att is None else att.probe
     w, marks = (before.weights, before.marks) if p is None else (p.attention, V.probe_marks(p.x))
     m = st.columns(4)
@@ -102,7 +102,7 @@ def live_attention():
                    t("bidir.from_untrained", delta=f"{mse - before.mse[name]:+.4f}"), delta_color="inverse")
     if baseline is not None:
         m[3].metric(t("bidir.baseline_mse"), f"{baseline:.4f}")
-        W.chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare")
+        W.chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare", live=True)
     else:
         st.info(t("bidir.press_att_train"))
     if active0 and not any(s.active for s in snaps.values()):

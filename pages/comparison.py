@@ -126,21 +126,21 @@ def live():
             c.badge(V.badge_text(desc, v, ok, lang), color="gray" if ok is None else "green" if ok else "red",
                     icon=None if ok is None else ":material/check:" if ok else ":material/close:")
     c1, c2 = st.columns(2)
-    W.chart(V.loss_fig(snaps, task, lang=lang), key="cmp_loss", where=c1)
-    W.chart(V.metric_fig(snaps, task, lang=lang), key="cmp_metric", where=c2)
-    W.chart(V.grad_fig(snaps, lang=lang), key="cmp_grad")
-    W.chart(V.trajectories_fig(snaps, lang=lang), key="cmp_traj")
+    W.chart(V.loss_fig(snaps, task, lang=lang), key="cmp_loss", where=c1, live=True)
+    W.chart(V.metric_fig(snaps, task, lang=lang), key="cmp_metric", where=c2, live=True)
+    W.chart(V.grad_fig(snaps, lang=lang), key="cmp_grad", live=True)
+    W.chart(V.trajectories_fig(snaps, lang=lang), key="cmp_traj", live=True)
     st.subheader(t("compare.gates"))
     st.caption(t("compare.gates_caption"))
     st.columns([1, 4])[0].number_input(t("compare.gate_seq"), 1, 6, key=state.CMP_GATE_SEQ)
     seq = int(ss[state.CMP_GATE_SEQ]) - 1
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        W.chart(V.gate_heatmap_fig(k, snaps[k], seq, lang=lang), key=f"cmp_gates_{k}", where=col)
+        W.chart(V.gate_heatmap_fig(k, snaps[k], seq, lang=lang), key=f"cmp_gates_{k}", where=col, live=True)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        W.chart(V.gate_means_fig(k, snaps[k], lang=lang), key=f"cmp_means_{k}", where=col)
+        W.chart(V.gate_means_fig(k, snaps[k], lang=lang), key=f"cmp_means_{k}", where=col, live=True)
     ymax = V.saturation_ymax(snaps)
     for k in ("lstm", "gru"):
-        W.chart(V.saturation_fig(k, snaps[k], ymax, lang=lang), key=f"cmp_sat_{k}")
+        W.chart(V.saturation_fig(k, snaps[k], ymax, lang=lang), key=f"cmp_sat_{k}", live=True)
     st.subheader(t("compare.summary"))
     target = V.default_target(task, preset)
     st.dataframe(V.summary_table(snaps, sizes, by_kind, task, target, lang=lang), hide_index=True,

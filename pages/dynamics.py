@@ -84,10 +84,10 @@ else:
         c1, c2 = st.columns(2)
         eig, step = V.live_whh(job)
         W.chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
-                key="dyn_whh", where=c1)
+                key="dyn_whh", where=c1, live=True)
         W.chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
                             job.trainer.task.baseline_loss, title=t("dynamics.loss_title"), lang=lang),
-                key="dyn_loss", where=c2)
+                key="dyn_loss", where=c2, live=True)
 
     @st.fragment(run_every=(3.0 if ss[state.DYN_VIEW3D] else 1.0) if active0 else None)
     def space_live():
@@ -110,9 +110,9 @@ else:
             st.markdown(t("dynamics.memories_line") + " " + V.corners_text(summ, lang))
         dims = 3 if ss[state.DYN_VIEW3D] else 2
         W.chart(V.state_space_fig(a, fp, dims=dims, color_by=ss[state.DYN_COLOR], labels=summ.labels,
-                                  max_points=V.LIVE_POINTS if active else 8000, lang=lang), key="dyn_space")
+                                  max_points=V.LIVE_POINTS if active else 8000, lang=lang), key="dyn_space", live=True)
         j1, j2 = st.columns(2)
-        W.chart(V.jacobian_eig_fig(fp, cache["step"], lang=lang), key="dyn_jac", where=j1)
+        W.chart(V.jacobian_eig_fig(fp, cache["step"], lang=lang), key="dyn_jac", where=j1, live=True)
         fmts = {"max |λ|": "%.3f", "q": "%.1e"}
         j2.dataframe(V.fixed_point_table(fp, summ.labels), hide_index=True, height=440, column_config={
             col: st.column_config.NumberColumn(label, format=fmts[col]) if col in fmts else st.column_config.Column(label)

@@ -117,12 +117,12 @@ def show_run(job: TrainingJob) -> None:
     else:
         ss[state.LAB_SCRUB] = -1
 
-    # Running: twice a second. Queued: every 2 s (many waiting students must not load the server).
-    curve_every = {"running": 0.5, "queued": 2.0}.get(snap0.status)
+    # Running: 2.5 times a second. Queued: every 2 s (many waiting students must not load the server).
+    curve_every = {"running": V.CURVE_REFRESH_S, "queued": 2.0}.get(snap0.status)
 
     @st.fragment(run_every=curve_every)
     def live_curves():
-        """Status, loss and metric: new points every step, so refreshed twice a second."""
+        """Status, loss and metric: new points every step, so refreshed more than twice a second."""
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
         if snap.status != snap0.status:
@@ -130,13 +130,13 @@ def show_run(job: TrainingJob) -> None:
         if snap.status == "queued":
             return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing
         if V.metric_is_loss(task):  # a regression task's metric is its loss: one chart, not two copies
-            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")
+            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
             return
         c1, c2 = pair()
         with c1:
-            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss")
+            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
         with c2:
-            W.chart(V.metric_fig(snap, task, lang=lang), key="lab.chart.metric")
+            W.chart(V.metric_fig(snap, task, lang=lang), key="lab.chart.metric", live=True)
 
 
     # Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
@@ -157,15 +157,15 @@ def show_run(job: TrainingJob) -> None:
                 st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
                     job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
             else:
-                W.chart(figs["pred"], key="lab.chart.pred")
+                W.chart(figs["pred"], key="lab.chart.pred", live=True)
         with c2:
-            W.chart(figs["traj"], key="lab.chart.traj")
+            W.chart(figs["traj"], key="lab.chart.traj", live=True)
         c1, c2 = pair()
         with c1:
-            W.chart(figs["hidden"], key="lab.chart.hidden")
+            W.chart(figs["hidden"], key="lab.chart.hidden", live=True)
         with c2:
-            W.chart(figs["grad"], key="lab.chart.grad")
-        W.chart(figs["gradmap"], key="lab.chart.gradmap")
+            W.chart(figs["grad"], key="lab.chart.grad", live=True)
+        W.chart(figs["gradmap"], key="lab.chart.gradmap", live=True)
 
 
     live_curves()

@@ -30,6 +30,9 @@ MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
 MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars
 MAX_BAR_CLASSES = 20  # classes in those bars; the most probable are kept
+CURVE_POINTS = 1200  # points per training curve: min and max of 600 buckets, more than a chart has pixels
+MAX_HELD_OUT_POINTS = 300  # held-out measurements drawn (a smooth curve needs no more)
+MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line (markers cost the browser)
 
 
 # --------------------------------------------------------------------------- curves
@@ -67,10 +70,13 @@ def _curve_figure(
             )
         )
     if vx.size:
-        idx = downsample_index(vx.size, max_points)
+        idx = downsample_index(vx.size, min(max_points, MAX_HELD_OUT_POINTS))
         fig.add_trace(
             go.Scatter(
-                x=compact(vx[idx]), y=compact(vy[idx]), mode="lines+markers",
+                # Each marker is an SVG element the browser restyles on every live redraw: markers
+                # mark the few early measurements, a line carries a long run.
+                x=compact(vx[idx]), y=compact(vy[idx]),
+                mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
                 name=text("fig.training.val_name", lang, name=name),
                 line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
                 hovertemplate=step_word + " %{x}<br>" + text("fig.training.val_name", lang, name=name)
@@ -95,7 +101,12 @@ def _curve_figure(
             yanchor="bottom", showarrow=False, font=dict(color=BASELINE_COLOR),
         )
     base_layout(fig, title=title, x_title=x_title, y_title=y_title)
-    fig.update_yaxes(type="log" if use_log else "linear")
+    # Live curves redraw several times a second. Numeric labels never need turning, and fixed
+    # margins that fit them spare the browser measuring every label (a reflow of the whole page)
+    # for overlap and automatic margins on each redraw.
+    fig.layout.margin.update(l=72, b=56)
+    fig.layout.xaxis.update(tickangle=0, automargin=False)
+    fig.layout.yaxis.update(type="log" if use_log else "linear", tickangle=0, automargin=False)
     return fig
 
 
@@ -107,7 +118,7 @@ def loss_figure(
     baseline: float | None = None,
     *,
     log_y: bool = True,
-    max_points: int = 2000,
+    max_points: int = CURVE_POINTS,
     title: str | None = None,
     lang: str = "en",
 ) -> go.Figure:
@@ -147,7 +158,7 @@ def metric_figure(
     val_steps: np.ndarray | None = None,
     val_values: np.ndarray | None = None,
     higher_is_better: bool = True,
-    max_points: int = 2000,
+    max_points: int = CURVE_POINTS,
     lang: str = "en",
 ) -> go.Figure:
     """A training metric (e.g. accuracy) against step, linear y axis.

@@ -44,3 +44,41 @@ def test_train_pause_switch_pages(page, app_server, shot_dir):
     assert page.evaluate(LOSS_POINTS_JS) == paused_at
     assert page.locator(".js-plotly-plot").count() >= 5
     screenshot(page, shot_dir, "training_lab_paused")
+
+
+LOSS_EL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+    && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'))"""
+TAG_JS = f"""() => {{ const el = ({LOSS_EL_JS})(); if (!el) return null;
+    if (!el.__rnnxTag) el.__rnnxTag = Math.random().toString(36).slice(2); return el.__rnnxTag; }}"""
+X_RANGE_JS = f"""() => {{ const el = ({LOSS_EL_JS})(); return el && el._fullLayout
+    ? [el._fullLayout.xaxis.autorange, el._fullLayout.xaxis.range[0], el._fullLayout.xaxis.range[1]] : null; }}"""
+
+
+def test_live_chart_is_updated_in_place_and_keeps_the_users_zoom(page, app_server, shot_dir):
+    """While training, the loss chart is one graph updated in place (not rebuilt on each refresh),
+    and a region the user zoomed into stays zoomed while new points arrive."""
+    page.goto(f"{app_server}/training_lab?lab.steps=200000")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"({LOSS_POINTS_JS})() > 0", timeout=120000)
+    tag = page.evaluate(TAG_JS)
+    page.evaluate(f"() => ({LOSS_EL_JS})().scrollIntoView()")
+    box = page.evaluate(f"""() => {{ const r = ({LOSS_EL_JS})().querySelector('.nsewdrag').getBoundingClientRect();
+        return [r.x, r.y, r.width, r.height]; }}""")
+    x, y, w, h = box
+    # drag a zoom box over the middle of the plot, as a user does
+    page.mouse.move(x + 0.3 * w, y + 0.3 * h)
+    page.mouse.down()
+    page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=5)
+    page.mouse.up()
+    zoomed = page.evaluate(X_RANGE_JS)
+    assert zoomed is not None and zoomed[0] is False, f"the drag did not zoom: {zoomed}"
+    step0 = page.evaluate(LOSS_POINTS_JS)
+    page.wait_for_function(f"({LOSS_POINTS_JS})() > {step0} + 20", timeout=60000)  # new points came
+    time.sleep(1.0)  # and a few more refreshes
+    assert page.evaluate(TAG_JS) == tag, "the loss chart was rebuilt instead of updated"
+    after = page.evaluate(X_RANGE_JS)
+    assert after[0] is False and after[1:] == zoomed[1:], f"zoom lost: {zoomed} -> {after}"
+    assert page.evaluate(LOSS_POINTS_JS) > step0  # the data did update under the zoom
+    assert_no_exception(page)
+    screenshot(page, shot_dir, "training_lab_zoomed")

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from explorer.figures.training import CURVE_POINTS, MAX_HELD_OUT_POINTS
 from explorer.figures import (
     CELL_COLORS,
     TIME_COLORSCALE,
@@ -96,6 +97,7 @@ def test_minmax_downsample_short_input_unchanged():
 
 
 def test_base_layout_is_readable_and_keeps_zoom():
+    import streamlit  # noqa: F401  (as in the app: importing it makes its small template plotly's default)
     fig = base_layout(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), title="T", x_title="a", y_title="b")
     assert fig.layout.uirevision == "keep"
     assert fig.layout.font.size >= 14
@@ -167,6 +169,25 @@ def test_loss_figure_downsamples_but_keeps_spike():
     fig = loss_figure(np.arange(n), loss, max_points=2000)
     assert len(fig.data[0].x) <= 2000
     assert max(fig.data[0].y) == 1e4
+
+
+def test_live_curves_stay_cheap_to_redraw_in_a_long_run():
+    """A long run's held-out curve loses its markers and is thinned; the train curve is bounded."""
+    n = 200_000
+    steps = np.arange(n)
+    loss = 1.0 / (1.0 + steps / 1000.0)
+    few = loss_figure(steps[:2000], loss[:2000], steps[:2000:50], loss[:2000:50], baseline=2.0)
+    assert few.data[1].mode == "lines+markers"  # 40 measurements: each one visible
+    many = loss_figure(steps, loss, steps[::50], loss[::50], baseline=2.0)
+    assert many.data[1].mode == "lines"
+    assert 0 < len(many.data[1].x) <= MAX_HELD_OUT_POINTS
+    assert many.data[1].x[-1] == steps[::50][-1]  # the latest measurement is always drawn
+    assert len(many.data[0].x) <= CURVE_POINTS
+    for fig in (few, many, metric_figure(steps, loss, name="accuracy")):
+        # fixed angle and margins: the browser does not measure labels for them on every redraw
+        for ax in (fig.layout.xaxis, fig.layout.yaxis):
+            assert ax.tickangle == 0 and ax.automargin is False and ax.ticklabeloverflow == "allow"
+        assert fig.layout.margin.l >= 70 and fig.layout.margin.b >= 50
 
 
 def test_metric_figure_linear_with_baseline():

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.live_chart import LIVE_COMPONENT
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -35,8 +37,21 @@ def open_page(path: str, timeout: float = 60) -> AppTest:
 
 
 def chart_specs(at: AppTest) -> list[dict]:
-    """The plotly figures on the page, as JSON specs."""
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """The plotly figures on the page in page order, as JSON specs: ``st.plotly_chart`` charts and
+    live charts (``explorer.live_chart``: a component whose data carry the spec)."""
+    return [spec for _, spec in keyed_chart_specs(at)]
+
+
+def keyed_chart_specs(at: AppTest) -> list[tuple[str, dict]]:
+    """(element id, spec) of every chart on the page, in page order (the id ends with the key)."""
+    out = []
+    for node in at._tree:  # depth-first, in page order
+        kind = getattr(node, "type", None)
+        if kind == "plotly_chart":
+            out.append((node.proto.id, json.loads(node.proto.spec)))
+        elif kind == "bidi_component" and node.proto.component_name == LIVE_COMPONENT:
+            out.append((node.proto.id, json.loads(json.loads(node.proto.json)["spec"])))
+    return out
 
 
 def plot_array(v):

@@ -1,5 +1,4 @@
 """AppTest of the Gradient flow lab: the page runs, widgets change the figures as the engine says."""
-import json
 
 import numpy as np
 import torch
@@ -10,7 +9,7 @@ from core import gradients as G
 from explorer import state
 from explorer.gradient_views import untrained_flows, untrained_jacobians
 
-from .conftest import APP, plot_array, press
+from .conftest import APP, keyed_chart_specs, plot_array, press
 
 
 def _arr(v):
@@ -20,10 +19,11 @@ def _arr(v):
 
 
 def _chart(at, key):
-    for c in at.get("plotly_chart"):
-        if c.proto.id.endswith(key):
-            return json.loads(c.proto.spec)
-    raise AssertionError(f"no chart {key}; have {[c.proto.id for c in at.get('plotly_chart')]}")
+    charts = keyed_chart_specs(at)
+    for cid, spec in charts:
+        if cid.endswith(key):
+            return spec
+    raise AssertionError(f"no chart {key}; have {[cid for cid, _ in charts]}")
 
 
 def _page(**settings):

@@ -7,7 +7,7 @@ from explorer import gradient_views as V
 from explorer import state
 from explorer.i18n import HANGUL
 from tests.i18n_check import untranslated_ko
-from tests.pages.conftest import chart_specs, press
+from tests.pages.conftest import chart_specs, keyed_chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts
 
 PAGE = "pages/gradient_flow.py"
@@ -35,7 +35,7 @@ def _untranslated(at) -> list[str]:
 
 
 def _chart(at, key):
-    return next(s for s, c in zip(chart_specs(at), at.get("plotly_chart")) if c.proto.id.endswith(key))
+    return next(spec for cid, spec in keyed_chart_specs(at) if cid.endswith(key))
 
 
 def test_flow_view_in_korean_after_changing_widgets():

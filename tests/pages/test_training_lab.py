@@ -70,7 +70,7 @@ def test_reset_discards_the_run():
     press(at, state.LAB_BTN_STEP)
     press(at, state.LAB_BTN_RESET)
     assert any("No run yet" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert not chart_specs(at)
 
 
 def test_train_runs_in_the_background():

@@ -1,0 +1,93 @@
+"""Live charts: one Plotly graph per chart, kept in the page and updated in place.
+
+``st.plotly_chart`` derives a chart's identity from its figure, so each refresh of a live chart
+mounts a new chart in the browser: a full Plotly build and teardown every time (several times the
+cost of an update, on the browser's one busy thread) and the user's zoom, pan and legend choices
+lost twice a second. This module draws such charts with a small Streamlit component (components
+v2, in the page, no iframe) keyed by the chart's key: its script keeps the graph and calls
+``Plotly.react``, so ``layout.uirevision`` keeps the user's view and only the data are redrawn.
+
+Plotly.js itself is the copy that ships inside the plotly Python package; Streamlit serves it from
+that folder through a (never mounted) v1 component route, so nothing is copied or written.
+"""
+from __future__ import annotations
+
+import os
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+from .figures.live import live_spec
+
+LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
+_PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
+PLOTLY_FILE = "plotly.min.js"
+
+# The component's script. It runs in the page; ``data`` is {"spec": JSON text, "src": URL of
+# plotly.js}. One graph div per component instance, created on the first call and reused.
+_JS = r"""
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__rnnxPlotly) {
+    window.__rnnxPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__rnnxPlotly = null; reject(new Error("could not load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__rnnxPlotly;
+}
+
+const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
+
+export default function ({ data, parentElement }) {
+  let gd = parentElement.querySelector(":scope > .rnnx-live-chart");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "rnnx-live-chart";
+    gd.setAttribute("data-testid", "rnnxLiveChart");
+    parentElement.appendChild(gd);
+  }
+  const fig = JSON.parse(data.spec);
+  gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
+  gd.style.width = "100%";
+  const seq = (gd.__rnnxSeq || 0) + 1;
+  gd.__rnnxSeq = seq;
+  loadPlotly(new URL(data.src, document.baseURI).href).then((Plotly) => {
+    if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
+    // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom.
+    return Plotly.react(gd, fig.data, fig.layout, CONFIG);
+  }).catch((e) => {
+    gd.textContent = "Chart unavailable: " + e.message;
+  });
+  return () => { if (window.Plotly) window.Plotly.purge(gd); };  // on unmount only
+}
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    """Register the component and the route to plotly.js once per server (both are app-wide)."""
+    served = components_v1.declare_component("rnnx_plotly_js", path=_PLOTLY_DIR)
+    src = f"component/{served.name}/{PLOTLY_FILE}"  # relative to the page (works under a base path)
+    return st.components.v2.component(LIVE_COMPONENT, js=_JS, isolate_styles=False), src
+
+
+def live_chart(fig, key: str, *, where=None) -> None:
+    """Draw ``fig`` as a live chart: the same graph is updated in place on every rerun.
+
+    Args:
+        fig: a plotly figure (its ``layout.uirevision`` decides when the user's view is kept).
+        key: the chart's key; the chart's identity in the browser, so it must be stable.
+        where: a container or column to draw in (default: the current one).
+    """
+    mount, src = _component()
+    data = {"spec": live_spec(fig), "src": src}
+    if where is None:
+        mount(key=key, data=data, width="stretch", height="content")
+    else:
+        with where:
+            mount(key=key, data=data, width="stretch", height="content")
