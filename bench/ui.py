@@ -39,6 +39,13 @@ LAST_STEP_JS = """() => {
   return x.length ? Number(x[x.length - 1]) : 0;
 }"""
 
+PROBE_STEP_JS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+      && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Hidden-state trajectories'));
+  const m = p && String(p.layout.title.text).match(/step ([0-9,]+)/);
+  return m ? Number(m[1].replace(/,/g, '')) : -1;
+}"""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -117,13 +124,13 @@ def main() -> None:
             renderer0, server0 = cpu_seconds(b"chromium", b"--type=renderer"), cpu_seconds(b"streamlit")
             bytes0, t0 = received[0], time.perf_counter()
             step0 = page.evaluate(PROGRESS_STEP_JS)
-            last = page.evaluate(LAST_STEP_JS)
-            changes = 0
+            last, last_probe = page.evaluate(LAST_STEP_JS), page.evaluate(PROBE_STEP_JS)
+            changes = probe_changes = 0
             while time.perf_counter() - t0 < a.seconds:
-                v = page.evaluate(LAST_STEP_JS)
-                if v != last:
-                    changes += 1
-                    last = v
+                v, pv = page.evaluate(LAST_STEP_JS), page.evaluate(PROBE_STEP_JS)
+                changes += v != last
+                probe_changes += pv != last_probe
+                last, last_probe = v, pv
                 time.sleep(0.05)
             dt = time.perf_counter() - t0
             renderer = (cpu_seconds(b"chromium", b"--type=renderer") - renderer0) / dt
@@ -139,6 +146,7 @@ def main() -> None:
     with_page = (step1 - step0) / dt
     print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium")
     print(f"  refreshes/s (loss chart changed)     {changes / dt:8.2f}   budget >= 2")
+    print(f"  probe charts refreshes/s (states)    {probe_changes / dt:8.2f}")
     print(f"  bytes per refresh                    {nbytes / max(changes, 1) / 1024:8.1f} KiB   budget < 1024 KiB")
     print(f"  steps/s with the page open           {with_page:8.1f}")
     print(f"  steps/s, engine alone (this process) {alone:8.1f}")

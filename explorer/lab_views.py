@@ -16,7 +16,7 @@ from .i18n import has, text
 TRAJ_SEQUENCES = 6  # sequences drawn in the state-space view
 LIVE_HEATMAP_ROWS = 150  # gradient-history rows sent per refresh (keeps a refresh under 1 MB)
 CURVE_REFRESH_S = 0.4  # seconds between redraws of loss and metric: 2.5 a second, so jitter keeps >= 2
-PROBE_REFRESH_S = 2.5  # seconds between redraws of the probe charts (2-D); 3-D waits twice as long
+PROBE_REFRESH_S = 1.0  # seconds between redraws of the probe charts (2-D); 3-D waits twice as long
 
 
 def cached(cache: dict, key: tuple, make):
