@@ -24,6 +24,8 @@ from .jobs import Snapshot, TrainingJob
 from .runs import build_task
 
 JOB_NAMES = {k: f"compare.{k}" for k in CELLS}  # names on the session's JobBoard
+VIEWS_REFRESH_S = 2.0  # seconds between redraws of the probe-based views (loss and metric: 0.5 s)
+MAX_CACHED_VIEWS = 4  # sets of probe views kept per session
 CUSTOM = "custom"
 PROBE_EVERY = 100  # steps between probes of each job ...
 PROBE_SECONDS = 1.0  # ... or this much wall time: a probe costs 5-10 training steps (bench/compare.py), and
@@ -195,6 +197,35 @@ def trajectories_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
         m = max(abs(r[0]), abs(r[1]))
         r = (-m, m)
     return FC.trajectories_figure(projs, xy_range=r, explained=explained, lang=lang)
+
+
+def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str = "en") -> dict:
+    """The views that change only when a probe arrives: gradient heatmaps, trajectories, gates of
+    sequence ``seq``, gate means and saturation. Built once per set of probes (``cache``, bounded).
+
+    Args:
+        snaps: cell kind -> Snapshot.
+        job_ids: cell kind -> the job's id (a new comparison never reuses old figures).
+        seq: the probe sequence the gate heatmaps show (0-based).
+        cache: the session's figure cache (modified: at most ``MAX_CACHED_VIEWS`` entries).
+        lang: language of the figures.
+
+    Returns:
+        name -> Figure: "grad", "traj", "gates_<k>", "means_<k>", "sat_<k>" for k in lstm, gru.
+    """
+    key = (tuple((k, job_ids[k], None if s.probe is None else s.probe.step, len(s.grad_rows_steps))
+                 for k, s in snaps.items()), seq, lang)
+    if key not in cache:
+        if len(cache) >= MAX_CACHED_VIEWS:
+            cache.clear()
+        ymax = saturation_ymax(snaps)
+        figs = {"grad": grad_fig(snaps, lang=lang), "traj": trajectories_fig(snaps, lang=lang)}
+        for k in ("lstm", "gru"):
+            figs[f"gates_{k}"] = gate_heatmap_fig(k, snaps[k], seq, lang=lang)
+            figs[f"means_{k}"] = gate_means_fig(k, snaps[k], lang=lang)
+            figs[f"sat_{k}"] = saturation_fig(k, snaps[k], ymax, lang=lang)
+        cache[key] = figs
+    return cache[key]
 
 
 # ---- gates ------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ CMP_GATE_SEQ = "compare.gate_seq"  # which probe sequence the gate views show (1
 CMP_SWEEP_RESULT = "compare.sweep_result"  # (SweepSettings, accuracy (3, D)) of the last memory sweep
 CMP_SWEEP_STEPS = "compare.sweep_steps"  # training steps per model in the memory-length sweep
 CMP_SIGNATURE = "compare.signature"  # the settings the current three jobs were built with
+CMP_FIG_CACHE = "compare.fig_cache"  # probe-based comparison figures already built, by probe steps
 CMP_FINAL = "compare.final"  # job id -> final evaluation {"loss", "metric"} on the fixed batch
 
 # ---- Gradient flow lab (widget keys and results) ------------------------------------------------
@@ -265,6 +266,7 @@ DEFAULTS = {
     CMP_SWEEP_STEPS: 400,
     CMP_SIGNATURE: None,
     CMP_FINAL: {},
+    CMP_FIG_CACHE: {},
     IO_STRUCTURE: "many_to_one",
     IO_STEPS: 150,
     IO_SEED: 0,
@@ -324,7 +326,7 @@ DEFAULTS = {
     URL_LOADED: False,
 }
 
-PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE)]
+PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE, CMP_FIG_CACHE)]
 
 
 def init() -> None:

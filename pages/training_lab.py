@@ -112,8 +112,9 @@ def show_run(job: TrainingJob) -> None:
     n_hist = len(snap0.state_history)
     if n_hist > 1 and not snap0.active:
         scrub0 = ss.get(state.LAB_SCRUB, -1)
-        ss[state.LAB_SCRUB] = v2.slider(t("lab.scrub"), 0, n_hist - 1,
-                                        n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+        shown = v2.slider(t("lab.scrub"), 0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+        # -1: "the latest", so the slider follows new probes (Step once) while it sits at the end
+        ss[state.LAB_SCRUB] = -1 if shown == n_hist - 1 else shown
     else:
         ss[state.LAB_SCRUB] = -1
 

@@ -93,6 +93,8 @@ def test_three_sessions_train_apart_and_stop_when_closed(browser, server, shot_d
             time.sleep(0.5)
         assert sorted(statuses) == ["queued", "running", "running"], statuses  # 2 slots, 1 waits its turn
         queued = sessions[statuses.index("queued")][2]
+        # the queued page says where it stands (its status refreshes every 2 s while it waits)
+        queued.get_by_text(re.compile(r"position 1 in the queue")).wait_for(timeout=15000)
         assert queued.get_by_text(re.compile(r"position 1 in the queue")).count() == 1
         titles = {task: sessions[i][2].evaluate(SIDEBAR_RUN_JS) for i, task in enumerate(TASKS)}
         for task, text in titles.items():

@@ -278,6 +278,10 @@ def test_loading_writes_nothing_to_disk(monkeypatch):
         "x.npz": npz(X=np.ones((3, 4)), y=np.arange(3)),
         "t.txt": ("words " * 40).encode(),
     }
+    # Once first: on first use the parsing libraries read system facts (one reads
+    # /sys/fs/cgroup/cpu.max to size a thread pool); what must not touch files is the load itself.
+    for name, data in files.items():
+        load_dataset(data, name)
     tmp = tempfile.gettempdir()
     before = set(os.listdir(tmp))
 

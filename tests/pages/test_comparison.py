@@ -192,3 +192,23 @@ def test_train_all_three_and_summary():
     assert not at.exception and len(chart_specs(at)) == n_gate_charts
     lstm_gates = next(s for s in chart_specs(at) if "LSTM gates" in s["layout"]["title"]["text"])
     assert "sequence 3" in lstm_gates["layout"]["title"]["text"]
+
+
+def test_probe_views_are_built_once_per_set_of_probes():
+    s = _settings()
+    task, jobs, snaps = _trained(s, steps=5)
+    ids = {k: j.id for k, j in jobs.items()}
+    cache = {}
+    figs = V.probe_views(snaps, ids, 1, cache)
+    assert set(figs) == {"grad", "traj", "gates_lstm", "gates_gru", "means_lstm", "means_gru", "sat_lstm", "sat_gru"}
+    assert "sequence 2" in figs["gates_lstm"].layout.title.text  # seq is 0-based, titles 1-based
+    assert V.probe_views(snaps, ids, 1, cache) is figs  # nothing new: the same figures, not rebuilt
+    assert V.probe_views(snaps, ids, 0, cache) is not figs  # another sequence: rebuilt
+    jobs["lstm"].step_once()  # step once takes a probe
+    newer = {k: j.snapshot() for k, j in jobs.items()}
+    again = V.probe_views(newer, ids, 1, cache)
+    assert again is not figs
+    assert f"step {newer['lstm'].probe.step}" in again["gates_lstm"].layout.title.text
+    for seq in range(2, 6):
+        V.probe_views(newer, ids, seq, cache)
+    assert len(cache) <= V.MAX_CACHED_VIEWS

@@ -108,3 +108,20 @@ def test_metric_chart_only_when_it_differs_from_the_loss():
             if type(o) is TrainingJob:
                 o.stop()
     assert counts == {"sine": 1, "parity": 2}, counts
+
+
+def test_history_slider_follows_new_probes_while_at_the_end_and_stays_when_moved():
+    at = open_page(PAGE)
+    for _ in range(3):
+        press(at, state.LAB_BTN_STEP)  # each step once takes a probe
+    (scrub,) = at.slider
+    assert scrub.value == scrub.max == 2  # three probes: 0, 1, 2; the latest shown
+    press(at, state.LAB_BTN_STEP)
+    (scrub,) = at.slider
+    assert scrub.max == 3 and scrub.value == 3  # followed the new probe
+    scrub.set_value(1).run()
+    press(at, state.LAB_BTN_STEP)
+    (scrub,) = at.slider
+    assert scrub.max == 4 and scrub.value == 1  # a chosen moment stays chosen
+    traj = next(s for s in chart_specs(at) if "trajector" in s["layout"]["title"]["text"].lower())
+    assert "step 2" in traj["layout"]["title"]["text"]  # probe 1 was taken at step 2
