@@ -25,10 +25,6 @@ class HandoverLock:
         self._waiting = 0  # threads inside __enter__, waiting for (or just given) the lock
         self.max_wait_s = max_wait_s
 
-    @property
-    def waiting(self) -> int:
-        return self._waiting
-
     def __enter__(self):
         with self._count_lock:
             self._waiting += 1

@@ -19,13 +19,15 @@ import streamlit as st
 import streamlit.components.v1 as components_v1
 
 from .figures.live import live_spec
+from .lang import t
 
 LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
 _PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 PLOTLY_FILE = "plotly.min.js"
 
 # The component's script. It runs in the page; ``data`` is {"spec": JSON text, "src": URL of
-# plotly.js}. One graph div per component instance, created on the first call and reused.
+# plotly.js, "failed": the message shown if plotly.js cannot be loaded}. One graph div per
+# component instance, created on the first call and reused.
 _JS = r"""
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -50,6 +52,25 @@ export default function ({ data, parentElement }) {
     gd.className = "rnnx-live-chart";
     gd.setAttribute("data-testid", "rnnxLiveChart");
     parentElement.appendChild(gd);
+    // The column can change width without a window resize (sidebar folded, layout change):
+    // follow the box, as Streamlit's own charts do.
+    if (window.ResizeObserver) {
+      gd.__rnnxResize = new ResizeObserver(() => {
+        if (window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);
+      });
+      gd.__rnnxResize.observe(gd);
+    }
+    // While the user drags on the chart (zoom box, pan), new data wait: an update in the middle
+    // of a drag could drop the zoom. The latest figure is drawn when the button is released.
+    gd.addEventListener("pointerdown", () => { gd.__rnnxDragging = true; }, true);
+    gd.__rnnxRelease = () => {
+      if (!gd.__rnnxDragging) return;
+      gd.__rnnxDragging = false;
+      const pending = gd.__rnnxPending;
+      gd.__rnnxPending = null;
+      if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
+    };
+    window.addEventListener("pointerup", gd.__rnnxRelease, true);
   }
   const fig = JSON.parse(data.spec);
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
@@ -59,11 +80,17 @@ export default function ({ data, parentElement }) {
   loadPlotly(new URL(data.src, document.baseURI).href).then((Plotly) => {
     if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
     // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom.
-    return Plotly.react(gd, fig.data, fig.layout, CONFIG);
+    const draw = () => { if (gd.__rnnxSeq === seq) Plotly.react(gd, fig.data, fig.layout, CONFIG); };
+    if (gd.__rnnxDragging) gd.__rnnxPending = draw;
+    else draw();
   }).catch((e) => {
-    gd.textContent = "Chart unavailable: " + e.message;
+    gd.textContent = data.failed + " (" + e.message + ")";
   });
-  return () => { if (window.Plotly) window.Plotly.purge(gd); };  // on unmount only
+  return () => {  // on unmount only
+    if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
+    if (gd.__rnnxRelease) window.removeEventListener("pointerup", gd.__rnnxRelease, true);
+    if (window.Plotly) window.Plotly.purge(gd);
+  };
 }
 """
 
@@ -85,7 +112,7 @@ def live_chart(fig, key: str, *, where=None) -> None:
         where: a container or column to draw in (default: the current one).
     """
     mount, src = _component()
-    data = {"spec": live_spec(fig), "src": src}
+    data = {"spec": live_spec(fig), "src": src, "failed": t("widgets.live_chart_failed")}
     if where is None:
         mount(key=key, data=data, width="stretch", height="content")
     else:

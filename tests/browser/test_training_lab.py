@@ -61,18 +61,32 @@ def test_live_chart_is_updated_in_place_and_keeps_the_users_zoom(page, app_serve
     wait_idle(page)
     page.get_by_role("button", name="Train").click()
     page.wait_for_function(f"({LOSS_POINTS_JS})() > 0", timeout=120000)
-    tag = page.evaluate(TAG_JS)
+    # every chart drawn (nothing above the loss chart moves any more), then the chart in view
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=60000)
+    # The page reruns once as the run starts (queued -> running), which may draw the charts anew:
+    # start when the chart has been the same element for 1.5 s.
+    tag, since = page.evaluate(TAG_JS), time.time()
+    while time.time() - since < 1.5:
+        time.sleep(0.25)
+        now = page.evaluate(TAG_JS)
+        if now != tag:
+            tag, since = now, time.time()
     page.evaluate(f"() => ({LOSS_EL_JS})().scrollIntoView()")
+    time.sleep(0.5)
     box = page.evaluate(f"""() => {{ const r = ({LOSS_EL_JS})().querySelector('.nsewdrag').getBoundingClientRect();
         return [r.x, r.y, r.width, r.height]; }}""")
     x, y, w, h = box
     # drag a zoom box over the middle of the plot, as a user does
     page.mouse.move(x + 0.3 * w, y + 0.3 * h)
+    time.sleep(0.3)  # a hand rests before it presses
     page.mouse.down()
-    page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=5)
+    page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=8)
+    time.sleep(0.2)
     page.mouse.up()
     zoomed = page.evaluate(X_RANGE_JS)
-    assert zoomed is not None and zoomed[0] is False, f"the drag did not zoom: {zoomed}"
+    assert zoomed is not None and zoomed[0] is False, (
+        f"the drag did not zoom: {zoomed}; same chart: {page.evaluate(TAG_JS) == tag}; "
+        f"steps {page.evaluate(LOSS_POINTS_JS)}; charts {page.locator('.js-plotly-plot').count()}")
     step0 = page.evaluate(LOSS_POINTS_JS)
     page.wait_for_function(f"({LOSS_POINTS_JS})() > {step0} + 20", timeout=60000)  # new points came
     time.sleep(1.0)  # and a few more refreshes
@@ -82,3 +96,26 @@ def test_live_chart_is_updated_in_place_and_keeps_the_users_zoom(page, app_serve
     assert page.evaluate(LOSS_POINTS_JS) > step0  # the data did update under the zoom
     assert_no_exception(page)
     screenshot(page, shot_dir, "training_lab_zoomed")
+
+
+def test_live_chart_follows_its_column_when_the_sidebar_folds(page, app_server):
+    """Folding the sidebar widens the main column without a window resize: live charts follow."""
+    page.goto(f"{app_server}/training_lab")
+    wait_idle(page)
+    page.get_by_role("button", name="Step once").click()
+    page.wait_for_function(f"({LOSS_POINTS_JS})() >= 0", timeout=120000)
+    width = f"() => ({LOSS_EL_JS})()._fullLayout.width"
+    before = page.evaluate(width)
+    page.hover("[data-testid=stSidebar]")  # the fold button shows on hover
+    page.locator("[data-testid=stSidebarCollapseButton] button").click()
+    page.wait_for_function(f"({width})() > {before} + 100", timeout=15000)
+    assert_no_exception(page)
+
+
+def test_live_chart_says_so_when_plotly_js_cannot_load(page, app_server):
+    page.route("**/plotly.min.js", lambda route: route.abort())
+    page.goto(f"{app_server}/training_lab")
+    wait_idle(page)
+    page.get_by_role("button", name="Step once").click()
+    page.get_by_text("could not load its drawing library").first.wait_for(timeout=60000)
+    assert_no_exception(page)
