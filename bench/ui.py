@@ -117,7 +117,7 @@ def main() -> None:
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
             # a long run (the steps setting comes through the URL) so that it outlasts the watch
-            page.goto(f"http://127.0.0.1:{port}/training_lab?lab.steps=200000")
+            page.goto(f"http://127.0.0.1:{port}/training_lab?lab.steps=200000&lab.task={a.task}")
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60000)
             page.get_by_role("button", name="Train").click()
             page.wait_for_function(f"({LAST_STEP_JS})() > 0", timeout=60000)
