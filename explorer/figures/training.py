@@ -63,7 +63,8 @@ def _curve_figure(
         xd, yd = minmax_downsample(x, y, max_points)
         fig.add_trace(
             go.Scatter(
-                x=compact(xd), y=compact(yd), mode="lines",
+                # one step has no line to draw: a marker shows it
+                x=compact(xd), y=compact(yd), mode="lines" if xd.size > 1 else "markers",
                 name=text("fig.training.train_name", lang, name=name),
                 line=dict(color=PALETTE[0], width=2),
                 hovertemplate=step_word + " %{x}<br>" + name + " %{y:.4g}<extra></extra>",

@@ -139,6 +139,12 @@ def test_loss_figure_traces_log_axis_and_baseline():
     assert fig.layout.uirevision == "keep"
 
 
+def test_a_single_step_is_drawn_as_a_marker():
+    fig = loss_figure(np.array([1]), np.array([0.47]), np.array([1]), np.array([0.44]), baseline=0.5)
+    assert fig.data[0].mode == "markers" and list(fig.data[0].y) == [0.47]
+    assert loss_figure(np.arange(2), np.array([0.5, 0.4])).data[0].mode == "lines"
+
+
 def test_loss_figure_linear_when_values_not_positive():
     fig = loss_figure(np.arange(5), np.array([1.0, 0.5, 0.0, 0.2, 0.1]), baseline=0.3)
     assert fig.layout.yaxis.type == "linear"

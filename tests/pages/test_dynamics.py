@@ -133,7 +133,9 @@ def test_gru_note_and_the_training_lab_source():
     at.run()
     press(at, state.LAB_BTN_TRAIN)
     end = time.time() + 60
-    while time.time() < end and _job("run").snapshot().active:
+    # every job called "run" (earlier tests' jobs are stopped, so this waits for the new one)
+    while time.time() < end and any(j.snapshot().active for j in gc.get_objects()
+                                    if type(j) is TrainingJob and j.name == "run"):
         time.sleep(0.5)
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
