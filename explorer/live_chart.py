@@ -43,6 +43,9 @@ function loadPlotly(src) {
   return window.__rnnxPlotly;
 }
 
+const RELEASE_EVENTS = ["pointerup", "pointercancel", "mouseup"];
+const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no release was seen
+
 const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
 
 export default function ({ data, parentElement }) {
@@ -70,7 +73,7 @@ export default function ({ data, parentElement }) {
       gd.__rnnxPending = null;
       if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
     };
-    window.addEventListener("pointerup", gd.__rnnxRelease, true);
+    for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
   }
   const fig = JSON.parse(data.spec);
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
@@ -81,14 +84,19 @@ export default function ({ data, parentElement }) {
     if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
     // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom.
     const draw = () => { if (gd.__rnnxSeq === seq) Plotly.react(gd, fig.data, fig.layout, CONFIG); };
-    if (gd.__rnnxDragging) gd.__rnnxPending = draw;
-    else draw();
+    if (gd.__rnnxDragging) {
+      gd.__rnnxPending = draw;
+      clearTimeout(gd.__rnnxHoldTimer);
+      gd.__rnnxHoldTimer = setTimeout(gd.__rnnxRelease, HOLD_MAX_MS);
+    } else {
+      draw();
+    }
   }).catch((e) => {
     gd.textContent = data.failed + " (" + e.message + ")";
   });
   return () => {  // on unmount only
     if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
-    if (gd.__rnnxRelease) window.removeEventListener("pointerup", gd.__rnnxRelease, true);
+    if (gd.__rnnxRelease) for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
     if (window.Plotly) window.Plotly.purge(gd);
   };
 }

@@ -58,6 +58,8 @@ def test_training_lab_trains_in_korean(page, app_server, shot_dir):
                            ".some(e => e.innerText.trim() === '완료')", timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
+    # live charts draw just after the script ends (plotly.js runs in the page, asynchronously)
+    page.wait_for_function(f"() => ({FIG_TITLES_JS})().length >= 4", timeout=30_000)
     titles = page.evaluate(FIG_TITLES_JS)
     plain = [re.sub(r"<[^>]*>", "", t) for t in titles]
     assert len(plain) >= 4 and sum(bool(HANGUL.search(t)) for t in plain) >= 4, plain

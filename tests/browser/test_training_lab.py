@@ -39,7 +39,8 @@ def test_train_pause_switch_pages(page, app_server, shot_dir):
     wait_idle(page)
     page.wait_for_selector(".js-plotly-plot", timeout=30000)
     assert_no_exception(page)
-    # the run survived the page switch and stayed paused
+    # the run survived the page switch and stayed paused (live charts draw just after the script)
+    page.wait_for_function(f"({LOSS_POINTS_JS})() === {paused_at}", timeout=30000)
     time.sleep(1.0)
     assert page.evaluate(LOSS_POINTS_JS) == paused_at
     assert page.locator(".js-plotly-plot").count() >= 5
