@@ -199,6 +199,11 @@ def trajectories_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
     return FC.trajectories_figure(projs, xy_range=r, explained=explained, lang=lang)
 
 
+def finals_by_kind(jobs: dict, finals: dict) -> dict:
+    """cell kind -> its job's final evaluation, for the cells that have one (``finals``: by job id)."""
+    return {k: finals[j.id] for k, j in jobs.items() if j.id in finals}
+
+
 def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str = "en") -> dict:
     """The views that change only when a probe arrives: gradient heatmaps, trajectories, gates of
     sequence ``seq``, gate means and saturation. Built once per set of probes (``cache``, bounded).

@@ -117,7 +117,7 @@ def live_curves():
     for k, s in snaps.items():
         if V.finished(s) and not jobs[k].alive and finals.get(jobs[k].id, {}).get("step") != s.step:
             finals[jobs[k].id] = {**V.final_eval(jobs[k]), "step": s.step}
-    by_kind = {k: finals[jobs[k].id] for k in CELLS if jobs[k].id in finals}
+    by_kind = V.finals_by_kind(jobs, finals)
     if preset is not None and not stale:  # badges judge runs built with exactly the preset's settings
         st.subheader(t("compare.pass_fail"))
         bc = st.columns(len(preset.criteria))
@@ -151,7 +151,7 @@ def live_views():
         W.chart(figs[f"means_{k}"], key=f"cmp_means_{k}", where=col, live=True)
     for k in ("lstm", "gru"):
         W.chart(figs[f"sat_{k}"], key=f"cmp_sat_{k}", live=True)
-    by_kind = {k: ss[state.CMP_FINAL][jobs[k].id] for k in CELLS if jobs[k].id in ss[state.CMP_FINAL]}
+    by_kind = V.finals_by_kind(jobs, ss[state.CMP_FINAL])
     st.subheader(t("compare.summary"))
     target = V.default_target(task, preset)
     st.dataframe(V.summary_table(snaps, sizes, by_kind, task, target, lang=lang), hide_index=True,
