@@ -62,10 +62,8 @@ def _header(lines: list[str], src: str):
         elif word == "@attribute":
             a = _attribute(s, src, n)
             if inner is not None:
-                if a[1] != "numeric":
-                    raise DatasetError(f"{src}: {at_line(n)}: attribute {a[0]!r} has type {a[1]!r}; only numeric, "
-                                       "nominal ({A,B}) and relational attributes are read",
-                                       "arff_attribute_type", src=src, at=at_line(n), name=a[0], type=a[1])
+                if a[1] != "numeric":  # the time steps are numeric: the '@end' is missing
+                    raise _unterminated(src, inner)
                 inner[2] += 1
             elif a[1] == "relational":
                 inner = [a[0], n, 0]
@@ -76,18 +74,21 @@ def _header(lines: list[str], src: str):
             inner = None
         elif word == "@data" or inner is not None and word in ("@end", "@relation"):
             if inner is not None:
-                raise DatasetError(f"{src}: {at_line(inner[1])}: relational attribute {inner[0]!r} is not closed by "
-                                   f"'@end {inner[0]}'", "arff_unterminated", src=src, at=at_line(inner[1]),
-                                   name=inner[0])
+                raise _unterminated(src, inner)
             return name, attrs, i + 1
         else:
             raise DatasetError(f"{src}: {at_line(n)}: {s[:60]!r} is not an ARFF header line; expected @relation, "
                                "@attribute or @data", "arff_bad_line", src=src, at=at_line(n), text=s[:60])
     if inner is not None:
-        raise DatasetError(f"{src}: {at_line(inner[1])}: relational attribute {inner[0]!r} is not closed by "
-                           f"'@end {inner[0]}'", "arff_unterminated", src=src, at=at_line(inner[1]), name=inner[0])
+        raise _unterminated(src, inner)
     raise DatasetError(f"{src} has no @data line; an ARFF file has @relation, @attribute lines, then @data",
                        "arff_no_data", src=src)
+
+
+def _unterminated(src, inner):
+    name, n = inner[0], inner[1]
+    return DatasetError(f"{src}: {at_line(n)}: relational attribute {name!r} is not closed by '@end {name}'",
+                        "arff_unterminated", src=src, at=at_line(n), name=name)
 
 
 def _layout(attrs, src):
