@@ -229,8 +229,9 @@ def load_ts(text: str, src: str, o: dict) -> SequenceDataset:
     length, equal = h.get("@serieslength"), h.get("@equallength")
     if univariate and declared and declared[0] > 1:
         raise _univariate(src, declared[1], declared[0])
-    expect = (1, None) if univariate else declared and (declared[0], Phrase("declared by @dimensions", "why.declared"))
-    if expect:
+    expect = None  # (number of dimensions, where it comes from); univariate files are checked by _univariate
+    if declared and not univariate:
+        expect = (declared[0], Phrase("declared by @dimensions", "why.declared"))
         check_channels(src, expect[0], o)
     check_count(src, sum(1 for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")), o)
     cases, y, first = Cases(src, o), [], None  # first: (line, length) of the first case
@@ -248,10 +249,10 @@ def load_ts(text: str, src: str, o: dict) -> SequenceDataset:
         parts = body.split(":")
         if univariate and len(parts) > 1:
             raise _univariate(src, n, len(parts))
-        if expect is None:
+        if expect is None and not univariate:
             check_channels(src, len(parts), o)
             expect = (len(parts), Phrase(f"as in line {n}, the first case", "why.first", line=n))
-        if len(parts) != expect[0]:
+        if expect and len(parts) != expect[0]:
             raise DatasetError(f"{src}: {at_line(n)} has {len(parts)} dimension(s), expected {expect[0]} "
                                f"({expect[1]}); dimensions are separated by ':' and the class label comes last",
                                "ts_dimensions", src=src, at=at_line(n), n=len(parts), expected=expect[0],

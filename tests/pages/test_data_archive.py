@@ -16,26 +16,24 @@ from tests.pages.test_i18n_pages import open_in
 PAGE = "pages/data.py"
 
 
-def ts_file(n, seed, T=30) -> bytes:
-    """Two classes of noisy sines as a univariate .ts file (classes declared as 'up down')."""
+def sines(n, seed, T=30):
+    """(values, class) of n noisy sines of two classes, 'up' and 'down', alternating."""
     rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        k = i % 2
-        v = np.sin(np.linspace(0, 3 + 3 * k, T)) + rng.normal(0, 0.1, T)
-        rows.append(",".join(f"{x:.4f}" for x in v) + ":" + ("up", "down")[k])
+    return [(np.sin(np.linspace(0, 3 + 3 * (i % 2), T)) + rng.normal(0, 0.1, T), ("up", "down")[i % 2])
+            for i in range(n)]
+
+
+def ts_file(n, seed, T=30) -> bytes:
+    """A univariate .ts file of ``sines`` (classes declared as 'up down')."""
+    rows = [",".join(f"{x:.4f}" for x in v) + ":" + c for v, c in sines(n, seed, T)]
     return ("@problemName Sines\n@timeStamps false\n@univariate true\n@equalLength true\n"
             f"@seriesLength {T}\n@classLabel true up down\n@data\n" + "\n".join(rows) + "\n").encode()
 
 
 def arff_file(n, seed, T=30) -> bytes:
-    rng = np.random.default_rng(seed)
+    """The same data as a univariate .arff file."""
     head = "@relation Sines\n" + "".join(f"@attribute t{j} numeric\n" for j in range(T))
-    rows = []
-    for i in range(n):
-        k = i % 2
-        v = np.sin(np.linspace(0, 3 + 3 * k, T)) + rng.normal(0, 0.1, T)
-        rows.append(",".join(f"{x:.4f}" for x in v) + "," + ("up", "down")[k])
+    rows = [",".join(f"{x:.4f}" for x in v) + "," + c for v, c in sines(n, seed, T)]
     return (head + "@attribute class {up,down}\n@data\n" + "\n".join(rows) + "\n").encode()
 
 
