@@ -188,6 +188,15 @@ class TrainingJob:
             if self._status == "running":
                 self._status = "done" if self.trainer.step_count >= self.target_steps else "paused"
 
+    def record_step(self, rec: dict | None, probe: bool = False) -> None:
+        """Account for a step the caller ran on ``self.trainer`` itself (the command line's loop):
+        probes at the job's cadence; ``probe``: probe now (``rec`` None: no new step)."""
+        with self._lock:
+            if rec is not None:
+                self._after_step(rec, force_probe=probe)
+            elif probe and self._last_probe_step != self.trainer.step_count:
+                self._probe_now()
+
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
