@@ -118,7 +118,7 @@ class TrainingJob:
         self._states: list[tuple[int, np.ndarray]] = []
         self._probe: Probe | None = None
         self._basis = None
-        self._last_probe_step = -1
+        self._last_probe_step = 0  # step of the last probe (0: none yet, so probes fall on multiples of probe_every)
         self._last_probe_time = 0.0
         task = trainer.task
         probe_batch = trainer.validation_batch(256)
