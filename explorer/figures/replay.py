@@ -51,8 +51,8 @@ def add_player(fig: go.Figure, frames: list[dict], steps: Sequence[int], *, lang
     for f, name in zip(frames, names):
         f["name"] = name
     fig.frames = frames
-    play = dict(frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), fromcurrent=True,
-                mode="immediate")
+    # from the first frame each time (the chart rests on the last one: the final state)
+    play = dict(frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0.0, y=CONTROLS_Y, xanchor="left",
