@@ -90,43 +90,25 @@ def compare_button(jobs: dict, settings, preset, finals: dict, where=None) -> No
     """The comparison page's button. ``settings``: the PageSettings the jobs were built with;
     ``preset``: the active Preset or None; ``finals``: the page's final evaluations by job id (the
     live fragment adds to it; read at click time)."""
-    from . import compare_views as CV
     ss, lang = st.session_state, current()
     query, url = urlstate.params_for("comparison", ss), _page_url()
     fields = asdict(settings)
 
     def make():
-        rec_preset = None
-        if preset is not None:
-            snaps = {k: j.snapshot() for k, j in jobs.items()}
-            whole = {k: v for k, v in CV.finals_by_kind(jobs, finals).items()
-                     if snaps[k].status == "done" and snaps[k].step == preset.steps}
-            rec_preset = {"title": CV.preset_text(preset.name, "title", lang),
-                          "checks": CV.badges(preset, whole, lang)}
-        return RR.from_jobs("comparison", jobs, fields, query=query, base_url=url, preset=rec_preset,
-                            data=None)
+        return compare_record(jobs, fields, preset, finals, query=query, base_url=url, lang=lang)
     _button("report.compare", make, _file_name("compare", fields.get("task")), lang, where)
 
 
 def dynamics_button(job, settings: dict, where=None) -> None:
     """The dynamics page's button: the analysed job's run, plus its W_hh spectrum, fixed points in
     the state space and their Jacobian eigenvalues (found again at click time, for the model then)."""
-    from . import dynamics_views as DV
     ss, lang = st.session_state, current()
     query, url = urlstate.params_for("dynamics", ss), _page_url()
     initial = ss[state.DYN_WHH_INITIAL]
     initial = initial[1] if initial is not None and initial[0] == job.id else None
 
     def make():
-        kind = job.trainer.model.config.kind
-        eig, step = DV.live_whh(job)
-        a = DV.analyse(job)
-        fp = DV.fixed_points(a)
-        labels = DV.summarise(a, fp).labels
-        extras = ((text("report.dyn.whh", lang), DV.whh_eig_fig_from(eig, kind, step, initial, lang=lang)),
-                  (text("report.dyn.space", lang), DV.state_space_fig(a, fp, labels=labels, lang=lang)),
-                  (text("report.dyn.jacobian", lang), DV.jacobian_eig_fig(fp, a.step, lang=lang)))
-        return RR.from_jobs("dynamics", {job.name: job}, settings, query=query, base_url=url, extras=extras)
+        return dynamics_record(job, settings, initial, query=query, base_url=url, lang=lang)
     _button("report.dynamics", make, _file_name("dynamics", job.trainer.model.config.kind), lang, where)
 
 
@@ -135,3 +117,35 @@ def dynamics_settings(source: str, recipe, lab_signature: tuple | None, job) -> 
     if source == "flipflop" and recipe is not None:
         return {"source": source, **asdict(recipe)}
     return {"source": source, **lab_settings(job, lab_signature)}
+
+
+# ---- the records (no Streamlit: called at click time, in a server thread) ----------------------
+
+def compare_record(jobs: dict, fields: dict, preset, finals: dict, *, query: dict, base_url: str | None,
+                   lang: str) -> RR.RunRecord:
+    """The comparison's record: the three runs and, with a preset, its checks on the runs that
+    finished exactly its budget (as the page's badges judge them)."""
+    from . import compare_views as CV
+    rec_preset = None
+    if preset is not None:
+        snaps = {k: j.snapshot() for k, j in jobs.items()}
+        whole = {k: v for k, v in CV.finals_by_kind(jobs, finals).items()
+                 if snaps[k].status == "done" and snaps[k].step == preset.steps}
+        rec_preset = {"title": CV.preset_text(preset.name, "title", lang), "checks": CV.badges(preset, whole, lang)}
+    return RR.from_jobs("comparison", jobs, fields, query=query, base_url=base_url, preset=rec_preset)
+
+
+def dynamics_record(job, settings: dict, initial, *, query: dict, base_url: str | None, lang: str) -> RR.RunRecord:
+    """The dynamics page's record: the run, plus the W_hh spectrum (and at step 0 when
+    ``initial`` is given), the fixed points in the state space and their Jacobian eigenvalues,
+    found for the model as it is now."""
+    from . import dynamics_views as DV
+    kind = job.trainer.model.config.kind
+    eig, step = DV.live_whh(job)
+    a = DV.analyse(job)
+    fp = DV.fixed_points(a)
+    labels = DV.summarise(a, fp).labels
+    extras = ((text("report.dyn.whh", lang), DV.whh_eig_fig_from(eig, kind, step, initial, lang=lang)),
+              (text("report.dyn.space", lang), DV.state_space_fig(a, fp, labels=labels, lang=lang)),
+              (text("report.dyn.jacobian", lang), DV.jacobian_eig_fig(fp, a.step, lang=lang)))
+    return RR.from_jobs("dynamics", {job.name: job}, settings, query=query, base_url=base_url, extras=extras)
