@@ -25,6 +25,12 @@ from .i18n import has, normalize, text
 from .report_html import chart, document
 from .report_record import RunRecord, link
 
+
+def task_title(task, lang: str) -> str:
+    """The task's title in ``lang`` (as the dynamics page names it), else its registry name."""
+    from .dynamics_views import task_name
+    return task_name(task, lang) or task.name
+
 TRAJ_SEQUENCES = LV.TRAJ_SEQUENCES  # probe sequences drawn in a replayed trajectory chart
 
 
@@ -90,7 +96,7 @@ def _summary(rec: RunRecord, lang: str) -> str:
     out = [f"<h2>{_e(text('report.h.settings', lang))}</h2>",
            _table([(tx(f"report.setting.{k}", lang, k), v) for k, v in rec.settings.items()])]
     out.append(f"<h3>{_e(text('report.h.data', lang))}</h3>")
-    rows = [(text("report.data.task", lang), t.name), (text("report.data.io", lang), t.io),
+    rows = [(text("report.data.task", lang), f"{task_title(t, lang)} ({t.name})"), (text("report.data.io", lang), t.io),
             (text("report.data.seq_len", lang), getattr(t, "seq_len", None)),
             (text("report.data.sizes", lang), f"{t.input_size} → {t.output_size}"),
             (text("report.data.loss", lang), t.loss_kind), (text("report.data.metric", lang), t.metric),
@@ -211,7 +217,7 @@ def build_report(rec: RunRecord, lang: str = "en") -> str:
     c = _Charts()
     page = text(f"nav.{rec.page}.title", lang) if has(f"nav.{rec.page}.title") else rec.page
     kinds = ", ".join(dict.fromkeys(cell_name(m["kind"], lang) for m in rec.models.values()))
-    title = text("report.title", lang, page=page, cells=kinds, task=rec.task.name)
+    title = text("report.title", lang, page=page, cells=kinds, task=task_title(rec.task, lang))
     parts = [f"<h1>{_e(title)}</h1>",
              f'<p class="sub">{_e(text("report.subtitle", lang, created=rec.env.get("created", "")))}</p>',
              f'<p class="note">{_e(text("report.offline_note", lang))}</p>',
