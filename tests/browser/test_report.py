@@ -29,6 +29,7 @@ def test_download_the_report_and_replay_it_offline(page, browser, app_server, sh
         page.get_by_role("button", name="Download report").click()
     path = tmp_path / "report.html"
     dl.value.save_as(path)
+    screenshot(page, shot_dir, "training_lab_report_button")
     assert dl.value.suggested_filename.endswith(".html")
     doc = path.read_text()
     expected = doc.count('<div class="chart')

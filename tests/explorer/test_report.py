@@ -173,3 +173,13 @@ def test_the_command_line_writes_a_report(tmp_path, capsys):
     assert "python -m core.train --task adding --steps 50" in doc  # the command that reproduces it
     assert "training_lab?lab.task=adding" in doc  # and the app's link to the same settings
     assert f"report written to {out}" in capsys.readouterr().out
+
+
+def test_core_imports_neither_streamlit_nor_plotly_without_report():
+    """The command line reaches the report builder (plotly) only through a function-level import."""
+    import subprocess
+    import sys
+    code = ("import sys, core, core.train; bad = [m for m in ('streamlit', 'plotly', 'explorer') if m in sys.modules];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
