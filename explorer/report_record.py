@@ -168,7 +168,3 @@ class CliRecorder:
                         query=params_for("training_lab", {LAB_KEYS[k]: v for k, v in settings.items() if v is not None}))
         return replace(rec, runs={"lab": snap})
 
-
-def snapshot_steps(snap: Snapshot) -> list[int]:
-    """Training steps of the stored probe history (the replay's frames before thinning)."""
-    return [int(s) for s, _ in snap.state_history]
