@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest for small models)")
     p.add_argument("--every", type=int, default=50, help="print every N steps")
     p.add_argument("--save", default=None, help="write the run's state (torch.save) to this path")
+    p.add_argument("--report", default=None, metavar="OUT.html",
+                   help="write a self-contained HTML report with replays (needs plotly: explorer/)")
+    p.add_argument("--probe-every", type=int, default=100, help="steps between the report's probes")
+    p.add_argument("--lang", default="en", choices=("en", "ko"), help="language of the report")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     task = get_task(a.task, **dict(_param(s) for s in a.param))
@@ -58,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"task {task.name} ({task.io}, {task.loss_kind}); model {a.model} H={a.hidden} "
           f"params={count_parameters(model)}; device {describe_device(tr.device)}")
     print(f"trivial baseline: loss {task.baseline_loss:.4f}, {task.metric} {task.baseline_metric:.4f}")
+    recorder = None
+    if a.report:  # the report builder lives in explorer/ (plotly); core imports it only when asked
+        from explorer.report_record import CliRecorder
+        recorder = CliRecorder(tr, a.steps, probe_every=a.probe_every)
     t0 = time.perf_counter()
     for i in range(a.steps):
         rec = tr.step()
@@ -68,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             rate = (i + 1) / (time.perf_counter() - t0)
             print(f"step {rec['step']:6d}  loss {rec['loss']:.4f}  held-out {ev['loss']:.4f}  "
                   f"{task.metric} {ev['metric']:.4f}  |g| {rec['grad_norm']:.3g}  {rate:.0f} steps/s")
+    if recorder is not None:
+        recorder.write(a.report, vars(a), sys.argv[1:] if argv is None else argv, lang=a.lang)
+        print(f"report written to {a.report}")
     if a.save:
         torch.save(tr.state_dict(), a.save)
         print(f"saved to {a.save}")

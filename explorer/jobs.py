@@ -118,7 +118,7 @@ class TrainingJob:
         self._states: list[tuple[int, np.ndarray]] = []
         self._probe: Probe | None = None
         self._basis = None
-        self._last_probe_step = -1
+        self._last_probe_step = 0  # step of the last probe (0: none yet, so probes fall on multiples of probe_every)
         self._last_probe_time = 0.0
         task = trainer.task
         probe_batch = trainer.validation_batch(256)
@@ -187,6 +187,15 @@ class TrainingJob:
             self._run_seconds += time.perf_counter() - t0
             if self._status == "running":
                 self._status = "done" if self.trainer.step_count >= self.target_steps else "paused"
+
+    def record_step(self, rec: dict | None, probe: bool = False) -> None:
+        """Account for a step the caller ran on ``self.trainer`` itself (the command line's loop):
+        probes at the job's cadence; ``probe``: probe now (``rec`` None: no new step)."""
+        with self._lock:
+            if rec is not None:
+                self._after_step(rec, force_probe=probe)
+            elif probe and self._last_probe_step != self.trainer.step_count:
+                self._probe_now()
 
     @property
     def alive(self) -> bool:

@@ -7,7 +7,7 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_point
 from explorer import compare_views as V
-from explorer import runtime, state
+from explorer import report_ui, runtime, state
 from explorer import widgets as W
 from explorer.lang import current, t
 
@@ -97,6 +97,8 @@ if not have:
 
 task = jobs["rnn"].trainer.task
 active0 = any(j.snapshot().active for j in jobs.values())
+if not stale:  # a report of the runs as built: their settings, preset and pass/fail (built on click)
+    report_ui.compare_button(jobs, settings, preset, ss[state.CMP_FINAL])
 
 
 @st.fragment(run_every=0.5 if active0 else None)

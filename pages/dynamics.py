@@ -10,7 +10,7 @@ use_navigation_only()
 from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
 from explorer import dynamics_views as V
-from explorer import runtime, state
+from explorer import report_ui, runtime, state
 from explorer import widgets as W
 from explorer.figures.training import loss_figure
 from explorer.lang import current, fmt, t
@@ -67,8 +67,10 @@ if job is None:
     st.info(t("dynamics.press_train") if ss[state.DYN_SOURCE] == "flipflop" else t("dynamics.no_model_needed"))
 else:
     st.caption(t("dynamics.analysed", model=V.describe(job, lang)))
-    c = st.columns([1, 2, 2])
+    c = st.columns([1, 2, 2, 1.4])
     c[0].toggle(t("dynamics.view3d"), key=state.DYN_VIEW3D, help=t("dynamics.view3d_help"))
+    report_ui.dynamics_button(job, report_ui.dynamics_settings(ss[state.DYN_SOURCE], ss[state.DYN_SIGNATURE],
+                                                               ss[state.LAB_SIGNATURE], job), where=c[3])
     c[1].radio(t("dynamics.color_by"), ["time", "target"], key=state.DYN_COLOR, horizontal=True,
                format_func=fmt("dynamics.color"))
     if c[2].button(t("dynamics.btn.find"), icon=":material/my_location:", key=state.DYN_BTN_FIND):

@@ -6,7 +6,7 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 from core.generate import generate_text
 from explorer import lab_views as V
-from explorer import runtime, state
+from explorer import report_ui, runtime, state
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
@@ -107,8 +107,9 @@ def show_run(job: TrainingJob) -> None:
     task = job.trainer.task
     snap0 = job.snapshot()
     # View controls live outside the timed fragment, so a widget change reruns the page once.
-    v1, v2 = st.columns([1, 3])
+    v1, v2, v3 = st.columns([1, 3, 1])
     v1.toggle(t("lab.view3d"), key=state.LAB_VIEW3D, help=t("lab.view3d_help"))
+    report_ui.lab_button(job, where=v3)  # built on click, from the job's snapshot then
     n_hist = len(snap0.state_history)
     if n_hist > 1 and not snap0.active:
         scrub0 = ss.get(state.LAB_SCRUB, -1)

@@ -80,9 +80,7 @@ def trajectory_figure(
     if n == 0 or T == 0:
         return empty_figure(title=title, lang=lang)
 
-    # Budget per drawn sequence: its line points, one NaN gap, start and end markers.
-    seq = downsample_index(n, max_points // 5)
-    t_idx = downsample_index(T, max_points // seq.size - 3)
+    seq, t_idx = trajectory_sample(n, T, max_points)
     labels = None if labels_n is None else np.asarray(labels_n).reshape(-1)
     if labels is not None and labels.size != n:
         raise ValueError(f"{labels.size} labels for {n} sequences")
@@ -102,7 +100,7 @@ def trajectory_figure(
             for j, f in enumerate(np.sort(first))
         ]
     for name, members, color in groups:
-        coords, custom = _joined_paths(proj, members, t_idx)
+        coords, custom = joined_paths(proj, members, t_idx)
         if color is None:
             style = dict(
                 showlegend=False,
@@ -155,7 +153,14 @@ def trajectory_figure(
     return fig
 
 
-def _joined_paths(proj, members, t_idx) -> tuple[np.ndarray, np.ndarray]:
+def trajectory_sample(n: int, T: int, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sequences and time steps ``trajectory_figure`` draws of (n, T, k) states: a budget per
+    sequence of its line points, one NaN gap, a start and an end marker (replays reuse it)."""
+    seq = downsample_index(n, max_points // 5)
+    return seq, downsample_index(T, max_points // seq.size - 3)
+
+
+def joined_paths(proj, members, t_idx) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate sequences' paths with a NaN row between them.
 
     Returns:
@@ -203,15 +208,7 @@ def hidden_heatmap(
     x_title, unit = text("fig.states.time_step", lang), text("fig.states.unit", lang)
     if T == 0 or H == 0:
         return empty_figure(title=title, x_title=x_title, y_title=unit, lang=lang)
-    units = downsample_index(H, max_units)
-    h = h[:, units]
-    t = np.arange(T, dtype=np.float64)
-    if T > max_steps:
-        # Averaging, not striding: a one-step burst still shows up as a faint column.
-        edges = np.linspace(0, T, int(max_steps) + 1).astype(np.int64)
-        counts = np.diff(edges)[:, None]
-        h = np.add.reduceat(h, edges[:-1], axis=0) / counts
-        t = np.add.reduceat(t, edges[:-1]) / counts[:, 0]
+    h, t, units = hidden_grid(h, max_units, max_steps)
     fig = go.Figure(
         go.Heatmap(
             z=compact(h.T), x=compact(t), y=units, colorscale=DIVERGING_COLORSCALE, zmid=0.0,
@@ -222,10 +219,27 @@ def hidden_heatmap(
     return base_layout(fig, title=title, x_title=x_title, y_title=unit)
 
 
+def hidden_grid(h_th: np.ndarray, max_units: int = 128, max_steps: int = 500):
+    """What ``hidden_heatmap`` draws of (T, H) states: (h (T', H'), t (T',), units (H',)), evenly
+    spaced units and, past ``max_steps``, consecutive steps averaged."""
+    h = np.asarray(h_th, dtype=np.float64)
+    T, H = h.shape
+    units = downsample_index(H, max_units)
+    h = h[:, units]
+    t = np.arange(T, dtype=np.float64)
+    if T > max_steps:
+        # Averaging, not striding: a one-step burst still shows up as a faint column.
+        edges = np.linspace(0, T, int(max_steps) + 1).astype(np.int64)
+        counts = np.diff(edges)[:, None]
+        h = np.add.reduceat(h, edges[:-1], axis=0) / counts
+        t = np.add.reduceat(t, edges[:-1]) / counts[:, 0]
+    return h, t, units
+
+
 # ------------------------------------------------------------------------- gradients
 
 
-def _log_floor(arrays: Sequence[np.ndarray]) -> float:
+def log_floor(arrays: Sequence[np.ndarray]) -> float:
     """A floor for non-positive values: a decade under the smallest positive one.
 
     Relative, not a fixed 1e-300, so an underflowed zero does not stretch the log axis
@@ -236,18 +250,23 @@ def _log_floor(arrays: Sequence[np.ndarray]) -> float:
     return float(min(p.min() for p in pos)) / 10.0 if pos else 1e-30
 
 
+def curve_values(g: np.ndarray, floor: float | None) -> np.ndarray:
+    """A gradient-norm curve as drawn: inf as a gap (it would break the axis range); on a log axis
+    (``floor`` given) values <= 0 raised to ``floor``."""
+    g = np.where(np.isfinite(g), g, np.nan)
+    return g if floor is None else np.where(g > 0, g, np.where(np.isnan(g), np.nan, floor))
+
+
 def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, lang: str) -> go.Figure:
     title = text("fig.states.grad_curve_title", lang, grad=GRAD_TITLE)
     x_title = text("fig.states.time_step", lang)
     data = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in curves.items()}
     if not data or all(v.size == 0 for v in data.values()):
         return empty_figure(title=title, x_title=x_title, y_title=GRAD_TITLE, lang=lang)
-    floor = _log_floor(list(data.values()))
+    floor = log_floor(list(data.values()))
     fig = go.Figure()
     for j, (name, g) in enumerate(data.items()):
-        g = np.where(np.isfinite(g), g, np.nan)  # inf would break the axis range; show a gap
-        if log_y:
-            g = np.where(g > 0, g, np.where(np.isnan(g), np.nan, floor))
+        g = curve_values(g, floor if log_y else None)
         color = colors.get(name) or CELL_COLORS.get(str(name).lower()) or PALETTE[j % len(PALETTE)]
         fig.add_trace(
             go.Scatter(
@@ -331,7 +350,7 @@ def grad_norm_heatmap(
     rows = downsample_index(g.shape[0], max_rows)
     cols = downsample_index(g.shape[1], max_cols)
     g = g[np.ix_(rows, cols)]
-    floor = _log_floor([g])
+    floor = log_floor([g])
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(np.isfinite(g), np.log10(np.maximum(g, floor)), np.nan)
     fig = go.Figure(
