@@ -190,8 +190,8 @@ def model_fields(d, limits: ImportLimits) -> dict:
     if d.get("forget_bias") is not None and d["kind"] != "lstm":
         raise ExportError("config.json describes no valid model: forget_bias applies to LSTM cells only",
                           "invalid_model", detail="forget_bias applies to LSTM cells only")
-    if d.get("seed") is not None and not (_is_int(d["seed"]) and 0 <= d["seed"] < 2**63):
-        typed_value("seed", d["seed"], int, "config")
+    if d.get("seed") is not None:
+        d["seed"] = typed_value("seed", d["seed"], int, "config")  # an int within 64 bits
     return d
 
 

@@ -12,6 +12,18 @@ from .i18n import text
 
 UPLOAD_PREFIX = "upload:"
 
+# The Training lab's widget domains, declared once: its widgets (explorer.widgets, pages/training_lab.py),
+# links (explorer.urlstate) and imported settings and models (explorer.data_views) all read these.
+HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)  # hidden units H (select slider)
+LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)  # learning rates (select slider)
+BATCH_CHOICES = (1, 4, 8, 16, 32, 64, 128, 256)  # batch sizes (select slider)
+SEQ_LEN_RANGE = (2, 1000)  # sequence length T / window (number input; every page's task controls)
+LAYERS_RANGE = (1, 3)  # stacked layers (number input)
+CLIP_RANGE = (0.0, 100.0)  # global-norm clipping, 0 = off (number input)
+SEED_RANGE = (0, 2**31 - 1)  # seed (number input)
+STEPS_RANGE = (10, 200_000)  # target steps (number input)
+PROBE_RANGE = (1, 1000)  # steps between probes (number input)
+
 
 class RunError(ValueError):
     """A run that cannot be built, with its reason as a catalogue key (pages show it in their
@@ -110,6 +122,14 @@ def build_trainer(s: RunSettings, datasets: dict | None = None) -> Trainer:
                         head=task.head, out_steps=task.out_steps, seed=s.seed)
     return Trainer(model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
                    clip=s.clip or None, device=s.device, seed=s.seed)
+
+
+def import_limits():
+    """core.export's ImportLimits with this app's widget limits: a model may declare no more hidden
+    units, layers or output steps than the Training lab can show."""
+    from core.export import LIMITS
+    from dataclasses import replace
+    return replace(LIMITS, max_hidden=max(HIDDEN_CHOICES), max_layers=LAYERS_RANGE[1], max_steps=SEQ_LEN_RANGE[1])
 
 
 def device_choices() -> list[str]:

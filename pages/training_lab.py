@@ -10,7 +10,7 @@ from explorer import runtime, state
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
-from explorer.runs import RunError, RunSettings, build_trainer
+from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunError, RunSettings, build_trainer
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -39,8 +39,8 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
                              state.LAB_SEED, presenter=presenter)
         cc = st.columns(2)
-        cc[0].number_input(t("lab.steps"), 10, 200_000, step=100, key=state.LAB_STEPS)
-        cc[1].number_input(t("lab.probe_every"), 1, 1000, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
+        cc[0].number_input(t("lab.steps"), *STEPS_RANGE, step=100, key=state.LAB_STEPS)
+        cc[1].number_input(t("lab.probe_every"), *PROBE_RANGE, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
 
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")
