@@ -73,7 +73,7 @@ class Task:
         if not self.metric:
             self.metric = "accuracy" if self.loss_kind == "cross_entropy" else "mse"
         if math.isnan(self.baseline_loss):
-            ref = self.sample(2048, torch.Generator().manual_seed(12345))
+            ref = self.sample(reference_size(self), torch.Generator().manual_seed(12345))
             self.baseline_loss, self.baseline_metric = constant_baseline(self, ref.y)
 
     @property
@@ -101,6 +101,19 @@ class Task:
                 hit = (output.argmax(-1) == y) & valid
                 return float(hit.sum() / valid.sum().clamp(min=1))
             return float(self.loss(output, y))
+
+
+REFERENCE_SEQUENCES = 2048  # sequences of the reference batch the constant baseline is measured on
+REFERENCE_BYTES = 64 * 2**20  # ... at most: long one-hot tasks (char_lm at T=1000: 500 MB) take fewer
+
+
+def reference_size(task: Task) -> int:
+    """Sequences in ``task``'s reference batch: ``REFERENCE_SEQUENCES``, fewer when they would hold
+    more than ``REFERENCE_BYTES`` (at least 64)."""
+    from .budget import batch_cap
+    n = batch_cap(REFERENCE_BYTES, task.seq_len or 1, task.input_size, task.output_size,
+                  per_step_output=task.head == "per_step", most=REFERENCE_SEQUENCES)
+    return max(64, n)
 
 
 def constant_baseline(task: Task, y: Tensor) -> tuple[float, float]:

@@ -7,6 +7,7 @@ use_navigation_only()
 from explorer import widgets as W  # noqa: E402
 from explorer import bidir_views as V
 from explorer import runtime, state
+from explorer.cache import cached
 from explorer.figures.structures import wiring_diagram
 from explorer.lang import current, t
 
@@ -78,7 +79,7 @@ if stop:
             board.get(name).pause()
 jobs = {n: board.get(n) for n in V.ATTENTION_JOBS if board.get(n) is not None}
 seq_len = jobs["attention"].task.seq_len if "attention" in jobs else ss[state.ATT_SEQ_LEN]
-before = st.cache_data(V.attention_before, show_spinner=False)(seq_len, ss[state.BI_SEED])
+before = cached(V.attention_before, seq_len, ss[state.BI_SEED])
 baseline = jobs["attention"].task.baseline_metric if jobs else None
 active0 = any(j.snapshot().active for j in jobs.values())
 

@@ -9,6 +9,7 @@ from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_po
 from explorer import compare_views as V
 from explorer import runtime, state
 from explorer import widgets as W
+from explorer.cache import cached
 from explorer.lang import current, t
 
 ss = st.session_state
@@ -170,14 +171,13 @@ st.subheader(t("compare.memory"))
 st.caption(t("compare.memory_caption"))
 sweep = SweepSettings(seed=int(ss[state.CMP_SEED]), steps=int(ss[state.CMP_SWEEP_STEPS]),
                       forget_bias=float(ss[state.CMP_FORGET]) or None)
-point = st.cache_data(show_spinner=False, max_entries=200)(sweep_point)
 st.select_slider(t("compare.sweep_steps"), [100, 200, 400, 800], key=state.CMP_SWEEP_STEPS)
 if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"):
     bar = st.progress(0.0, text=t("compare.sweep_starting"))
     acc = np.zeros((len(CELLS), len(sweep.delays)))
     for j, d in enumerate(sweep.delays):
         for i, k in enumerate(CELLS):
-            acc[i, j] = point(k, d, sweep)
+            acc[i, j] = cached(sweep_point, k, d, sweep)  # the server's byte-bounded store (explorer.cache)
             bar.progress((j * len(CELLS) + i + 1) / acc.size,
                          text=t("compare.sweep_point", cell=V.FC.cell_name(k, lang), delay=d))
     bar.empty()

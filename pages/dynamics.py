@@ -12,6 +12,7 @@ from core.trace import whh_eigenvalues
 from explorer import dynamics_views as V
 from explorer import runtime, state
 from explorer import widgets as W
+from explorer.cache import cached
 from explorer.figures.training import loss_figure
 from explorer.lang import current, fmt, t
 
@@ -142,8 +143,7 @@ if use_model:
     sens = V.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
     what = t("dynamics.sens.what_model")
 else:
-    sens = st.cache_data(show_spinner=False, max_entries=64)(V.untrained_sensitivity)(
-        float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
+    sens = cached(V.untrained_sensitivity, float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
     what = t("dynamics.sens.what_untrained", rho=ss[state.DYN_SENS_RHO])
     if ss[state.DYN_SENS_SOURCE] == "model":
         st.caption(t("dynamics.sens.no_model"))
@@ -153,7 +153,7 @@ st.caption(V.sensitivity_text(sens, lang))
 st.subheader(t("dynamics.chaos.title"))
 st.select_slider(t("dynamics.chaos.input"), [0.0, 0.1, 0.5, 1.0], key=state.DYN_CHAOS_INPUT,
                  help=t("dynamics.chaos.input_help"))
-lam = st.cache_data(show_spinner=False, max_entries=16)(lyapunov_vs_radius)(V.CHAOS_RADII, chaos)
+lam = cached(lyapunov_vs_radius, V.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))
 W.chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
 st.caption(V.chaos_text(lam, lang))
