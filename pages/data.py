@@ -10,7 +10,7 @@ from explorer import data_views as V
 from explorer import runtime, state
 from explorer import widgets as W
 from explorer.lang import current, fmt, t
-from explorer.runs import UPLOAD_PREFIX
+from explorer.runs import SEQ_LEN_RANGE, UPLOAD_PREFIX
 
 ss = st.session_state
 lang = current()
@@ -89,7 +89,7 @@ else:
     next(p).selectbox(t("data.task"), V.mode_choices(ds.kind), key=state.DATA_MODE, format_func=fmt("data.mode"))
     if ds.kind in ("series", "text"):
         c = next(p)
-        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), 2, 1000,
+        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), *SEQ_LEN_RANGE,
                        key=state.DATA_WINDOW)
     if ds.kind == "series":
         c.number_input(t("data.horizon"), 1, 100, key=state.DATA_HORIZON)
