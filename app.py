@@ -31,6 +31,7 @@ with st.sidebar:
     st.caption(t("app.training_on", device=describe_device(pick_device(st.session_state[state.DEVICE]))))
     st.toggle(t("app.presenter"), key=state.PRESENTER, help=t("app.presenter_help"))
     tour.sidebar()
+runtime.sync_tab()  # this tab's runs: a reloaded page finds them (before the page asks for its board)
 
 if st.session_state[state.PRESENTER]:
     presenter_style()

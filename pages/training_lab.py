@@ -10,6 +10,7 @@ from explorer import runtime, state
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
+from explorer.data_views import run_record
 from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunError, RunSettings, build_trainer
 
 ss = st.session_state
@@ -45,6 +46,8 @@ with st.expander(t("lab.settings"), expanded=not presenter):
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")
 settings = current_settings()
+if job is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run: what it was built with
+    ss[state.LAB_SIGNATURE] = run_record(job, settings).signature()
 stale = job is not None and ss[state.LAB_SIGNATURE] != settings.signature()
 
 
