@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import signal
 import sys
 import tempfile
 import threading
@@ -30,6 +31,7 @@ from load import CHROMIUM, CHROMIUM_ARGS, free_port, proc_status, start_server, 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BUDGET_MB, BUDGET_S, REFUSE_S = 1536, 20.0, 2.0
+WATCH_S = 8.0  # seconds a started run is watched for a refusal, an error or memory growth
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ALERTS_JS = """() => [...document.querySelectorAll('[data-testid=stAlert], [data-testid=stException]')]
@@ -196,12 +198,10 @@ def upload_train(name: str, data_fn, length: int | None, label: str = ""):
             box = page.get_by_label(label, exact=True)
             box.fill(str(length))
             box.press("Enter")
-        yield "train"
+        yield "open the Training lab"
         page.get_by_role("button", name="Train on it in the Training lab").click()
-        page.get_by_role("heading", name="Training lab").wait_for(timeout=60_000)
-        page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+        yield f"train (watch {WATCH_S:.0f} s)"
         page.get_by_role("button", name="Train", exact=True).click()
-        yield "watch:8"
     return steps
 
 
@@ -225,9 +225,8 @@ def links(paths: list[str], train: str | None = None):
             yield p
             page.goto(base + p)
         if train:
-            yield "press " + train
+            yield f"press {train} (watch {WATCH_S:.0f} s)"
             page.get_by_role("button", name=train, exact=True).click()
-            yield "watch:8"
     return steps
 
 
@@ -273,16 +272,10 @@ def run_case(name: str, browser, files: Path, timeout_s: float) -> list[dict]:
                 nxt = next(gen)  # performs the action of `step`
             except StopIteration:
                 nxt = None
-            watch = float(step.split(":")[1]) if step.startswith("watch:") else 0.0
-            if step.startswith("watch:"):
-                seconds, found = settle(page, t0, watch + 5, watch_s=watch)
-            else:
-                seconds, found = settle(page, t0, timeout_s)
+            watch = "(watch" in step
+            seconds, found = settle(page, t0, WATCH_S + 5 if watch else timeout_s, watch_s=WATCH_S if watch else 0)
             peak = rss.peak(t0)
             what, ok = verdict(seconds, peak, found)
-            if step.startswith("watch:") and what == "worked":
-                seconds = watch  # a run that trained for the whole window without complaint
-                ok = peak <= BUDGET_MB
             msg = found[0]["text"].replace("\n", " ")[:160] if found else ""
             out.append(dict(case=name, step=step, seconds=round(seconds, 2), peak_rss_mb=round(peak),
                             hwm_mb=round(proc_status(proc.pid)["VmHWM"] / 1024), outcome=what, ok=ok, message=msg))
@@ -305,6 +298,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds a step may take before it counts as hung")
     ap.add_argument("--json", action="store_true", help="end with one JSON line")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `finally` stops the case's server
     from playwright.sync_api import sync_playwright
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:

@@ -33,6 +33,7 @@ from .runs import (BATCH_CHOICES, CLIP_RANGE, HIDDEN_CHOICES, LAYERS_RANGE, LR_C
 DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "whitespace": "whitespace"}
 HEADERS = {"auto": None, "yes": True, "no": False}  # option labels: data.header_opt.<key> in the catalogue
 PREVIEW_ROWS = 200  # rows of the preview table
+PREVIEW_CHANNELS = 16  # channels drawn in a series preview (1,000 traces made a 13 MB figure)
 TABLE_STEPS = 10  # values of channel 1 shown per labelled sequence in the table
 # RunSettings field -> the Training lab's session key
 LAB_KEYS = {"task": state.LAB_TASK, "seq_len": state.LAB_SEQ_LEN, "kind": state.LAB_KIND,
@@ -322,12 +323,14 @@ def preview_figures(ds: SequenceDataset, task=None, prep: PrepOptions | None = N
     if ds.kind == "series":
         p = task.params if task is not None else {}
         split = p.get("split") if task is not None and not p.get("test") else None
-        out = [("series", FD.series_figure(ds.sequences[0], ds.channels, time=ds.time_index,
+        k = PREVIEW_CHANNELS
+        out = [("series", FD.series_figure(ds.sequences[0][:, :k], ds.channels[:k], time=ds.time_index,
                                            window=p.get("window", prep.window), horizon=p.get("horizon", prep.horizon),
                                            split=split, title=text("fig.data.series_preview", lang, name=ds.name),
                                            lang=lang))]
         if test is not None:
-            out.append(("test_series", FD.series_figure(test.sequences[0], test.channels, time=test.time_index,
+            out.append(("test_series", FD.series_figure(test.sequences[0][:, :k], test.channels[:k],
+                                                        time=test.time_index,
                                                         title=text("fig.data.test_series", lang, name=test.name),
                                                         lang=lang)))
         return out
