@@ -288,7 +288,10 @@ def run_case(name: str, browser, files: Path, timeout_s: float) -> list[dict]:
             what, ok = verdict(seconds, peak, found)
             msg = found[0]["text"].replace("\n", " ")[:160] if found else ""
             if watch and not found:
-                msg = "status: " + page.evaluate(STATUS_JS)  # e.g. training, queued, error
+                status = page.evaluate(STATUS_JS)  # e.g. training, queued, error
+                msg = "status: " + (status or "none shown, the script still running")
+                if what == "worked" and not status:
+                    what, ok = "NO RUN", False
             out.append(dict(case=name, step=step, seconds=round(seconds, 2), peak_rss_mb=round(peak),
                             hwm_mb=round(proc_status(proc.pid)["VmHWM"] / 1024), outcome=what, ok=ok, message=msg,
                             load=round(os.getloadavg()[0], 1)))
