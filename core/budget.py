@@ -235,3 +235,17 @@ def check_data(need: int, limit: int, *, name: str, key: str) -> None:
     raise BudgetError(f"preparing {name} needs ~{fmt_bytes(need)}; this server allows {fmt_bytes(limit)} "
                       f"a dataset: {DATA_ADVICE[key]}", key, name=name, need=fmt_bytes(need),
                       limit=fmt_bytes(limit))
+
+
+def check_job(task, kind: str, hidden: int, batch: int, *, layers: int = 1, bidirectional: bool = False,
+              head: str | None = None, optimizer: str = "adam", limit: int | None = None) -> Estimate:
+    """Estimate one training step of a model on ``task`` (a ``core.tasks.Task``: its longest
+    sequence, inputs, outputs and head) and raise ``BudgetError`` over ``limit`` (default: this
+    server's ``job_bytes``), before the model is built. Returns the estimate."""
+    head = head or task.head
+    est = train_step(kind, batch, task.seq_len, task.input_size, hidden, task.output_size, layers=layers,
+                     bidirectional=bidirectional, head=head, out_steps=task.out_steps,
+                     loss_kind=task.loss_kind, optimizer=optimizer)
+    check_train_step(est, machine_budget().job_bytes if limit is None else limit, kind=kind, batch=batch,
+                     seq_len=task.seq_len, hidden=hidden, layers=layers, input_size=task.input_size)
+    return est

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
+from core.budget import BudgetError
 from core.datasets import DatasetError
 from core.export import ExportError
 
 from .data_views import TestLayoutError
-from .dataset_errors import dataset_error_text
+from .dataset_errors import budget_error_text, dataset_error_text
 from .i18n import text
 
 
@@ -39,6 +40,8 @@ def error_text(err: Exception, lang: str = "en") -> str:
         return export_error_text(err, lang)
     if isinstance(err, DatasetError):
         return dataset_error_text(err, lang)  # core's parse errors: the data_errors catalogue
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)  # over the server's memory budget
     return str(err)
 
 
