@@ -220,6 +220,8 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
                   tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
                  (tx("lengths"), f"{p['min_length']}" if p["min_length"] == p["max_length"] else
                   tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
+        if p.get("truncated"):  # length outliers cut so one sequence cannot make every batch that long
+            rows.append((tx("truncated"), tx("truncated_value", n=f"{p['truncated']:,}", cap=p["truncated_to"])))
     else:
         rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
                  (tx("seq_length"), f"{task.seq_len}")]
