@@ -26,6 +26,10 @@ GB = 2**30
 # LSTM ~17.6 to 20.6), rounded up for the working memory of the backward pass.
 SAVED_PER_UNIT = {"rnn": 3, "gru": 11, "lstm": 18}
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per cell
+# Copies of a batch's inputs (B, T, F) alive during a step, the batch itself included: torch's CPU
+# kernels copy the input once; the LSTM's (oneDNN) also keeps a reordered copy, its gradient and a
+# workspace, which dominate with wide inputs (1,000 channels, one-hot vocabularies). Measured.
+INPUT_COPIES = {"rnn": 2, "gru": 2, "lstm": 6}
 ATTN_SIZE = 32  # core.models.AttentionHead's default attention width
 PROBE_SEQUENCES = 6  # sequences a job traces at each probe (explorer.jobs.PROBE_SEQUENCES)
 COPIES = {"adam": 5, "sgd": 4}  # parameter, gradient, (Adam: two moments | SGD: momentum), rollback copy
@@ -167,7 +171,7 @@ def train_step(kind: str, batch: int, seq_len: int, input_size: int, hidden: int
     elif head == "attention":
         acts += 4 * B * T * ATTN_SIZE * 3
     n = param_count(kind, F, H, O, layers=layers, bidirectional=bidirectional, head=head)
-    return Estimate({"inputs": 4 * B * T * F + target, "activations": acts,
+    return Estimate({"inputs": 4 * B * T * F * INPUT_COPIES[kind] + target, "activations": acts,
                      "outputs": 3 * 4 * B * steps_out * O,  # outputs, log-softmax / error, their gradient
                      "parameters": 4 * n * COPIES.get(optimizer, 5)})
 
