@@ -26,7 +26,12 @@ GB = 2**30
 # LSTM ~17.6 to 20.6), rounded up for the working memory of the backward pass.
 SAVED_PER_UNIT = {"rnn": 3, "gru": 11, "lstm": 18}
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per cell
+# Copies of a batch's inputs (B, T, F) alive during a step, the batch itself included: torch's CPU
+# kernels copy the input once; the LSTM's (oneDNN) also keeps a reordered copy, its gradient and a
+# workspace, which dominate with wide inputs (1,000 channels, one-hot vocabularies). Measured.
+INPUT_COPIES = {"rnn": 2, "gru": 2, "lstm": 6}
 ATTN_SIZE = 32  # core.models.AttentionHead's default attention width
+PROBE_SEQUENCES = 6  # sequences a job traces at each probe (explorer.jobs.PROBE_SEQUENCES)
 COPIES = {"adam": 5, "sgd": 4}  # parameter, gradient, (Adam: two moments | SGD: momentum), rollback copy
 
 
@@ -166,7 +171,7 @@ def train_step(kind: str, batch: int, seq_len: int, input_size: int, hidden: int
     elif head == "attention":
         acts += 4 * B * T * ATTN_SIZE * 3
     n = param_count(kind, F, H, O, layers=layers, bidirectional=bidirectional, head=head)
-    return Estimate({"inputs": 4 * B * T * F + target, "activations": acts,
+    return Estimate({"inputs": 4 * B * T * F * INPUT_COPIES[kind] + target, "activations": acts,
                      "outputs": 3 * 4 * B * steps_out * O,  # outputs, log-softmax / error, their gradient
                      "parameters": 4 * n * COPIES.get(optimizer, 5)})
 
@@ -184,12 +189,14 @@ def forward(kind: str, batch: int, seq_len: int, input_size: int, hidden: int, o
 
 def trace(kind: str, n: int, seq_len: int, input_size: int, hidden: int, output_size: int, *,
           layers: int = 1, bidirectional: bool = False) -> Estimate:
-    """Bytes of ``core.trace`` on ``n`` sequences: every layer's states, gates, cell states and the
-    hand-written BPTT's gradients, in float64 and float32 copies."""
+    """Bytes of ``core.trace`` on ``n`` sequences (a job's probe): the fused kernel's states of
+    every layer and direction, then the last layer rebuilt step by step (gates, states, cell
+    states, dL/dh) in float64 and as numpy copies."""
     D = 2 if bidirectional else 1
-    per_unit = (2 + GATES[kind] + (1 if kind == "lstm" else 0)) * 3  # states, gates, cell; grads
-    return Estimate({"states": 8 * n * seq_len * hidden * D * layers * per_unit,
-                     "io": 8 * n * seq_len * (input_size + output_size) * 2})
+    rebuilt = GATES[kind] + 2 + (1 if kind == "lstm" else 0)  # gates, h, dL/dh, (LSTM) c
+    units = int(n) * int(seq_len) * int(hidden)
+    return Estimate({"fused_states": 4 * units * D * layers, "rebuilt": 8 * 2 * units * rebuilt,
+                     "io": 4 * int(n) * int(seq_len) * (int(input_size) + int(output_size)) * 2})
 
 
 def per_sequence_bytes(seq_len: int, input_size: int, output_size: int, per_step_output: bool = True) -> int:
@@ -235,3 +242,21 @@ def check_data(need: int, limit: int, *, name: str, key: str) -> None:
     raise BudgetError(f"preparing {name} needs ~{fmt_bytes(need)}; this server allows {fmt_bytes(limit)} "
                       f"a dataset: {DATA_ADVICE[key]}", key, name=name, need=fmt_bytes(need),
                       limit=fmt_bytes(limit))
+
+
+def check_job(task, kind: str, hidden: int, batch: int, *, layers: int = 1, bidirectional: bool = False,
+              head: str | None = None, optimizer: str = "adam", limit: int | None = None) -> Estimate:
+    """Estimate one training step of a model on ``task`` (a ``core.tasks.Task``: its longest
+    sequence, inputs, outputs and head) and raise ``BudgetError`` over ``limit`` (default: this
+    server's ``job_bytes``), before the model is built. Returns the estimate."""
+    head = head or task.head
+    est = train_step(kind, batch, task.seq_len, task.input_size, hidden, task.output_size, layers=layers,
+                     bidirectional=bidirectional, head=head, out_steps=task.out_steps,
+                     loss_kind=task.loss_kind, optimizer=optimizer)
+    probe = trace(kind, PROBE_SEQUENCES, task.seq_len, task.input_size, hidden, task.output_size, layers=layers,
+                  bidirectional=bidirectional)
+    if probe.total > est.total:  # the job's probes run between steps: the larger of the two counts
+        est = Estimate({**est.parts, "activations": est.parts["activations"] + probe.total - est.total})
+    check_train_step(est, machine_budget().job_bytes if limit is None else limit, kind=kind, batch=batch,
+                     seq_len=task.seq_len, hidden=hidden, layers=layers, input_size=task.input_size)
+    return est

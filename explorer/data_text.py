@@ -50,6 +50,8 @@ def _error_text(err: Exception, lang: str) -> str:
         return budget_error_text(err, lang)
     if isinstance(err, DatasetError):
         return dataset_error_text(err, lang)  # core's parse errors: the data_errors catalogue
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)  # over the server's memory budget
     return str(err)
 
 

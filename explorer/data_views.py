@@ -220,6 +220,8 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
                   tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
                  (tx("lengths"), f"{p['min_length']}" if p["min_length"] == p["max_length"] else
                   tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
+        if p.get("truncated"):  # length outliers cut so one sequence cannot make every batch that long
+            rows.append((tx("truncated"), tx("truncated_value", n=f"{p['truncated']:,}", cap=p["truncated_to"])))
     else:
         rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
                  (tx("seq_length"), f"{task.seq_len}")]
@@ -508,12 +510,8 @@ def load_model_job(data: bytes, datasets: dict, current: RunSettings, limiter=No
     if cfg.head == "encoder_decoder" and (cfg.out_steps or s.seq_len) != (task.out_steps or task.seq_len):
         vals = dict(steps=f"{cfg.out_steps or s.seq_len:,}", task=repr(s.task), need=f"{task.out_steps or task.seq_len:,}")
         raise ExportError(text("data.export_error.out_steps", "en", **vals), "out_steps", **vals)
-    est = budget.train_step(cfg.kind, s.batch_size, task.seq_len, cfg.input_size, cfg.hidden_size, cfg.output_size,
-                            layers=cfg.num_layers, bidirectional=cfg.bidirectional, head=cfg.head,
-                            out_steps=cfg.out_steps, loss_kind=task.loss_kind, optimizer=s.optimizer)
-    budget.check_train_step(est, budget.machine_budget().job_bytes, kind=cfg.kind, batch=s.batch_size,
-                            seq_len=task.seq_len, hidden=cfg.hidden_size, layers=cfg.num_layers,
-                            input_size=cfg.input_size)
+    budget.check_job(task, cfg.kind, cfg.hidden_size, s.batch_size, layers=cfg.num_layers,
+                     bidirectional=cfg.bidirectional, head=cfg.head, optimizer=s.optimizer)
     trainer = Trainer(lm.model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
                       clip=s.clip or None, device=s.device, seed=s.seed)
     job = TrainingJob(trainer, s.steps, limiter=limiter, probe_every=s.probe_every)

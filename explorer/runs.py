@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from core import TASKS, Task, Trainer, build_model, get_task
+from core import TASKS, Task, Trainer, budget, build_model, get_task
 
 from .i18n import text
 
@@ -114,8 +114,26 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
     return get_task(name)
 
 
+def run_error_text(err: Exception, lang: str = "en") -> str:
+    """The message of an error that stopped a run or a job from being built, in ``lang``:
+    ``RunError``, ``core.budget.BudgetError`` (over the server's memory budget), ``DatasetError``."""
+    from core.budget import BudgetError
+    from core.datasets import DatasetError
+
+    from .dataset_errors import budget_error_text, dataset_error_text
+    if isinstance(err, RunError):
+        return text(err.key, lang, **err.values)
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)
+    if isinstance(err, DatasetError):
+        return dataset_error_text(err, lang)
+    return str(err)
+
+
 def build_trainer(s: RunSettings, datasets: dict | None = None) -> Trainer:
     task = build_task(s.task, s.seq_len, datasets)
+    budget.check_job(task, s.kind, s.hidden, s.batch_size, layers=s.layers, optimizer=s.optimizer,
+                     bidirectional=s.bidirectional and task.head != "encoder_decoder")
     model = build_model(s.kind, task.input_size, s.hidden, task.output_size, num_layers=s.layers,
                         nonlinearity=s.activation if s.kind == "rnn" else "tanh",
                         bidirectional=s.bidirectional and task.head != "encoder_decoder",

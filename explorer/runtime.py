@@ -56,7 +56,11 @@ def _is_active(session_id: str) -> bool:
     return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
 
 
-@st.cache_resource(show_spinner=False)
+def _close(registry: BoardRegistry) -> None:
+    registry.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close)  # cleared (tests): stop the reaper and the jobs
 def boards() -> BoardRegistry:
     ttl = float(os.environ.get(RECONNECT_ENV) or st.get_option("server.disconnectedSessionTTL"))
     return BoardRegistry(ttl, _is_active, sweep_s=min(5.0, max(0.5, ttl / 4)))

@@ -9,7 +9,9 @@ from explorer import bidir_views as V
 from explorer import runtime, state
 from explorer.cache import cached
 from explorer.figures.structures import wiring_diagram
+from core.budget import BudgetError
 from explorer.lang import current, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -69,8 +71,12 @@ with right.container(border=True):
 
 board = runtime.session_jobs()
 if start:
-    for name, job in V.new_attention_jobs(ss[state.ATT_SEQ_LEN], ss[state.ATT_STEPS], ss[state.BI_SEED],
-                                          runtime.limiter()).items():
+    try:
+        new = V.new_attention_jobs(ss[state.ATT_SEQ_LEN], ss[state.ATT_STEPS], ss[state.BI_SEED], runtime.limiter())
+    except BudgetError as e:  # over the server's memory budget: said before anything is built
+        st.error(run_error_text(e, lang))
+        new = {}
+    for name, job in new.items():
         board.put(name, job)
         job.start()
 if stop:

@@ -9,8 +9,13 @@ from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_po
 from explorer import compare_views as V
 from explorer import runtime, state
 from explorer import widgets as W
+<<<<<<< HEAD
 from explorer.cache import cached
+=======
+from core.budget import BudgetError
+>>>>>>> jobs14
 from explorer.lang import current, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -57,7 +62,7 @@ try:
     task = V.make_task(settings, ss[state.DATASETS])
     sizes = V.sizes(task, settings)
 except (ValueError, RuntimeError) as e:
-    st.error(t("compare.build_error", error=e))
+    st.error(t("compare.build_error", error=run_error_text(e, lang)))
     st.stop()
 cols = st.columns(3)
 for c, k in zip(cols, CELLS):
@@ -72,15 +77,18 @@ stale = have and ss[state.CMP_SIGNATURE] != settings.signature()
 b = st.columns([1.3, 1, 1, 3])
 if b[0].button(t("compare.train"), icon=":material/play_arrow:", type="primary", key="compare.train",
                use_container_width=True, help=t("compare.train_help")):
-    if not have or stale:
-        jobs = V.make_jobs(settings, task, limiter)
-        for k, j in jobs.items():
-            board.put(V.JOB_NAMES[k], j)
-        ss[state.CMP_SIGNATURE] = settings.signature()
-        ss[state.CMP_FINAL] = {}
-        have, stale = True, False
-    for j in jobs.values():
-        j.start()
+    try:
+        if not have or stale:
+            jobs = V.make_jobs(settings, task, limiter)  # BudgetError before any model is built
+            for k, j in jobs.items():
+                board.put(V.JOB_NAMES[k], j)
+            ss[state.CMP_SIGNATURE] = settings.signature()
+            ss[state.CMP_FINAL] = {}
+            have, stale = True, False
+        for j in jobs.values():
+            j.start()
+    except BudgetError as e:
+        st.error(t("compare.build_error", error=run_error_text(e, lang)))
 if b[1].button(t("compare.pause"), icon=":material/pause:", key="compare.pause", use_container_width=True,
                disabled=not have):
     for j in jobs.values():

@@ -4,6 +4,7 @@ import streamlit as st
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
+from core.budget import BudgetError
 from core.datasets import FORMATS, DatasetError
 from explorer import data_text as DT
 from explorer import data_views as V
@@ -105,7 +106,7 @@ else:
     task = None
     try:
         task = V.prepare(entry, prep)
-    except DatasetError as e:
+    except (DatasetError, BudgetError) as e:  # what does not fit the data, or the server's memory
         st.error(DT.error_text(e, lang), icon=":material/error:")
     if task is not None:
         c1, c2 = st.columns([3, 2])

@@ -14,7 +14,9 @@ from explorer import runtime, state
 from explorer import widgets as W
 from explorer.cache import cached
 from explorer.figures.training import loss_figure
+from core.budget import BudgetError
 from explorer.lang import current, fmt, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -41,13 +43,16 @@ if ss[state.DYN_SOURCE] == "flipflop":
     b = st.columns([1, 1, 1, 4])
     if b[0].button(t("dynamics.btn.train"), icon=":material/play_arrow:", type="primary", key=state.DYN_BTN_TRAIN,
                    use_container_width=True, help=t("dynamics.btn.train_help")):
-        if job is None or stale:
-            job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
-            board.put(V.JOB_NAME, job)
-            ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
-            ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
-            stale = False
-        job.start()
+        try:
+            if job is None or stale:
+                job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
+                board.put(V.JOB_NAME, job)
+                ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
+                ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
+                stale = False
+            job.start()
+        except BudgetError as e:  # over the server's memory budget: said before anything is built
+            st.error(run_error_text(e, lang))
     if b[1].button(t("dynamics.btn.pause"), icon=":material/pause:", key=state.DYN_BTN_PAUSE, disabled=job is None,
                    use_container_width=True):
         job.pause()

@@ -11,7 +11,7 @@ from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
 from explorer.data_views import run_record
-from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunError, RunSettings, build_trainer
+from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunSettings, build_trainer, run_error_text
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -56,7 +56,7 @@ def new_job() -> TrainingJob | None:
         trainer = build_trainer(settings, ss[state.DATASETS])
         trainer.max_history = MAX_HISTORY
     except (ValueError, RuntimeError) as e:
-        st.error(t("lab.build_error", error=t(e.key, **e.values) if isinstance(e, RunError) else e))
+        st.error(t("lab.build_error", error=run_error_text(e, lang)))
         return None
     j = TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)
     board.put("lab", j)

@@ -25,10 +25,10 @@ torch.set_num_threads(1)
 def mem():
     s = open("/proc/self/status").read()
     return [int(re.search(k + r":\s+(\d+)", s)[1]) * 1024 for k in ("VmRSS", "VmHWM")]
-kind, B, T, H, L, D = json.loads(sys.argv[1])
+kind, B, T, H, L, D, V = json.loads(sys.argv[1])
 warm = get_task("delayed_recall", seq_len=5)
 Trainer(build_model("rnn", warm.input_size, 4, warm.output_size), warm, batch_size=2, device="cpu").step()
-task = get_task("delayed_recall", seq_len=T)
+task = get_task("delayed_recall", seq_len=T, n_symbols=V)
 gc.collect()
 base = mem()[0]
 open("/proc/self/clear_refs", "w").write("5")
@@ -38,26 +38,28 @@ print(mem()[1] - base)
 """
 
 
-def measured_step(kind, batch, seq_len, hidden, layers=1, bidir=False) -> int:
+def measured_step(kind, batch, seq_len, hidden, layers=1, bidir=False, symbols=4) -> int:
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "4096", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps([kind, batch, seq_len, hidden, layers, bidir])],
+    args = json.dumps([kind, batch, seq_len, hidden, layers, bidir, symbols])
+    out = subprocess.run([sys.executable, "-c", MEASURE, args],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     return int(out.stdout.split()[-1])
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's peak-RSS reset")
-@pytest.mark.parametrize("kind,batch,seq_len,hidden,layers,bidir", [
-    ("rnn", 16, 50, 1024, 1, False),  # parameters and Adam state dominate
-    ("lstm", 64, 200, 128, 1, False),  # activations dominate
-    ("gru", 32, 100, 128, 2, True),  # stacked, both directions
+@pytest.mark.parametrize("kind,batch,seq_len,hidden,layers,bidir,symbols", [
+    ("rnn", 16, 50, 1024, 1, False, 4),  # parameters and Adam state dominate
+    ("lstm", 64, 200, 128, 1, False, 4),  # activations dominate
+    ("gru", 32, 100, 128, 2, True, 4),  # stacked, both directions
+    ("lstm", 16, 200, 32, 1, False, 1000),  # a wide one-hot vocabulary: inputs and logits dominate
 ])
-def test_train_step_estimate_within_factor_two_of_measured(kind, batch, seq_len, hidden, layers, bidir):
+def test_train_step_estimate_within_factor_two_of_measured(kind, batch, seq_len, hidden, layers, bidir, symbols):
     from core import get_task
-    task = get_task("delayed_recall", seq_len=seq_len)
+    task = get_task("delayed_recall", seq_len=seq_len, n_symbols=symbols)
     est = B.train_step(kind, batch, seq_len, task.input_size, hidden, task.output_size, layers=layers,
                        bidirectional=bidir, head=task.head, loss_kind=task.loss_kind).total
-    got = measured_step(kind, batch, seq_len, hidden, layers, bidir)
+    got = measured_step(kind, batch, seq_len, hidden, layers, bidir, symbols)
     assert got > 2 * B.MB  # the measurement saw the step at all
     assert got / 2 <= est <= got * 2, (est, got)
 
@@ -124,3 +126,48 @@ def test_batch_cap_fits_the_limit():
 
 def test_fmt_bytes():
     assert (B.fmt_bytes(8.1 * B.GB), B.fmt_bytes(640 * B.MB), B.fmt_bytes(12 * 1024)) == ("8.1 GB", "640 MB", "12 KB")
+
+
+TRACE = r"""
+import gc, json, re, sys, torch
+from core import build_model, get_task, trace
+torch.set_num_threads(1)
+def mem():
+    s = open("/proc/self/status").read()
+    return [int(re.search(k + r":\s+(\d+)", s)[1]) * 1024 for k in ("VmRSS", "VmHWM")]
+kind, T, H, L, D = json.loads(sys.argv[1])
+warm = get_task("delayed_recall", seq_len=5)
+trace(build_model(kind, 4, 4, 4), *warm.sample(2, torch.Generator()), warm)
+task = get_task("delayed_recall", seq_len=T)
+model = build_model(kind, task.input_size, H, task.output_size, num_layers=L, bidirectional=D)
+b = task.sample(6, torch.Generator().manual_seed(0))
+gc.collect()
+base = mem()[0]
+open("/proc/self/clear_refs", "w").write("5")
+trace(model, b.x, b.y, task)
+print(mem()[1] - base)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's peak-RSS reset")
+@pytest.mark.parametrize("kind,seq_len,hidden,layers,bidir", [("lstm", 1000, 256, 1, False),
+                                                              ("gru", 1000, 128, 2, True)])
+def test_trace_estimate_within_factor_two_of_measured(kind, seq_len, hidden, layers, bidir):
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "4096", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", TRACE, json.dumps([kind, seq_len, hidden, layers, bidir])],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = int(out.stdout.split()[-1])
+    est = B.trace(kind, 6, seq_len, 4, hidden, 4, layers=layers, bidirectional=bidir).total
+    assert got > 2 * B.MB and got / 2 <= est <= got * 2, (est, got)
+
+
+def test_a_job_counts_its_probes_when_they_outweigh_a_step():
+    from core import get_task
+    task = get_task("delayed_recall", seq_len=1000)
+    step = B.train_step("lstm", 1, 1000, 4, 512, 4, loss_kind=task.loss_kind).total
+    probe = B.trace("lstm", 6, 1000, 4, 512, 4).total
+    assert probe > step
+    assert B.check_job(task, "lstm", 512, 1).total == probe  # batch 1: the probe is the larger
+    assert B.check_job(task, "lstm", 64, 256).total == B.train_step("lstm", 256, 1000, 4, 64, 4,
+                                                                     loss_kind="cross_entropy").total

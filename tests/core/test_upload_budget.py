@@ -88,3 +88,4 @@ def test_a_preparation_over_the_budget_is_refused_before_allocating(monkeypatch,
     with pytest.raises(B.BudgetError) as e:
         dataset_task(ds, window=10, seq_len=10)
     assert e.value.key == f"data_{kind}" and "this server allows 1 MB" in str(e.value)
+

@@ -2,19 +2,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from core import Trainer, build_model, get_task
 from explorer.jobs import JobBoard, JobLimiter, TrainingJob
-
-
-def _wait(pred, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.explorer.test_jobs import _wait
 
 
 def _hold(lim, job_id, owner, got: list, stop: threading.Event):

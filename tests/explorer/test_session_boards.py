@@ -1,11 +1,11 @@
 """BoardRegistry: a tab's runs live as long as a session that uses them (fake sessions and clock)."""
 from __future__ import annotations
 
-import time
 
 from core import Trainer, build_model, get_task
 from explorer.jobs import TrainingJob
 from explorer.session_boards import BoardRegistry
+from tests.explorer.test_jobs import _wait
 
 
 class Clock:
@@ -19,15 +19,6 @@ class Clock:
 def _job():
     t = get_task("sine", seq_len=10)
     return TrainingJob(Trainer(build_model("rnn", 1, 8, 1), t, batch_size=8, device="cpu"), 10**9)
-
-
-def _wait(pred, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_reload_and_blip_within_the_ttl_keep_the_run_and_a_closed_tab_frees_it_after():
