@@ -32,7 +32,7 @@ from load import CHROMIUM, CHROMIUM_ARGS, STATUS_JS, free_port, proc_status, sta
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BUDGET_MB, BUDGET_S, REFUSE_S = 1536, 20.0, 2.0
-WATCH_S = 8.0  # seconds a started run is watched for a refusal, an error or memory growth
+WATCH_S = 8.0  # seconds a started run is watched, once it shows its status, for an error or memory growth
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ALERTS_JS = """() => [...document.querySelectorAll('[data-testid=stAlert], [data-testid=stException]')]
@@ -172,6 +172,17 @@ def settle(page, t0: float, timeout_s: float, watch_s: float = 0.0) -> tuple[flo
     return float("inf"), seen
 
 
+def started(page, t0: float, limit_s: float) -> tuple[float, list[dict], str]:
+    """After pressing Train: (seconds until the run's status or a refusal showed, alerts, status)."""
+    while time.monotonic() - t0 < limit_s + 5:
+        found = [a for a in alerts(page) if a["kind"] in ("error", "warning", "exception")]
+        status = page.evaluate(STATUS_JS) if page.locator("[data-testid=stProgress]").count() else ""
+        if found or status:  # a run's progress bar and status (the lab), or the cells' bars (comparison)
+            return time.monotonic() - t0, found, status
+        page.wait_for_timeout(100)
+    return float("inf"), [], ""
+
+
 def verdict(seconds: float, peak_mb: float, found: list[dict]) -> tuple[str, bool]:
     if any(a["kind"] == "exception" for a in found):
         return "EXCEPTION", False
@@ -283,14 +294,18 @@ def run_case(name: str, browser, files: Path, timeout_s: float) -> list[dict]:
             except StopIteration:
                 nxt = None
             watch = "(watch" in step
-            seconds, found = settle(page, t0, WATCH_S + 5 if watch else timeout_s, watch_s=WATCH_S if watch else 0)
+            if watch:  # a started run: time until it shows its status (or a refusal), then watch its memory
+                seconds, found, status = started(page, t0, BUDGET_S)
+                page.wait_for_timeout(WATCH_S * 1000)
+                found = found or [a for a in alerts(page) if a["kind"] in ("error", "warning", "exception")]
+            else:
+                seconds, found = settle(page, t0, timeout_s)
             peak = rss.peak(t0)
             what, ok = verdict(seconds, peak, found)
             msg = found[0]["text"].replace("\n", " ")[:160] if found else ""
             if watch and not found:
-                status = page.evaluate(STATUS_JS)  # e.g. training, queued, error
-                msg = "status: " + (status or "none shown, the script still running")
-                if what == "worked" and not status:
+                msg = f"status: {status or 'none shown'}; memory watched {WATCH_S:.0f} s more"
+                if not status:
                     what, ok = "NO RUN", False
             out.append(dict(case=name, step=step, seconds=round(seconds, 2), peak_rss_mb=round(peak),
                             hwm_mb=round(proc_status(proc.pid)["VmHWM"] / 1024), outcome=what, ok=ok, message=msg,
