@@ -9,11 +9,8 @@ from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_po
 from explorer import compare_views as V
 from explorer import runtime, state
 from explorer import widgets as W
-<<<<<<< HEAD
-from explorer.cache import cached
-=======
 from core.budget import BudgetError
->>>>>>> jobs14
+from explorer.cache import cached
 from explorer.lang import current, t
 from explorer.runs import run_error_text
 
