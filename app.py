@@ -2,6 +2,7 @@
 import streamlit as st
 
 from explorer import runtime, state, tour, urlstate
+from explorer.boundary import guarded
 from explorer.i18n import LANGS
 from explorer.lang import current as current_lang, t
 from explorer.nav import available_pages, page_title, section_title
@@ -30,6 +31,7 @@ with st.sidebar:
     st.caption(t("app.training_on", device=describe_device(pick_device(st.session_state[state.DEVICE]))))
     st.toggle(t("app.presenter"), key=state.PRESENTER, help=t("app.presenter_help"))
     tour.sidebar()
+runtime.sync_tab()  # this tab's runs: a reloaded page finds them (before the page asks for its board)
 
 if st.session_state[state.PRESENTER]:
     presenter_style()
@@ -52,5 +54,5 @@ def run_status() -> None:
 # The address bar is always a link to this view. Written before the page runs: after a page's
 # st.stop() Streamlit refuses state and query-parameter access for the rest of the run.
 urlstate.save(nav.url_path)
-nav.run()
+guarded(nav.run, nav.url_path or "home")  # an unexpected error: a short message and an id, the trace in the log
 run_status()  # (not reached after a page's st.stop(): the sidebar then skips the run line)

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from . import budget
 from .models import MODEL_KINDS, build_model, count_parameters
 from .tasks import Task, get_task
 from .trainer import Trainer
@@ -104,6 +105,8 @@ class CompareSettings:
 
 def build_trainers(task: Task, s: CompareSettings, kinds=CELLS) -> dict[str, Trainer]:
     """One Trainer per cell; same seed for data (identical batches) and for model init."""
+    for k in kinds:  # all three checked before any model is built
+        budget.check_job(task, k, int(s.hidden[k]), s.batch_size, optimizer=s.optimizer)
     out = {}
     for k in kinds:
         m = build_model(k, task.input_size, int(s.hidden[k]), task.output_size, head=task.head,

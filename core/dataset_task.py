@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from . import budget
 from .tasks import Batch, Task, char_lm, constant_baseline
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
     params = dict(dataset=ds.name, format=ds.format, mode=mode, val_fraction=float(val_fraction),
                   seed=int(seed), standardize=bool(standardize),
                   test=None if test is None else test.name)
+    _check_budget(ds, int(window), int(seq_len), test)
     if ds.kind == "text":
         try:
             task = char_lm(int(seq_len), text=ds.text, name=f"upload:{ds.name}")
@@ -84,6 +86,21 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
         return _forecast(ds, mode, int(window), int(horizon), target_channels, val_fraction, test,
                          standardize, params)
     return _classify(ds, val_fraction, test, seed, standardize, params)
+
+
+def _check_budget(ds, window: int, seq_len: int, test) -> None:
+    """Refuse (``BudgetError``) a preparation whose arrays would not fit the server's budget,
+    before any of them is allocated."""
+    limit = budget.machine_budget().job_bytes
+    if ds.kind == "text":  # int64 codes (and the uint32 code points they come from)
+        budget.check_data(12 * len(ds.text or ""), limit, name=ds.name, key="data_text")
+        return
+    steps = sum(len(q) for q in ds.sequences) + (0 if test is None else sum(len(q) for q in test.sequences))
+    F = ds.sequences[0].shape[1]
+    if ds.kind == "series":  # float64 working copy, float32 inputs and targets
+        budget.check_data(steps * F * 16, limit, name=ds.name, key="data_series")
+    else:  # standardised float32 copies (the originals are the upload's)
+        budget.check_data(steps * F * 4, limit, name=ds.name, key="data_labelled")
 
 
 def _stats(rows: np.ndarray, standardize: bool):
@@ -158,8 +175,9 @@ def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, 
     if test is not None and len(ends) == 0:
         raise _err(f"the test series {test.name!r} has {Tv} steps, fewer than window + horizon = {W + h}",
                    "test_too_short", name=test.name, steps=Tv, need=W + h)
-    if len(ends) > VAL_CAP:
-        ends = ends[np.linspace(0, len(ends) - 1, VAL_CAP).round().astype(int)]
+    cap = budget.batch_cap(budget.machine_budget().val_bytes, W, F, len(tc), not last, most=VAL_CAP)
+    if len(ends) > cap:  # evenly spread over the held-out part, and within the byte budget
+        ends = ends[np.linspace(0, len(ends) - 1, cap).round().astype(int)]
     val = None
     if len(ends):
         s = torch.as_tensor(ends - W - h + 1, dtype=torch.long)
@@ -180,7 +198,7 @@ def _forecast(ds, mode, W, h, target_channels, val_fraction, test, standardize, 
     return Task(f"upload:{ds.name}", "many-to-one" if last else "many-to-many", F, len(tc), "mse",
                 sampler, W, "last" if last else "per_step", f"Forecast {what}: {ds.name}", desc,
                 params=params, channel_names=list(ds.channels), validation=val,
-                nan_targets=True)  # gaps and the validation split's masked targets are NaN
+                nan_targets=True, max_batch=cap)  # gaps and the validation split's masked targets are NaN
 
 
 def _stratified(y: np.ndarray, val_fraction: float, rng):
@@ -195,12 +213,22 @@ def _stratified(y: np.ndarray, val_fraction: float, rng):
     return rng.permutation(np.concatenate(tr)), rng.permutation(np.concatenate(va))
 
 
-def _pad(seqs, mean, std):
+def _standardised(seqs, mean, std, cap: int) -> list:
+    """float32 tensors (T_i, F), standardised, each cut to at most ``cap`` steps (nothing padded)."""
+    return [torch.from_numpy(((s[:cap] - mean) / std).astype(np.float32)) for s in seqs]
+
+
+def _pad(seqs: list) -> tuple:
+    """(X (N, longest, F) zero-padded, lengths (N,)) for a batch of tensors (T_i, F)."""
     L = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-    X = torch.zeros(len(seqs), int(L.max()), seqs[0].shape[1])
-    for i, s in enumerate(seqs):
-        X[i, :len(s)] = torch.from_numpy(((s - mean) / std).astype(np.float32))
-    return X, L
+    return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True), L
+
+
+def length_cap(lengths: np.ndarray, most: int) -> int:
+    """The longest sequence a labelled task keeps: ``most`` (the server's limit), and at most 4x
+    the 99th percentile of the lengths (at least 64), so one outlier (a sequence of 400,000 steps
+    among 90,000 of two) cannot make every batch that long. Longer sequences are cut."""
+    return int(min(most, max(64, 4 * np.percentile(lengths, 99))))
 
 
 def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
@@ -230,28 +258,38 @@ def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
         vseqs, vy = [ds.sequences[i] for i in va], y[va]
     trs = [ds.sequences[i] for i in tr]
     mean, std = _stats(np.concatenate(trs).astype(np.float64), standardize)
-    Xtr, Ltr = _pad(trs, mean, std)
+    limits = budget.machine_budget()
+    cap = length_cap(np.array([len(q) for q in trs]), limits.max_steps)
+    cut = sum(len(q) > cap for q in trs) + sum(len(q) > cap for q in vseqs)
+    Str = _standardised(trs, mean, std, cap)  # padded per batch, never all to the longest
+    Ltr = torch.tensor([len(q) for q in Str], dtype=torch.long)
     Ytr = torch.as_tensor(y[tr])
     variable = bool((Ltr != Ltr[0]).any())
 
     def sampler(B, gen):
-        i = torch.randint(len(trs), (B,), generator=gen)
-        L = Ltr[i]
-        return Batch(Xtr[i, :int(L.max())], Ytr[i], L if variable else None)
+        i = torch.randint(len(Str), (B,), generator=gen)
+        X, L = _pad([Str[k] for k in i.tolist()])
+        return Batch(X, Ytr[i], L if variable else None)
 
     val, T = None, int(Ltr.max())
+    n_val = 0
     if len(vseqs):
-        Xv, Lv = _pad(vseqs[:VAL_CAP], mean, std)
-        val = Batch(Xv, torch.as_tensor(vy[:VAL_CAP]), Lv if bool((Lv != Lv[0]).any()) else None)
+        longest = min(cap, max(len(q) for q in vseqs))
+        n_val = budget.batch_cap(limits.val_bytes, longest, ds.sequences[0].shape[1], len(ds.classes), False,
+                                 most=VAL_CAP)
+        Xv, Lv = _pad(_standardised(vseqs[:n_val], mean, std, cap))
+        val = Batch(Xv, torch.as_tensor(vy[:n_val]), Lv if bool((Lv != Lv[0]).any()) else None)
         T = max(T, int(Lv.max()))
     K = len(ds.classes)
     base = constant_baseline(SimpleNamespace(loss_kind="cross_entropy", output_size=K), Ytr)
     params.update(mean=mean.tolist(), std=std.tolist(), n_train=len(trs), n_val=len(vseqs),
-                  n_val_used=min(len(vseqs), VAL_CAP), min_length=int(Ltr.min()), max_length=T)
+                  n_val_used=min(len(vseqs), n_val), min_length=int(Ltr.min()), max_length=T,
+                  truncated=int(cut), truncated_to=int(cap) if cut else None)
     F = ds.sequences[0].shape[1]
     desc = (f"Classify each sequence of {ds.name} into one of {K} classes "
             f"({len(trs)} training, {len(vseqs)} validation sequences"
-            + (f", lengths {int(Ltr.min())} to {T})." if variable else f", length {T})."))
+            + (f", lengths {int(Ltr.min())} to {T})." if variable else f", length {T}).")
+            + (f" {cut} sequence(s) longer than {cap} steps were cut to {cap}." if cut else ""))
     return Task(f"upload:{ds.name}", "many-to-one", F, K, "cross_entropy", sampler, T, "last",
                 f"Classify: {ds.name}", desc, params=params, vocab=list(ds.classes),
                 channel_names=list(ds.channels), baseline_loss=base[0], baseline_metric=base[1],

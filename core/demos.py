@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from . import budget
 from .models import build_model
 from .tasks import Batch, Task, get_task
 from .trainer import Trainer
@@ -70,6 +71,8 @@ def build_trainer(recipe: DemoRecipe, *, seed: int | None = None, device: str = 
     """
     s = recipe.seed if seed is None else int(seed)
     task = recipe.make_task()
+    budget.check_job(task, recipe.kind, recipe.hidden, recipe.batch, bidirectional=recipe.bidirectional,
+                     head=recipe.head or task.head)
     model = build_model(recipe.kind, task.input_size, recipe.hidden, task.output_size,
                         bidirectional=recipe.bidirectional, head=recipe.head or task.head,
                         out_steps=task.out_steps, seed=s)

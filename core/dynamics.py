@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import budget
 from .analysis import lyapunov_exponent, perturbation_growth
 from .models import SeqModel, build_model, model_from_config
 from .tasks import Task, get_task
@@ -56,6 +57,7 @@ def flipflop_task(recipe: FlipFlopRecipe) -> Task:
 def flipflop_trainer(recipe: FlipFlopRecipe, device: str = "cpu") -> Trainer:
     """A Trainer (not yet stepped) for the recipe: one layer, per-step linear readout."""
     task = flipflop_task(recipe)
+    budget.check_job(task, recipe.kind, recipe.hidden, recipe.batch_size)
     model = build_model(recipe.kind, task.input_size, recipe.hidden, task.output_size, seed=recipe.seed)
     return Trainer(model, task, lr=recipe.lr, batch_size=recipe.batch_size, clip=recipe.clip,
                    device=device, seed=recipe.seed)

@@ -19,33 +19,16 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from .models import MODEL_KINDS, ModelConfig, SeqModel, model_from_config
+from .export_checks import (ExportError, ImportLimits, clip, check_weights, check_zip_entries,
+                            expected_shapes, header, model_fields, read_json, typed_value)
+from .models import ModelConfig, SeqModel
 
 MODEL_FORMAT, SETTINGS_FORMAT = "rnn-explorer-model", "rnn-explorer-settings"
 VERSION = 1
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 META_KEY = "rnn_explorer_config"  # safetensors metadata entry holding config.json
-MAX_BYTES = 200 * 2**20  # largest archive, member or header accepted
-MAX_RATIO = 1000  # largest expansion of one zip member
-MAX_SIZE = 100_000  # largest input/output size accepted in a config (the app's are far smaller)
-MAX_HIDDEN = 4096  # largest hidden size accepted in a config
+LIMITS = ImportLimits()  # core's own limits; the app passes its widgets' (explorer.data_views.app_limits)
 HISTORY_COLUMNS = ("step", "loss", "grad_norm", "metric", "clipped", "diverged", "val_loss", "val_metric")
-
-
-class ExportError(ValueError):
-    """A file that is not a valid export; the message says what is wrong.
-
-    ``key`` names the message and ``params`` its values, so that a user interface can show it in
-    another language (explorer.data_text.export_error_text); the message itself stays English.
-    """
-
-    def __init__(self, message: str, key: str | None = None, **params):
-        super().__init__(message)
-        self.key = key  # message name, e.g. "bad_zip"; None: only the English message
-        self.params = params  # the message's values (strings and numbers)
-
-    def __reduce__(self):  # copies and pickles keep the key and params
-        return type(self), (self.args[0], self.key), {"params": self.params}
 
 
 @dataclass(frozen=True)
@@ -85,25 +68,6 @@ def task_record(task) -> dict:
             "loss_kind": task.loss_kind, "params": _jsonable(task.params)}
 
 
-JSON_SOURCES = {"config": "config.json", "header": "the safetensors header", "settings": "the settings file"}
-
-
-def _read_json(raw: bytes, src: str) -> dict:
-    """The JSON object in ``raw``; ``src`` is a key of JSON_SOURCES (named in error messages)."""
-    what = JSON_SOURCES[src]
-    try:
-        d = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ExportError(f"{what} is not UTF-8 text; expected a JSON file", "not_utf8", what=src) from None
-    except json.JSONDecodeError as e:
-        raise ExportError(f"{what} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}", "bad_json",
-                          what=src, msg=e.msg, line=e.lineno, col=e.colno) from None
-    if not isinstance(d, dict):
-        raise ExportError(f"{what} holds a JSON {type(d).__name__}; expected an object {{...}}", "not_object",
-                          what=src, type=type(d).__name__)
-    return d
-
-
 # ---- models ---------------------------------------------------------------------------------------
 
 def model_config(model: SeqModel, task=None, settings: dict | None = None) -> dict:
@@ -125,34 +89,26 @@ def export_model(model: SeqModel, task=None, settings: dict | None = None) -> by
     return buf.getvalue()
 
 
-def _header_metadata(raw: bytes) -> dict:
-    """The ``__metadata__`` of a safetensors file (8-byte little-endian length, then JSON)."""
-    if len(raw) < 8:
-        raise ExportError(f"the weights file has {len(raw)} bytes; a safetensors file starts with an 8-byte header "
-                          "size", "short_weights", n=len(raw))
-    (n,) = struct.unpack("<Q", raw[:8])
-    if n > min(len(raw) - 8, MAX_BYTES):
-        raise ExportError("the weights file is not a safetensors file (its header size is wrong)", "bad_header")
-    head = _read_json(raw[8:8 + n], "header")
-    meta = head.get("__metadata__") or {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _unzip(raw: bytes) -> tuple[bytes | None, bytes | None]:
-    """(weights, config) from a model zip, after size and expansion checks."""
+def _unzip(raw: bytes, limits: ImportLimits) -> tuple[bytes | None, bytes | None]:
+    """(weights, config) from a model zip, after entry-count, size and expansion checks."""
+    check_zip_entries(raw, limits)
     try:
         z = zipfile.ZipFile(io.BytesIO(raw))
         infos = {i.filename.rsplit("/", 1)[-1]: i for i in z.infolist()}
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise ExportError(f"the file is not a valid zip archive ({e})", "bad_zip", detail=str(e)) from None
     for i in infos.values():
-        if i.file_size > MAX_BYTES or i.file_size > MAX_RATIO * max(i.compress_size, 1):
+        if i.file_size > limits.max_bytes or i.file_size > limits.max_ratio * max(i.compress_size, 1):
             raise ExportError(f"{i.filename!r} expands to {i.file_size:,} bytes; refusing to extract it", "zip_bomb",
                               member=repr(i.filename), size=i.file_size)
     if WEIGHTS_FILE not in infos:
-        raise ExportError(f"the zip holds {sorted(infos) or 'nothing'}, not {WEIGHTS_FILE!r}; upload the .zip "
+        raise ExportError(f"the zip holds {clip(str(sorted(infos))) if infos else 'nothing'}, not {WEIGHTS_FILE!r}; upload the .zip "
                           "that the Data page's 'Download the model' button makes",
                           "no_weights" if infos else "zip_empty", have=str(sorted(infos)), want=repr(WEIGHTS_FILE))
+    if CONFIG_FILE in infos and infos[CONFIG_FILE].file_size > limits.max_json_bytes:
+        n = infos[CONFIG_FILE].file_size
+        raise ExportError(f"config.json has {n:,} bytes; at most {limits.max_json_bytes:,} are accepted",
+                          "json_too_big", what="config", n=f"{n:,}", most=f"{limits.max_json_bytes:,}")
     try:
         w = z.read(infos[WEIGHTS_FILE])
         c = z.read(infos[CONFIG_FILE]) if CONFIG_FILE in infos else None
@@ -161,76 +117,52 @@ def _unzip(raw: bytes) -> tuple[bytes | None, bytes | None]:
     return w, c
 
 
-def _check_model_config(d) -> dict:
-    if not isinstance(d, dict):
-        raise ExportError("config.json has no 'model' object (the ModelConfig of the network)", "no_model")
-    names = {f.name for f in fields(ModelConfig)}
-    unknown, missing = sorted(set(d) - names), sorted({"kind", "input_size", "hidden_size", "output_size"} - set(d))
-    if unknown or missing:
-        raise ExportError(f"config.json's 'model' has unknown fields {unknown} / lacks {missing}; "
-                          f"expected the fields of ModelConfig: {sorted(names)}", "model_fields",
-                          unknown=str(unknown), missing=str(missing), expected=str(sorted(names)))
-    if d["kind"] not in MODEL_KINDS:
-        raise ExportError(f"config.json: kind {d['kind']!r} is not one of {MODEL_KINDS}", "bad_kind",
-                          kind=repr(d["kind"]), kinds=str(MODEL_KINDS))
-    for k, hi in (("input_size", MAX_SIZE), ("output_size", MAX_SIZE), ("hidden_size", MAX_HIDDEN)):
-        v = d[k]
-        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= hi:
-            raise ExportError(f"config.json: {k} = {v!r}; it must be an integer from 1 to {hi}", "bad_size",
-                              name=k, value=repr(v), hi=hi)
-    return d
-
-
-def import_model(data: bytes, config: bytes | None = None) -> LoadedModel:
+def import_model(data: bytes, config: bytes | None = None, limits: ImportLimits = LIMITS) -> LoadedModel:
     """Rebuild a model from ``export_model``'s zip, or from a .safetensors file (config in its
-    metadata, or given as ``config``, the bytes of config.json)."""
+    metadata, or given as ``config``, the bytes of config.json).
+
+    Validate, then allocate: the file's size, the zip's entry count, the JSON's size and depth, every
+    field of the model config against ``limits``, and every tensor's dtype and shape in the
+    safetensors header against the config's model; only then are the weights read and the model
+    built (on the meta device, then given the file's tensors: no initialisation, no spectral-radius
+    rescaling). Raises ExportError, nothing else, for a bad file.
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)) or not len(data):
         raise ExportError("the model file is empty; upload the .zip from 'Download the model'", "empty")
     raw = bytes(data)
-    if len(raw) > MAX_BYTES:
-        raise ExportError(f"the model file is {len(raw) / 2**20:.0f} MB, over {MAX_BYTES // 2**20} MB", "too_big",
-                          mb=f"{len(raw) / 2**20:.0f}", limit=MAX_BYTES // 2**20)
+    if len(raw) > limits.max_bytes:
+        raise ExportError(f"the model file is {len(raw) / 2**20:.0f} MB, over {limits.max_bytes // 2**20} MB",
+                          "too_big", mb=f"{len(raw) / 2**20:.0f}", limit=limits.max_bytes // 2**20)
     if raw[:2] == b"PK":
-        raw, zc = _unzip(raw)
+        raw, zc = _unzip(raw, limits)
         config = config if config is not None else zc
+    head = header(raw, limits)
     if config is None:
-        meta = _header_metadata(raw).get(META_KEY)
-        if not meta:
+        meta = head.get("__metadata__")
+        meta = meta.get(META_KEY) if isinstance(meta, dict) else None
+        if not meta or not isinstance(meta, str):
             raise ExportError("no config.json with the file, and none in the safetensors metadata: "
                               "upload the .zip from 'Download the model' (weights and config together)", "no_config")
         config = meta.encode()
-    cfg = _read_json(config, "config")
+    cfg = read_json(bytes(config), "config", limits)
     if cfg.get("format") != MODEL_FORMAT:
-        raise ExportError(f"config.json is not an RNN Explorer model config (format {cfg.get('format')!r}, "
+        raise ExportError(f"config.json is not an RNN Explorer model config (format {clip(repr(cfg.get('format')))}, "
                           f"expected {MODEL_FORMAT!r})", "model_format", found=repr(cfg.get("format")),
                           want=repr(MODEL_FORMAT))
-    mc = _check_model_config(cfg.get("model"))
-    try:
-        model = model_from_config(mc)
-    except (TypeError, ValueError) as e:
-        raise ExportError(f"config.json describes no valid model: {e}", "invalid_model", detail=str(e)) from None
+    mc = model_fields(cfg.get("model"), limits)
+    want = expected_shapes(mc)
+    check_weights(head, want, mc["kind"])
     try:
         tensors = st_load(raw)
     except Exception as e:  # noqa: BLE001 - safetensors raises its own error types
         raise ExportError(f"the weights are not a valid safetensors file ({type(e).__name__}: {e})", "bad_weights",
                           detail=f"{type(e).__name__}: {e}") from None
-    want = model.state_dict()
-    missing, extra = sorted(set(want) - set(tensors)), sorted(set(tensors) - set(want))
-    if missing or extra:
-        raise ExportError(f"the weights do not fit the config's {mc['kind'].upper()}: missing {missing[:4]}, "
-                          f"unexpected {extra[:4]}", "weights_mismatch", kind=mc["kind"].upper(),
-                          missing=str(missing[:4]), extra=str(extra[:4]))
-    for k, v in want.items():
-        t = tensors[k]
-        if tuple(t.shape) != tuple(v.shape):
-            raise ExportError(f"weight {k!r} has shape {tuple(t.shape)} but the config needs {tuple(v.shape)}",
-                              "weight_shape", name=repr(k), shape=str(tuple(t.shape)), need=str(tuple(v.shape)))
-        if not t.is_floating_point():
-            raise ExportError(f"weight {k!r} has dtype {t.dtype}; weights must be floating point", "weight_dtype",
-                              name=repr(k), dtype=str(t.dtype))
+    for k, t in tensors.items():
         if not bool(torch.isfinite(t).all()):
             raise ExportError(f"weight {k!r} holds NaN or infinite values", "weight_nonfinite", name=repr(k))
-    model.load_state_dict({k: t.to(want[k].dtype) for k, t in tensors.items()})
+    with torch.device("meta"):
+        model = SeqModel(ModelConfig(**mc))
+    model.load_state_dict({k: t.to(torch.float32).contiguous() for k, t in tensors.items()}, assign=True)
     model.eval()
     task, settings = cfg.get("task"), cfg.get("settings")
     return LoadedModel(model, cfg, task if isinstance(task, dict) else None,
@@ -245,12 +177,18 @@ def settings_json(settings: dict) -> bytes:
                       indent=2).encode()
 
 
-def read_settings(data: bytes, schema: dict) -> dict:
+def typed_fields(d: dict, schema: dict, where: str = "settings") -> dict:
+    """The fields of ``d`` that ``schema`` names (field -> int, float, bool or str), each converted
+    to its type; ExportError for a value of another type (an int may be written 3.0)."""
+    return {k: typed_value(k, d[k], typ, where) for k, typ in schema.items() if k in d}
+
+
+def read_settings(data: bytes, schema: dict, limits: ImportLimits = LIMITS) -> dict:
     """Settings from ``settings_json``'s bytes, checked against ``schema`` (field -> type:
     int, float, bool or str); every field must be there, with a value of its type."""
-    d = _read_json(bytes(data), "settings")
+    d = read_json(bytes(data), "settings", limits)
     if d.get("format") != SETTINGS_FORMAT:
-        raise ExportError(f"the settings file is not RNN Explorer run settings (format {d.get('format')!r}, "
+        raise ExportError(f"the settings file is not RNN Explorer run settings (format {clip(repr(d.get('format')))}, "
                           f"expected {SETTINGS_FORMAT!r})", "settings_format", found=repr(d.get("format")),
                           want=repr(SETTINGS_FORMAT))
     s = d.get("settings")
@@ -260,17 +198,7 @@ def read_settings(data: bytes, schema: dict) -> dict:
     if missing or unknown:
         raise ExportError(f"the settings file lacks {missing} / has unknown {unknown}; expected {sorted(schema)}",
                           "settings_fields", missing=str(missing), unknown=str(unknown), expected=str(sorted(schema)))
-    out = {}
-    for k, typ in schema.items():
-        v = s[k]
-        ok = (isinstance(v, bool) if typ is bool else
-              isinstance(v, (int, float)) and not isinstance(v, bool) and (typ is float or float(v).is_integer())
-              if typ in (int, float) else isinstance(v, typ))
-        if not ok or (typ is float and not math.isfinite(v)):
-            raise ExportError(f"setting {k!r} = {v!r} is not a valid {typ.__name__}", "bad_setting", name=repr(k),
-                              value=repr(v), type=typ.__name__)
-        out[k] = typ(v)
-    return out
+    return typed_fields(s, schema)
 
 
 # ---- history ----------------------------------------------------------------------------------------

@@ -9,11 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from . import budget
 
 IO_KINDS = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder")
 IGNORE = -100  # class target that the loss and metrics skip (cross_entropy's ignore_index)
@@ -68,12 +72,14 @@ class Task:
     baseline_metric: float = float("nan")  # metric of the best constant prediction
     validation: Batch | None = None  # a fixed held-out batch (datasets); None: drawn by seed
     nan_targets: bool = False  # regression targets may hold NaN (gaps) that the loss must skip
+    max_batch: int | None = None  # most sequences a held-out batch may hold (a byte budget); None: any
 
     def __post_init__(self):
         if not self.metric:
             self.metric = "accuracy" if self.loss_kind == "cross_entropy" else "mse"
         if math.isnan(self.baseline_loss):
-            ref = self.sample(2048, torch.Generator().manual_seed(12345))
+            ref = self.sample(min(reference_size(self), self.max_batch or REFERENCE_SEQUENCES),
+                              torch.Generator().manual_seed(12345))
             self.baseline_loss, self.baseline_metric = constant_baseline(self, ref.y)
 
     @property
@@ -101,6 +107,19 @@ class Task:
                 hit = (output.argmax(-1) == y) & valid
                 return float(hit.sum() / valid.sum().clamp(min=1))
             return float(self.loss(output, y))
+
+
+REFERENCE_SEQUENCES = 2048  # sequences of the reference batch the constant baseline is measured on
+REFERENCE_BYTES = 64 * 2**20  # ... at most: long one-hot tasks (char_lm at T=1000: 500 MB) take fewer
+
+
+def reference_size(task: Task) -> int:
+    """Sequences in ``task``'s reference batch: ``REFERENCE_SEQUENCES``, fewer when they would hold
+    more than ``REFERENCE_BYTES`` (at least 64)."""
+    from .budget import batch_cap
+    n = batch_cap(REFERENCE_BYTES, task.seq_len or 1, task.input_size, task.output_size,
+                  per_step_output=task.head == "per_step", most=REFERENCE_SEQUENCES)
+    return max(64, n)
 
 
 def constant_baseline(task: Task, y: Tensor) -> tuple[float, float]:
@@ -225,24 +244,45 @@ def flipflop(seq_len: int = 100, n_bits: int = 3, p_pulse: float = 0.05) -> Task
                 channel_names=[f"bit {i + 1}" for i in range(n_bits)])
 
 
+def _text_codes(text: str) -> tuple[list[str], Tensor]:
+    """(sorted distinct characters, int64 code of every character), without a Python int per character."""
+    try:
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates: the slow path
+        vocab = sorted(set(text))
+        index = {c: i for i, c in enumerate(vocab)}
+        return vocab, torch.tensor([index[c] for c in text], dtype=torch.long)
+    uniq, codes = np.unique(cp, return_inverse=True)
+    return [chr(c) for c in uniq], torch.from_numpy(codes.astype(np.int64))
+
+
 def char_lm(seq_len: int = 64, text: str | None = None, name: str = "char_lm") -> Task:
-    """Character-level language modelling: predict the next character (default: the Sonnets)."""
+    """Character-level language modelling: predict the next character (default: the Sonnets).
+
+    Windows are one-hot encoded per batch, never for the whole text; the reference batch of the
+    constant baseline uses the targets alone, and held-out batches are capped by bytes
+    (``Task.max_batch``), so a text with thousands of distinct characters stays affordable.
+    """
     text = text if text is not None else SONNETS.read_text(encoding="utf-8")
-    vocab = sorted(set(text))
-    index = {c: i for i, c in enumerate(vocab)}
-    codes = torch.tensor([index[c] for c in text], dtype=torch.long)
+    vocab, codes = _text_codes(text)
     if len(codes) < seq_len + 2:
         raise ValueError(f"the text has {len(codes)} characters; at least {seq_len + 2} are needed")
     V = len(vocab)
 
-    def sampler(B, gen):
+    def windows(B, gen):
         start = (torch.rand(B, generator=gen) * (len(codes) - seq_len - 1)).long()
-        idx = start[:, None] + torch.arange(seq_len + 1)[None]
-        chunk = codes[idx]
+        return codes[start[:, None] + torch.arange(seq_len + 1)[None]]
+
+    def sampler(B, gen):
+        chunk = windows(B, gen)
         return Batch(_one_hot(chunk[:, :-1], V), chunk[:, 1:])
+    ref_y = windows(2048, torch.Generator().manual_seed(12345))[:, 1:]  # the same draw as Task's reference batch
+    base = constant_baseline(SimpleNamespace(loss_kind="cross_entropy", output_size=V), ref_y)
     return Task(name, "many-to-many", V, V, "cross_entropy", sampler, seq_len, "per_step",
                 "Character language model", "Predict the next character of Shakespeare's Sonnets.",
-                params=dict(seq_len=seq_len), vocab=vocab, channel_names=vocab)
+                params=dict(seq_len=seq_len), vocab=vocab, channel_names=vocab, baseline_loss=base[0],
+                baseline_metric=base[1], max_batch=budget.batch_cap(budget.machine_budget().val_bytes,
+                                                                    seq_len, V, V))
 
 
 SENTIMENT_WORDS = {"love": 1, "like": 1, "great": 1, "good": 1,

@@ -178,6 +178,7 @@ class Trainer:
         """The held-out batch: drawn once per size (every probe evaluates on it) and kept."""
         if self.task.validation is not None:
             return self.task.validation
+        batch_size = min(batch_size, self.task.max_batch or batch_size)  # wide one-hot inputs: capped by bytes
         if batch_size not in self._val_batches:
             gen = torch.Generator().manual_seed(self.config.seed + 7919)
             self._val_batches[batch_size] = self.task.sample(batch_size, gen)

@@ -1,7 +1,7 @@
 """Locks shared by the training jobs (no Streamlit, no torch).
 
 - ``HandoverLock``: a job's lock, which its training loop hands over to waiting readers.
-- ``JobLimiter``: server-wide cap on running jobs, first come first served, with queue positions.
+- ``JobLimiter``: server-wide cap on running jobs, shared fairly between sessions, with queue positions.
 """
 from __future__ import annotations
 
@@ -47,40 +47,78 @@ class HandoverLock:
 
 
 class JobLimiter:
-    """At most ``limit`` jobs run at once, server-wide; the rest wait in FIFO order."""
+    """At most ``limit`` jobs run at once, server-wide, shared fairly between sessions.
+
+    Each job names its ``owner`` (a session's board; None: the job is its own owner). A free slot
+    goes to the waiting job whose owner runs the fewest jobs (first come first served among
+    equals), and while another session waits with nothing running, a session running two jobs or
+    more gives one slot back (``should_yield``, asked by the running jobs between steps): one
+    session's comparison of three jobs on a 2-slot server cannot make another student wait.
+    """
 
     def __init__(self, limit: int):
         self.limit = max(1, int(limit))
         self._cond = threading.Condition()
-        self._running: set[int] = set()
-        self._queue: list[int] = []
+        self._running: dict[int, object] = {}  # job id -> owner, in the order they started
+        self._queue: list[tuple[int, object]] = []  # (job id, owner) waiting, in arrival order
 
-    def acquire(self, job_id: int, should_stop) -> bool:
+    @staticmethod
+    def _who(job_id: int, owner):
+        return ("job", job_id) if owner is None else owner
+
+    def _count(self, owner) -> int:
+        return sum(1 for o in self._running.values() if o == owner)
+
+    def _pick(self) -> int | None:
+        """The waiting job that gets the next free slot (fewest running for its owner, then oldest)."""
+        if not self._queue:
+            return None
+        return min(enumerate(self._queue), key=lambda e: (self._count(e[1][1]), e[0]))[1][0]
+
+    def acquire(self, job_id: int, should_stop, owner=None) -> bool:
         """Block until ``job_id`` may run; False if ``should_stop()`` turned true while waiting."""
+        owner = self._who(job_id, owner)
         with self._cond:
             if job_id in self._running:
                 return True
-            self._queue.append(job_id)
+            self._queue.append((job_id, owner))
             try:
-                while not (self._queue[0] == job_id and len(self._running) < self.limit):
+                while not (len(self._running) < self.limit and self._pick() == job_id):
                     if should_stop():
                         return False
                     self._cond.wait(timeout=0.1)
-                self._running.add(job_id)
+                self._running[job_id] = owner
                 return True
             finally:
-                self._queue.remove(job_id)
+                self._queue.remove((job_id, owner))
                 self._cond.notify_all()
 
     def release(self, job_id: int) -> None:
         with self._cond:
-            self._running.discard(job_id)
+            self._running.pop(job_id, None)
             self._cond.notify_all()
 
-    def position(self, job_id: int) -> int | None:
-        """1-based place in the queue, or None when not waiting."""
+    def should_yield(self, job_id: int) -> bool:
+        """Should running ``job_id`` give its slot back now? True for one job at a time: the
+        latest started of the owner running the most, when that owner runs at least two more
+        than a waiting job's owner and no slot is free."""
         with self._cond:
-            return self._queue.index(job_id) + 1 if job_id in self._queue else None
+            if job_id not in self._running or len(self._running) < self.limit or not self._queue:
+                return False
+            waiting_least = min(self._count(o) for _, o in self._queue)
+            counts = {o: self._count(o) for o in self._running.values()}
+            greedy = max(counts, key=counts.get)
+            if counts[greedy] < waiting_least + 2:
+                return False
+            latest = [j for j, o in self._running.items() if o == greedy][-1]
+            return latest == job_id
+
+    def position(self, job_id: int) -> int | None:
+        """1-based place in the queue (in the order slots will be given), or None when not waiting."""
+        with self._cond:
+            order = sorted(enumerate(self._queue), key=lambda e: (self._count(e[1][1]), e[0]))
+            ids = [j for _, (j, _) in order]
+            return ids.index(job_id) + 1 if job_id in ids else None
 
     @property
     def running(self) -> int:

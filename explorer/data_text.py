@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
+from core.budget import BudgetError
 from core.datasets import DatasetError
 from core.export import ExportError
+from core.export_checks import clip
 
 from .data_views import TestLayoutError
-from .dataset_errors import dataset_error_text
+from .dataset_errors import budget_error_text, dataset_error_text
 from .i18n import text
 
 
@@ -28,17 +30,28 @@ def export_error_text(err: ExportError, lang: str = "en") -> str:
     return text(f"data.export_error.{err.key}", lang, **params)
 
 
+MAX_SHOWN = 700  # characters of an error shown on the page (a file never decides how long a message gets)
+
+
 def error_text(err: Exception, lang: str = "en") -> str:
     """The message of an error the page shows (a file that cannot be read, a preparation that
-    does not fit, a bad model or settings file), in ``lang``."""
+    does not fit, a bad model or settings file), in ``lang``, at most ``MAX_SHOWN`` characters."""
+    return clip(_error_text(err, lang), MAX_SHOWN)
+
+
+def _error_text(err: Exception, lang: str) -> str:
     if isinstance(err, TestLayoutError):
         (test, train), (tk, rk) = err.names, err.kinds
         return text("data.msg.test_layout", lang, test=test, train=train, test_kind=text(f"data.kind.{tk}", lang),
                     train_kind=text(f"data.kind.{rk}", lang))
     if isinstance(err, ExportError):
         return export_error_text(err, lang)
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)
     if isinstance(err, DatasetError):
         return dataset_error_text(err, lang)  # core's parse errors: the data_errors catalogue
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)  # over the server's memory budget
     return str(err)
 
 

@@ -19,21 +19,21 @@ import torch
 from core import MODEL_KINDS, NONLINEARITIES, OPTIMIZERS, TASKS, Trainer
 from core.dataset_task import MODES
 from core.datasets import DatasetError, SequenceDataset, dataset_task, load_dataset
-from core.export import ExportError, history_csv, import_model, read_settings, settings_json
+from core import budget
+from core.budget import BudgetError
+from core.export import ExportError, history_csv, import_model, read_settings, settings_json, typed_fields
 
 from . import state
 from .figures import data as FD
 from .i18n import text
 from .jobs import TrainingJob
-from .runs import UPLOAD_PREFIX, RunSettings, build_task
+from .runs import (BATCH_CHOICES, CLIP_RANGE, HIDDEN_CHOICES, LAYERS_RANGE, LR_CHOICES, PROBE_RANGE, SEED_RANGE,
+                   SEQ_LEN_RANGE, STEPS_RANGE, UPLOAD_PREFIX, RunSettings, build_task, import_limits)
 
-# The Training lab's slider choices (explorer.widgets): uploaded settings must be among them.
-HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
-LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
-BATCH_CHOICES = (1, 4, 8, 16, 32, 64, 128, 256)
 DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "whitespace": "whitespace"}
 HEADERS = {"auto": None, "yes": True, "no": False}  # option labels: data.header_opt.<key> in the catalogue
 PREVIEW_ROWS = 200  # rows of the preview table
+PREVIEW_CHANNELS = 16  # channels drawn in a series preview (1,000 traces made a 13 MB figure)
 TABLE_STEPS = 10  # values of channel 1 shown per labelled sequence in the table
 # RunSettings field -> the Training lab's session key
 LAB_KEYS = {"task": state.LAB_TASK, "seq_len": state.LAB_SEQ_LEN, "kind": state.LAB_KIND,
@@ -220,6 +220,8 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
                   tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
                  (tx("lengths"), f"{p['min_length']}" if p["min_length"] == p["max_length"] else
                   tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
+        if p.get("truncated"):  # length outliers cut so one sequence cannot make every batch that long
+            rows.append((tx("truncated"), tx("truncated_value", n=f"{p['truncated']:,}", cap=p["truncated_to"])))
     else:
         rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
                  (tx("seq_length"), f"{task.seq_len}")]
@@ -323,12 +325,14 @@ def preview_figures(ds: SequenceDataset, task=None, prep: PrepOptions | None = N
     if ds.kind == "series":
         p = task.params if task is not None else {}
         split = p.get("split") if task is not None and not p.get("test") else None
-        out = [("series", FD.series_figure(ds.sequences[0], ds.channels, time=ds.time_index,
+        k = PREVIEW_CHANNELS
+        out = [("series", FD.series_figure(ds.sequences[0][:, :k], ds.channels[:k], time=ds.time_index,
                                            window=p.get("window", prep.window), horizon=p.get("horizon", prep.horizon),
                                            split=split, title=text("fig.data.series_preview", lang, name=ds.name),
                                            lang=lang))]
         if test is not None:
-            out.append(("test_series", FD.series_figure(test.sequences[0], test.channels, time=test.time_index,
+            out.append(("test_series", FD.series_figure(test.sequences[0][:, :k], test.channels[:k],
+                                                        time=test.time_index,
                                                         title=text("fig.data.test_series", lang, name=test.name),
                                                         lang=lang)))
         return out
@@ -409,6 +413,15 @@ class _Range(NamedTuple):
     lo: str  # lowest value allowed, as shown
     hi: str  # highest value allowed, as shown
 
+    @classmethod
+    def of(cls, bounds: tuple) -> "_Range":
+        """A widget's (lo, hi) as shown: "1,000", "2^31-1"."""
+        return cls(*("2^31-1" if b == 2**31 - 1 else f"{b:,g}" if isinstance(b, float) else f"{b:,}" for b in bounds))
+
+    @staticmethod
+    def holds(bounds: tuple, v) -> bool:
+        return bounds[0] <= v <= bounds[1]
+
 
 def check_settings(s: RunSettings, datasets: dict) -> RunSettings:
     """``s`` if the Training lab can show it; ExportError naming the first value it cannot."""
@@ -417,15 +430,16 @@ def check_settings(s: RunSettings, datasets: dict) -> RunSettings:
     checks = [
         ("task", s.task in TASKS or s.task in uploads, None),
         ("kind", s.kind in MODEL_KINDS, MODEL_KINDS), ("hidden", s.hidden in HIDDEN_CHOICES, HIDDEN_CHOICES),
-        ("layers", 1 <= s.layers <= 3, _Range("1", "3")),
+        ("layers", _Range.holds(LAYERS_RANGE, s.layers), _Range.of(LAYERS_RANGE)),
         ("activation", s.activation in NONLINEARITIES, NONLINEARITIES),
         ("lr", any(abs(s.lr - c) <= 1e-9 * c for c in LR_CHOICES), LR_CHOICES),
         ("batch_size", s.batch_size in BATCH_CHOICES, BATCH_CHOICES),
         ("optimizer", s.optimizer in OPTIMIZERS, OPTIMIZERS),
-        ("clip", 0 <= s.clip <= 100, _Range("0", "100")), ("seed", 0 <= s.seed < 2**31, _Range("0", "2^31-1")),
-        ("seq_len", 2 <= s.seq_len <= 1000, _Range("2", "1,000")),
-        ("steps", 10 <= s.steps <= 200_000, _Range("10", "200,000")),
-        ("probe_every", 1 <= s.probe_every <= 1000, _Range("1", "1,000")),
+        ("clip", _Range.holds(CLIP_RANGE, s.clip), _Range.of(CLIP_RANGE)),
+        ("seed", _Range.holds(SEED_RANGE, s.seed), _Range.of(SEED_RANGE)),
+        ("seq_len", _Range.holds(SEQ_LEN_RANGE, s.seq_len), _Range.of(SEQ_LEN_RANGE)),
+        ("steps", _Range.holds(STEPS_RANGE, s.steps), _Range.of(STEPS_RANGE)),
+        ("probe_every", _Range.holds(PROBE_RANGE, s.probe_every), _Range.of(PROBE_RANGE)),
     ]
     for name, ok, allowed in checks:
         if ok:
@@ -447,7 +461,7 @@ def settings_bytes(s: RunSettings) -> bytes:
 
 def read_run_settings(data: bytes, datasets: dict, device: str) -> RunSettings:
     """Settings from a settings file, checked; the device stays this server's choice."""
-    d = read_settings(data, _types())
+    d = read_settings(data, _types(), import_limits())
     d["device"] = device
     return check_settings(RunSettings(**d), datasets)
 
@@ -465,22 +479,24 @@ def history_bytes(job: TrainingJob) -> bytes:
 def load_model_job(data: bytes, datasets: dict, current: RunSettings, limiter=None) -> tuple[TrainingJob, RunSettings]:
     """A paused TrainingJob around the model in ``data`` (an export zip), on a task matching its
     config: the recorded task (an upload must be loaded), with the recorded run settings, else the
-    ``current`` lab settings for the optimiser. Raises ExportError with a message for the page."""
-    lm = import_model(data)
+    ``current`` lab settings for the optimiser. Validates everything (sizes against the lab's own
+    widget limits, recorded settings' types, the task's inputs, outputs and output steps, the
+    training step against the server's budget) before the job is built. Raises ExportError (or
+    core.budget.BudgetError) with a message for the page."""
+    lm = import_model(data, limits=import_limits())
     cfg = lm.model.config
-    rec = dict(lm.settings or {})
-    name = rec.get("task") or (lm.task or {}).get("name")
+    types = _types()
+    rec = typed_fields(lm.settings or {}, {k: v for k, v in types.items() if k != "device"})
+    task_rec = typed_fields(lm.task or {}, {"name": str, "seq_len": int})
+    name = rec.get("task") or task_rec.get("name")
     if not name:
         raise ExportError(text("data.export_error.no_task"), "no_task")
-    seq_len = rec.get("seq_len") or (lm.task or {}).get("seq_len") or current.seq_len
+    seq_len = rec.get("seq_len") or task_rec.get("seq_len") or current.seq_len
     base = {f.name: getattr(current, f.name) for f in fields(RunSettings)}
-    types = _types()
-    for k in ("lr", "batch_size", "optimizer", "clip", "steps", "probe_every"):
-        if k in rec and isinstance(rec[k], (int, float, str)) and not isinstance(rec[k], bool):
-            base[k] = types[k](rec[k])
-    base.update(task=name, seq_len=int(seq_len), kind=cfg.kind, hidden=cfg.hidden_size, layers=cfg.num_layers,
+    base.update({k: rec[k] for k in ("lr", "batch_size", "optimizer", "clip", "steps", "probe_every") if k in rec})
+    base.update(task=name, seq_len=seq_len, kind=cfg.kind, hidden=cfg.hidden_size, layers=cfg.num_layers,
                 activation=cfg.nonlinearity, bidirectional=cfg.bidirectional,
-                seed=int(rec.get("seed", cfg.seed or 0)))
+                seed=rec.get("seed", cfg.seed or 0))
     s = check_settings(RunSettings(**base), datasets)
     try:
         task = build_task(s.task, s.seq_len, datasets)
@@ -491,6 +507,11 @@ def load_model_job(data: bytes, datasets: dict, current: RunSettings, limiter=No
         vals = dict(mi=cfg.input_size, mo=cfg.output_size, head=cfg.head, task=repr(s.task), ti=task.input_size,
                     to=task.output_size, thead=task.head)
         raise ExportError(text("data.export_error.io_mismatch", "en", **vals), "io_mismatch", **vals)
+    if cfg.head == "encoder_decoder" and (cfg.out_steps or s.seq_len) != (task.out_steps or task.seq_len):
+        vals = dict(steps=f"{cfg.out_steps or s.seq_len:,}", task=repr(s.task), need=f"{task.out_steps or task.seq_len:,}")
+        raise ExportError(text("data.export_error.out_steps", "en", **vals), "out_steps", **vals)
+    budget.check_job(task, cfg.kind, cfg.hidden_size, s.batch_size, layers=cfg.num_layers,
+                     bidirectional=cfg.bidirectional, head=cfg.head, optimizer=s.optimizer)
     trainer = Trainer(lm.model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
                       clip=s.clip or None, device=s.device, seed=s.seed)
     job = TrainingJob(trainer, s.steps, limiter=limiter, probe_every=s.probe_every)
@@ -539,10 +560,10 @@ def import_model_upload(data: bytes, datasets: dict, current: RunSettings, board
     nothing and gives an "error" message (its values hold the ExportError)."""
     try:
         job, s = load_model_job(data, datasets, current, limiter)
-    except ExportError as e:
+        ev = job.trainer.evaluate()
+    except (ExportError, BudgetError) as e:
         return {}, ("error", "data.msg.model_error", {"error": e})
-    board.put("lab", job)
-    ev = job.trainer.evaluate()
+    board.put("lab", job)  # only now: a refused file leaves the lab's run and settings as they were
     updates = {**settings_state(s), state.LAB_SIGNATURE: s.signature(), state.LAB_SCRUB: -1}
     return updates, ("success", "data.msg.model_loaded",
                      dict(kind=s.kind.upper(), hidden=s.hidden, task=s.task, loss=f"{ev['loss']:.4g}"))

@@ -50,3 +50,15 @@ def dataset_error_text(err: Exception, lang: str) -> str:
         return _render(key, dict(getattr(err, "params", None) or {}), normalize(lang))
     except (KeyError, IndexError, ValueError, TypeError):  # a text whose placeholders the error lacks
         return str(err)
+
+
+def budget_error_text(err: Exception, lang: str) -> str:
+    """A ``core.budget.BudgetError`` in ``lang``: the ``budget.<key>`` catalogue text with its params
+    (``str(err)`` when the key or its values do not fit the catalogue)."""
+    key = getattr(err, "key", None)
+    if not key or not has(f"budget.{key}", DEFAULT_LANG):
+        return str(err)
+    try:
+        return text(f"budget.{key}", normalize(lang), **dict(getattr(err, "params", None) or {}))
+    except (KeyError, IndexError, ValueError, TypeError):
+        return str(err)

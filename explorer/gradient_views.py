@@ -1,8 +1,8 @@
 """Page logic of the Gradient flow lab: engine calls and figure choices, no Streamlit calls.
 
-The page caches the heavy functions here (``untrained_flows``, ``jacobian_data``,
-``cliff_data``) with ``st.cache_data``, keyed by their hashable arguments; they return numbers,
-not text. Every function that returns text or figures takes ``lang`` (catalogue tables
+The page caches the heavy functions here (``untrained_flows``, ``untrained_jacobians``,
+``lab_jacobians``, ``cliff_data``) in the server's byte-bounded store (explorer.cache), keyed by
+their hashable arguments; they return numbers, not text. Every function that returns text or figures takes ``lang`` (catalogue tables
 ``gradient`` and ``fig.gradients``).
 """
 from __future__ import annotations
@@ -231,6 +231,14 @@ def untrained_jacobians(setup: G.FlowSetup, kinds: tuple[str, ...], steps: int) 
         s = replace(setup, kind=k)
         mx[k] = (G.flow_model(s), G.flow_batch(s).x[0])
     return jacobian_data(mx, flows, steps)
+
+
+def lab_jacobians(src: LabSource, flows: dict[str, G.Flow], steps: int) -> JacobianData:
+    """The Jacobian view of the lab model on its first held-out sequence (unpadded)."""
+    x = src.batch.x[0]
+    if src.batch.lengths is not None:
+        x = x[: int(src.batch.lengths[0])]
+    return jacobian_data({src.model.config.kind: (src.model, x)}, flows, steps)
 
 
 def product_fig(jd: JacobianData, lang: str = "en"):

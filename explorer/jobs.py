@@ -98,6 +98,7 @@ class TrainingJob:
         self.trainer = trainer
         self.target_steps = int(target_steps)
         self.limiter = limiter
+        self.owner = None  # who the limiter shares slots between (set by JobBoard.put: the session)
         self.probe_every = max(1, int(probe_every))
         self.probe_seconds = float(probe_seconds)
         self.probe_min_seconds = float(probe_min_seconds)
@@ -225,7 +226,7 @@ class TrainingJob:
                     with self._lock:
                         self._status = "queued"
                     if self.limiter is not None and not self.limiter.acquire(
-                            self.id, lambda: self._stop.is_set() or self._pause.is_set()):
+                            self.id, lambda: self._stop.is_set() or self._pause.is_set(), self.owner):
                         continue
                     holding = True
                     with self._lock:
@@ -246,6 +247,9 @@ class TrainingJob:
                         self._probe_now()
                         self._status = "done"
                         return
+                if self.limiter is not None and self.limiter.should_yield(self.id):
+                    self.limiter.release(self.id)  # another session waits: queue again (fair share)
+                    holding = False
         except Exception as e:  # a job must never take the server down; the page shows this
             with self._lock:
                 self._status = "error"
@@ -331,9 +335,10 @@ class TrainingJob:
 class JobBoard:
     """The jobs of one browser session, by name; other pages read them (e.g. the lab's model)."""
 
-    def __init__(self):
+    def __init__(self, owner: object = None):
         self._jobs: dict[str, TrainingJob] = {}
         self._lock = threading.Lock()
+        self.owner = owner if owner is not None else object()  # the limiter's fair share is per board
 
     def get(self, name: str) -> TrainingJob | None:
         with self._lock:
@@ -341,6 +346,7 @@ class JobBoard:
 
     def put(self, name: str, job: TrainingJob) -> None:
         """Replace the job under ``name``; the old one's thread is stopped first."""
+        job.owner = self.owner
         with self._lock:
             old = self._jobs.get(name)
             self._jobs[name] = job

@@ -6,11 +6,23 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from core import TASKS, Task, Trainer, build_model, get_task
+from core import TASKS, Task, Trainer, budget, build_model, get_task
 
 from .i18n import text
 
 UPLOAD_PREFIX = "upload:"
+
+# The Training lab's widget domains, declared once: its widgets (explorer.widgets, pages/training_lab.py),
+# links (explorer.urlstate) and imported settings and models (explorer.data_views) all read these.
+HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)  # hidden units H (select slider)
+LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)  # learning rates (select slider)
+BATCH_CHOICES = (1, 4, 8, 16, 32, 64, 128, 256)  # batch sizes (select slider)
+SEQ_LEN_RANGE = (2, 1000)  # sequence length T / window (number input; every page's task controls)
+LAYERS_RANGE = (1, 3)  # stacked layers (number input)
+CLIP_RANGE = (0.0, 100.0)  # global-norm clipping, 0 = off (number input)
+SEED_RANGE = (0, 2**31 - 1)  # seed (number input)
+STEPS_RANGE = (10, 200_000)  # target steps (number input)
+PROBE_RANGE = (1, 1000)  # steps between probes (number input)
 
 
 class RunError(ValueError):
@@ -102,14 +114,40 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
     return get_task(name)
 
 
+def run_error_text(err: Exception, lang: str = "en") -> str:
+    """The message of an error that stopped a run or a job from being built, in ``lang``:
+    ``RunError``, ``core.budget.BudgetError`` (over the server's memory budget), ``DatasetError``."""
+    from core.budget import BudgetError
+    from core.datasets import DatasetError
+
+    from .dataset_errors import budget_error_text, dataset_error_text
+    if isinstance(err, RunError):
+        return text(err.key, lang, **err.values)
+    if isinstance(err, BudgetError):
+        return budget_error_text(err, lang)
+    if isinstance(err, DatasetError):
+        return dataset_error_text(err, lang)
+    return str(err)
+
+
 def build_trainer(s: RunSettings, datasets: dict | None = None) -> Trainer:
     task = build_task(s.task, s.seq_len, datasets)
+    budget.check_job(task, s.kind, s.hidden, s.batch_size, layers=s.layers, optimizer=s.optimizer,
+                     bidirectional=s.bidirectional and task.head != "encoder_decoder")
     model = build_model(s.kind, task.input_size, s.hidden, task.output_size, num_layers=s.layers,
                         nonlinearity=s.activation if s.kind == "rnn" else "tanh",
                         bidirectional=s.bidirectional and task.head != "encoder_decoder",
                         head=task.head, out_steps=task.out_steps, seed=s.seed)
     return Trainer(model, task, lr=s.lr, batch_size=s.batch_size, optimizer=s.optimizer,
                    clip=s.clip or None, device=s.device, seed=s.seed)
+
+
+def import_limits():
+    """core.export's ImportLimits with this app's widget limits: a model may declare no more hidden
+    units, layers or output steps than the Training lab can show."""
+    from core.export import LIMITS
+    from dataclasses import replace
+    return replace(LIMITS, max_hidden=max(HIDDEN_CHOICES), max_layers=LAYERS_RANGE[1], max_steps=SEQ_LEN_RANGE[1])
 
 
 def device_choices() -> list[str]:

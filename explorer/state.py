@@ -31,6 +31,7 @@ LAB_PROBE = "lab.probe_every"  # steps between probes
 LAB_VIEW3D = "lab.view3d"  # 3-D PCA view instead of 2-D
 LAB_SCRUB = "lab.scrub"  # index into the probe history for the trajectory view
 LAB_SIGNATURE = "lab.signature"  # the settings the current run was built with
+TAB_TOKEN = "tab.token"  # this browser tab's key to its job board (explorer.runtime; kept in sessionStorage)
 LAB_FIG_CACHE = "lab.fig_cache"  # probe figures already built, by probe step (explorer.lab_views.cached)
 LAB_BTN_TRAIN, LAB_BTN_PAUSE, LAB_BTN_STEP, LAB_BTN_RESET = (  # buttons (keys keep their identity
     "lab.btn.train", "lab.btn.pause", "lab.btn.step", "lab.btn.reset")  # when `disabled` changes)

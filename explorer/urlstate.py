@@ -149,14 +149,14 @@ def domains(keys) -> dict:
     if want("lab."):
         from core import MODEL_KINDS, OPTIMIZERS, TASKS
         from core.models import NONLINEARITIES
+
+        from . import runs as R
         out.update({
-            state.LAB_TASK: tuple(TASKS), state.LAB_SEQ_LEN: Between(2, 1000), state.LAB_KIND: MODEL_KINDS,
-            state.LAB_HIDDEN: _opts(2, 4, 8, 16, 32, 64, 128, 256, 512), state.LAB_LAYERS: Between(1, 3),
-            state.LAB_ACT: NONLINEARITIES,
-            state.LAB_LR: _opts(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0),
-            state.LAB_BATCH: _opts(1, 4, 8, 16, 32, 64, 128, 256), state.LAB_OPT: OPTIMIZERS,
-            state.LAB_CLIP: Between(0.0, 100.0), state.LAB_SEED: Between(0, 2**31 - 1),
-            state.LAB_STEPS: Between(10, 200_000), state.LAB_PROBE: Between(1, 1000)})
+            state.LAB_TASK: tuple(TASKS), state.LAB_SEQ_LEN: Between(*R.SEQ_LEN_RANGE), state.LAB_KIND: MODEL_KINDS,
+            state.LAB_HIDDEN: R.HIDDEN_CHOICES, state.LAB_LAYERS: Between(*R.LAYERS_RANGE),
+            state.LAB_ACT: NONLINEARITIES, state.LAB_LR: R.LR_CHOICES, state.LAB_BATCH: R.BATCH_CHOICES,
+            state.LAB_OPT: OPTIMIZERS, state.LAB_CLIP: Between(*R.CLIP_RANGE), state.LAB_SEED: Between(*R.SEED_RANGE),
+            state.LAB_STEPS: Between(*R.STEPS_RANGE), state.LAB_PROBE: Between(*R.PROBE_RANGE)})
     if want("cell."):
         from core import tiny_rnn as tr
         out.update({

@@ -9,7 +9,8 @@ from core.models import NONLINEARITIES
 from . import state
 from .i18n import text
 from .lang import current, fmt, t
-from .runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
+from .runs import (BATCH_CHOICES, CLIP_RANGE, HIDDEN_CHOICES, LAYERS_RANGE, LR_CHOICES, SEED_RANGE, SEQ_LEN_RANGE,
+                   UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind)
 from .figures.common import cell_name
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
@@ -72,7 +73,7 @@ def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> st
             label, help_ = t("widgets.window_length"), t("widgets.window_length_help")
         else:
             label, help_ = t("widgets.seq_len"), t("widgets.seq_len_help")
-        st.number_input(label, 2, 1000, key=len_key, help=help_)
+        st.number_input(label, *SEQ_LEN_RANGE, key=len_key, help=help_)
     return name
 
 
@@ -90,12 +91,12 @@ def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None
     lang = current()
     cells = {k: cell_label(k, lang) for k in MODEL_KINDS}
     st.radio(t("widgets.cell_label"), MODEL_KINDS, key=kind_key, format_func=cells.get, horizontal=True)
-    st.select_slider(t("widgets.hidden"), [2, 4, 8, 16, 32, 64, 128, 256, 512], key=hidden_key)
+    st.select_slider(t("widgets.hidden"), HIDDEN_CHOICES, key=hidden_key)
     if presenter:
         return
     c1, c2 = st.columns(2)
     if layers_key:
-        c1.number_input(t("widgets.layers"), 1, 3, key=layers_key)
+        c1.number_input(t("widgets.layers"), *LAYERS_RANGE, key=layers_key)
     if act_key:
         c2.selectbox(t("widgets.activation"), NONLINEARITIES, key=act_key, format_func=fmt("widgets.act"),
                      disabled=st.session_state[kind_key] != "rnn", help=t("widgets.activation_help"))
@@ -105,15 +106,14 @@ def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None
 
 def optimizer_controls(lr_key: str, batch_key: str, opt_key: str, clip_key: str, seed_key: str,
                        *, presenter: bool = False) -> None:
-    st.select_slider(t("widgets.lr"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0],
-                     key=lr_key, format_func=lambda v: f"{v:g}")
+    st.select_slider(t("widgets.lr"), LR_CHOICES, key=lr_key, format_func=lambda v: f"{v:g}")
     if presenter:
         return
     c1, c2 = st.columns(2)
     c1.selectbox(t("widgets.optimizer"), OPTIMIZERS, key=opt_key, format_func=fmt("widgets.opt"))
-    c2.select_slider(t("widgets.batch"), [1, 4, 8, 16, 32, 64, 128, 256], key=batch_key)
-    c1.number_input(t("widgets.clip"), 0.0, 100.0, step=0.5, key=clip_key)
-    c2.number_input(t("widgets.seed"), 0, 2**31 - 1, key=seed_key)
+    c2.select_slider(t("widgets.batch"), BATCH_CHOICES, key=batch_key)
+    c1.number_input(t("widgets.clip"), *CLIP_RANGE, step=0.5, key=clip_key)
+    c2.number_input(t("widgets.seed"), *SEED_RANGE, key=seed_key)
 
 
 def job_message(snap, lang: str | None = None) -> str:

@@ -7,8 +7,11 @@ use_navigation_only()
 from explorer import widgets as W  # noqa: E402
 from explorer import bidir_views as V
 from explorer import runtime, state
+from explorer.cache import cached
 from explorer.figures.structures import wiring_diagram
+from core.budget import BudgetError
 from explorer.lang import current, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -68,8 +71,12 @@ with right.container(border=True):
 
 board = runtime.session_jobs()
 if start:
-    for name, job in V.new_attention_jobs(ss[state.ATT_SEQ_LEN], ss[state.ATT_STEPS], ss[state.BI_SEED],
-                                          runtime.limiter()).items():
+    try:
+        new = V.new_attention_jobs(ss[state.ATT_SEQ_LEN], ss[state.ATT_STEPS], ss[state.BI_SEED], runtime.limiter())
+    except BudgetError as e:  # over the server's memory budget: said before anything is built
+        st.error(run_error_text(e, lang))
+        new = {}
+    for name, job in new.items():
         board.put(name, job)
         job.start()
 if stop:
@@ -78,7 +85,7 @@ if stop:
             board.get(name).pause()
 jobs = {n: board.get(n) for n in V.ATTENTION_JOBS if board.get(n) is not None}
 seq_len = jobs["attention"].task.seq_len if "attention" in jobs else ss[state.ATT_SEQ_LEN]
-before = st.cache_data(V.attention_before, show_spinner=False)(seq_len, ss[state.BI_SEED])
+before = cached(V.attention_before, seq_len, ss[state.BI_SEED])
 baseline = jobs["attention"].task.baseline_metric if jobs else None
 active0 = any(j.snapshot().active for j in jobs.values())
 

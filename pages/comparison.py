@@ -9,7 +9,10 @@ from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_po
 from explorer import compare_views as V
 from explorer import report_ui, runtime, state
 from explorer import widgets as W
+from core.budget import BudgetError
+from explorer.cache import cached
 from explorer.lang import current, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -56,7 +59,7 @@ try:
     task = V.make_task(settings, ss[state.DATASETS])
     sizes = V.sizes(task, settings)
 except (ValueError, RuntimeError) as e:
-    st.error(t("compare.build_error", error=e))
+    st.error(t("compare.build_error", error=run_error_text(e, lang)))
     st.stop()
 cols = st.columns(3)
 for c, k in zip(cols, CELLS):
@@ -71,15 +74,18 @@ stale = have and ss[state.CMP_SIGNATURE] != settings.signature()
 b = st.columns([1.3, 1, 1, 3])
 if b[0].button(t("compare.train"), icon=":material/play_arrow:", type="primary", key="compare.train",
                use_container_width=True, help=t("compare.train_help")):
-    if not have or stale:
-        jobs = V.make_jobs(settings, task, limiter)
-        for k, j in jobs.items():
-            board.put(V.JOB_NAMES[k], j)
-        ss[state.CMP_SIGNATURE] = settings.signature()
-        ss[state.CMP_FINAL] = {}
-        have, stale = True, False
-    for j in jobs.values():
-        j.start()
+    try:
+        if not have or stale:
+            jobs = V.make_jobs(settings, task, limiter)  # BudgetError before any model is built
+            for k, j in jobs.items():
+                board.put(V.JOB_NAMES[k], j)
+            ss[state.CMP_SIGNATURE] = settings.signature()
+            ss[state.CMP_FINAL] = {}
+            have, stale = True, False
+        for j in jobs.values():
+            j.start()
+    except BudgetError as e:
+        st.error(t("compare.build_error", error=run_error_text(e, lang)))
 if b[1].button(t("compare.pause"), icon=":material/pause:", key="compare.pause", use_container_width=True,
                disabled=not have):
     for j in jobs.values():
@@ -172,14 +178,13 @@ st.subheader(t("compare.memory"))
 st.caption(t("compare.memory_caption"))
 sweep = SweepSettings(seed=int(ss[state.CMP_SEED]), steps=int(ss[state.CMP_SWEEP_STEPS]),
                       forget_bias=float(ss[state.CMP_FORGET]) or None)
-point = st.cache_data(show_spinner=False, max_entries=200)(sweep_point)
 st.select_slider(t("compare.sweep_steps"), [100, 200, 400, 800], key=state.CMP_SWEEP_STEPS)
 if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"):
     bar = st.progress(0.0, text=t("compare.sweep_starting"))
     acc = np.zeros((len(CELLS), len(sweep.delays)))
     for j, d in enumerate(sweep.delays):
         for i, k in enumerate(CELLS):
-            acc[i, j] = point(k, d, sweep)
+            acc[i, j] = cached(sweep_point, k, d, sweep)  # the server's byte-bounded store (explorer.cache)
             bar.progress((j * len(CELLS) + i + 1) / acc.size,
                          text=t("compare.sweep_point", cell=V.FC.cell_name(k, lang), delay=d))
     bar.empty()

@@ -4,13 +4,14 @@ import streamlit as st
 from explorer.shell import use_navigation_only
 
 use_navigation_only()
+from core.budget import BudgetError
 from core.datasets import FORMATS, DatasetError
 from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import runtime, state
 from explorer import widgets as W
 from explorer.lang import current, fmt, t
-from explorer.runs import UPLOAD_PREFIX
+from explorer.runs import SEQ_LEN_RANGE, UPLOAD_PREFIX
 
 ss = st.session_state
 lang = current()
@@ -89,7 +90,7 @@ else:
     next(p).selectbox(t("data.task"), V.mode_choices(ds.kind), key=state.DATA_MODE, format_func=fmt("data.mode"))
     if ds.kind in ("series", "text"):
         c = next(p)
-        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), 2, 1000,
+        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), *SEQ_LEN_RANGE,
                        key=state.DATA_WINDOW)
     if ds.kind == "series":
         c.number_input(t("data.horizon"), 1, 100, key=state.DATA_HORIZON)
@@ -105,7 +106,7 @@ else:
     task = None
     try:
         task = V.prepare(entry, prep)
-    except DatasetError as e:
+    except (DatasetError, BudgetError) as e:  # what does not fit the data, or the server's memory
         st.error(DT.error_text(e, lang), icon=":material/error:")
     if task is not None:
         c1, c2 = st.columns([3, 2])

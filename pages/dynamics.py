@@ -12,8 +12,11 @@ from core.trace import whh_eigenvalues
 from explorer import dynamics_views as V
 from explorer import report_ui, runtime, state
 from explorer import widgets as W
+from explorer.cache import cached
 from explorer.figures.training import loss_figure
+from core.budget import BudgetError
 from explorer.lang import current, fmt, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -40,13 +43,16 @@ if ss[state.DYN_SOURCE] == "flipflop":
     b = st.columns([1, 1, 1, 4])
     if b[0].button(t("dynamics.btn.train"), icon=":material/play_arrow:", type="primary", key=state.DYN_BTN_TRAIN,
                    use_container_width=True, help=t("dynamics.btn.train_help")):
-        if job is None or stale:
-            job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
-            board.put(V.JOB_NAME, job)
-            ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
-            ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
-            stale = False
-        job.start()
+        try:
+            if job is None or stale:
+                job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
+                board.put(V.JOB_NAME, job)
+                ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
+                ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
+                stale = False
+            job.start()
+        except BudgetError as e:  # over the server's memory budget: said before anything is built
+            st.error(run_error_text(e, lang))
     if b[1].button(t("dynamics.btn.pause"), icon=":material/pause:", key=state.DYN_BTN_PAUSE, disabled=job is None,
                    use_container_width=True):
         job.pause()
@@ -144,8 +150,7 @@ if use_model:
     sens = V.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
     what = t("dynamics.sens.what_model")
 else:
-    sens = st.cache_data(show_spinner=False, max_entries=64)(V.untrained_sensitivity)(
-        float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
+    sens = cached(V.untrained_sensitivity, float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
     what = t("dynamics.sens.what_untrained", rho=ss[state.DYN_SENS_RHO])
     if ss[state.DYN_SENS_SOURCE] == "model":
         st.caption(t("dynamics.sens.no_model"))
@@ -155,7 +160,7 @@ st.caption(V.sensitivity_text(sens, lang))
 st.subheader(t("dynamics.chaos.title"))
 st.select_slider(t("dynamics.chaos.input"), [0.0, 0.1, 0.5, 1.0], key=state.DYN_CHAOS_INPUT,
                  help=t("dynamics.chaos.input_help"))
-lam = st.cache_data(show_spinner=False, max_entries=16)(lyapunov_vs_radius)(V.CHAOS_RADII, chaos)
+lam = cached(lyapunov_vs_radius, V.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))
 W.chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
 st.caption(V.chaos_text(lam, lang))

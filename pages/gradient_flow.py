@@ -9,6 +9,10 @@ from explorer import widgets as W  # noqa: E402
 from explorer import gradient_views as V
 from explorer import runtime, state
 from explorer.lang import current, fmt, t
+from core.budget import BudgetError
+from core.page_costs import check_page, flow_cost
+from explorer.cache import cached
+from explorer.dataset_errors import budget_error_text
 
 ss = st.session_state
 lang = current()
@@ -16,24 +20,16 @@ runtime.limiter()  # the server-wide resource also pins torch to one intra-op th
 st.title(t("nav.gradient_flow.title"))
 st.caption(t("gradient.caption"))
 
-# The cached functions return numbers only (no text), so their results serve both languages.
-flows_cached = st.cache_data(V.untrained_flows, show_spinner=t("gradient.spinner_flows"), max_entries=64)
-jac_cached = st.cache_data(V.untrained_jacobians, show_spinner=t("gradient.spinner_jacobians"),
-                           max_entries=16)
-cliff_cached = st.cache_data(V.cliff_data, show_spinner=False, max_entries=16)
-
-
-@st.cache_data(show_spinner=t("gradient.spinner_lab"), max_entries=4)
-def lab_cached(job_id: int, step: int, _src):
-    return V.lab_flow(_src)  # the source itself holds a Task, which does not pickle
-
-
-@st.cache_data(show_spinner=t("gradient.spinner_jacobians"), max_entries=4)
-def lab_jac_cached(job_id: int, step: int, steps: int, _src, _flows):
-    x = _src.batch.x[0]
-    if _src.batch.lengths is not None:
-        x = x[: int(_src.batch.lengths[0])]
-    return V.jacobian_data({_src.model.config.kind: (_src.model, x)}, _flows, steps)
+# Results go to the server's byte-bounded store (explorer.cache); each computation's cost is checked
+# first (core.page_costs): a link asking for too much gets a message saying what to reduce.
+def checked(cost, key: str, fn, *args, spinner: str, cache_key: tuple = ()):
+    try:
+        check_page(cost, key=key)
+    except BudgetError as e:
+        st.warning(budget_error_text(e, lang), icon=":material/speed:")
+        st.stop()
+    with st.spinner(spinner):
+        return cached(fn, *args, key=cache_key)
 
 
 job = runtime.session_jobs().get("lab")
@@ -45,7 +41,11 @@ if ss[state.GF_SOURCE] == "lab" and job is None:
 
 if use_lab:
     src = V.lab_source(job, lang)
-    flows = lab_cached(id(job), src.step, src)
+    mc = src.model.config
+    flows = checked(flow_cost((mc.kind,), src.batch.x.shape[1], mc.hidden_size, batch=src.batch.x.shape[0],
+                              layers=mc.num_layers, bidirectional=mc.bidirectional, input_size=mc.input_size,
+                              output_size=mc.output_size), "page.lab_flow", V.lab_flow, src,
+                    spinner=t("gradient.spinner_lab"), cache_key=("lab", job.id, src.step))
     kinds = tuple(flows)
     setup = None
     st.markdown(t("gradient.lab_model_end" if flows[kinds[0]].many_to_one else "gradient.lab_model_every",
@@ -68,7 +68,8 @@ else:
                         recurrent_init=ss[state.GF_INIT], seq_len=int(ss[state.GF_SEQ_LEN]),
                         hidden_size=int(ss[state.GF_HIDDEN]), input_scale=float(ss[state.GF_INPUT_SCALE]),
                         seed=int(ss[state.GF_SEED]))
-    flows = flows_cached(setup, kinds)
+    flows = checked(flow_cost(kinds, setup.seq_len, setup.hidden_size, batch=setup.batch_size), "page.flow",
+                    V.untrained_flows, setup, kinds, spinner=t("gradient.spinner_flows"))
 
 # One view at a time: only the chosen one is computed (the Jacobians and the clipping runs cost seconds).
 view_labels = {v: t(f"gradient.view.{k}") for v, k in V.VIEW_KEYS.items()}  # bound now, not in format_func
@@ -98,8 +99,9 @@ elif view == V.VIEWS[1]:
     if note:
         st.info(note)
     if jkinds:
-        jd = (lab_jac_cached(id(job), src.step, steps, src, flows) if use_lab
-              else jac_cached(setup, jkinds, steps))
+        with st.spinner(t("gradient.spinner_jacobians")):
+            jd = (cached(V.lab_jacobians, src, flows, steps, key=("lab", job.id, src.step, steps)) if use_lab
+                  else cached(V.untrained_jacobians, setup, jkinds, steps))
         W.chart(V.product_fig(jd, lang), key="gf_products")
         st.caption(t("gradient.products_caption"))
         W.chart(V.singular_fig(jd, lang), key="gf_singular")
@@ -145,7 +147,7 @@ elif view == V.VIEWS[3]:
     c[3].select_slider(t("gradient.cliff_lr"), (0.001, 0.003, 0.01, 0.03, 0.1), key=state.GF_CLIFF_LR)
     c[4].select_slider(t("gradient.cliff_steps"), (50, 100, 200, 400), key=state.GF_CLIFF_STEPS)
     c[5].select_slider(t("gradient.cliff_clip"), (0.5, 1.0, 2.0, 5.0, 10.0), key=state.GF_CLIFF_CLIP)
-    cd = cliff_cached(ss[state.GF_CLIFF_SIGMA], float(ss[state.GF_CLIFF_W0]), float(ss[state.GF_CLIFF_B0]),
+    cd = cached(V.cliff_data, ss[state.GF_CLIFF_SIGMA], float(ss[state.GF_CLIFF_W0]), float(ss[state.GF_CLIFF_B0]),
                       float(ss[state.GF_CLIFF_LR]), int(ss[state.GF_CLIFF_STEPS]),
                       float(ss[state.GF_CLIFF_CLIP]))
     surf, lossf = V.cliff_figs(cd, lang)

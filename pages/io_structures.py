@@ -7,7 +7,9 @@ use_navigation_only()
 from explorer import widgets as W  # noqa: E402
 from explorer import io_views as V
 from explorer import state
+from core.budget import BudgetError
 from explorer.lang import current, t
+from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -39,9 +41,12 @@ with right.container(border=True):
 
 results = ss[state.IO_RESULTS]
 if train:
-    with st.spinner(t("io.training", name=titles[key].lower())):
-        results[key] = V.train_example(key, int(ss[state.IO_STEPS]), int(ss[state.IO_SEED]))
-    ss[state.IO_RESULTS] = results
+    try:
+        with st.spinner(t("io.training", name=titles[key].lower())):
+            results[key] = V.train_example(key, int(ss[state.IO_STEPS]), int(ss[state.IO_SEED]))
+        ss[state.IO_RESULTS] = results
+    except BudgetError as e:  # over the server's memory budget: said before anything is built
+        st.error(run_error_text(e, lang))
 
 res = results.get(key)
 if res is None:

@@ -10,7 +10,8 @@ from explorer import report_ui, runtime, state
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
-from explorer.runs import RunError, RunSettings, build_trainer
+from explorer.data_views import run_record
+from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunSettings, build_trainer, run_error_text
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -39,12 +40,14 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
                              state.LAB_SEED, presenter=presenter)
         cc = st.columns(2)
-        cc[0].number_input(t("lab.steps"), 10, 200_000, step=100, key=state.LAB_STEPS)
-        cc[1].number_input(t("lab.probe_every"), 1, 1000, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
+        cc[0].number_input(t("lab.steps"), *STEPS_RANGE, step=100, key=state.LAB_STEPS)
+        cc[1].number_input(t("lab.probe_every"), *PROBE_RANGE, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
 
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")
 settings = current_settings()
+if job is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run: what it was built with
+    ss[state.LAB_SIGNATURE] = run_record(job, settings).signature()
 stale = job is not None and ss[state.LAB_SIGNATURE] != settings.signature()
 
 
@@ -53,7 +56,7 @@ def new_job() -> TrainingJob | None:
         trainer = build_trainer(settings, ss[state.DATASETS])
         trainer.max_history = MAX_HISTORY
     except (ValueError, RuntimeError) as e:
-        st.error(t("lab.build_error", error=t(e.key, **e.values) if isinstance(e, RunError) else e))
+        st.error(t("lab.build_error", error=run_error_text(e, lang)))
         return None
     j = TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)
     board.put("lab", j)

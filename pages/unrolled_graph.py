@@ -11,6 +11,7 @@ from core.graph import MAX_DRAWN_STEPS, STRUCTURES  # noqa: E402
 from explorer import widgets as W  # noqa: E402
 from explorer import graph_views as V  # noqa: E402
 from explorer import runtime, state  # noqa: E402
+from explorer.cache import cached  # noqa: E402
 from explorer.figures import graph as gf  # noqa: E402
 from explorer.lang import current, fmt, t  # noqa: E402
 
@@ -21,9 +22,8 @@ st.title(t("nav.unrolled_graph.title"))
 st.caption(t("graph.caption"))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
 def _task(structure: str, T: int, attention: bool):
-    return V.task_for(structure, T, attention)
+    return cached(V.task_for, structure, T, attention)  # the server's byte-bounded store (explorer.cache)
 
 
 runtime.limiter()  # creating it sets torch to one intra-op thread: tiny models run ~10x faster

@@ -139,7 +139,7 @@ BAD = [
     ("config-bad-kind", GOOD_W, _cfg(kind="transformer"), "kind 'transformer'"),
     ("config-huge", GOOD_W, _cfg(hidden_size=10**9), "hidden_size"),
     ("config-unknown-field", GOOD_W, _cfg(dropout=0.5), "unknown fields ['dropout']"),
-    ("config-bad-head", GOOD_W, _cfg(head="mean"), "no valid model"),
+    ("config-bad-head", GOOD_W, _cfg(head="mean"), "head 'mean' is not one of"),
     ("shape-mismatch", GOOD_W, _cfg(hidden_size=5), "shape"),
     ("kind-mismatch", GOOD_W, _cfg(kind="lstm"), "shape"),
     ("missing-tensor", st_save({k: v for k, v in GOOD.state_dict().items() if "readout" not in k}),
@@ -148,8 +148,8 @@ BAD = [
      json.dumps(GOOD_CFG).encode(), "floating point"),
     ("nan-weights", st_save({k: v * float("nan") for k, v in GOOD.state_dict().items()}),
      json.dumps(GOOD_CFG).encode(), "NaN"),
-    ("truncated", GOOD_W[:-10], json.dumps(GOOD_CFG).encode(), "not a valid safetensors"),
-    ("garbage-header", b"\xff" * 64, json.dumps(GOOD_CFG).encode(), "not a valid safetensors"),
+    ("truncated", GOOD_W[:-10], json.dumps(GOOD_CFG).encode(), "do not fit the file (truncated"),
+    ("garbage-header", b"\xff" * 64, json.dumps(GOOD_CFG).encode(), "not a safetensors file"),
 ]
 
 

@@ -287,3 +287,23 @@ def test_placeholders_match_between_languages():
     keys = [k for k in EN if k.startswith(PREFIX)]
     assert len(keys) >= 90
     assert [k for k in keys if i18n.placeholders(EN[k]) != i18n.placeholders(KO.get(k, ""))] == []
+
+
+def test_budget_errors_in_both_languages():
+    from core import budget as B
+    from explorer.dataset_errors import budget_error_text
+    errors = []
+    for est, kw in ((B.train_step("lstm", 256, 1000, 1, 512, 1), dict(input_size=1)),
+                    (B.train_step("lstm", 256, 1000, 3000, 8, 3000, loss_kind="cross_entropy"), dict(input_size=3000))):
+        with pytest.raises(B.BudgetError) as e:
+            B.check_train_step(est, B.GB, kind="lstm", batch=256, seq_len=1000, hidden=512, **kw)
+        errors.append(e.value)
+    for key in B.DATA_ADVICE:
+        with pytest.raises(B.BudgetError) as e:
+            B.check_data(2 * B.GB, B.GB, name="novel", key=key)
+        errors.append(e.value)
+    assert {e.key for e in errors} == {"train", "train_wide", *B.DATA_ADVICE}
+    for e in errors:
+        assert budget_error_text(e, "en") == str(e)  # the catalogue's English is core's message
+        ko = budget_error_text(e, "ko")
+        assert ko != str(e) and e.params["need"] in ko and e.params["limit"] in ko

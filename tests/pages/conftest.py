@@ -19,8 +19,8 @@ def _stop_jobs_after_test():
     import streamlit as st
 
     from explorer.jobs import TrainingJob
-    # AppTest instances share one session id, so session-scoped resources (the JobBoard) would
-    # carry over from test to test: drop them (on_release stops their jobs).
+    # Server-wide resources (the limiter, the registry of job boards) would carry over from test
+    # to test: drop them (the registry's on_release stops its jobs).
     st.cache_resource.clear()
     for obj in gc.get_objects():
         if type(obj) is TrainingJob:  # isinstance() trips torch's lazy modules
