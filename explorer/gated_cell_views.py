@@ -105,7 +105,7 @@ def _gate_eq(spec, rec, t: int, g: str, fn: str) -> str:
         bh = latex_name(k, g, "b_h")
         sym = rf"{fn}\big({Wx}\,x_{{{t}}} + {b} + r_{{{t}}} \odot ({Wh}\,h_{{{t - 1}}} + {bh})\big)"
         num = (rf"{fn}\Big({bmatrix(spec.block(g, 'W_x'))}{bmatrix(rec.x[t])} + {bmatrix(spec.block(g, 'b'))}"
-               rf" + {bmatrix(rec.gates['r'][t])} \odot \big({bmatrix(spec.block(g, 'W_h'))}{bmatrix(rec.h_prev[t])}"
+               rf" \\ &\qquad + {bmatrix(rec.gates['r'][t])} \odot \big({bmatrix(spec.block(g, 'W_h'))}{bmatrix(rec.h_prev[t])}"
                rf" + {bmatrix(spec.block(g, 'b_h'))}\big)\Big)")
     else:
         sym = rf"{fn}\big({Wx}\,x_{{{t}}} + {Wh}\,h_{{{t - 1}}} + {b}\big)"

@@ -53,7 +53,7 @@ with c3:
 H = int(ss[state.CELL_HIDDEN])
 F = V.effective_input_size(ss[state.CELL_PRESET], int(ss[state.CELL_INPUTS]))
 typed = ss[state.CELL_WEIGHT_MODE] == "typed"
-with st.expander(t("cell.weights") if not gated else t("cell.gated.weights"), expanded=not presenter):
+with st.expander(t("cell.weights") if not gated else t("cell.gated.weights"), expanded=not (presenter or gated)):
     if not gated:
         for col, name in zip(st.columns(len(V.MATRICES)), V.MATRICES):
             with col:
@@ -108,16 +108,11 @@ if gated:
             st.rerun()  # the end: the whole page, so the timer stops and the button says play
         step = time_slider()
         word_line(step, rec.x[step])
-        eqs = GV.equations(spec, rec, step)
-        gates = list(gc.GATES[kind])
-        left, right = st.columns(2)
-        for i, g in enumerate(gates):
-            (left if i < (len(gates) + 1) // 2 else right).latex(eqs[g])
-        for sym in ("c", "h"):
-            if sym in eqs:
-                st.latex(eqs[sym])
         W.chart(GV.diagram(rec, step, lang=lang), key="cell_diagram")
         st.caption(t(f"cell.gated.diagram_caption.{kind}"))
+        eqs = GV.equations(spec, rec, step)
+        for sym in eqs:
+            st.latex(eqs[sym])
         a, b = st.columns(2)
         W.chart(GV.series(rec, step, seq.words, lang=lang), key="cell_gated_series", where=a)
         W.chart(GV.product_figure(rec, step, lang=lang), key="cell_product", where=b)

@@ -21,8 +21,14 @@ NEG_COLOR, POS_COLOR = "#D55E00", "#0072B2"  # a tanh gate's sign
 WIRE = "#333333"
 LABEL_SIZE = 16  # px: wire labels (presenter mode scales them by 1.4)
 VALUE_SIZE = 14  # px: the numbers inside a gate box
-BOX_W, BOX_H, BOX_Y = 1.3, 1.6, 3.0  # gate boxes: width, height, centre height
-X_RANGE, Y_RANGE = (0.0, 12.4), (-0.2, 7.0)
+BOX_H, BOX_Y = 1.6, 3.0  # gate boxes: height, centre height (width: box_width(H))
+NODE_PX = 36  # diameter of a x / + node in pixels (a marker: round whatever the figure's shape)
+X_RANGE, Y_RANGE = (0.0, 14.0), (-0.2, 7.0)
+
+
+def box_width(H: int) -> float:
+    """A gate box's width for H units: room for H numbers side by side."""
+    return 1.1 + 0.3 * H
 
 
 def vec_text(v, digits: int = 2) -> str:
@@ -39,36 +45,39 @@ def _id(*parts) -> str:
 
 
 class _Canvas:
-    """Shapes and annotations of one diagram."""
+    """Shapes, annotations and node markers of one diagram of a cell with H units."""
 
-    def __init__(self):
+    def __init__(self, H: int):
+        self.H, self.bw = H, box_width(H)
         self.shapes: list = []
         self.ann: list = []
+        self.nodes: list = []  # (x, y)
 
-    def wire(self, *pts, arrow: bool = True):
-        """A polyline through ``pts``; the last segment ends in an arrowhead."""
+    def wire(self, *pts, arrow: bool = True, from_node: bool = False, to_node: bool = False):
+        """A polyline through ``pts``; the last segment ends in an arrowhead (stopping at the edge
+        of a node when ``to_node``; the last segment starts at one when ``from_node``)."""
         for (x0, y0), (x1, y1) in zip(pts[:-2], pts[1:-1]):
-            self.shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=WIRE, width=2.5)))
+            self.shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, layer="below",
+                                    line=dict(color=WIRE, width=2.5)))
         (x0, y0), (x1, y1) = pts[-2], pts[-1]
         self.ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
                              showarrow=True, arrowhead=2 if arrow else 0, arrowsize=1.2, arrowwidth=2.5,
-                             arrowcolor=WIRE, standoff=0))
+                             arrowcolor=WIRE, standoff=NODE_PX / 2 if to_node else 0,
+                             startstandoff=NODE_PX / 2 if from_node else 0))
 
-    def label(self, name: str, x: float, y: float, txt: str, anchor: str = "left", size: int = LABEL_SIZE,
-              valign: str = "middle"):
+    def label(self, name: str, x: float, y: float, txt: str, anchor: str = "left"):
         self.ann.append(dict(name=name, x=x, y=y, xref="x", yref="y", text=txt, showarrow=False,
-                             xanchor=anchor, yanchor=valign, font=dict(size=size, color="#000000"),
+                             xanchor=anchor, yanchor="middle", font=dict(size=LABEL_SIZE, color="#000000"),
                              bgcolor="rgba(255,255,255,0.85)"))
 
-    def node(self, name: str, x: float, y: float, op: str, r: float = 0.28):
-        self.shapes.append(dict(type="circle", x0=x - r, x1=x + r, y0=y - r * 1.6, y1=y + r * 1.6,
-                                line=dict(color=WIRE, width=2.5), fillcolor="#ffffff", layer="above"))
+    def node(self, name: str, x: float, y: float, op: str):
+        self.nodes.append((x, y))
         self.ann.append(dict(name=name, x=x, y=y, xref="x", yref="y", text=f"<b>{op}</b>", showarrow=False,
                              font=dict(size=20, color="#000000")))
 
-    def box(self, name: str, x: float, y: float, w: float, h: float, title: str, color: str = WIRE):
+    def box(self, name: str, x: float, y: float, w: float, h: float, title: str):
         self.shapes.append(dict(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2,
-                                line=dict(color=color, width=2.5), fillcolor="#ffffff", layer="below"))
+                                line=dict(color=WIRE, width=2.5), fillcolor="#ffffff", layer="below"))
         self.ann.append(dict(name=name, x=x, y=y, xref="x", yref="y", text=title, showarrow=False,
                              font=dict(size=LABEL_SIZE, color="#000000")))
 
@@ -76,16 +85,15 @@ class _Canvas:
         """A gate box at (x, BOX_Y): one column per unit filled to the gate's opening (sigma: from
         the bottom, 0..1; tanh: from the middle, up if positive), with its number."""
         v = np.atleast_1d(np.asarray(values, float))
-        H, col = len(v), GATE_COLORS[g]
-        x0, y0, y1 = x - BOX_W / 2, BOX_Y - BOX_H / 2, BOX_Y + BOX_H / 2
-        self.shapes.append(dict(type="rect", x0=x0, x1=x0 + BOX_W, y0=y0, y1=y1, fillcolor="#ffffff",
+        H, col, bw = len(v), GATE_COLORS[g], self.bw
+        x0, y0, y1 = x - bw / 2, BOX_Y - BOX_H / 2, BOX_Y + BOX_H / 2
+        self.shapes.append(dict(type="rect", x0=x0, x1=x0 + bw, y0=y0, y1=y1, fillcolor="#ffffff",
                                 line=dict(color=col, width=3), layer="below"))
-        w = BOX_W / H
+        w = bw / H
         for u, val in enumerate(v):
-            a, b = x0 + u * w + 0.04, x0 + (u + 1) * w - 0.04
+            a, b = x0 + u * w + 0.05, x0 + (u + 1) * w - 0.05
             if fn == "tanh":
-                mid = BOX_Y
-                top, bot = (mid + val * BOX_H / 2, mid) if val >= 0 else (mid, mid + val * BOX_H / 2)
+                top, bot = (BOX_Y + val * BOX_H / 2, BOX_Y) if val >= 0 else (BOX_Y, BOX_Y + val * BOX_H / 2)
                 fill = POS_COLOR if val >= 0 else NEG_COLOR
             else:
                 bot, top, fill = y0, y0 + float(np.clip(val, 0, 1)) * BOX_H, col
@@ -96,15 +104,18 @@ class _Canvas:
                                  font=dict(size=VALUE_SIZE, color="#000000")))
         sym = "σ" if fn == "sigmoid" else "tanh"
         self.ann.append(dict(name=_id("gate", g), x=x0, y=y1 + 0.05, xref="x", yref="y", xanchor="left",
-                             yanchor="bottom", text=f"<b>{g}</b> = {sym}(·)", showarrow=False,
+                             yanchor="bottom", text=f"<b>{g}</b> {sym}", showarrow=False,
                              font=dict(size=LABEL_SIZE, color=col)))
 
     def figure(self, title: str, height: int) -> go.Figure:
         ax = dict(range=list(X_RANGE), visible=False, fixedrange=True)
         ay = dict(range=list(Y_RANGE), visible=False, fixedrange=True)
+        xs, ys = zip(*self.nodes) if self.nodes else ((), ())
+        nodes = dict(type="scatter", x=list(xs), y=list(ys), mode="markers", hoverinfo="skip", showlegend=False,
+                     marker=dict(size=NODE_PX, color="#ffffff", line=dict(color=WIRE, width=2.5)))
         lay = layout(title=title, height=height, top=50, uirevision="gated-diagram", xaxis=ax, yaxis=ay,
                      shapes=self.shapes, annotations=self.ann, showlegend=False, margin=dict(l=10, r=10, t=50, b=10))
-        return go.Figure(data=[dict(type="scatter", x=[], y=[], hoverinfo="skip")], layout=lay)
+        return go.Figure(data=[nodes], layout=lay)
 
 
 def _inputs(cv: _Canvas, x_t, h_prev, t: int, right: float):
@@ -125,42 +136,40 @@ def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: 
         c_t, h_t: (H,) the new states; t: the step (in the labels); lang: language of the title.
     Returns:
         a Figure of shapes and annotations (names "gate.<g>.<unit>" hold each gate's number,
-        "wire.<name>" each wire's label).
+        "wire.<name>" each wire's label) and one marker trace for the x / + nodes.
     """
     G = {g: np.atleast_1d(np.asarray(v, float)) for g, v in gates.items()}
-    cv = _Canvas()
-    xs = {"f": 3.0, "i": 5.0, "g": 6.6, "o": 8.4}
-    Y, yig = 6.0, 4.8
+    cv = _Canvas(len(G["f"]))
+    xs = {"f": 2.9, "i": 5.2, "g": 7.6, "o": 10.0}
+    Y, yig, xo, yt = 6.0, 4.8, 11.8, 4.6
     # the conveyor: c_{t-1} -> (x f) -> (+ i g) -> c_t
-    cv.wire((0.3, Y), (2.72, Y), arrow=False)
-    cv.wire((3.28, Y), (6.32, Y), arrow=False)
-    cv.wire((6.88, Y), (11.9, Y))
+    cv.wire((0.3, Y), (xs["f"], Y), (xs["g"], Y), (13.8, Y), from_node=True)
     cv.node("node.forget", xs["f"], Y, "×")
     cv.node("node.add", xs["g"], Y, "+")
     cv.label("wire.c_prev", 0.3, Y + 0.45, f"c<sub>{t - 1}</sub> = {vec_text(c_prev)}")
-    cv.label("wire.fc", 3.4, Y + 0.45, f"f ⊙ c<sub>{t - 1}</sub> = {vec_text(G['f'] * np.asarray(c_prev))}")
-    cv.label("wire.c_t", 7.0, Y + 0.45, f"c<sub>{t}</sub> = {vec_text(c_t)}")
+    cv.label("wire.fc", xs["f"] + 0.35, Y + 0.45, f"f ⊙ c<sub>{t - 1}</sub> = {vec_text(G['f'] * np.asarray(c_prev))}")
+    cv.label("wire.c_t", xs["g"] + 0.35, Y + 0.45, f"c<sub>{t}</sub> = {vec_text(c_t)}")
     _inputs(cv, x_t, h_prev, t, xs["o"])
     for g, x in xs.items():
         cv.wire((x, 1.0), (x, BOX_Y - BOX_H / 2))
         cv.gate(g, x, G[g], "tanh" if g == "g" else "sigmoid")
     top = BOX_Y + BOX_H / 2
-    cv.wire((xs["f"], top), (xs["f"], Y - 0.45))
-    cv.wire((xs["i"], top), (xs["i"], yig), (xs["g"] - 0.28, yig))
-    cv.wire((xs["g"], top), (xs["g"], yig - 0.45))
+    cv.wire((xs["f"], top), (xs["f"], Y), to_node=True)
+    cv.wire((xs["i"], top), (xs["i"], yig), (xs["g"], yig), to_node=True)
+    cv.wire((xs["g"], top), (xs["g"], yig), to_node=True)
     cv.node("node.input", xs["g"], yig, "×")
-    cv.wire((xs["g"], yig + 0.45), (xs["g"], Y - 0.45))
-    cv.label("wire.ig", xs["g"] + 0.15, 5.4, f"i ⊙ g = {vec_text(G['i'] * G['g'])}")
-    # output: tanh(c_t) times o
-    xo, yt = 10.2, 4.6
-    cv.wire((xo, Y), (xo, yt + 0.35))
+    cv.wire((xs["g"], yig), (xs["g"], Y), from_node=True, to_node=True)
+    cv.label("wire.ig", xs["g"] + 0.35, 5.4, f"i ⊙ g = {vec_text(G['i'] * G['g'])}")
+    # output: h_t = o * tanh(c_t)
+    cv.wire((xo, Y), (xo, yt + 0.3))
     cv.box("node.tanh", xo, yt, 0.9, 0.6, "tanh")
-    cv.wire((xo, yt - 0.3), (xo, BOX_Y + 0.45))
-    cv.wire((xs["o"] + BOX_W / 2, BOX_Y), (xo - 0.28, BOX_Y))
+    cv.wire((xo, yt - 0.3), (xo, BOX_Y), to_node=True)
+    cv.wire((xs["o"] + cv.bw / 2, BOX_Y), (xo, BOX_Y), to_node=True)
     cv.node("node.output", xo, BOX_Y, "×")
-    cv.wire((xo + 0.28, BOX_Y), (11.9, BOX_Y))
-    cv.label("wire.tanh_c", xo + 0.55, yt, f"tanh c<sub>{t}</sub> = {vec_text(np.tanh(np.asarray(c_t, float)))}")
-    cv.label("wire.h_t", xo - 0.1, BOX_Y - 0.55, f"h<sub>{t}</sub> = {vec_text(h_t)}")
+    cv.wire((xo, BOX_Y), (13.8, BOX_Y), from_node=True)
+    tanh_c = vec_text(np.tanh(np.asarray(c_t, float)))
+    cv.label("wire.tanh_c", xo - 0.55, yt, f"tanh c<sub>{t}</sub> = {tanh_c}", anchor="right")
+    cv.label("wire.h_t", 13.9, BOX_Y - 0.5, f"h<sub>{t}</sub> = {vec_text(h_t)}", anchor="right")
     return cv.figure(text("fig.gated.lstm_title", lang, t=t), height)
 
 
@@ -172,44 +181,41 @@ def gru_diagram(x_t, h_prev, gates: dict, hn, h_t, *, t: int, height: int = 560,
         x_t: (F,) input; h_prev: (H,) h_{t-1}; gates: "r", "z", "n" -> (H,); hn: (H,) W_hn h_{t-1} + b_hn;
         h_t: (H,) the new state; t: the step; lang: language of the title.
     Returns:
-        a Figure of shapes and annotations named as in ``lstm_diagram``.
+        a Figure named as in ``lstm_diagram``.
     """
     G = {g: np.atleast_1d(np.asarray(v, float)) for g, v in gates.items()}
     hp = np.atleast_1d(np.asarray(h_prev, float))
-    cv = _Canvas()
-    xs = {"z": 3.0, "r": 5.4, "n": 7.8}
-    Y, ym, xm = 6.0, 4.8, 9.9
+    cv = _Canvas(len(hp))
+    xs = {"z": 3.2, "r": 6.2, "n": 9.2}
+    Y, ym, xm, x1 = 6.0, 4.8, 11.8, 4.6
     # the direct path: h_{t-1} -> (x z) -> (+) -> h_t
-    cv.wire((0.3, Y), (xs["z"] - 0.28, Y), arrow=False)
-    cv.wire((xs["z"] + 0.28, Y), (xm - 0.28, Y))
-    cv.wire((xm + 0.28, Y), (11.9, Y))
+    cv.wire((0.3, Y), (xs["z"], Y), (xm, Y), (13.8, Y), from_node=True)
     cv.node("node.keep", xs["z"], Y, "×")
     cv.node("node.add", xm, Y, "+")
     cv.label("wire.h_prev_top", 0.3, Y + 0.45, f"h<sub>{t - 1}</sub> = {vec_text(hp)}")
-    cv.label("wire.zh", 3.4, Y + 0.45, f"z ⊙ h<sub>{t - 1}</sub> = {vec_text(G['z'] * hp)}")
-    cv.label("wire.h_t", xm + 0.1, Y + 0.45, f"h<sub>{t}</sub> = {vec_text(h_t)}")
+    cv.label("wire.zh", xs["z"] + 0.35, Y + 0.45, f"z ⊙ h<sub>{t - 1}</sub> = {vec_text(G['z'] * hp)}")
+    cv.label("wire.h_t", 13.9, Y + 0.45, f"h<sub>{t}</sub> = {vec_text(h_t)}", anchor="right")
     cv.wire((0.3, Y), (0.3, 1.0), arrow=False)  # h_{t-1} also feeds the gates
     _inputs(cv, x_t, hp, t, xs["n"])
     for g, x in xs.items():
         cv.wire((x, 1.0), (x, BOX_Y - BOX_H / 2))
         cv.gate(g, x, G[g], "tanh" if g == "n" else "sigmoid")
-    top = BOX_Y + BOX_H / 2
-    cv.wire((xs["z"], top), (xs["z"], Y - 0.45))
+    cv.wire((xs["z"], BOX_Y + BOX_H / 2), (xs["z"], Y), to_node=True)
     # 1 - z to the mix
-    x1 = 4.3
     cv.wire((xs["z"], ym), (x1 - 0.3, ym), arrow=False)
     cv.box("node.one_minus", x1, ym, 0.6, 0.55, "1−")
-    cv.wire((x1 + 0.3, ym), (xm - 0.28, ym))
-    cv.label("wire.one_minus_z", 5.0, ym + 0.42, f"1 − z = {vec_text(1 - G['z'])}")
+    cv.wire((x1 + 0.3, ym), (xm, ym), to_node=True)
+    cv.label("wire.one_minus_z", x1 + 0.45, ym - 0.38, f"1 − z = {vec_text(1 - G['z'])}")
     # reset: r scales W_hn h + b_hn inside n
-    cv.wire((xs["r"] + BOX_W / 2, BOX_Y), (xs["n"] - BOX_W / 2, BOX_Y))
+    cv.wire((xs["r"] + cv.bw / 2, BOX_Y), (xs["n"] - cv.bw / 2, BOX_Y))
     cv.label("wire.r_hn", (xs["r"] + xs["n"]) / 2, 1.75,
-             f"r ⊙ (W<sub>hn</sub>h + b<sub>hn</sub>) = {vec_text(G['r'] * np.asarray(hn, float))}", anchor="center")
+             f"r ⊙ (W<sub>hn</sub>h + b<sub>hn</sub>) = {vec_text(G['r'] * np.asarray(hn, float))}")
+    cv.ann[-1]["xanchor"] = "center"
     # n up into the mix, then to the add
-    cv.wire((xs["n"] + BOX_W / 2, BOX_Y), (xm, BOX_Y), (xm, ym - 0.45))
+    cv.wire((xs["n"] + cv.bw / 2, BOX_Y), (xm, BOX_Y), (xm, ym), to_node=True)
     cv.node("node.mix", xm, ym, "×")
-    cv.wire((xm, ym + 0.45), (xm, Y - 0.45))
-    cv.label("wire.mix", xm + 0.15, 5.4, f"(1 − z) ⊙ n = {vec_text((1 - G['z']) * G['n'])}")
+    cv.wire((xm, ym), (xm, Y), from_node=True, to_node=True)
+    cv.label("wire.mix", xm - 0.35, 5.4, f"(1 − z) ⊙ n = {vec_text((1 - G['z']) * G['n'])}", anchor="right")
     return cv.figure(text("fig.gated.gru_title", lang, t=t), height)
 
 
@@ -265,7 +271,8 @@ def states_figure(x_tf, h_th, c_th, t: int, words=None, height: int = 380, *, la
                                                    lang)))
     if words is not None:
         xaxis.update(tickmode="array", tickvals=steps.tolist(), ticktext=list(words), tickangle=-45)
-    lay = layout(title=text("fig.gated.states_title", lang), height=height, top=80, uirevision="gated-states",
+    kind = "lstm" if c_th is not None else "gru"
+    lay = layout(title=text(f"fig.gated.states_title.{kind}", lang), height=height, top=80, uirevision="gated-states",
                  xaxis=xaxis, yaxis=dict(domain=(0.7, 1.0), anchor="x"), yaxis2=dict(domain=(0.0, 0.6), anchor="x"),
                  shapes=[dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x", yref="paper",
                               line=dict(color="#555555", width=2, dash="dot"))] if 0 <= t < T else [])
