@@ -39,6 +39,14 @@ def vec_text(v, digits: int = 2) -> str:
     return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
 
 
+_SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+def sub(n: int) -> str:
+    """A step index as Unicode subscript digits (plain text: no HTML in a label): 12 -> "₁₂"."""
+    return str(n).translate(_SUB)
+
+
 def _id(*parts) -> str:
     """An annotation's name for tests: "gate.f.0"."""
     return ".".join(str(p) for p in parts)
@@ -122,8 +130,8 @@ def _inputs(cv: _Canvas, x_t, h_prev, t: int, right: float):
     """h_{t-1} along the bottom (y = 1) and x_t joining it from below."""
     cv.wire((0.3, 1.0), (right, 1.0), arrow=False)
     cv.wire((1.6, -0.1), (1.6, 1.0))
-    cv.label("wire.h_prev", 0.3, 1.35, f"h<sub>{t - 1}</sub> = {vec_text(h_prev)}")
-    cv.label("wire.x", 1.75, 0.25, f"x<sub>{t}</sub> = {vec_text(x_t)}")
+    cv.label("wire.h_prev", 0.3, 1.35, f"h{sub(t - 1)} = {vec_text(h_prev)}")
+    cv.label("wire.x", 1.75, 0.25, f"x{sub(t)} = {vec_text(x_t)}")
 
 
 def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: int = 560,
@@ -146,9 +154,9 @@ def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: 
     cv.wire((0.3, Y), (xs["f"], Y), (xs["g"], Y), (13.8, Y), from_node=True)
     cv.node("node.forget", xs["f"], Y, "×")
     cv.node("node.add", xs["g"], Y, "+")
-    cv.label("wire.c_prev", 0.3, Y + 0.45, f"c<sub>{t - 1}</sub> = {vec_text(c_prev)}")
-    cv.label("wire.fc", xs["f"] + 0.35, Y + 0.45, f"f ⊙ c<sub>{t - 1}</sub> = {vec_text(G['f'] * np.asarray(c_prev))}")
-    cv.label("wire.c_t", xs["g"] + 0.35, Y + 0.45, f"c<sub>{t}</sub> = {vec_text(c_t)}")
+    cv.label("wire.c_prev", 0.3, Y + 0.45, f"c{sub(t - 1)} = {vec_text(c_prev)}")
+    cv.label("wire.fc", xs["f"] + 0.35, Y + 0.45, f"f ⊙ c{sub(t - 1)} = {vec_text(G['f'] * np.asarray(c_prev))}")
+    cv.label("wire.c_t", xs["g"] + 0.35, Y + 0.45, f"c{sub(t)} = {vec_text(c_t)}")
     _inputs(cv, x_t, h_prev, t, xs["o"])
     for g, x in xs.items():
         cv.wire((x, 1.0), (x, BOX_Y - BOX_H / 2))
@@ -168,8 +176,8 @@ def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: 
     cv.node("node.output", xo, BOX_Y, "×")
     cv.wire((xo, BOX_Y), (13.8, BOX_Y), from_node=True)
     tanh_c = vec_text(np.tanh(np.asarray(c_t, float)))
-    cv.label("wire.tanh_c", xo - 0.55, yt, f"tanh c<sub>{t}</sub> = {tanh_c}", anchor="right")
-    cv.label("wire.h_t", 13.9, BOX_Y - 0.5, f"h<sub>{t}</sub> = {vec_text(h_t)}", anchor="right")
+    cv.label("wire.tanh_c", xo - 0.55, yt, f"tanh c{sub(t)} = {tanh_c}", anchor="right")
+    cv.label("wire.h_t", 13.9, BOX_Y - 0.5, f"h{sub(t)} = {vec_text(h_t)}", anchor="right")
     return cv.figure(text("fig.gated.lstm_title", lang, t=t), height)
 
 
@@ -192,9 +200,9 @@ def gru_diagram(x_t, h_prev, gates: dict, hn, h_t, *, t: int, height: int = 560,
     cv.wire((0.3, Y), (xs["z"], Y), (xm, Y), (13.8, Y), from_node=True)
     cv.node("node.keep", xs["z"], Y, "×")
     cv.node("node.add", xm, Y, "+")
-    cv.label("wire.h_prev_top", 0.3, Y + 0.45, f"h<sub>{t - 1}</sub> = {vec_text(hp)}")
-    cv.label("wire.zh", xs["z"] + 0.35, Y + 0.45, f"z ⊙ h<sub>{t - 1}</sub> = {vec_text(G['z'] * hp)}")
-    cv.label("wire.h_t", 13.9, Y + 0.45, f"h<sub>{t}</sub> = {vec_text(h_t)}", anchor="right")
+    cv.label("wire.h_prev_top", 0.3, Y + 0.45, f"h{sub(t - 1)} = {vec_text(hp)}")
+    cv.label("wire.zh", xs["z"] + 0.35, Y + 0.45, f"z ⊙ h{sub(t - 1)} = {vec_text(G['z'] * hp)}")
+    cv.label("wire.h_t", 13.9, Y + 0.45, f"h{sub(t)} = {vec_text(h_t)}", anchor="right")
     cv.wire((0.3, Y), (0.3, 1.0), arrow=False)  # h_{t-1} also feeds the gates
     _inputs(cv, x_t, hp, t, xs["n"])
     for g, x in xs.items():
@@ -209,7 +217,7 @@ def gru_diagram(x_t, h_prev, gates: dict, hn, h_t, *, t: int, height: int = 560,
     # reset: r scales W_hn h + b_hn inside n
     cv.wire((xs["r"] + cv.bw / 2, BOX_Y), (xs["n"] - cv.bw / 2, BOX_Y))
     cv.label("wire.r_hn", (xs["r"] + xs["n"]) / 2, 1.75,
-             f"r ⊙ (W<sub>hn</sub>h + b<sub>hn</sub>) = {vec_text(G['r'] * np.asarray(hn, float))}")
+             f"r ⊙ (Wₕₙh + bₕₙ) = {vec_text(G['r'] * np.asarray(hn, float))}")
     cv.ann[-1]["xanchor"] = "center"
     # n up into the mix, then to the add
     cv.wire((xs["n"] + cv.bw / 2, BOX_Y), (xm, BOX_Y), (xm, ym), to_node=True)

@@ -62,7 +62,8 @@ def test_lstm_diagram_labels_the_wires_with_their_values():
             "wire.x": rec.x[t]}
     for name, v in want.items():
         assert wires[name].endswith(gf.vec_text(v)), name
-    assert wires["wire.c_t"].startswith(f"c<sub>{t}</sub>")
+    assert wires["wire.c_t"].startswith("c₇ = ") and wires["wire.c_prev"].startswith("c₆ = ")
+    assert gf.sub(0 - 1) == "₋₁"
     assert gf.vec_text([0.954, -0.5, 0.0]) == "[0.95, −0.50, 0.00]" and gf.vec_text([0.5]) == "0.50"
     ops = {a.name: a.text for a in fig.layout.annotations if a.name and a.name.startswith("node.")}
     assert ops["node.forget"] == "<b>×</b>" and ops["node.add"] == "<b>+</b>"
