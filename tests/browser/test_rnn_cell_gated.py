@@ -54,3 +54,18 @@ def test_gated_cell_equations_diagram_and_play(kind, page, app_server, shot_dir)
     page.wait_for_timeout(2500)
     assert _step(page) == held
     assert_no_exception(page)
+
+
+def test_play_stops_at_the_last_step(page, app_server):
+    page.goto(f"{app_server}/rnn_cell?cell.kind=gru&cell.preset=typed&cell.typed_input=0,1,1,0&cell.step=0")
+    wait_idle(page)
+    assert_no_exception(page)
+    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="⏸ Stop").wait_for()
+    # the page reruns whole at the end: the button says play again, on the last step (T = 4)
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert _step(page) == 3
+    assert_no_exception(page)
+    page.wait_for_timeout(2000)
+    assert _step(page) == 3
