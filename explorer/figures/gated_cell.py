@@ -24,6 +24,7 @@ VALUE_SIZE = 14  # px: the numbers inside a gate box
 BOX_H, BOX_Y = 1.6, 3.0  # gate boxes: height, centre height (width: box_width(H))
 NODE_PX = 36  # diameter of a x / + node in pixels (a marker: round whatever the figure's shape)
 X_RANGE, Y_RANGE = (0.0, 14.0), (-0.2, 7.0)
+X_IN = 4.0  # where x_t joins the bottom line
 
 
 def box_width(H: int) -> float:
@@ -127,11 +128,12 @@ class _Canvas:
 
 
 def _inputs(cv: _Canvas, x_t, h_prev, t: int, right: float):
-    """h_{t-1} along the bottom (y = 1) and x_t joining it from below."""
+    """h_{t-1} along the bottom (y = 1) and x_t joining it from below (labels under the line,
+    where no gate's wire runs)."""
     cv.wire((0.3, 1.0), (right, 1.0), arrow=False)
-    cv.wire((1.6, -0.1), (1.6, 1.0))
-    cv.label("wire.h_prev", 0.3, 1.35, f"h{sub(t - 1)} = {vec_text(h_prev)}")
-    cv.label("wire.x", 1.75, 0.25, f"x{sub(t)} = {vec_text(x_t)}")
+    cv.wire((X_IN, -0.1), (X_IN, 1.0))
+    cv.label("wire.h_prev", 0.45, 0.62, f"h{sub(t - 1)} = {vec_text(h_prev)}")
+    cv.label("wire.x", X_IN + 0.15, 0.15, f"x{sub(t)} = {vec_text(x_t)}")
 
 
 def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: int = 560,
@@ -176,8 +178,8 @@ def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: 
     cv.node("node.output", xo, BOX_Y, "×")
     cv.wire((xo, BOX_Y), (13.8, BOX_Y), from_node=True)
     tanh_c = vec_text(np.tanh(np.asarray(c_t, float)))
-    cv.label("wire.tanh_c", xo - 0.55, yt, f"tanh c{sub(t)} = {tanh_c}", anchor="right")
-    cv.label("wire.h_t", 13.9, BOX_Y - 0.5, f"h{sub(t)} = {vec_text(h_t)}", anchor="right")
+    cv.label("wire.tanh_c", xo - 0.55, yt - 0.1, f"tanh c{sub(t)} =<br>{tanh_c}", anchor="right")
+    cv.label("wire.h_t", 13.9, 1.85, f"h{sub(t)} = {vec_text(h_t)}", anchor="right")
     return cv.figure(text("fig.gated.lstm_title", lang, t=t), height)
 
 
@@ -216,9 +218,7 @@ def gru_diagram(x_t, h_prev, gates: dict, hn, h_t, *, t: int, height: int = 560,
     cv.label("wire.one_minus_z", x1 + 0.45, ym - 0.38, f"1 − z = {vec_text(1 - G['z'])}")
     # reset: r scales W_hn h + b_hn inside n
     cv.wire((xs["r"] + cv.bw / 2, BOX_Y), (xs["n"] - cv.bw / 2, BOX_Y))
-    cv.label("wire.r_hn", (xs["r"] + xs["n"]) / 2, 1.75,
-             f"r ⊙ (Wₕₙh + bₕₙ) = {vec_text(G['r'] * np.asarray(hn, float))}")
-    cv.ann[-1]["xanchor"] = "center"
+    cv.label("wire.r_hn", X_IN + 0.6, 0.62, f"r ⊙ (Wₕₙh + bₕₙ) = {vec_text(G['r'] * np.asarray(hn, float))}")
     # n up into the mix, then to the add
     cv.wire((xs["n"] + cv.bw / 2, BOX_Y), (xm, BOX_Y), (xm, ym), to_node=True)
     cv.node("node.mix", xm, ym, "×")
