@@ -178,7 +178,8 @@ def lstm_diagram(x_t, h_prev, c_prev, gates: dict, c_t, h_t, *, t: int, height: 
     cv.node("node.output", xo, BOX_Y, "×")
     cv.wire((xo, BOX_Y), (13.8, BOX_Y), from_node=True)
     tanh_c = vec_text(np.tanh(np.asarray(c_t, float)))
-    cv.label("wire.tanh_c", xo - 0.55, yt - 0.1, f"tanh c{sub(t)} =<br>{tanh_c}", anchor="right")
+    cv.label("wire.tanh_c_name", xo - 0.55, yt + 0.12, f"tanh c{sub(t)} =", anchor="right")  # two lines:
+    cv.label("wire.tanh_c", xo - 0.55, yt - 0.3, tanh_c, anchor="right")  # no room for one
     cv.label("wire.h_t", 13.9, 1.85, f"h{sub(t)} = {vec_text(h_t)}", anchor="right")
     return cv.figure(text("fig.gated.lstm_title", lang, t=t), height)
 
