@@ -81,6 +81,12 @@ def press_play() -> None:
     ss[state.CELL_PLAY_TICK] = time.monotonic()
 
 
+def hold_tick() -> None:
+    """On a whole-page run: the next step is a play interval away (only the timer steps, never a
+    rerun of the page for another reason, such as pressing play)."""
+    st.session_state[state.CELL_PLAY_TICK] = time.monotonic()
+
+
 def play_tick(T: int) -> bool:
     """In the play fragment, before the time slider: one step on if playing and the last step is a
     play interval old (a slider drag in between does not count as a tick). Returns True when

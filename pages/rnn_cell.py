@@ -83,65 +83,65 @@ ss[state.CELL_STEP] = min(int(ss[state.CELL_STEP]), T - 1)
 
 def word_line(step: int, x) -> None:
     if seq.words is not None:
-        st.markdown(t("cell.gated.word_step" if gated else "cell.word_step", t=step, word=seq.words[step], x1=f"{x[0]:g}", x2=f"{x[1]:g}"))
+        st.markdown(t("cell.gated.word_step" if gated else "cell.word_step", t=step, word=seq.words[step],
+                      x1=f"{x[0]:g}", x2=f"{x[1]:g}"))
 
 
-def time_slider() -> int:
-    if T > 1:
-        return st.slider(t("cell.time_step"), 0, T - 1, key=state.CELL_STEP)
-    return 0
+def gated_view(step: int) -> None:
+    W.chart(GV.diagram(rec, step, lang=lang), key="cell_diagram")
+    st.caption(t(f"cell.gated.diagram_caption.{kind}"))
+    eqs = GV.equations(spec, rec, step)
+    for sym in eqs:
+        st.latex(eqs[sym])
+    a, b = st.columns(2)
+    W.chart(GV.series(rec, step, seq.words, lang=lang), key="cell_gated_series", where=a)
+    W.chart(GV.product_figure(rec, step, lang=lang), key="cell_product", where=b)
+    b.caption(GV.product_caption(rec, step, lang))
+
+
+def vanilla_view(step: int) -> None:
+    eq = V.equations(spec, rec, step)
+    st.latex(eq.hidden)
+    st.latex(eq.output)
+    left, right = st.columns([1.1, 1])
+    W.chart(cf.series_figure(rec.x, rec.h, rec.y, step, seq.words, lang=lang), key="cell_series", where=left)
+    with right:
+        fp = tr.fixed_points(spec, rec.x[step]) if H < 3 else None
+        if H == 1:
+            W.chart(V.cobweb(spec, rec, step, fp, lang=lang), key="cell_dyn")
+        elif H == 2:
+            W.chart(V.phase_plane(spec, rec, step, fp, lang=lang), key="cell_dyn")
+        else:
+            W.chart(cf.trajectory3d_figure(rec.h, step, lang=lang), key="cell_dyn")
+        if H < 3:
+            st.caption(t("cell.map_caption"))
+        if not presenter and H < 3:
+            st.dataframe(V.fixed_point_rows(fp, lang), hide_index=True, width="stretch")
+        elif H == 3:
+            st.caption(t("cell.three_units"))
 
 
 if gated:
     spec = GV.spec_from(ss, kind, H, F)
     rec = gc.run_gated(spec, seq.x)
-    playing = bool(ss[state.CELL_PLAYING])
-    pc1, pc2 = st.columns([1, 4], vertical_alignment="bottom")
-    pc1.button(t("cell.gated.stop") if playing else t("cell.gated.play"), key=state.CELL_BTN_PLAY,
-               on_click=CW.press_play, type="primary" if playing else "secondary", disabled=T <= 1,
-               help=t("cell.gated.play_help"), width="stretch")
+else:
+    spec = V.spec_from(ss, H, F, ss[state.CELL_ACT])
+    rec = tr.run_steps(tr.build_tiny(spec), seq.x)
+playing = bool(ss[state.CELL_PLAYING])
+st.columns([1, 4])[0].button(t("cell.stop") if playing else t("cell.play"), key=state.CELL_BTN_PLAY,
+                             on_click=CW.press_play, type="primary" if playing else "secondary", disabled=T <= 1,
+                             help=t("cell.play_help"), width="stretch")
 
-    @st.fragment(run_every=GV.PLAY_SECONDS if playing else None)
-    def gated_step() -> None:
-        """Everything that depends on the step: the play timer reruns only this."""
-        if CW.play_tick(T):
-            st.rerun()  # the end: the whole page, so the timer stops and the button says play
-        step = time_slider()
-        word_line(step, rec.x[step])
-        W.chart(GV.diagram(rec, step, lang=lang), key="cell_diagram")
-        st.caption(t(f"cell.gated.diagram_caption.{kind}"))
-        eqs = GV.equations(spec, rec, step)
-        for sym in eqs:
-            st.latex(eqs[sym])
-        a, b = st.columns(2)
-        W.chart(GV.series(rec, step, seq.words, lang=lang), key="cell_gated_series", where=a)
-        W.chart(GV.product_figure(rec, step, lang=lang), key="cell_product", where=b)
-        b.caption(GV.product_caption(rec, step, lang))
 
-    gated_step()
-    st.stop()
+@st.fragment(run_every=GV.PLAY_SECONDS if playing else None)
+def at_step() -> None:
+    """Everything that depends on the step: the play timer reruns only this."""
+    if CW.play_tick(T):
+        st.rerun()  # the end: the whole page, so the timer stops and the button says play
+    step = st.slider(t("cell.time_step"), 0, T - 1, key=state.CELL_STEP) if T > 1 else 0
+    word_line(step, rec.x[step])
+    (gated_view if gated else vanilla_view)(step)
 
-spec = V.spec_from(ss, H, F, ss[state.CELL_ACT])
-rec = tr.run_steps(tr.build_tiny(spec), seq.x)
-step = time_slider()
-word_line(step, rec.x[step])
-eq = V.equations(spec, rec, step)
-st.latex(eq.hidden)
-st.latex(eq.output)
 
-left, right = st.columns([1.1, 1])
-W.chart(cf.series_figure(rec.x, rec.h, rec.y, step, seq.words, lang=lang), key="cell_series", where=left)
-with right:
-    fp = tr.fixed_points(spec, rec.x[step]) if H < 3 else None
-    if H == 1:
-        W.chart(V.cobweb(spec, rec, step, fp, lang=lang), key="cell_dyn")
-    elif H == 2:
-        W.chart(V.phase_plane(spec, rec, step, fp, lang=lang), key="cell_dyn")
-    else:
-        W.chart(cf.trajectory3d_figure(rec.h, step, lang=lang), key="cell_dyn")
-    if H < 3:
-        st.caption(t("cell.map_caption"))
-    if not presenter and H < 3:
-        st.dataframe(V.fixed_point_rows(fp, lang), hide_index=True, width="stretch")
-    elif H == 3:
-        st.caption(t("cell.three_units"))
+CW.hold_tick()
+at_step()

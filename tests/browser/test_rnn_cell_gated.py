@@ -56,8 +56,9 @@ def test_gated_cell_equations_diagram_and_play(kind, page, app_server, shot_dir)
     assert_no_exception(page)
 
 
-def test_play_stops_at_the_last_step(page, app_server):
-    page.goto(f"{app_server}/rnn_cell?cell.kind=gru&cell.preset=typed&cell.typed_input=0,1,1,0&cell.step=0")
+@pytest.mark.parametrize("kind", ("rnn", "gru"))
+def test_play_stops_at_the_last_step(kind, page, app_server):
+    page.goto(f"{app_server}/rnn_cell?cell.kind={kind}&cell.preset=typed&cell.typed_input=0,1,1,0&cell.step=0")
     wait_idle(page)
     assert_no_exception(page)
     page.get_by_role("button", name="▶ Play").click()
