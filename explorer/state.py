@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import gated_cell as _gc
+
 # ---- shared sidebar ------------------------------------------------------------------------
 DEVICE = "device"  # "auto", "cpu", "cuda" or "mps": where new runs train
 PRESENTER = "presenter"  # lecture mode: larger type, fewer controls
@@ -64,6 +66,19 @@ CELL_ENTRIES = {  # (matrix, row, col) -> widget key; vectors use col 0
     for name, shp in CELL_MATRIX_SHAPES.items()
     for i in range(shp[0]) for j in range(shp[1] if len(shp) == 2 else 1)
 }
+CELL_KIND = "cell.kind"  # "rnn", "lstm" or "gru": the cell the page explains
+CELL_PLAYING = "cell.playing"  # the play control is stepping through time (never in a link)
+CELL_PLAY_TICK = "cell.play_tick"  # time.monotonic() of the last step the play control took
+CELL_BTN_PLAY, CELL_BTN_SENTIMENT = "cell.btn.play", "cell.sentiment_button"  # buttons (not in DEFAULTS)
+# LSTM/GRU (core.gated_cell): one slider per entry at the largest size H = 3, F = 2, keyed
+# (kind, gate, part, row, col) -> "cell.lstm.f.W_x.0.1" (vectors use col 0), one text box per block
+CELL_GATED_ENTRIES = {
+    (kind, g, p, i, j): f"cell.{kind}.{g}.{p}.{i}.{j}"
+    for kind in _gc.KINDS for g in _gc.GATES[kind] for p in _gc.parts(kind, g)
+    for i in range(_gc.MAX_H) for j in range(_gc.MAX_F if p == "W_x" else _gc.MAX_H if p == "W_h" else 1)
+}
+CELL_GATED_TEXT = {(kind, g, p): f"cell.text.{kind}.{g}.{p}"
+                   for kind in _gc.KINDS for g in _gc.GATES[kind] for p in _gc.parts(kind, g)}
 
 # ---- Unrolled graph page (widget keys) ---------------------------------------------------------
 GRAPH_STRUCTURE = "graph.structure"  # one of core.graph.STRUCTURES
@@ -289,6 +304,12 @@ DEFAULTS = {
     CELL_NOISE_SEED: 0,
     CELL_TYPED_INPUT: "0, 1, 1, 0, -1, 0",
     CELL_WEIGHT_MODE: "sliders",
+    CELL_KIND: "rnn",
+    CELL_PLAYING: False,
+    CELL_PLAY_TICK: 0.0,
+    **{key: "" for key in CELL_GATED_TEXT.values()},
+    **{key: float(_gc.DEFAULT_WEIGHTS[kind][g][p][i][j] if p in ("W_x", "W_h") else _gc.DEFAULT_WEIGHTS[kind][g][p][i])
+       for (kind, g, p, i, j), key in CELL_GATED_ENTRIES.items()},
     **{CELL_TEXT[name]: "" for name in CELL_MATRIX_SHAPES},
     **{key: (CELL_ENTRY_DEFAULTS[n][i][j] if len(CELL_MATRIX_SHAPES[n]) == 2 else CELL_ENTRY_DEFAULTS[n][i])
        for (n, i, j), key in CELL_ENTRIES.items()},
@@ -327,7 +348,8 @@ DEFAULTS = {
     URL_LOADED: False,
 }
 
-PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE, CMP_FIG_CACHE)]
+PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE, CMP_FIG_CACHE,
+                                              CELL_PLAYING, CELL_PLAY_TICK)]
 
 
 def init() -> None:

@@ -54,9 +54,11 @@ _SENTIMENT = {  # the lecture's sentiment unit (as the RNN cell page's button se
 
 TOUR: tuple[TourStep, ...] = (  # texts: explorer/locales/<lang>.toml, [tour.steps.<key>]
     TourStep("pages/rnn_cell.py", "dynamical_system",
-             {state.CELL_HIDDEN: 1, state.CELL_PRESET: "pulse", state.CELL_LENGTH: 20, state.CELL_STEP: 6}),
+             {state.CELL_KIND: "rnn", state.CELL_HIDDEN: 1, state.CELL_PRESET: "pulse", state.CELL_LENGTH: 20,
+              state.CELL_STEP: 6}),
     TourStep("pages/rnn_cell.py", "reads_words",
-             {state.CELL_HIDDEN: 1, state.CELL_PRESET: "love/hate", state.CELL_STEP: 3, **_SENTIMENT}),
+             {state.CELL_KIND: "rnn", state.CELL_HIDDEN: 1, state.CELL_PRESET: "love/hate", state.CELL_STEP: 3,
+              **_SENTIMENT}),
     TourStep("pages/unrolled_graph.py", "shared_weights",
              {state.GRAPH_STRUCTURE: "many-to-many", state.GRAPH_LENGTH: 8, state.GRAPH_MODE: "forward"}),
     TourStep("pages/io_structures.py", "wirings",

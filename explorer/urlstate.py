@@ -159,12 +159,16 @@ def domains(keys) -> dict:
             state.LAB_STEPS: Between(*R.STEPS_RANGE), state.LAB_PROBE: Between(*R.PROBE_RANGE)})
     if want("cell."):
         from core import tiny_rnn as tr
+
+        from .gated_cell_views import GATED_RANGE
         out.update({
             state.CELL_HIDDEN: _opts(1, 2, 3), state.CELL_INPUTS: _opts(1, 2), state.CELL_ACT: tr.ACTIVATIONS,
             state.CELL_PRESET: tr.INPUT_PRESETS, state.CELL_LENGTH: Between(3, 40),
             state.CELL_STEP: Between(0, 39),  # the page clamps it to T - 1
             state.CELL_NOISE_SEED: Between(0, 10_000), state.CELL_WEIGHT_MODE: _opts("sliders", "typed"),
-            **{key: Between(-3.0, 3.0) for key in state.CELL_ENTRIES.values()}})
+            **{key: Between(-3.0, 3.0) for key in state.CELL_ENTRIES.values()},
+            state.CELL_KIND: _opts("rnn", "lstm", "gru"),
+            **{key: Between(*GATED_RANGE) for key in state.CELL_GATED_ENTRIES.values()}})
     if want("graph."):
         from core.graph import STRUCTURES
 

@@ -6,12 +6,13 @@ from explorer.nav import PAGE_TABLE
 from pathlib import Path
 
 KEYS = urlstate.url_keys()
-FREE_TEXT = {state.CELL_TYPED_INPUT, *state.CELL_TEXT.values()}  # text boxes: any string is accepted
+FREE_TEXT = {state.CELL_TYPED_INPUT, *state.CELL_TEXT.values(), *state.CELL_GATED_TEXT.values()}  # text boxes
 NO_DOMAIN_OK = FREE_TEXT | {k for k in KEYS if isinstance(state.DEFAULTS[k], bool)}
 
 
 def test_only_plain_persistent_settings_travel():
-    assert state.LAB_KIND in KEYS and state.PRESENTER in KEYS and state.TOUR_STEP in KEYS
+    assert state.LAB_KIND in KEYS and state.PRESENTER in KEYS and state.TOUR_STEP in KEYS and state.CELL_KIND in KEYS
+    assert state.CELL_PLAYING not in KEYS and state.CELL_PLAY_TICK not in KEYS  # playing never travels in a link
     for k in (state.LAB_SIGNATURE, state.DATASETS, state.LAB_SCRUB, state.IO_RESULTS, state.GF_CLIP_RESULT,
               state.URL_LOADED, state.CMP_FINAL, state.DATA_WINDOW):
         assert k not in KEYS, k
