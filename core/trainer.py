@@ -98,6 +98,7 @@ class Trainer:
         self.best_metric: float | None = None  # that metric
         self._best_state: dict | None = None  # model weights at best_step (CPU copies)
         self._since_best = 0  # tracked evaluations since the last improvement
+        self._best_loss = math.inf  # held-out loss at best_step (breaks ties of the metric)
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
@@ -201,13 +202,18 @@ class Trainer:
         """Record a held-out result (``evaluate``'s dict, for the CURRENT weights); copies the
         weights when its metric beats the best so far. Returns True on improvement.
 
-        Ties keep the earlier step; a non-finite metric never counts as an improvement."""
+        An equal metric (accuracy on a small held-out set often ties) counts when the held-out
+        loss is lower; a full tie keeps the earlier step; a non-finite metric never counts."""
         m = float(result["metric"])
+        loss = float(result.get("loss", math.inf))
+        loss = loss if math.isfinite(loss) else math.inf
         better = math.isfinite(m) and (
             self.best_metric is None
-            or (m > self.best_metric if self.task.higher_is_better else m < self.best_metric))
+            or (m > self.best_metric if self.task.higher_is_better else m < self.best_metric)
+            or (m == self.best_metric and loss < self._best_loss))
         if better:
             self.best_metric, self.best_step = m, int(result.get("step", self.step_count))
+            self._best_loss = loss
             self._best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
             self._since_best = 0
         else:
@@ -255,7 +261,7 @@ class Trainer:
             "diverged": self.diverged,
             "config": dict(self.config.__dict__),
             "best": {"step": self.best_step, "metric": self.best_metric, "since": self._since_best,
-                     "model": self.best_state_dict()},
+                     "loss": self._best_loss, "model": self.best_state_dict()},
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -271,6 +277,7 @@ class Trainer:
         best = state.get("best") or {}  # runs saved before the best checkpoint existed have none
         self.best_step, self.best_metric = best.get("step"), best.get("metric")
         self._since_best = int(best.get("since", 0))
+        self._best_loss = float(best.get("loss", math.inf))
         self._best_state = best.get("model")
 
 

@@ -23,11 +23,11 @@ def test_best_checkpoint_is_the_best_evaluation_and_restores_it(task):
     for _ in range(8):
         tr.train(15)
         ev = tr.evaluate(track_best=True)
-        seen.append((ev["step"], ev["metric"], _weights(tr.model)))
-    metrics = [m for _, m, _ in seen]
-    pick = max if tr.task.higher_is_better else min
-    best = metrics.index(pick(metrics))  # the first of equal bests: ties keep the earlier step
-    assert tr.best_metric == metrics[best] and tr.best_step == seen[best][0]
+        seen.append((ev["step"], ev["metric"], _weights(tr.model), ev["loss"]))
+    sign = -1 if tr.task.higher_is_better else 1
+    # the best metric; among equal ones the lowest loss; among full ties the earliest step
+    best = min(range(len(seen)), key=lambda i: (sign * seen[i][1], seen[i][3], i))
+    assert tr.best_metric == seen[best][1] and tr.best_step == seen[best][0]
     state = tr.best_state_dict()
     for k, v in seen[best][2].items():
         assert torch.equal(state[k], v)
@@ -61,6 +61,15 @@ def test_copy_is_made_only_on_improvement_and_patience_counts_evaluations():
     assert tr.should_stop and tr.best_step == 1
     assert tr.note_validation({"step": 5, "metric": 0.4}) is True  # improvement resets the count
     assert not tr.should_stop and tr.best_step == 5 and tr.best_metric == 0.4
+
+
+def test_an_accuracy_tie_is_broken_by_the_held_out_loss():
+    tr = _trainer("parity")
+    assert tr.note_validation({"step": 10, "metric": 0.9, "loss": 0.5})
+    assert not tr.note_validation({"step": 20, "metric": 0.9, "loss": 0.5})  # a full tie keeps the earlier
+    assert tr.note_validation({"step": 30, "metric": 0.9, "loss": 0.3})  # same accuracy, more confident
+    assert not tr.note_validation({"step": 40, "metric": 0.8, "loss": 0.1})  # the metric comes first
+    assert (tr.best_step, tr.best_metric) == (30, 0.9)
     with pytest.raises(ValueError, match="patience"):
         _trainer(patience=0)
 
