@@ -145,7 +145,8 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
     return DataRun(task.metric, float(result), base.held_out, tr.best_step,
                    None if tr.best_metric is None else float(tr.best_metric), float(final), tr.step_count,
                    dict(base.values), settings, round(seconds, 3), round(cpu, 3),
-                   {"name": ds.name, **shape.__dict__, "test": None if test is None else test.name})
+                   {"name": ds.name, **shape.__dict__, "test": None if test is None else test.name,
+                    "n_held_out": base.n_held_out})
 
 
 def _fmt(v) -> str:
