@@ -1,10 +1,12 @@
 """Parse and prepare time and peak memory of a 50 MB upload (the Data page's size limit).
 
-    python bench/datasets.py [--mb 50] [--kinds series,wide]
+    python bench/datasets.py [--mb 50] [--kinds series,wide,nn]
 
 Writes the CSVs to a temporary directory, then for each: ``load_dataset`` (parse + checks) and
 ``dataset_task`` (split, standardisation, windows or padding) timed, then run again under
 tracemalloc for the peak of Python/numpy allocations; the process's peak RSS is printed too.
+"nn": the 1-NN Euclidean baseline of 1,000 test x 1,000 training sequences of length 500
+(``core.baselines.classification_baselines``), seconds and peak traced MB (budget: < 2 s, < 500 MB).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core.baselines import classification_baselines  # noqa: E402
 from core.datasets import dataset_task, load_dataset  # noqa: E402
 
 
@@ -60,14 +63,36 @@ def run(path: Path, opts: dict) -> tuple:
     return ds, task, t1 - t0, t2 - t1
 
 
+def bench_nn(n_train: int = 1000, n_test: int = 1000, T: int = 500) -> None:
+    """1-NN-ED of n_test x n_train sequences of length T: best of 3 runs, and its traced peak."""
+    rng = np.random.default_rng(2)
+    train = [rng.normal(size=(T, 1)).astype(np.float32) for _ in range(n_train)]
+    test = [rng.normal(size=(T, 1)).astype(np.float32) for _ in range(n_test)]
+    ytr, yte = rng.integers(0, 5, n_train), rng.integers(0, 5, n_test)
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        classification_baselines(train, ytr, test, yte)
+        times.append(time.perf_counter() - t0)
+    gc.collect()
+    tracemalloc.start()
+    classification_baselines(train, ytr, test, yte)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"1-NN-ED {n_test} test x {n_train} train x {T} steps: {min(times):5.2f} s (best of 3, "
+          f"{max(times):.2f} worst), peak traced {peak / 2**20:5.0f} MB (budget < 2 s, < 500 MB)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=50.0)
-    ap.add_argument("--kinds", default="series,wide")
+    ap.add_argument("--kinds", default="series,wide,nn")
     a = ap.parse_args()
     writers = {"series": (write_series, dict(window=50)), "wide": (write_wide, {})}
+    if "nn" in a.kinds.split(","):
+        bench_nn()
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in a.kinds.split(","):
+        for kind in [k for k in a.kinds.split(",") if k != "nn"]:
             write, opts = writers[kind]
             path = Path(tmp) / f"{kind}.csv"
             write(path, a.mb)

@@ -5,7 +5,9 @@
   chronological: the last ``val_fraction`` of the series is validation; standardisation is fitted
   on the training part only. Gaps (NaN) are masked as targets and set to the mean (0) as inputs.
 - labelled: "classify" (many-to-one, stratified split, per-channel standardisation fitted on the
-  training sequences, zero padding plus ``Batch.lengths`` for variable lengths).
+  training sequences, zero padding plus ``Batch.lengths`` for variable lengths). ``max_steps``
+  average-pools long sequences by one integer factor, the same for training, validation and test.
+  ``classify_split`` is the split itself (``core.baselines`` measures on the same held-out data).
 - text: "next_char" (``core.tasks.char_lm`` on the text).
 """
 from __future__ import annotations
@@ -43,9 +45,13 @@ def _kind(kind: str):
 def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 50,
                  horizon: int = 1, target_channels=None, val_fraction: float = 0.2,
                  test: SequenceDataset | None = None, seed: int = 0, standardize: bool = True,
-                 seq_len: int = 64) -> Task:
+                 seq_len: int = 64, max_steps: int | None = None) -> Task:
     """Build the Task named "upload:<name>"; ``test`` (a second dataset, prepared with the
-    training statistics) replaces the validation split. Bad choices raise DatasetError."""
+    training statistics) replaces the validation split. Bad choices raise DatasetError.
+
+    ``max_steps`` (labelled data only; None: keep every step): when the longest training
+    sequence is longer, every sequence is average-pooled by k = ceil(longest / max_steps)
+    (blocks of k steps become their mean), so an RNN carries at most ~max_steps steps."""
     modes = MODES.get(ds.kind)
     if modes is None:
         raise _err(f"unknown dataset kind {ds.kind!r}; expected one of {list(MODES)}", "unknown_kind",
@@ -85,7 +91,9 @@ def dataset_task(ds: SequenceDataset, *, mode: str | None = None, window: int = 
     if ds.kind == "series":
         return _forecast(ds, mode, int(window), int(horizon), target_channels, val_fraction, test,
                          standardize, params)
-    return _classify(ds, val_fraction, test, seed, standardize, params)
+    if max_steps is not None and int(max_steps) < 1:
+        raise _err(f"max_steps must be at least 1, got {max_steps}", "max_steps", value=max_steps)
+    return _classify(ds, val_fraction, test, seed, standardize, params, max_steps)
 
 
 def _check_budget(ds, window: int, seq_len: int, test) -> None:
@@ -231,7 +239,14 @@ def length_cap(lengths: np.ndarray, most: int) -> int:
     return int(min(most, max(64, 4 * np.percentile(lengths, 99))))
 
 
-def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
+def classify_split(ds: SequenceDataset, test: SequenceDataset | None = None, val_fraction: float = 0.2,
+                   seed: int = 0):
+    """The classification split of ``dataset_task`` (checks included: labels, two classes, test classes).
+
+    Returns:
+        (train indices into ``ds.sequences`` (shuffled), held-out sequences (the test data's, or
+        the stratified validation part), their labels as indices into ``ds.classes`` (N_v,)).
+    """
     if ds.labels is None or not ds.classes:
         raise _err(f"{ds.name} has no labels; classification needs a label per sequence", "no_labels",
                    name=ds.name)
@@ -252,11 +267,39 @@ def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
                            name=test.name, classes=ds.classes)
         tr = rng.permutation(len(y))
         vy = np.array([index.get(c, -1) for c in test.classes], dtype=np.int64)[test.labels]
-        vseqs = list(test.sequences)
-    else:
-        tr, va = _stratified(y, val_fraction, rng)
-        vseqs, vy = [ds.sequences[i] for i in va], y[va]
-    trs = [ds.sequences[i] for i in tr]
+        return tr, list(test.sequences), vy
+    tr, va = _stratified(y, val_fraction, rng)
+    return tr, [ds.sequences[i] for i in va], y[va]
+
+
+def pool_factor(lengths, max_steps: int | None) -> int:
+    """The smallest k with ceil(max(lengths) / k) <= max_steps (1: no pooling)."""
+    longest = int(np.max(lengths))
+    return 1 if max_steps is None or longest <= max_steps else -(-longest // int(max_steps))
+
+
+def avg_pool(seq: np.ndarray, k: int) -> np.ndarray:
+    """(T, F) -> (ceil(T / k), F): the mean of each block of k steps (the last block may be
+    shorter; missing values are skipped, an all-missing block stays NaN)."""
+    if k <= 1:
+        return seq
+    T, F = seq.shape
+    n = -(-T // k)
+    pad = np.full((n * k, F), np.nan, dtype=np.float64)
+    pad[:T] = seq
+    blocks = pad.reshape(n, k, F)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN block
+        return np.nanmean(blocks, axis=1).astype(np.float32)
+
+
+def _classify(ds, val_fraction, test, seed, standardize, params, max_steps=None) -> Task:
+    tr, vseqs, vy = classify_split(ds, test, val_fraction, seed)
+    y = np.asarray(ds.labels, dtype=np.int64)
+    k = pool_factor([len(ds.sequences[i]) for i in tr], max_steps)
+    if k > 1:
+        vseqs = [avg_pool(s, k) for s in vseqs]
+    trs = [avg_pool(ds.sequences[i], k) for i in tr]
     mean, std = _stats(np.concatenate(trs).astype(np.float64), standardize)
     limits = budget.machine_budget()
     cap = length_cap(np.array([len(q) for q in trs]), limits.max_steps)
@@ -284,7 +327,8 @@ def _classify(ds, val_fraction, test, seed, standardize, params) -> Task:
     base = constant_baseline(SimpleNamespace(loss_kind="cross_entropy", output_size=K), Ytr)
     params.update(mean=mean.tolist(), std=std.tolist(), n_train=len(trs), n_val=len(vseqs),
                   n_val_used=min(len(vseqs), n_val), min_length=int(Ltr.min()), max_length=T,
-                  truncated=int(cut), truncated_to=int(cap) if cut else None)
+                  truncated=int(cut), truncated_to=int(cap) if cut else None,
+                  max_steps=None if max_steps is None else int(max_steps), pool=k)
     F = ds.sequences[0].shape[1]
     desc = (f"Classify each sequence of {ds.name} into one of {K} classes "
             f"({len(trs)} training, {len(vseqs)} validation sequences"

@@ -57,14 +57,27 @@ class Trainer:
     ``step()`` returns a record dict: step, loss, grad_norm (before clipping), metric (and
     ``accuracy`` for classification), clipped, diverged, seconds. Callbacks registered with
     ``on_step`` are called with (trainer, record) after each step.
+
+    Best checkpoint: ``evaluate(track_best=True)`` (or ``note_validation(result)``) keeps a copy
+    of the model's weights whenever the held-out metric improves (higher accuracy, lower MSE);
+    ``best_step``, ``best_metric``, ``best_state_dict()`` and ``restore_best()`` read it back.
+    With ``patience`` set, ``should_stop`` turns True after that many tracked evaluations
+    without improvement. The copy is made only on improvement, never in ``step()``.
+
+    Raises:
+        ValueError: at construction, when the model's input size, output size or head does not
+            fit the task (e.g. a per-step head on a many-to-one task).
     """
 
     def __init__(self, model: nn.Module, task: Task, *, lr: float = 1e-2, batch_size: int = 32,
                  optimizer: str = "adam", momentum: float = 0.9, weight_decay: float = 0.0,
                  clip: float | None = None, device: str | torch.device = "auto", seed: int = 0,
-                 max_history: int = 100_000):
+                 max_history: int = 100_000, patience: int | None = None):
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {OPTIMIZERS}")
+        if patience is not None and int(patience) < 1:
+            raise ValueError(f"patience must be at least 1 evaluation (or None), got {patience}")
+        check_fits(model, task)
         self.config = TrainConfig(float(lr), int(batch_size), optimizer, float(momentum),
                                   float(weight_decay), None if clip in (None, 0) else float(clip), int(seed))
         self.device = pick_device(device)
@@ -80,6 +93,12 @@ class Trainer:
         self._val_batches: dict[int, Batch] = {}  # held-out batches by size, drawn once
         self._params = [p for p in self.model.parameters() if p.requires_grad]
         self._last_good = [p.detach().clone() for p in self._params]
+        self.patience = None if patience is None else int(patience)  # tracked evaluations without gain
+        self.best_step: int | None = None  # step of the best held-out metric seen (None: none yet)
+        self.best_metric: float | None = None  # that metric
+        self._best_state: dict | None = None  # model weights at best_step (CPU copies)
+        self._since_best = 0  # tracked evaluations since the last improvement
+        self._best_loss = math.inf  # held-out loss at best_step (breaks ties of the metric)
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
@@ -161,9 +180,10 @@ class Trainer:
             out.append(self.step())
         return out
 
-    def evaluate(self, batch: Batch | None = None, batch_size: int = 256) -> dict:
+    def evaluate(self, batch: Batch | None = None, batch_size: int = 256, track_best: bool = False) -> dict:
         """Loss and metric on held-out data: the task's validation set, or a fixed batch drawn
-        from a generator seeded apart from the training stream (the same batch every call)."""
+        from a generator seeded apart from the training stream (the same batch every call).
+        ``track_best``: pass the result to ``note_validation`` (keep the best checkpoint)."""
         if batch is None:
             batch = self.validation_batch(batch_size)
         batch = batch.to(self.device)
@@ -172,7 +192,53 @@ class Trainer:
             out = self.model(batch.x, batch.lengths)
             loss = float(self.task.loss(out, batch.y))
             metric = self.task.score(out, batch.y)
-        return {"step": self.step_count, "loss": loss, "metric": metric}
+        res = {"step": self.step_count, "loss": loss, "metric": metric}
+        if track_best:
+            self.note_validation(res)
+        return res
+
+    # ---- the best checkpoint and early stopping ----------------------------------------------
+    def note_validation(self, result: dict) -> bool:
+        """Record a held-out result (``evaluate``'s dict, for the CURRENT weights); copies the
+        weights when its metric beats the best so far. Returns True on improvement.
+
+        An equal metric (accuracy on a small held-out set often ties) counts when the held-out
+        loss is lower; a full tie keeps the earlier step; a non-finite metric never counts."""
+        m = float(result["metric"])
+        loss = float(result.get("loss", math.inf))
+        loss = loss if math.isfinite(loss) else math.inf
+        better = math.isfinite(m) and (
+            self.best_metric is None
+            or (m > self.best_metric if self.task.higher_is_better else m < self.best_metric)
+            or (m == self.best_metric and loss < self._best_loss))
+        if better:
+            self.best_metric, self.best_step = m, int(result.get("step", self.step_count))
+            self._best_loss = loss
+            self._best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+            self._since_best = 0
+        else:
+            self._since_best += 1
+        return better
+
+    @property
+    def should_stop(self) -> bool:
+        """True when ``patience`` is set and that many tracked evaluations brought no improvement."""
+        return self.patience is not None and self.best_step is not None and self._since_best >= self.patience
+
+    def best_state_dict(self) -> dict | None:
+        """The model's weights (CPU tensors, a copy) at ``best_step``; None before any tracked evaluation."""
+        if self._best_state is None:
+            return None
+        return {k: v.clone() for k, v in self._best_state.items()}
+
+    def restore_best(self) -> bool:
+        """Load the best checkpoint's weights into the model (the optimiser and data stream are
+        left as they are). Returns False, changing nothing, when there is none."""
+        if self._best_state is None:
+            return False
+        self.model.load_state_dict(self._best_state)
+        torch._foreach_copy_(self._last_good, [p.detach() for p in self._params])
+        return True
 
     def validation_batch(self, batch_size: int = 256) -> Batch:
         """The held-out batch: drawn once per size (every probe evaluates on it) and kept."""
@@ -195,6 +261,8 @@ class Trainer:
             "history": list(self.history),
             "diverged": self.diverged,
             "config": dict(self.config.__dict__),
+            "best": {"step": self.best_step, "metric": self.best_metric, "since": self._since_best,
+                     "loss": self._best_loss, "model": self.best_state_dict()},
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -207,3 +275,53 @@ class Trainer:
         self.history = list(state["history"])
         self.diverged = bool(state["diverged"])
         torch._foreach_copy_(self._last_good, [p.detach() for p in self._params])
+        best = state.get("best") or {}  # runs saved before the best checkpoint existed have none
+        self.best_step, self.best_metric = best.get("step"), best.get("metric")
+        self._since_best = int(best.get("since", 0))
+        self._best_loss = float(best.get("loss", math.inf))
+        self._best_state = best.get("model")
+
+
+# output shape of each head, for (B, T) inputs: "BO" (one output), "BTO" (per step), "BSO" (out_steps)
+_HEAD_SHAPES = {"per_step": "BTO", "last": "BO", "attention": "BO", "encoder_decoder": "BSO"}
+
+
+def check_fits(model: nn.Module, task: Task) -> None:
+    """Raise ValueError when ``model`` cannot be trained on ``task``: wrong input or output size,
+    or a head whose output does not have the targets' shape (checked on a 2-sequence batch drawn
+    from a generator of its own, so the training stream is untouched)."""
+    cfg = getattr(model, "config", None)
+    name = f"the task {task.name!r} ({task.io})"
+    if cfg is not None and hasattr(cfg, "head"):
+        if cfg.input_size != task.input_size:
+            raise ValueError(f"the model reads {cfg.input_size} input features per step but {name} "
+                             f"gives {task.input_size}; build it with input_size={task.input_size}")
+        if cfg.output_size != task.output_size:
+            what = "classes" if task.loss_kind == "cross_entropy" else "outputs"
+            raise ValueError(f"the model has {cfg.output_size} outputs but {name} has {task.output_size} "
+                             f"{what}; build it with output_size={task.output_size}")
+        want = _HEAD_SHAPES.get(task.head)
+        if want is not None and _HEAD_SHAPES.get(cfg.head) != want:
+            fits = [h for h, s in _HEAD_SHAPES.items() if s == want]
+            raise ValueError(f"a {cfg.head!r} head does not fit {name}: it needs one of {fits} "
+                             f"(the task's own is {task.head!r})")
+        if want == "BSO" and cfg.out_steps is not None and task.out_steps is not None \
+                and cfg.out_steps != task.out_steps:
+            raise ValueError(f"the model emits {cfg.out_steps} steps but {name} expects {task.out_steps}; "
+                             f"build it with out_steps={task.out_steps}")
+    batch = task.sample(2, torch.Generator().manual_seed(0))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            dev = next(model.parameters()).device
+            out = model(batch.x.to(dev), None if batch.lengths is None else batch.lengths.to(dev))
+    finally:
+        model.train(was_training)
+    y = batch.y
+    ok = (tuple(out.shape[:-1]) == tuple(y.shape) and out.shape[-1] == task.output_size
+          if task.loss_kind == "cross_entropy" else tuple(out.shape) == tuple(y.shape))
+    if not ok:
+        raise ValueError(f"the model's output has shape {tuple(out.shape)} for a batch whose targets have "
+                         f"shape {tuple(y.shape)}: it does not fit {name}; use the task's head "
+                         f"{task.head!r}")

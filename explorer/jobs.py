@@ -72,6 +72,8 @@ class Snapshot:
     state_history: tuple = ()  # ((step, hidden (n, T, H)), ...) for the scrub slider
     message_key: str = ""  # catalogue key of ``message`` ("" when there is none): pages show it in their language
     message_values: dict = field(default_factory=dict)  # the values the key's text is formatted with
+    best_step: int | None = None  # probe step with the best held-out metric (the kept checkpoint)
+    best_metric: float | None = None  # that held-out metric
 
     @property
     def active(self) -> bool:
@@ -247,6 +249,9 @@ class TrainingJob:
                         self._probe_now()
                         self._status = "done"
                         return
+                    if self.trainer.should_stop:  # patience spent (the trainer's, None by default)
+                        self._status = "done"
+                        return
                 if self.limiter is not None and self.limiter.should_yield(self.id):
                     self.limiter.release(self.id)  # another session waits: queue again (fair share)
                     holding = False
@@ -276,7 +281,7 @@ class TrainingJob:
     def _probe_now(self) -> None:
         """Held-out loss and a trace of the probe sequences; refit and align the PCA basis."""
         tr = self.trainer
-        ev = tr.evaluate()
+        ev = tr.evaluate(track_best=True)  # keeps a copy of the weights when held-out improves
         b = self._probe_batch
         t = trace(tr.model, b.x, b.y, self.task, lengths=b.lengths)
         step = tr.step_count
@@ -323,7 +328,8 @@ class TrainingJob:
                 val_steps=val[:, 0], val_loss=val[:, 1], val_metric=val[:, 2], probe=self._probe,
                 grad_rows_steps=np.array([s for s, _ in rows], dtype=float), grad_rows=grad_rows,
                 basis=self._basis, state_history=tuple(self._states), message_key=self._message_key,
-                message_values=dict(self._message_values))
+                message_values=dict(self._message_values), best_step=self.trainer.best_step,
+                best_metric=self.trainer.best_metric)
 
     def set_lr(self, lr: float) -> None:
         with self._lock:

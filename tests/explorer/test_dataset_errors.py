@@ -38,6 +38,7 @@ def _text_ds():
 # Raise sites that tests/core/test_datasets.py does not reach: (id, make the error, expected key).
 EXTRA = [
     ("not-found", lambda: load_dataset("/nonexistent/file.csv"), "not_found"),
+    ("max-steps", lambda: dataset_task(_labelled([0, 1, 0, 1]), max_steps=0), "max_steps"),
     ("not-found-content", lambda: load_dataset("a,b\n1,2\n"), "not_found_content"),
     ("bad-data-type", lambda: load_dataset(123), "bad_data_type"),
     ("too-large-unnamed", lambda: load_dataset(b"1,2\n" * 10, max_bytes=5), "too_large"),

@@ -243,3 +243,26 @@ def test_snapshot_while_training_is_current():
         lags.append(job.snapshot().step - asked)
         time.sleep(0.01)
     assert max(lags) <= 3, lags
+
+
+def test_probes_track_the_best_checkpoint():
+    job = _job(target=80, probe_every=10, probe_min_seconds=0, lr=3e-2)
+    job.run_sync(80)
+    snap = job.snapshot()
+    assert len(snap.val_steps) >= 4
+    best = int(np.argmin(snap.val_metric))  # sine: mse, lower is better; ties keep the earlier probe
+    assert snap.best_step == snap.val_steps[best] and snap.best_metric == snap.val_metric[best]
+    tr = job.trainer
+    assert tr.restore_best() and tr.evaluate()["metric"] == pytest.approx(snap.best_metric, abs=1e-6)
+
+
+def test_patience_ends_a_job_that_stopped_improving():
+    t = get_task("sine", seq_len=20)
+    m = build_model("gru", t.input_size, 8, t.output_size, head=t.head, seed=0)
+    # lr 0: the held-out metric never improves after the first probe, so patience 2 ends the run early
+    job = TrainingJob(Trainer(m, t, lr=0.0, batch_size=8, device="cpu", patience=2), 100_000,
+                      probe_every=5, probe_min_seconds=0)
+    job.start()
+    assert _wait(lambda: job.snapshot().status == "done")
+    snap = job.snapshot()
+    assert snap.step < 100_000 and len(snap.val_steps) == 3 and snap.best_step == snap.val_steps[0]
