@@ -53,7 +53,9 @@ class JobLimiter:
     goes to the waiting job whose owner runs the fewest jobs (first come first served among
     equals), and while another session waits with nothing running, a session running two jobs or
     more gives one slot back (``should_yield``, asked by the running jobs between steps): one
-    session's comparison of three jobs on a 2-slot server cannot make another student wait.
+    session's comparison of three jobs on a 2-slot server cannot make another student wait. Jobs
+    of a tab that is not connected (``set_detached``: closed, or in the middle of a reload) train
+    on only while no connected session waits.
     """
 
     def __init__(self, limit: int):
@@ -61,6 +63,7 @@ class JobLimiter:
         self._cond = threading.Condition()
         self._running: dict[int, object] = {}  # job id -> owner, in the order they started
         self._queue: list[tuple[int, object]] = []  # (job id, owner) waiting, in arrival order
+        self._detached: set = set()  # owners with no connected tab (kept for a reload): served last
 
     @staticmethod
     def _who(job_id: int, owner):
@@ -69,11 +72,24 @@ class JobLimiter:
     def _count(self, owner) -> int:
         return sum(1 for o in self._running.values() if o == owner)
 
+    def _rank(self, entry) -> tuple:
+        """Serving order of a queue entry (index, (job id, owner)): connected owners first, then the
+        owner running the fewest jobs, then the oldest."""
+        i, (_, owner) = entry
+        return owner in self._detached, self._count(owner), i
+
     def _pick(self) -> int | None:
-        """The waiting job that gets the next free slot (fewest running for its owner, then oldest)."""
+        """The waiting job that gets the next free slot."""
         if not self._queue:
             return None
-        return min(enumerate(self._queue), key=lambda e: (self._count(e[1][1]), e[0]))[1][0]
+        return min(enumerate(self._queue), key=self._rank)[1][0]
+
+    def set_detached(self, owner, detached: bool) -> None:
+        """Mark ``owner`` as having no connected tab (its jobs give their slots to connected
+        sessions that wait) or as connected again."""
+        with self._cond:
+            (self._detached.add if detached else self._detached.discard)(owner)
+            self._cond.notify_all()
 
     def acquire(self, job_id: int, should_stop, owner=None) -> bool:
         """Block until ``job_id`` may run; False if ``should_stop()`` turned true while waiting."""
@@ -105,6 +121,8 @@ class JobLimiter:
         with self._cond:
             if job_id not in self._running or len(self._running) < self.limit or not self._queue:
                 return False
+            if self._running[job_id] in self._detached:  # a closed (or reloading) tab's job
+                return any(o not in self._detached for _, o in self._queue)
             waiting_least = min(self._count(o) for _, o in self._queue)
             counts = {o: self._count(o) for o in self._running.values()}
             greedy = max(counts, key=counts.get)
@@ -116,7 +134,7 @@ class JobLimiter:
     def position(self, job_id: int) -> int | None:
         """1-based place in the queue (in the order slots will be given), or None when not waiting."""
         with self._cond:
-            order = sorted(enumerate(self._queue), key=lambda e: (self._count(e[1][1]), e[0]))
+            order = sorted(enumerate(self._queue), key=self._rank)
             ids = [j for _, (j, _) in order]
             return ids.index(job_id) + 1 if job_id in ids else None
 

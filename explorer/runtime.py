@@ -63,7 +63,7 @@ def _close(registry: BoardRegistry) -> None:
 @st.cache_resource(show_spinner=False, on_release=_close)  # cleared (tests): stop the reaper and the jobs
 def boards() -> BoardRegistry:
     ttl = float(os.environ.get(RECONNECT_ENV) or st.get_option("server.disconnectedSessionTTL"))
-    return BoardRegistry(ttl, _is_active, sweep_s=min(5.0, max(0.5, ttl / 4)))
+    return BoardRegistry(ttl, _is_active, sweep_s=min(5.0, max(0.5, ttl / 4)), on_detached=limiter().set_detached)
 
 
 def _session_id() -> str:

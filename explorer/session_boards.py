@@ -11,7 +11,8 @@ Here a board is keyed by a per-tab token (kept in the tab's ``sessionStorage``, 
 ``explorer/tab_token.py``) and remembers the Streamlit sessions that used it. ``sweep()`` (run
 every few seconds by a reaper thread) shuts a board down once none of its sessions has been
 connected for ``ttl_s``: a reload or a blip within the TTL finds the run where it was, still
-training; a closed tab frees its threads after the TTL, as Streamlit frees the session.
+training; a closed tab frees its threads after the TTL, as Streamlit frees the session. Meanwhile
+its jobs give their slots to connected sessions that wait (``on_detached`` tells the limiter).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class _Entry:
     board: JobBoard
     sessions: list = field(default_factory=list)  # Streamlit session ids, most recent last
     seen: float = 0.0  # last time one of them was connected (clock seconds)
+    detached: bool = False  # none of them connected at the last sweep
 
 
 class BoardRegistry:
@@ -44,8 +46,9 @@ class BoardRegistry:
     """
 
     def __init__(self, ttl_s: float, is_active: Callable[[str], bool], *, clock=time.monotonic,
-                 sweep_s: float = 5.0):
+                 sweep_s: float = 5.0, on_detached: Callable[[str, bool], None] | None = None):
         self.ttl_s = float(ttl_s)
+        self._on_detached = on_detached  # (token, detached): no session of it connected / connected again
         self._is_active = is_active
         self._clock = clock
         self._lock = threading.Lock()
@@ -64,7 +67,10 @@ class BoardRegistry:
             if session_id not in e.sessions:
                 e.sessions = (e.sessions + [session_id])[-MAX_SESSIONS:]
             e.seen = self._clock()
-            return e.board
+            back, e.detached = e.detached, False
+        if back:  # a reloaded page (or a blip's reconnection) is here again
+            self._tell(token, False)
+        return e.board
 
     def forget_if_empty(self, token: str) -> None:
         """Drop ``token``'s board if it holds no job (a tab that turned out to have another token)."""
@@ -76,16 +82,29 @@ class BoardRegistry:
     def sweep(self) -> list[str]:
         """Shut down the boards whose sessions have all been gone for ``ttl_s``; returns their tokens."""
         now = self._clock()
-        gone = []
+        gone, changed = [], []
         with self._lock:
             for token, e in list(self._entries.items()):
-                if any(self._active(s) for s in e.sessions):
+                attached = any(self._active(s) for s in e.sessions)
+                if attached:
                     e.seen = now
                 elif now - e.seen > self.ttl_s:
                     gone.append((token, self._entries.pop(token).board))
-        for _, b in gone:  # outside the lock: stopping joins the job threads
+                if e.detached == attached:
+                    e.detached = not attached
+                    changed.append((token, e.detached))
+        ended = {t for t, _ in gone}
+        for token, detached in changed:
+            if token not in ended:
+                self._tell(token, detached)
+        for token, b in gone:  # outside the lock: stopping joins the job threads
             b.shutdown()
+            self._tell(token, False)  # forgotten
         return [t for t, _ in gone]
+
+    def _tell(self, token: str, detached: bool) -> None:
+        if self._on_detached is not None:
+            self._on_detached(token, detached)
 
     def _active(self, session_id: str) -> bool:
         try:

@@ -80,3 +80,20 @@ def test_session_b_trains_while_session_a_holds_three_jobs_on_two_slots():
         a.shutdown()
         b.shutdown()
     assert lim.running == 0 and lim.waiting == 0
+
+
+def test_a_closed_tabs_jobs_give_their_slots_to_connected_sessions():
+    lim, got, stop = JobLimiter(1), [], threading.Event()
+    _hold(lim, 1, "closed", got, stop).join(5)
+    lim.set_detached("closed", True)  # its tab is gone (within the reconnection TTL)
+    assert not lim.should_yield(1)  # nobody waits: it trains on
+    _hold(lim, 2, "closed", got, stop)
+    _hold(lim, 3, "open", got, stop)
+    assert _wait(lambda: lim.waiting == 2)
+    assert lim.position(3) == 1 and lim.position(2) == 2  # a connected session is served first
+    assert lim.should_yield(1)
+    lim.release(1)
+    assert _wait(lambda: 3 in got) and 2 not in got
+    lim.set_detached("closed", False)  # the tab reloaded: it shares fairly again
+    assert not lim.should_yield(3)
+    stop.set()

@@ -80,3 +80,23 @@ def test_a_failing_session_check_keeps_the_board_and_empty_boards_can_be_forgott
     reg.forget_if_empty("b")  # holds a job: kept
     assert reg.tokens() == ["b"]
     reg.close()
+
+
+def test_the_limiter_hears_when_a_tab_is_gone_back_or_ended():
+    clock, active, heard = Clock(), {"s1"}, []
+    reg = BoardRegistry(10, active.__contains__, clock=clock, sweep_s=0,
+                        on_detached=lambda token, detached: heard.append((token, detached)))
+    reg.board("tab", "s1")
+    reg.sweep()
+    assert heard == []  # connected: nothing to say
+    active.clear()
+    reg.sweep()
+    assert heard == [("tab", True)]
+    reg.board("tab", "s2")  # a reload
+    assert heard[-1] == ("tab", False)
+    clock.t += 5
+    reg.sweep()
+    assert heard[-1] == ("tab", True)
+    clock.t += 11
+    assert reg.sweep() == ["tab"] and heard[-1] == ("tab", False)  # ended: forgotten
+    reg.close()
