@@ -43,6 +43,3 @@ def trained_flow_model(setup: FlowSetup, training: FlowTraining = FlowTraining()
     recs = tr.train(int(training.steps))
     tail = [r["loss"] for r in recs[-20:] if not r["diverged"]]
     return model.eval(), (sum(tail) / len(tail) if tail else float("nan"))
-
-
-
