@@ -11,7 +11,7 @@ from explorer import gradient_views as V
 from explorer import state
 from explorer.i18n import text
 
-from .conftest import APP
+from .conftest import APP, keyed_chart_specs, plot_array
 
 SMALL = {state.GF_SEQ_LEN: 50, state.GF_HIDDEN: 16}
 
@@ -69,3 +69,16 @@ def test_forget_bias_travels_in_the_link():
     assert not at.exception, at.exception
     assert at.session_state[state.GF_FORGET] == 2.0 and at.session_state[state.GF_SOURCE] == "trained"
     assert at.select_slider(key=state.GF_FORGET).value == 2.0
+
+
+def test_trained_source_feeds_the_jacobian_view_too():
+    at = _page("en", **{state.GF_SEQ_LEN: 20, state.GF_HIDDEN: 8, state.GF_SOURCE: "trained",
+                        state.GF_TAB: "Jacobians and gates"})
+    charts = dict(keyed_chart_specs(at))
+    prod = next(spec for cid, spec in charts.items() if cid.endswith("gf_products"))
+    setup = G.FlowSetup(seq_len=20, hidden_size=8)
+    models = V.trained_models(setup, ("rnn", "lstm", "gru"))
+    jd = V.model_jacobians(models, setup, V.model_flows(models, setup), 20)
+    rnn = next(d for d in prod["data"] if d["name"].startswith("RNN"))
+    y = plot_array(rnn["y"]) if isinstance(rnn["y"], dict) else np.asarray(rnn["y"], dtype=float)
+    np.testing.assert_allclose(np.log10(np.asarray(y, dtype=float)), jd.views["rnn"].log10_product, atol=1e-6)
