@@ -1,4 +1,6 @@
 """RNN Explorer: `streamlit run app.py`. Navigation, page config and the shared sidebar."""
+from pathlib import Path
+
 import streamlit as st
 
 from explorer import runtime, state, tour, urlstate
@@ -14,7 +16,10 @@ from core import describe_device, pick_device
 state.init()
 urlstate.load()  # a shared link's settings (and ?lang=ko), applied before any widget is drawn
 lang = current_lang()
-st.set_page_config(page_title=t("app.page_title"), page_icon=":material/cycle:", layout="wide")
+# the tab's icon ships with the app (a material-icon or emoji favicon is fetched from the internet,
+# and a lecture hall may be offline); Streamlit serves the file from its own media route
+APP_ICON = Path(__file__).resolve().parent / "explorer" / "static" / "icon.png"
+st.set_page_config(page_title=t("app.page_title"), page_icon=APP_ICON, layout="wide")
 disable_pages_folder_mode()
 
 PAGES: dict[str, list] = {}

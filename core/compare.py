@@ -14,11 +14,11 @@ import numpy as np
 import torch
 
 from . import budget
-from .models import MODEL_KINDS, build_model, count_parameters
+from .models import build_model, count_parameters
+from .presets import CELLS, PRESETS, CompareSettings, Criterion, Preset  # noqa: F401 (re-exported)
 from .tasks import Task, get_task
 from .trainer import Trainer
 
-CELLS = MODEL_KINDS  # ("rnn", "lstm", "gru"), the order of every comparison
 EVAL_SEQUENCES = 2048  # sequences in the fixed evaluation batch behind every pass/fail badge
 EVAL_SEED = 424242  # its seed: apart from the training streams and the probes' validation batch
 SIGMOID_GATES = ("input", "forget", "output", "reset", "update")  # gates with values in (0, 1)
@@ -89,20 +89,6 @@ def matched_hidden_sizes(task: Task, hidden: int, equal_params: bool, *, referen
 
 # ---- runs -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CompareSettings:
-    """One three-way comparison: the same data, seed and budget for every cell."""
-
-    hidden: dict  # kind -> H (see matched_hidden_sizes)
-    lr: float = 1e-2  # Adam learning rate
-    batch_size: int = 64  # sequences per step
-    clip: float | None = 1.0  # global gradient-norm clip; None: off
-    optimizer: str = "adam"  # "adam" or "sgd"
-    seed: int = 0  # seeds the data stream AND each model's initialisation
-    device: str = "cpu"  # where the models train
-    forget_bias: float | None = None  # LSTM only: initial forget-gate bias (None: torch's small uniform draw)
-
-
 def build_trainers(task: Task, s: CompareSettings, kinds=CELLS) -> dict[str, Trainer]:
     """One Trainer per cell; same seed for data (identical batches) and for model init."""
     for k in kinds:  # all three checked before any model is built
@@ -146,103 +132,6 @@ def steps_to_target(steps: np.ndarray, values: np.ndarray, target: float,
     ok = (v >= target) if higher_is_better else (v <= target)
     ok &= np.isfinite(v)
     return int(s[np.argmax(ok)]) if ok.any() else None
-
-
-# ---- presets ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Criterion:
-    """One pass/fail condition on a cell's final evaluation."""
-
-    kind: str  # the cell it is about
-    quantity: str  # "loss" or "metric"
-    op: str  # "<" or ">"
-    threshold: float  # the bound
-
-    def check(self, value: float) -> bool:
-        if not math.isfinite(value):
-            return False
-        return value < self.threshold if self.op == "<" else value > self.threshold
-
-    @property
-    def is_goal(self) -> bool:
-        """True for "gets good" criteria (loss below, metric above); False for "stays bad" ones."""
-        return (self.quantity == "loss") == (self.op == "<")
-
-    def describe(self, metric_name: str = "metric") -> str:
-        q = "MSE" if self.quantity == "loss" and metric_name == "mse" else (
-            "loss" if self.quantity == "loss" else metric_name)
-        return f"{self.kind.upper()} {q} {self.op} {self.threshold:g}"
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A known result, with the settings that reproduce it on a CPU and the check."""
-
-    name: str  # registry key
-    title: str  # one line for a menu (English; the explorer shows its catalogue's text_key entry)
-    reference: str  # where the result comes from
-    explanation: str  # what to expect, for the page
-    task: str  # key of core.TASKS
-    task_params: dict  # its parameters (seq_len, delay, ...)
-    hidden: int  # H of every cell (the presets compare equal widths, as the papers do)
-    steps: int  # the budget, the same for every cell
-    criteria: tuple  # Criterion, ...
-    target_loss: float  # "steps to reach the target" uses this held-out loss
-    lr: float = 1e-2  # Adam
-    batch_size: int = 64  # sequences per step
-    clip: float = 1.0  # global gradient-norm clip
-    # key of this preset's title/reference/explanation in the explorer's catalogue
-    # ("compare.preset.<text_key>.*", formatted with task_params): the page shows them in any language
-    text_key: str = ""
-    forget_bias: float | None = None  # the LSTM's initial forget-gate bias (None: torch's draw)
-
-    def build_task(self) -> Task:
-        return get_task(self.task, **self.task_params)
-
-    def settings(self, seed: int = 0, device: str = "cpu") -> CompareSettings:
-        return CompareSettings({k: self.hidden for k in CELLS}, self.lr, self.batch_size, self.clip,
-                               "adam", seed, device, self.forget_bias)
-
-
-def _adding(T: int, steps: int) -> Preset:
-    return Preset(
-        f"adding_{T}", f"Adding problem, T = {T}", "Hochreiter & Schmidhuber (1997), experiment 4",
-        f"Two values marked among {T} random numbers must be added. Always answering 1 scores MSE "
-        "0.167. The LSTM and the GRU learn to keep the marked values and get far below it; the "
-        "vanilla tanh RNN's gradient from the first marker vanishes and it stays at the baseline.",
-        "adding", {"seq_len": T}, 32, steps,
-        (Criterion("lstm", "loss", "<", 0.05), Criterion("gru", "loss", "<", 0.05),
-         Criterion("rnn", "loss", ">", 0.12)), target_loss=0.05, text_key="adding")
-
-
-PRESETS: dict[str, Preset] = {
-    "adding_50": _adding(50, 1200),
-    "adding_100": _adding(100, 2000),
-    "temporal_order": Preset(
-        "temporal_order", "Temporal order, T = 60", "Hochreiter & Schmidhuber (1997), experiment 6a",
-        "Two symbols, X or Y, hide among distractors early and midway; the class is their order "
-        "(XX, XY, YX, YY: chance is 25 %). The first symbol lies about 50 steps before the answer. "
-        "The vanilla RNN stays at chance; the GRU and the LSTM solve it. The LSTM starts with its forget "
-        "gates open (forget-gate bias 2, Gers et al. 2000): with torch's default biases near 0 the gate "
-        "halves the cell state every step, and on this budget the LSTM then stays on a plateau at chance. "
-        "Set the bias to 0 to see it.",
-        "temporal_order", {"seq_len": 60}, 32, 1500,
-        (Criterion("lstm", "metric", ">", 0.9), Criterion("gru", "metric", ">", 0.9),
-         Criterion("rnn", "metric", "<", 0.6)), target_loss=0.3, lr=3e-3,
-        text_key="temporal_order", forget_bias=2.0),
-    "delayed_recall_24": Preset(
-        "delayed_recall_24", "Delayed recall, delay 24",
-        "Long time lags: Hochreiter & Schmidhuber (1997); forget-gate bias: Gers et al. (2000)",
-        "Recall, at every step, the symbol seen 24 steps earlier (4 symbols: chance is 25 %). "
-        "The vanilla RNN stays at chance. The GRU and the LSTM learn it; the LSTM starts with its "
-        "forget gates open (bias 2). With torch's default biases it stays at chance on this budget too: "
-        "set the bias to 0 to see it.",
-        "delayed_recall", {"seq_len": 34, "delay": 24, "n_symbols": 4}, 32, 1200,
-        (Criterion("lstm", "metric", ">", 0.5), Criterion("gru", "metric", ">", 0.4),
-         Criterion("rnn", "metric", "<", 0.32)), target_loss=1.2,
-        text_key="delayed_recall", forget_bias=2.0),
-}
 
 
 @dataclass
@@ -410,3 +299,65 @@ def memory_sweep(s: SweepSettings, kinds=CELLS,
             if progress is not None:
                 progress(done, total, f"{k.upper()}, delay {d}")
     return acc
+
+
+# ---- command line: python -m core.compare --list | --preset NAME --seed S [--json] ----------------
+
+def preset_report(preset: Preset, seed: int = 0, device: str = "cpu",
+                  progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Train ``preset``'s three cells on its whole budget with ``seed`` and check its criteria.
+
+    The whole budget, as the page does before it shows a badge (a cell that passes early may
+    still fall back). JSON-ready.
+
+    Returns:
+        {"preset", "seed", "passed", "checks": [{"check", "cell", "quantity", "op", "threshold",
+        "value", "passed"}], "values": {"<cell>_<quantity>": value}, "steps", "seconds"}
+    """
+    t0 = time.perf_counter()
+    # four evaluations rather than one per 50 steps: the checks read the final state, and an
+    # evaluation draws nothing from the training stream, so the final numbers are the same
+    res = run_preset(preset, seed=int(seed), device=device, progress=progress,
+                     check_every=max(1, preset.steps // 4))
+    checks = [{"check": c.describe(), "cell": c.kind, "quantity": c.quantity, "op": c.op,
+               "threshold": c.threshold, "value": v, "passed": bool(ok)}
+              for c, v, ok in criteria_results(preset, res)]
+    return {"preset": preset.name, "seed": int(seed), "passed": all(c["passed"] for c in checks),
+            "checks": checks, "values": {f"{c['cell']}_{c['quantity']}": c["value"] for c in checks},
+            "steps": preset.steps, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line; returns the exit status (1 when a preset fails)."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m core.compare",
+                                 description="Run a comparison preset and check its pass/fail criteria.")
+    ap.add_argument("--list", action="store_true", help="print the presets, one name at the start of each line")
+    ap.add_argument("--preset", choices=sorted(PRESETS), help="the preset to run")
+    ap.add_argument("--seed", type=int, default=0, help="seeds the data stream and the models (default 0)")
+    ap.add_argument("--device", default="cpu", help="cpu (the budgets are stated for it), cuda, mps")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1, as the server)")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line")
+    a = ap.parse_args(argv)
+    if a.list:
+        for name, p in PRESETS.items():
+            print(f"{name}  {p.title}: {p.steps} steps per cell; " + ", ".join(c.describe() for c in p.criteria))
+        return 0
+    if a.preset is None:
+        ap.error("give --preset NAME (see --list)")
+    torch.set_num_threads(max(1, a.threads))
+    p = PRESETS[a.preset]
+    rep = preset_report(p, a.seed, a.device)
+    print(f"{p.title}, seed {a.seed}: {p.steps} steps per cell, {rep['seconds']:.1f} s")
+    for c in rep["checks"]:
+        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['check']}: {c['value']:.4g}")
+    print("passed" if rep["passed"] else "FAILED")
+    if a.json:
+        print(json.dumps(rep))
+    return 0 if rep["passed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -60,6 +60,7 @@ class FlowSetup:
     input_scale: float = 1.0  # the inputs are multiplied by this
     batch_size: int = 8  # sequences the norm is taken over
     seed: int = 0  # model init and data
+    forget_bias: float | None = None  # LSTM only: initial forget-gate bias (None: torch's small draw)
 
 
 def flow_task(setup: FlowSetup) -> Task:
@@ -73,7 +74,8 @@ def flow_model(setup: FlowSetup):
     return build_model(setup.kind, task.input_size, int(setup.hidden_size), task.output_size,
                        head=task.head, nonlinearity=setup.nonlinearity,
                        spectral_radius=float(setup.spectral_radius),
-                       recurrent_init=setup.recurrent_init, seed=int(setup.seed))
+                       recurrent_init=setup.recurrent_init, seed=int(setup.seed),
+                       forget_bias=setup.forget_bias if setup.kind == "lstm" else None)
 
 
 def flow_batch(setup: FlowSetup) -> Batch:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core import gradients as G
+from core.flow_training import FlowTraining, trained_flow_model
 from core.models import model_from_config
 from core.tasks import Batch
 
@@ -33,7 +34,11 @@ INPUT_SCALE_OPTIONS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
 INITS = ("random", "orthogonal", "identity")  # W_hh initialisations; labels: gradient.init.<key>
 INIT_LABELS = INITS  # the name explorer/urlstate.py reads the options by
 ACTIVATIONS = ("tanh", "relu", "linear")  # vanilla RNN activations; labels: gradient.act.<key>
-SOURCES = ("untrained", "lab")  # where the measured model comes from; labels: gradient.source.<key>
+# where the measured models come from; labels: gradient.source.<key>. "trained": the settings' models
+# after core.flow_training's short training on the adding problem (cached per setting by the page)
+SOURCES = ("untrained", "trained", "lab")
+FORGET_BIASES = (0.0, 1.0, 2.0)  # the LSTM forget-gate bias control (0: torch's small draw, as in the comparison lab)
+TRAINING = FlowTraining()  # the "trained" source's recipe
 LAB_BATCH = 8  # held-out sequences the lab model's gradient is measured on
 
 
@@ -46,6 +51,30 @@ def untrained_flows(setup: G.FlowSetup, kinds: tuple[str, ...]) -> dict[str, G.F
         s = replace(setup, kind=kind)
         out[kind] = G.gradient_flow(G.flow_model(s), G.flow_task(s), G.flow_batch(s))
     return out
+
+
+def trained_models(setup: G.FlowSetup, kinds: tuple[str, ...]) -> dict:
+    """kind -> (model, final training loss): each cell of ``setup`` after the ``TRAINING`` recipe."""
+    return {k: trained_flow_model(replace(setup, kind=k), TRAINING) for k in kinds}
+
+
+def model_flows(models: dict, setup: G.FlowSetup) -> dict[str, G.Flow]:
+    """The flow of each model (kind -> (model, loss) from ``trained_models``) on the setup's batch."""
+    return {k: G.gradient_flow(m, G.flow_task(setup), G.flow_batch(setup)) for k, (m, _) in models.items()}
+
+
+def model_jacobians(models: dict, setup: G.FlowSetup, flows: dict[str, G.Flow], steps: int) -> "JacobianData":
+    """``jacobian_data`` of the trained models on sequence 0 of the setup's batch."""
+    x = G.flow_batch(setup).x[0]
+    return jacobian_data({k: (m, x) for k, (m, _) in models.items()}, flows, steps)
+
+
+def trained_note(losses: dict[str, float], lang: str = "en") -> str:
+    """The caption under a trained setting's chart: the recipe and each cell's final training loss."""
+    tr = TRAINING
+    shown = ", ".join(f"{FG.CELL_NAMES[k]} {v:.3g}" for k, v in losses.items())
+    return text("gradient.trained_note", lang, steps=tr.steps, T=tr.task_len, lr=tr.lr, batch=tr.batch_size,
+                losses=shown)
 
 
 @dataclass

@@ -138,6 +138,7 @@ GF_SEQ_LEN = "gradient_flow.seq_len"  # sequence length T (up to 1,000)
 GF_HIDDEN = "gradient_flow.hidden"  # hidden units H
 GF_INPUT_SCALE = "gradient_flow.input_scale"  # the inputs are multiplied by this
 GF_SEED = "gradient_flow.seed"  # model init and data seed
+GF_FORGET = "gradient_flow.forget_bias"  # LSTM initial forget-gate bias (0: torch's small draw; 1, 2)
 GF_BOUND = "gradient_flow.show_bound"  # draw the Pascanu bound
 GF_CLIP_LR = "gradient_flow.clip_lr"  # SGD learning rate of the clipping demo
 GF_CLIP_THRESHOLD = "gradient_flow.clip_threshold"  # global-norm threshold of the clipped run
@@ -254,6 +255,7 @@ DEFAULTS = {
     GF_HIDDEN: 64,
     GF_INPUT_SCALE: 1.0,
     GF_SEED: 0,
+    GF_FORGET: 0.0,
     GF_BOUND: True,
     GF_CLIP_LR: 0.01,
     GF_CLIP_THRESHOLD: 1.0,

@@ -206,7 +206,7 @@ def domains(keys) -> dict:
             state.GF_SOURCE: tuple(G.SOURCES), state.GF_CELLS: G.KINDS, state.GF_ACT: _opts("tanh", "relu", "linear"),
             state.GF_INIT: tuple(G.INIT_LABELS), state.GF_RHO: G.RHO_OPTIONS, state.GF_SEQ_LEN: G.SEQ_LEN_OPTIONS,
             state.GF_HIDDEN: G.HIDDEN_OPTIONS, state.GF_INPUT_SCALE: G.INPUT_SCALE_OPTIONS,
-            state.GF_SEED: Between(0, 10_000), state.GF_CLIP_LR: _opts(0.003, 0.01, 0.02, 0.03),
+            state.GF_SEED: Between(0, 10_000), state.GF_FORGET: G.FORGET_BIASES, state.GF_CLIP_LR: _opts(0.003, 0.01, 0.02, 0.03),
             state.GF_CLIP_THRESHOLD: _opts(0.1, 0.3, 1.0, 3.0, 10.0), state.GF_CLIP_STEPS: _opts(50, 100, 150, 200, 300),
             state.GF_CLIFF_SIGMA: _opts("sigmoid", "tanh"), state.GF_CLIFF_W0: Between(*G.CLIFF_W),
             state.GF_CLIFF_B0: Between(*G.CLIFF_B), state.GF_CLIFF_LR: _opts(0.001, 0.003, 0.01, 0.03, 0.1),

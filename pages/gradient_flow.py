@@ -7,6 +7,7 @@ use_navigation_only()
 from core import gradients as G
 from explorer import widgets as W  # noqa: E402
 from explorer import gradient_views as V
+from explorer import gradient_story as S
 from explorer import runtime, state
 from explorer.lang import current, fmt, t
 from core.budget import BudgetError
@@ -32,10 +33,22 @@ def checked(cost, key: str, fn, *args, spinner: str, cache_key: tuple = ()):
         return cached(fn, *args, key=cache_key)
 
 
+def trained_flows(setup, kinds):
+    """The cells of a setting after a short training (seconds), kept per setting; their flows and losses."""
+    models = cached(V.trained_models, setup, kinds)
+    return V.model_flows(models, setup), {k: loss for k, (_, loss) in models.items()}
+
+
+def trained_jacobians(setup, kinds, steps):
+    models = cached(V.trained_models, setup, kinds)
+    return V.model_jacobians(models, setup, V.model_flows(models, setup), steps)
+
+
 job = runtime.session_jobs().get("lab")
 st.radio(t("gradient.source_label"), V.SOURCES, format_func=fmt("gradient.source"), key=state.GF_SOURCE,
          horizontal=True)
 use_lab = ss[state.GF_SOURCE] == "lab" and job is not None
+trained = ss[state.GF_SOURCE] == "trained"
 if ss[state.GF_SOURCE] == "lab" and job is None:
     st.info(t("gradient.no_lab"))
 
@@ -55,6 +68,9 @@ else:
         c = st.columns([1.4, 1, 1, 1])  # room for the three cells in the multiselect
         c[0].multiselect(t("gradient.cells"), V.KINDS, key=state.GF_CELLS, format_func=V.FG.CELL_NAMES.get)
         c[0].selectbox(t("gradient.activation"), V.ACTIVATIONS, key=state.GF_ACT, format_func=fmt("gradient.act"))
+        c[0].select_slider(t("gradient.forget_bias"), V.FORGET_BIASES, key=state.GF_FORGET,
+                           help=t("gradient.forget_bias_help"),
+                           format_func=lambda v, d=t("gradient.forget_bias_default"): d if v == 0 else f"{v:g}")
         c[1].selectbox(t("gradient.init_label"), V.INITS, key=state.GF_INIT, format_func=fmt("gradient.init"),
                        help=t("gradient.init_help"))
         c[1].select_slider(t("gradient.rho"), V.RHO_OPTIONS, key=state.GF_RHO)
@@ -67,9 +83,13 @@ else:
     setup = G.FlowSetup(nonlinearity=ss[state.GF_ACT], spectral_radius=float(ss[state.GF_RHO]),
                         recurrent_init=ss[state.GF_INIT], seq_len=int(ss[state.GF_SEQ_LEN]),
                         hidden_size=int(ss[state.GF_HIDDEN]), input_scale=float(ss[state.GF_INPUT_SCALE]),
-                        seed=int(ss[state.GF_SEED]))
-    flows = checked(flow_cost(kinds, setup.seq_len, setup.hidden_size, batch=setup.batch_size), "page.flow",
-                    V.untrained_flows, setup, kinds, spinner=t("gradient.spinner_flows"))
+                        seed=int(ss[state.GF_SEED]), forget_bias=float(ss[state.GF_FORGET]) or None)
+    cost = flow_cost(kinds, setup.seq_len, setup.hidden_size, batch=setup.batch_size)
+    if trained:
+        flows, train_losses = checked(cost, "page.flow", trained_flows, setup, kinds,
+                                      spinner=t("gradient.spinner_training"))
+    else:
+        flows = checked(cost, "page.flow", V.untrained_flows, setup, kinds, spinner=t("gradient.spinner_flows"))
 
 # One view at a time: only the chosen one is computed (the Jacobians and the clipping runs cost seconds).
 view_labels = {v: t(f"gradient.view.{k}") for v, k in V.VIEW_KEYS.items()}  # bound now, not in format_func
@@ -84,13 +104,17 @@ if view == V.VIEWS[0]:
     for note in V.overflow_notes(flows, lang):
         st.warning(note)
     W.chart(V.flow_fig(flows, fits, ss[state.GF_BOUND], lang=lang), key="gf_flow")
+    source = "lab" if use_lab else ss[state.GF_SOURCE]
+    st.markdown(S.story(flows, fits, source, 0.0 if use_lab else float(ss[state.GF_FORGET]), V.TRAINING, lang))
+    if trained:
+        st.caption(V.trained_note(train_losses, lang))
     st.dataframe(V.flow_table(flows, fits, lang), hide_index=True, width="stretch")
     st.caption(t("gradient.verdict_caption", skip=G.SKIP_END))
     if "rnn" in flows:
         act = src.model.config.nonlinearity if use_lab else ss[state.GF_ACT]
-        init = "trained" if use_lab else ss[state.GF_INIT]
+        init = "trained" if use_lab or trained else ss[state.GF_INIT]
         st.markdown("\n".join(f"- {line}" for line in V.theory_lines(
-            flows["rnn"], act, init, None if use_lab else ss[state.GF_RHO], lang=lang)))
+            flows["rnn"], act, init, None if use_lab or trained else ss[state.GF_RHO], lang=lang)))
 
 elif view == V.VIEWS[1]:
     T = next(iter(flows.values())).grad_norm.size
@@ -101,6 +125,7 @@ elif view == V.VIEWS[1]:
     if jkinds:
         with st.spinner(t("gradient.spinner_jacobians")):
             jd = (cached(V.lab_jacobians, src, flows, steps, key=("lab", job.id, src.step, steps)) if use_lab
+                  else cached(trained_jacobians, setup, jkinds, steps) if trained
                   else cached(V.untrained_jacobians, setup, jkinds, steps))
         W.chart(V.product_fig(jd, lang), key="gf_products")
         st.caption(t("gradient.products_caption"))

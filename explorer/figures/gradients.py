@@ -55,13 +55,26 @@ def _pow10(logs: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x) < MAX_DECADES, 10.0 ** np.clip(x, -MAX_DECADES, MAX_DECADES), np.nan)
 
 
+def _badge_html(label: str) -> str:
+    """Two lines: the verdict in bold, then its detail ("RNN: vanishing (×0.97 ...)" splits at " (")."""
+    head, sep, rest = label.partition(" (")
+    return f"<b>{head}</b>" + (f"<br>({rest}" if sep else "")
+
+
 def _badges(fig: go.Figure, badges: list[tuple[str, str, str]]) -> None:
-    """A row of verdict badges just above the plot area: (cell kind, verdict, text)."""
+    """A row of verdict badges just above the plot area: (cell kind, verdict, text).
+
+    Each badge takes two short lines and the row is spread to the plot's edges (first badge
+    left-aligned at the left edge, last right-aligned at the right one), so three badges fit
+    side by side even with a projector's large type and the longer Korean words.
+    """
     n = len(badges)
     for i, (kind, verdict, label) in enumerate(badges):
+        x, anchor = ((0.5, "center") if n == 1 else (0.0, "left") if i == 0 else
+                     (1.0, "right") if i == n - 1 else (i / (n - 1), "center"))
         fig.add_annotation(
-            text=f"<b>{label}</b>", xref="paper", yref="paper", x=(i + 0.5) / max(n, 1), y=1.02,
-            xanchor="center", yanchor="bottom", showarrow=False,
+            text=_badge_html(label), xref="paper", yref="paper", x=x, y=1.02,
+            xanchor=anchor, yanchor="bottom", showarrow=False, align="center",
             font=dict(size=FONT_SIZE, color=VERDICT_TEXT.get(verdict, "#333333")),
             bgcolor=VERDICT_FILL.get(verdict, "#EEEEEE"), bordercolor=CELL_COLORS.get(kind, "#666666"),
             borderwidth=2, borderpad=5,
@@ -132,8 +145,9 @@ def flow_figure(
     base_layout(fig, title=title, height=height, x_title=text("fig.gradients.time_t_end", lang),
                 y_title=GRAD_TITLE, uirevision="flow")
     fig.update_yaxes(type="log", exponentformat="power", range=data_range)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
-                      margin=dict(t=110 if badges else 70, b=110))
+    # the legend sits below the axis title with room for a projector's larger type
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
+                      margin=dict(t=140 if badges else 70, b=130))
     if badges:
         _badges(fig, badges)
     return fig

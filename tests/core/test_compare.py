@@ -178,11 +178,3 @@ def test_memory_sweep_lstm_with_open_forget_gates_outlasts_the_rnn():
     lstm, rnn = sweep_point("lstm", 24, s), sweep_point("rnn", 24, s)
     closed = sweep_point("lstm", 24, SweepSettings(steps=800))
     assert lstm > 0.4 and rnn < 0.32 and closed < 0.32, (lstm, rnn, closed)
-
-
-@pytest.mark.slow
-def test_delayed_recall_preset_separates_lstm_from_rnn():
-    p = PRESETS["delayed_recall_24"]
-    res = run_preset(p, kinds=("lstm", "rnn"), seed=0)
-    checks = {c.kind: ok for c, _, ok in criteria_results(p, res)}
-    assert checks["lstm"] and checks["rnn"], {k: (r.metric, r.loss) for k, r in res.items()}
