@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"step {rec['step']:6d}  loss {rec['loss']:.4f}  held-out {ev['loss']:.4f}  "
                   f"{task.metric} {ev['metric']:.4f}  |g| {rec['grad_norm']:.3g}  {rate:.0f} steps/s")
     if recorder is not None:
-        recorder.write(a.report, vars(a), sys.argv[1:] if argv is None else argv, lang=a.lang)
+        from explorer.report import write_report
+        write_report(recorder.record(vars(a), sys.argv[1:] if argv is None else argv), a.report, lang=a.lang)
         print(f"report written to {a.report}")
     if a.save:
         torch.save(tr.state_dict(), a.save)

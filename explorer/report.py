@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -229,3 +230,10 @@ def build_report(rec: RunRecord, lang: str = "en") -> str:
             parts.append(f"<h3>{_e(heading)}</h3>" + c(fig, wide=True, height=560))
     parts.append(_reproduce(rec, lang))
     return document(title, "".join(parts), lang)
+
+
+def write_report(record: RunRecord, path, lang: str = "en") -> int:
+    """Write the report of ``record`` to ``path`` (the command line's ``--report``); returns its size in bytes."""
+    data = build_report(record, lang).encode("utf-8")
+    Path(path).write_bytes(data)
+    return len(data)

@@ -135,13 +135,6 @@ class CliRecorder:
         self.t0 = time.perf_counter()  # the command's training clock starts with the recorder
         trainer.on_step(lambda _tr, rec: self.job.record_step(rec))  # probes at the cadence as it trains
 
-    def write(self, path, args: dict, argv: list[str] | None = None, lang: str = "en") -> int:
-        """Write the report of the run to ``path``; returns its size in bytes."""
-        from .report import build_report  # plotly: only when a report is asked for
-        data = build_report(self.record(args, argv), lang).encode("utf-8")
-        Path(path).write_bytes(data)
-        return len(data)
-
     def record(self, args: dict, argv: list[str] | None = None) -> RunRecord:
         """The record of the run so far (a last probe at the final step first).
 
