@@ -1,5 +1,6 @@
 """Uploaded data -> ``SequenceDataset``: CSV/TSV tables (series, wide, long) here; NPZ and UTF-8
-text in ``core.dataset_formats``.
+text in ``core.dataset_formats``; the UCR/UEA archive's .ts and .arff in ``core.dataset_archive``
+and ``core.dataset_arff``.
 
 Everything is parsed in memory; nothing is written to disk. Bad input raises ``DatasetError``
 naming the file, the place (rows are LINES of the file, 1-based, header included, as an editor
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-FORMATS = ("csv_series", "csv_wide", "csv_long", "npz", "text")
+FORMATS = ("csv_series", "csv_wide", "csv_long", "npz", "text", "ts", "arff")
 NA_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None", "?"]
 TIME_NAMES = {"date", "time", "datetime", "timestamp", "t", "step"}
 LABEL_NAMES = {"label", "class", "target", "y"}
@@ -242,7 +243,9 @@ def load_dataset(data, filename: str | None = None, format: str | None = None, *
     if not raw:
         raise DatasetError(f"{src} is empty (0 bytes); upload a CSV/TSV table, an NPZ archive or UTF-8 text",
                            "empty", src=src)
-    from .dataset_formats import load_npz, load_text  # here: that module imports this one
+    from .dataset_archive import TS_TAGS, first_tag, load_ts  # here: these modules import this one
+    from .dataset_arff import load_arff
+    from .dataset_formats import load_npz, load_text
 
     notes, fmt = [], format
     if fmt == "npz" or (fmt is None and (raw[:2] == b"PK" or ext == ".npz")):
@@ -251,14 +254,20 @@ def load_dataset(data, filename: str | None = None, format: str | None = None, *
         text = _decode(raw, src)
         if not text.strip():
             raise DatasetError(f"{src} contains only whitespace; it holds no data", "whitespace", src=src)
-        if fmt is None:
+        if fmt is None and (ext == ".ts" or (ext != ".arff" and first_tag(text, "#") in TS_TAGS)):
+            fmt = "ts"  # the UCR/UEA archive formats: by extension, else by their first header line
+        elif fmt is None and (ext == ".arff" or first_tag(text, "%") == "@relation"):
+            fmt = "arff"
+        elif fmt is None:
             rows, cells = _shares(text, o["delimiter"], src)
             if ext in TEXT_EXT:
                 fmt = "csv" if rows >= 0.9 and cells >= 0.9 else "text"
                 notes += [f"read the {ext} file as a numeric table"] if fmt == "csv" else []
             else:
                 fmt = "csv" if ext in CSV_EXT or rows >= 0.5 else "text"
-        if fmt == "text":
+        if fmt in ("ts", "arff"):
+            ds = (load_ts if fmt == "ts" else load_arff)(text, src, o)
+        elif fmt == "text":
             ds = load_text(text, src, o)
         else:
             t = _table(text, src, o)

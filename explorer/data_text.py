@@ -60,6 +60,20 @@ NOTE_PATTERNS = [(key, re.compile(pat)) for key, pat in [
     ("sorted_t", r"sorted the rows of each sequence by t"),
     ("x_without_y", r"X without y: one series"),
     ("text_chars", r"(?P<n>\d+) characters, (?P<k>\d+) distinct"),
+    # the UCR/UEA archive formats (core.dataset_archive, core.dataset_arff)
+    ("ts_file", r"\.ts file, problem (?P<name>.*): (?P<n>\d+) cases, univariate"),
+    ("ts_file_multi", r"\.ts file, problem (?P<name>.*): (?P<n>\d+) cases, (?P<f>\d+) dimensions"),
+    ("arff_file", r"\.arff file, relation (?P<name>.*): (?P<n>\d+) cases, univariate"),
+    ("arff_file_multi", r"\.arff file, relation (?P<name>.*): (?P<n>\d+) cases, relational \(UEA multivariate\), "
+                        r"(?P<f>\d+) dimensions"),
+    ("unknown_header", r"ignored the unknown header line (?P<tag>\S+) \(line (?P<line>\d+)\)"),
+    ("archive_shorter", r"(?P<n>\d+) dimension\(s\) ending in missing values \('\?'\) read as shorter"),
+    ("archive_filled", r"filled (?P<n>\d+) missing values \('\?'\) linearly from their neighbours"),
+    ("archive_padded", r"(?P<n>\d+) case\(s\) with dimensions of different lengths: the shorter dimensions "
+                       r"padded with their last value"),
+    ("unequal_lengths", r"unequal lengths: (?P<lo>\d+) to (?P<hi>\d+) steps"),
+    ("ts_unlabelled", r"@classLabel false: sequences without labels \(classification needs labels\)"),
+    ("arff_unlabelled", r"no nominal class attribute last: sequences without labels \(classification needs labels\)"),
 ]]
 WHY_PATTERNS = [(key, re.compile(pat)) for key, pat in [
     ("why_sequence_id", r"a 'sequence_id' column"), ("why_named", r"first column named (?P<name>.*)"),

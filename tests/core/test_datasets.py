@@ -471,7 +471,7 @@ def test_mangled_files_only_ever_raise_dataset_error(seed):
 
 
 def test_formats_constant():
-    assert FORMATS == ("csv_series", "csv_wide", "csv_long", "npz", "text")
+    assert FORMATS == ("csv_series", "csv_wide", "csv_long", "npz", "text", "ts", "arff")
 
 
 def test_a_field_over_the_csv_size_limit_is_a_dataset_error():

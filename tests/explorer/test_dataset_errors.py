@@ -14,6 +14,7 @@ import pytest
 from core.datasets import DatasetError, Phrase, SequenceDataset, dataset_task, load_dataset
 from explorer import i18n
 from explorer.dataset_errors import dataset_error_text
+from tests.core.test_dataset_archive import ARCHIVE_ERRORS
 from tests.core.test_datasets import CORPUS, GOOD_ROW, TASK_ERRORS, _labelled, _wide, _zip, npz, series
 from tests.i18n_check import has_hangul, untranslated_ko
 
@@ -153,6 +154,27 @@ def test_other_errors_in_both_languages(case):
     _check(err)
 
 
+def _archive_error(case) -> DatasetError:
+    _, data, name, kw, _, _ = case
+    return _raised(lambda: load_dataset(data, name, **kw))
+
+
+@pytest.mark.parametrize("case", ARCHIVE_ERRORS, ids=[c[0] for c in ARCHIVE_ERRORS])
+def test_archive_errors_in_both_languages(case):
+    """.ts / .arff errors (tests/core/test_dataset_archive.py): places such as "line 7, dimension 2"
+    and the expected header values are told in Korean too."""
+    err = _archive_error(case)
+    assert err.key == case[5]
+    _check(err)
+
+
+def test_archive_places_in_korean():
+    err = _archive_error(next(c for c in ARCHIVE_ERRORS if c[0] == "ts-not-a-number"))
+    assert "6번째 줄, 1번째 차원, 2번째 단계" in dataset_error_text(err, "ko")
+    err = _archive_error(next(c for c in ARCHIVE_ERRORS if c[0] == "ts-bad-bool"))
+    assert dataset_error_text(err, "ko").endswith("기대하는 값: true 또는 false")
+
+
 @pytest.mark.parametrize("case", PATCHED, ids=[c[0] for c in PATCHED])
 def test_library_failures_in_both_languages(case, monkeypatch):
     _, (owner, attr), make, key = case
@@ -170,6 +192,8 @@ def test_every_catalogue_key_is_reached_by_an_error(monkeypatch):
         reached |= _keys(_corpus_error(case))
     for _, make, *_ in TASK_ERRORS + EXTRA:
         reached |= _keys(_raised(make))
+    for case in ARCHIVE_ERRORS:
+        reached |= _keys(_archive_error(case))
     for _, (owner, attr), make, _ in PATCHED:
         with monkeypatch.context() as m:
             m.setattr(owner, attr, lambda *a, **k: _fail(ValueError, "boom"))
