@@ -10,10 +10,11 @@ from .analysis import (FixedPoints, PCABasis, align_basis, find_fixed_points, fi
                        lyapunov_from_growth, perturbation_growth, project)
 from .datasets import FORMATS, DatasetError, SequenceDataset, dataset_task, load_dataset
 from .baselines import Baselines, dataset_baselines
+from .suggest import DataShape, Reason, Suggestion, data_shape, suggest_settings
 
 __all__ = [
     "load_dataset", "DatasetError", "SequenceDataset", "dataset_task", "FORMATS",
-    "Baselines", "dataset_baselines",
+    "Baselines", "dataset_baselines", "DataShape", "Reason", "Suggestion", "data_shape", "suggest_settings",
     "PCABasis", "fit_pca", "project", "align_basis", "find_fixed_points", "FixedPoints",
     "perturbation_growth", "lyapunov_exponent", "lyapunov_from_growth",
     "MODEL_KINDS", "NONLINEARITIES", "HEADS", "ModelConfig", "build_model", "model_from_config",

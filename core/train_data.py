@@ -86,7 +86,8 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
                 budget_s: float | None = None, overrides: dict | None = None, seed: int = 0,
                 device: str = "cpu", log=None) -> DataRun:
     """Train on ``ds`` (suggested settings or the lab's defaults, ``overrides`` on top) for
-    ``budget_s`` seconds of process CPU time (None: the settings' steps), keeping the best
+    ``budget_s`` seconds of process CPU time (None: the settings' steps; ``overrides["steps"]``
+    ends it sooner), keeping the best
     checkpoint on the validation split; score it on ``test`` (else on the validation split).
 
     Raises:
@@ -117,7 +118,7 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
             f"{' bidirectional' if s['bidirectional'] else ''}, {count_parameters(model)} parameters; "
             f"baselines on the {base.held_out} data: "
             + ", ".join(f"{k} {v:.4f}" for k, v in base.values.items()))
-    target = None if budget_s else int(s["steps"])
+    target = int(overrides["steps"]) if "steps" in overrides else (None if budget_s else int(s["steps"]))
     w0, c0 = time.perf_counter(), time.process_time()
     tr.evaluate(track_best=True)  # step 0 is a candidate too
     while True:
@@ -136,8 +137,10 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
     tr.restore_best()
     result = _score(tr, test_batch)
     if plan is not None:
+        if budget_s and cpu > 0:  # the steps that fit, at the rate this run measured
+            plan = suggest_settings(shape, budget_s, steps_per_s=tr.step_count / cpu)
         settings = plan.as_dict()
-        settings.update({k: s[k] for k in s if k in settings})
+        settings.update({k: s[k] for k in s if k in settings and k in overrides})
         settings["overridden"] = sorted(overrides)
     else:
         settings = dict(s)
@@ -145,7 +148,8 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
     return DataRun(task.metric, float(result), base.held_out, tr.best_step,
                    None if tr.best_metric is None else float(tr.best_metric), float(final), tr.step_count,
                    dict(base.values), settings, round(seconds, 3), round(cpu, 3),
-                   {"name": ds.name, **shape.__dict__, "test": None if test is None else test.name})
+                   {"name": ds.name, **shape.__dict__, "test": None if test is None else test.name,
+                    "n_held_out": base.n_held_out})
 
 
 def _fmt(v) -> str:
