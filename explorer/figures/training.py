@@ -24,8 +24,8 @@ from .common import (
     finite_xy,
     minmax_downsample,
 )
+from .reference import BASELINE_COLOR, add_best_step, add_reference_lines, finite_lines
 
-BASELINE_COLOR = "#555555"
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
 MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars
@@ -39,7 +39,8 @@ MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line 
 
 
 def _curve_figure(
-    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang
+    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang,
+    baselines=None, best_step=None, value_fmt="{:.4g}",
 ) -> go.Figure:
     """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``)."""
     x_title = text("fig.training.training_step", lang)
@@ -55,7 +56,8 @@ def _curve_figure(
     if x.size == 0 and vx.size == 0:
         return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
 
-    all_y = np.concatenate([y, vy, [] if baseline is None else [baseline]])
+    lines = finite_lines(baselines)
+    all_y = np.concatenate([y, vy, [] if baseline is None else [baseline], list(lines.values())])
     use_log = bool(log_y) and bool(np.all(all_y > 0))
 
     fig = go.Figure()
@@ -84,23 +86,11 @@ def _curve_figure(
                 + " %{y:.4g}<extra></extra>",
             )
         )
+    xs = np.concatenate([x, vx])
     if baseline is not None:
-        xs = np.concatenate([x, vx])
-        # A trace rather than a shape: it follows a log axis without coordinate tricks.
-        fig.add_trace(
-            go.Scatter(
-                x=[float(xs.min()), float(xs.max())], y=[float(baseline)] * 2, mode="lines",
-                name=baseline_text, showlegend=False,
-                line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
-                hovertemplate=baseline_text + ": %{y:.4g}<extra></extra>",
-            )
-        )
-        # Annotation y is in axis units, which for a log axis means log10 of the value.
-        fig.add_annotation(
-            text=baseline_text, xref="paper", x=1.0, xanchor="right",
-            yref="y", y=float(np.log10(baseline)) if use_log else float(baseline),
-            yanchor="bottom", showarrow=False, font=dict(color=BASELINE_COLOR),
-        )
+        add_reference_lines(fig, {baseline_text: baseline}, xs.min(), xs.max(), use_log, with_value=False)
+    add_reference_lines(fig, lines, xs.min(), xs.max(), use_log, fmt=value_fmt)
+    add_best_step(fig, best_step, text("fig.training.best_step", lang, step=best_step) if best_step is not None else "")
     base_layout(fig, title=title, x_title=x_title, y_title=y_title)
     # Live curves redraw several times a second. Numeric labels never need turning, and fixed
     # margins that fit them spare the browser measuring every label (a reflow of the whole page)
@@ -122,6 +112,8 @@ def loss_figure(
     max_points: int = CURVE_POINTS,
     title: str | None = None,
     lang: str = "en",
+    baselines: dict[str, float] | None = None,
+    best_step: int | None = None,
 ) -> go.Figure:
     """Training loss against step, with the held-out loss and the trivial baseline.
 
@@ -137,6 +129,9 @@ def loss_figure(
             max so spikes stay visible.
         title: figure title; None: "Loss" in ``lang``.
         lang: language of every text in the figure ("en" or "ko").
+        baselines: more reference values, label (in ``lang``) -> loss (e.g. a series' persistence
+            MSE), each a labelled horizontal line; non-finite values are skipped.
+        best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
 
     Returns:
         Figure: "train loss" (lines), "held-out loss" (lines+markers), baseline
@@ -145,7 +140,7 @@ def loss_figure(
     name = text("fig.training.loss_name", lang)
     return _curve_figure(
         steps, train_loss, val_steps, val_loss, baseline, name=name, log_y=log_y,
-        max_points=max_points, y_title=name, lang=lang,
+        max_points=max_points, y_title=name, lang=lang, baselines=baselines, best_step=best_step,
         title=text("fig.training.loss_title", lang) if title is None else title,
     )
 
@@ -161,6 +156,9 @@ def metric_figure(
     higher_is_better: bool = True,
     max_points: int = CURVE_POINTS,
     lang: str = "en",
+    baselines: dict[str, float] | None = None,
+    best_step: int | None = None,
+    percent: bool = False,
 ) -> go.Figure:
     """A training metric (e.g. accuracy) against step, linear y axis.
 
@@ -174,6 +172,10 @@ def metric_figure(
         higher_is_better: only changes the axis title hint.
         max_points: most points per curve (min/max kept per bucket).
         lang: language of every text in the figure ("en" or "ko").
+        baselines: reference values, label (in ``lang``) -> metric (e.g. 1-NN-ED accuracy), each a
+            labelled horizontal line; non-finite values are skipped.
+        best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
+        percent: write the baselines' values as percentages (accuracy).
 
     Returns:
         Figure shaped like `loss_figure`'s.
@@ -182,6 +184,7 @@ def metric_figure(
     return _curve_figure(
         steps, values, val_steps, val_values, baseline, name=name, log_y=False,
         max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})", lang=lang,
+        baselines=baselines, best_step=best_step, value_fmt="{:.1%}" if percent else "{:.4g}",
     )
 
 
