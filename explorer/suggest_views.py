@@ -7,6 +7,7 @@ from __future__ import annotations
 from core.suggest import Suggestion, data_shape, suggest_settings
 
 from . import state
+from .i18n import text
 from .data_views import BATCH_CHOICES, HIDDEN_CHOICES, LR_CHOICES, prep_options, prepare
 from .runs import UPLOAD_PREFIX
 from .suggest_text import suggestion_lines
@@ -70,4 +71,7 @@ def applied_lines(ss, name: str, lang: str = "en") -> list[str]:
     rec = ss.get(state.SUGGESTED)
     if not rec or rec[0] != name:
         return []
-    return suggestion_lines(rec[1], lang)
+    lines = suggestion_lines(rec[1], lang)
+    if rec[1].steps > MAX_LAB_STEPS:
+        lines.append(text("suggest.capped", lang, most=f"{MAX_LAB_STEPS:,}"))
+    return lines
