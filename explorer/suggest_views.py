@@ -4,7 +4,10 @@ button's on_click callback, which runs before the widgets are drawn, so their ke
 """
 from __future__ import annotations
 
-from core.suggest import Suggestion, data_shape, suggest_settings
+import dataclasses
+import time
+
+from core.suggest import Reason, Suggestion, data_shape, suggest_settings
 
 from . import state
 from .i18n import text
@@ -14,6 +17,8 @@ from .suggest_text import suggestion_lines
 
 BUDGET_S = 60.0  # the training time the suggested steps are sized for (seconds of one CPU thread)
 MAX_LAB_STEPS = 200_000  # the Training lab's steps control allows at most this many
+MEASURE_STEPS = 8  # training steps timed to size the suggested number of steps on this server
+MEASURE_MAX_S = 2.0  # ... or fewer, when they take longer than this
 
 
 def nearest(choices, value):
@@ -22,9 +27,41 @@ def nearest(choices, value):
     return min(choices, key=lambda c: abs(math.log(c) - math.log(value)))
 
 
-def suggestion_for(entry: dict, budget_s: float = BUDGET_S) -> Suggestion:
-    """The suggestion for the dataset of ``entry`` (a Data page entry)."""
-    return suggest_settings(data_shape(entry["dataset"]), budget_s)
+def measure_rate(entry: dict, s: Suggestion, device: str = "auto") -> float | None:
+    """Steps per second of ``s``'s model on ``entry``'s task, timed here (a few steps, at most
+    ``MEASURE_MAX_S`` s): this server's speed, not an estimate. None when the task cannot be built."""
+    from core import Trainer, build_model
+    from core.datasets import dataset_task
+    try:
+        task = dataset_task(entry["dataset"], test=entry.get("test"), **s.task_options())
+    except ValueError:
+        return None
+    model = build_model(s.cell, task.input_size, s.hidden_size, task.output_size, head=task.head,
+                        out_steps=task.out_steps, seed=0, **s.model_options())
+    tr = Trainer(model, task, **s.trainer_options(), device=device, seed=0)
+    tr.step()  # the first step pays for allocations
+    t0, n = time.perf_counter(), 0
+    while n < MEASURE_STEPS and (n < 2 or time.perf_counter() - t0 < MEASURE_MAX_S):
+        tr.step()
+        n += 1
+    return n / max(time.perf_counter() - t0, 1e-6)
+
+
+def suggestion_for(entry: dict, budget_s: float = BUDGET_S, device: str = "auto") -> Suggestion:
+    """The suggestion for the dataset of ``entry`` (a Data page entry), its steps sized at the
+    rate measured on this server, and its values snapped to the Training lab's controls (the
+    reasons then quote the values the lab shows)."""
+    shape = data_shape(entry["dataset"])
+    s = suggest_settings(shape, budget_s)
+    rate = measure_rate(entry, s, device)
+    if rate:
+        s = suggest_settings(shape, budget_s, steps_per_s=rate)
+    reasons = dict(s.reasons)
+    batch = nearest(BATCH_CHOICES, s.batch_size)
+    if batch != s.batch_size:
+        reasons["batch_size"] = Reason(reasons["batch_size"].key, {**reasons["batch_size"].params, "batch": batch})
+    return dataclasses.replace(s, batch_size=batch, hidden_size=nearest(HIDDEN_CHOICES, s.hidden_size),
+                               lr=nearest(LR_CHOICES, s.lr), reasons=reasons)
 
 
 def data_state(s: Suggestion) -> dict:
@@ -55,7 +92,7 @@ def apply_suggestion(ss, name: str) -> Suggestion | None:
     entry = ss[state.DATASETS].get(name)
     if not isinstance(entry, dict):
         return None
-    s = suggestion_for(entry)
+    s = suggestion_for(entry, device=ss.get(state.DEVICE) or "auto")
     ss.update(data_state(s))
     ss.update(lab_state(s, name))
     try:
@@ -71,7 +108,11 @@ def applied_lines(ss, name: str, lang: str = "en") -> list[str]:
     rec = ss.get(state.SUGGESTED)
     if not rec or rec[0] != name:
         return []
-    lines = suggestion_lines(rec[1], lang)
-    if rec[1].steps > MAX_LAB_STEPS:
+    s = rec[1]
+    entry = ss[state.DATASETS].get(name)
+    if isinstance(entry, dict) and entry.get("test") is not None:  # the test file is the held-out data here
+        s = dataclasses.replace(s, reasons={k: r for k, r in s.reasons.items() if k != "val_fraction"})
+    lines = suggestion_lines(s, lang)
+    if s.steps > MAX_LAB_STEPS:
         lines.append(text("suggest.capped", lang, most=f"{MAX_LAB_STEPS:,}"))
     return lines

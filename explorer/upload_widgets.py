@@ -18,11 +18,11 @@ def suggest_button(name: str, key: str, container=None) -> None:
                              args=(st.session_state, name), use_container_width=True)
 
 
-def suggest_reasons(name: str) -> None:
+def suggest_reasons(name: str, expanded: bool = True) -> None:
     """One sentence per setting of the suggestion last applied to ``name`` (nothing if none)."""
     lines = SV.applied_lines(st.session_state, name, current())
     if lines:
-        with st.expander(t("suggest.applied", name=name), expanded=True):
+        with st.expander(t("suggest.applied", name=name), expanded=expanded):
             st.markdown("\n".join(f"- {line}" for line in lines))
 
 

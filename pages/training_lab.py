@@ -46,7 +46,7 @@ with st.expander(t("lab.settings"), expanded=not presenter):
     upload = ss[state.LAB_TASK][len(UPLOAD_PREFIX):] if ss[state.LAB_TASK].startswith(UPLOAD_PREFIX) else None
     if upload in ss[state.DATASETS]:
         U.suggest_button(upload, state.LAB_BTN_SUGGEST, st.columns([1, 3])[0])
-        U.suggest_reasons(upload)
+        U.suggest_reasons(upload, expanded=ss[state.LAB_SIGNATURE] is None)  # folded once a run exists
 
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")

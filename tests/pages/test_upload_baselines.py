@@ -100,14 +100,21 @@ def test_suggested_settings_from_the_data_page_set_the_lab_and_explain_why():
     assert ss[state.DATA_STD] is True and ss[state.LAB_TASK] == "upload:Waves_TRAIN"
     assert (ss[state.LAB_KIND], ss[state.LAB_HIDDEN], ss[state.LAB_BIDIR], ss[state.LAB_LR]) == (
         "gru", s.hidden_size, True, s.lr)
-    assert ss[state.LAB_BATCH] in (4, 8) and ss[state.LAB_CLIP] == 1.0
-    assert ss[state.LAB_STEPS] == min(s.steps, 200_000)
+    assert ss[state.LAB_CLIP] == 1.0
+    # the batch snapped to the lab's choices, and the reason quotes the value the lab shows
+    applied = ss[state.SUGGESTED][1]
+    assert ss[state.LAB_BATCH] == applied.batch_size == s.batch_size == 4  # 19 training sequences // 4
+    # the steps sized at the rate measured on this machine, within the lab's limit
+    assert applied.reasons["steps"].key == "steps_measured"
+    assert ss[state.LAB_STEPS] == min(applied.steps, 200_000) >= 100
     # the preparation follows: sequences pooled by 4 to 50 steps, and the page says so
     task = ss[state.DATASETS]["Waves_TRAIN"]["_task"]
     assert task.params["pool"] == 4 and task.seq_len == 50
     md = markdown(at)
     assert "**Pooling:** blocks of 4 steps averaged: at most 50 steps" in md
     assert "averaging blocks of 4 steps leaves 50" in md and "A GRU: gated" in md
+    assert "Batches of 4 from 19 training sequences" in md and "at the measured" in md
+    assert "Validation split" not in md  # a test file is the held-out data: no validation split is carved
     # the reasons in Korean after a language switch
     at.query_params["lang"] = "ko"
     at.session_state[state.LANG] = "ko"
@@ -179,3 +186,14 @@ def test_training_lab_results_in_korean():
     at.run()
     md = markdown(at)
     assert "1-NN-ED (최근접 이웃) 기준선: 정확도" in md and "홀드아웃 데이터에서의 결과" in md
+
+
+def test_a_batch_between_the_labs_choices_is_snapped_and_its_reason_follows():
+    from explorer import suggest_views as SV
+    from core.datasets import load_dataset
+    y = ["sine"] * 16 + ["square"] * 14  # 24 training sequences after the split: batch 6
+    ds = load_dataset(wide_csv(y, waves(y, 30, 0)), "W.csv")
+    s = SV.suggestion_for({"dataset": ds, "test": None})
+    assert suggest_settings(data_shape(ds)).batch_size == 6
+    assert s.batch_size == 8 and s.reasons["batch_size"].params["batch"] == 8
+    assert s.reasons["steps"].key == "steps_measured" and s.steps >= 100
