@@ -40,11 +40,13 @@ def measure_rate(entry: dict, s: Suggestion, device: str = "auto") -> float | No
                         out_steps=task.out_steps, seed=0, **s.model_options())
     tr = Trainer(model, task, **s.trainer_options(), device=device, seed=0)
     tr.step()  # the first step pays for allocations
-    t0, n = time.perf_counter(), 0
-    while n < MEASURE_STEPS and (n < 2 or time.perf_counter() - t0 < MEASURE_MAX_S):
+    times, t_end = [], time.perf_counter() + MEASURE_MAX_S
+    while len(times) < MEASURE_STEPS and (len(times) < 3 or time.perf_counter() < t_end):
+        t0 = time.perf_counter()
         tr.step()
-        n += 1
-    return n / max(time.perf_counter() - t0, 1e-6)
+        times.append(time.perf_counter() - t0)
+    # the median step: a step slowed by another thread taking the CPU does not set the rate
+    return 1.0 / max(sorted(times)[len(times) // 2], 1e-6)
 
 
 def suggestion_for(entry: dict, budget_s: float = BUDGET_S, device: str = "auto") -> Suggestion:

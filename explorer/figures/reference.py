@@ -56,7 +56,7 @@ def add_reference_lines(fig: go.Figure, lines: dict[str, float], x_lo: float, x_
 
 
 def add_best_step(fig: go.Figure, step: int | None, label: str) -> None:
-    """A dotted vertical line at ``step`` (the best held-out measurement), labelled at the top.
+    """A dotted vertical line at ``step`` (the best held-out measurement), labelled at its foot.
 
     Args:
         fig: the figure (changed in place).
@@ -67,5 +67,7 @@ def add_best_step(fig: go.Figure, step: int | None, label: str) -> None:
         return
     fig.add_shape(type="line", xref="x", x0=float(step), x1=float(step), yref="paper", y0=0.0, y1=1.0,
                   line=dict(color=BEST_COLOR, width=2, dash="dot"), name="best_step")
-    fig.add_annotation(text=label, xref="x", x=float(step), yref="paper", y=1.0, yanchor="bottom",
-                       xanchor="center", showarrow=False, font=dict(color=BEST_COLOR))
+    # at the foot of the line, inside the plot: the top holds the legend
+    fig.add_annotation(text=label, xref="x", x=float(step), yref="paper", y=0.0, yanchor="bottom",
+                       xanchor="left", xshift=3, showarrow=False, font=dict(color=BEST_COLOR),
+                       bgcolor="rgba(255,255,255,0.7)")

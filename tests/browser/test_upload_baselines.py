@@ -51,6 +51,8 @@ def test_upload_suggest_train_and_read_the_baselines(page, app_server, shot_dir,
     wait_idle(page, TIMEOUT)
     assert page.locator("li", has_text="Cell: GRU — A GRU: gated").count() == 1
     assert_no_exception(page)
+    page.mouse.move(5, 5)  # no tooltip over the screenshot
+    page.get_by_text("Baselines: what a model must beat").scroll_into_view_if_needed()
     screenshot(page, shot_dir, "data_baselines_suggested")
 
     page.get_by_role("button", name="Train on it in the Training lab").click()
@@ -76,4 +78,8 @@ def test_upload_suggest_train_and_read_the_baselines(page, app_server, shot_dir,
     assert f"{nn:.1f}%" in label.first.text_content()
     assert page.locator(".js-plotly-plot .annotation-text", has_text="best: step").count() >= 1
     assert_no_exception(page)
+    page.mouse.move(5, 5)
+    label.first.scroll_into_view_if_needed()
     screenshot(page, shot_dir, "training_lab_baselines")
+    page.locator("li", has_text=re.compile(r"Best step: \d+")).scroll_into_view_if_needed()
+    screenshot(page, shot_dir, "training_lab_results")
