@@ -17,7 +17,7 @@ README, "Your own data"):
   parameters and ~25% faster than an LSTM at the same H, as accurate on these sizes); an LSTM with
   a unidirectional chain for forecasting (the future is not an input there).
 - hidden size from the data: 64, 128 for many classes or channels.
-- Adam at ``LR``, global-norm clipping at 1, batch min(32, N/4).
+- Adam at ``LR`` (1e-2 for H=64, 3e-3 for H=128), global-norm clipping at 1, batch min(32, N/4).
 - steps: the budget times the steps/s (measured, or estimated from the cost per step).
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-MAX_STEPS = 64  # the longest sequence the suggestion lets an RNN run over (after pooling)
-LR = 3e-3  # Adam's learning rate for the suggested sizes
+MAX_STEPS = 32  # the longest sequence the suggestion lets an RNN run over (after pooling)
+LR = {64: 1e-2, 128: 3e-3}  # Adam's learning rate by hidden size (a wider layer takes smaller steps)
 CLIP = 1.0  # global gradient-norm clip
 # steps/s of one CPU thread is about RATE / (B * T * D * H^2 * gates) (measured: bidirectional GRU,
 # H=64, B=32, T=64 on a 2-core machine runs ~30 steps/s); used only when no measurement is given
@@ -155,11 +155,12 @@ def suggest_settings(shape: DataShape, budget_s: float = 60.0, steps_per_s: floa
     batch = int(min(32, max(4, n_train // 4))) if classify else 32
     r["batch_size"] = Reason("batch", {"batch": batch, "n": n_train})
     r["val_fraction"] = Reason("val_fraction", {"percent": round(100 * val_fraction)})
-    r["lr"] = Reason("lr", {"lr": LR})
+    lr = LR[hidden]
+    r["lr"] = Reason("lr", {"lr": lr, "hidden": hidden})
     r["clip"] = Reason("clip", {"clip": CLIP})
     rate = steps_per_s if steps_per_s else estimate_steps_per_s(cell, hidden, T, batch, bidirectional, shape.channels)
     steps = max(100, int(budget_s * rate))
     r["steps"] = Reason("steps_measured" if steps_per_s else "steps_estimated",
                         {"steps": steps, "budget": round(float(budget_s)), "rate": round(float(rate), 1)})
-    return Suggestion(max_steps, pool, True, val_fraction, cell, hidden, 1, bidirectional, LR, batch, CLIP,
+    return Suggestion(max_steps, pool, True, val_fraction, cell, hidden, 1, bidirectional, lr, batch, CLIP,
                       steps, float(budget_s), float(rate), r)

@@ -23,11 +23,11 @@ def test_data_shape_of_a_dataset():
 
 
 def test_short_sequences_are_kept_long_ones_pooled():
-    short = suggest_settings(_shape(lo=24, hi=24))
+    short = suggest_settings(_shape(lo=29, hi=29))
     assert short.max_steps is None and short.pool == 1 and short.reasons["max_steps"].key == "length_keep"
     long = suggest_settings(_shape(lo=1460, hi=1460))
-    assert long.pool == 23 and long.max_steps == MAX_STEPS and -(-1460 // long.pool) <= MAX_STEPS
-    assert long.reasons["max_steps"].params == {"length": 1460, "pool": 23, "steps": 64}
+    assert long.pool == 46 and long.max_steps == MAX_STEPS == 32 and -(-1460 // long.pool) <= MAX_STEPS
+    assert long.reasons["max_steps"].params == {"length": 1460, "pool": 46, "steps": 32}
     assert long.task_options() == {"standardize": True, "val_fraction": 0.2, "max_steps": MAX_STEPS}
 
 
@@ -52,7 +52,7 @@ def test_steps_fill_the_budget():
     measured = suggest_settings(_shape(), budget_s=60, steps_per_s=50.0)
     assert measured.steps == 3000 and measured.reasons["steps"].key == "steps_measured"
     est = suggest_settings(_shape(), budget_s=60)
-    rate = estimate_steps_per_s("gru", 64, 50, 10, True, 1)
+    rate = estimate_steps_per_s("gru", 64, 30, 10, True, 1)  # 150 steps pooled by 5
     assert est.steps == int(60 * rate) and est.reasons["steps"].key == "steps_estimated"
     assert suggest_settings(_shape(), budget_s=120).steps == pytest.approx(2 * est.steps, abs=1)
     # a bigger model is estimated slower
@@ -65,6 +65,7 @@ def test_a_suggestion_is_frozen_and_every_setting_has_a_reason():
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.lr = 1.0
     d = s.as_dict()
-    assert d["reasons"]["lr"] == {"key": "lr", "params": {"lr": s.lr}}
+    assert d["reasons"]["lr"] == {"key": "lr", "params": {"lr": 3e-3, "hidden": 128}}
+    assert suggest_settings(_shape()).lr == 1e-2  # H=64
     assert s.trainer_options() == {"lr": s.lr, "batch_size": s.batch_size, "optimizer": "adam", "clip": 1.0}
     assert isinstance(s, Suggestion) and suggest_settings(_shape(n=270, lo=7, hi=29, channels=12, classes=9)) == s

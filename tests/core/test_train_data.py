@@ -95,3 +95,11 @@ def test_holdout_tasks_prepare_the_test_like_the_validation(tmp_path):
     assert np.allclose(batch.x[0, :, 0].numpy(), (raw - p["mean"][0]) / p["std"][0], atol=1e-5)
     assert holdout_tasks(ds, None, val_fraction=0.25)[1] is None
     assert dataset_task(ds, val_fraction=0.25, seed=2, max_steps=64).params["mean"] == p["mean"]
+
+
+def test_task_mode_still_works_and_ends_with_json(capsys):
+    assert main(["--task", "parity", "--model", "gru", "--hidden", "8", "--steps", "4", "--every", "2",
+                 "--param", "seq_len=5", "--json"]) == 0
+    out = capsys.readouterr().out
+    r = _last_json(out)
+    assert "step      4" in out and r["task"] == "parity" and r["steps"] == 4 and r["metric"] == "accuracy"

@@ -22,16 +22,16 @@ def test_every_reason_renders_with_its_values(shape, lang):
 
 
 def test_reason_text_uses_the_params():
-    r = Reason("length_pool", {"length": 1460, "pool": 23, "steps": 64})
-    assert "1460" in reason_text(r, "en") and "23" in reason_text(r, "en") and "64" in reason_text(r, "ko")
+    r = Reason("length_pool", {"length": 1460, "pool": 46, "steps": 32})
+    assert "1460" in reason_text(r, "en") and "46" in reason_text(r, "en") and "32" in reason_text(r, "ko")
     s = suggest_settings(SHAPES[2])
-    assert suggestion_lines(s, "en")[0].startswith("Length: 64 (÷23) — ")
+    assert suggestion_lines(s, "en")[0].startswith("Length: 32 (÷46) — ")
 
 
 def test_every_reason_key_core_can_give_has_a_text():
     keys = {k[len("suggest.reason."):] for k in catalogue("en") if k.startswith("suggest.reason.")}
     given = set()
-    for shape in SHAPES + [DataShape("labelled", 40, 60, 60, 1, 2)]:
+    for shape in SHAPES + [DataShape("labelled", 40, 30, 30, 1, 2)]:
         for measured in (None, 30.0):
             given |= {r.key for r in suggest_settings(shape, steps_per_s=measured).reasons.values()}
     assert given == keys
