@@ -92,11 +92,13 @@ def test_suggested_settings_from_the_data_page_set_the_lab_and_explain_why():
     train_X, _ = upload_pair(at, length=200)  # longer than the suggestion lets an RNN run: pooled
     ds = at.session_state[state.DATASETS]["Waves_TRAIN"]["dataset"]
     s = suggest_settings(data_shape(ds), 60.0)
-    assert s.max_steps == 64 and s.pool == 4
+    k = -(-200 // s.max_steps)  # the pooling factor: ceil(200 / max_steps)
+    assert s.max_steps < 200 and s.pool == k > 1
+    T = -(-200 // k)  # steps left after pooling
     press(at, state.DATA_BTN_SUGGEST)
     assert not at.exception
     ss = at.session_state
-    assert ss[state.DATA_MAX_STEPS] == 64 and at.number_input(key=state.DATA_MAX_STEPS).value == 64
+    assert ss[state.DATA_MAX_STEPS] == s.max_steps and at.number_input(key=state.DATA_MAX_STEPS).value == s.max_steps
     assert ss[state.DATA_STD] is True and ss[state.LAB_TASK] == "upload:Waves_TRAIN"
     assert (ss[state.LAB_KIND], ss[state.LAB_HIDDEN], ss[state.LAB_BIDIR], ss[state.LAB_LR]) == (
         "gru", s.hidden_size, True, s.lr)
@@ -107,12 +109,12 @@ def test_suggested_settings_from_the_data_page_set_the_lab_and_explain_why():
     # the steps sized at the rate measured on this machine, within the lab's limit
     assert applied.reasons["steps"].key == "steps_measured"
     assert ss[state.LAB_STEPS] == min(applied.steps, 200_000) >= 100
-    # the preparation follows: sequences pooled by 4 to 50 steps, and the page says so
+    # the preparation follows: sequences pooled by k to T steps, and the page says so
     task = ss[state.DATASETS]["Waves_TRAIN"]["_task"]
-    assert task.params["pool"] == 4 and task.seq_len == 50
+    assert task.params["pool"] == k and task.seq_len == T
     md = markdown(at)
-    assert "**Pooling:** blocks of 4 steps averaged: at most 50 steps" in md
-    assert "averaging blocks of 4 steps leaves 50" in md and "A GRU: gated" in md
+    assert f"**Pooling:** blocks of {k} steps averaged: at most {T} steps" in md
+    assert f"averaging blocks of {k} steps leaves {T}" in md and "A GRU: gated" in md
     assert "Batches of 4 from 19 training sequences" in md and "at the measured" in md
     assert "Validation split" not in md  # a test file is the held-out data: no validation split is carved
     # the reasons in Korean after a language switch
@@ -120,7 +122,7 @@ def test_suggested_settings_from_the_data_page_set_the_lab_and_explain_why():
     at.session_state[state.LANG] = "ko"
     at.run()
     ko = markdown(at)
-    assert "4단계씩 평균을 내면 50단계가 남아" in ko and "GRU: 게이트가 있어" in ko
+    assert f"{k}단계씩 평균을 내면 {T}단계가 남아" in ko and "GRU: 게이트가 있어" in ko
     assert "A GRU: gated" not in ko
 
 
