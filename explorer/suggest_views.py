@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import torch
+
 from core.suggest import Reason, Suggestion, data_shape, suggest_settings
 
 from . import state
@@ -38,13 +40,18 @@ def measure_rate(entry: dict, s: Suggestion, device: str = "auto") -> float | No
         return None
     model = build_model(s.cell, task.input_size, s.hidden_size, task.output_size, head=task.head,
                         out_steps=task.out_steps, seed=0, **s.model_options())
-    tr = Trainer(model, task, **s.trainer_options(), device=device, seed=0)
-    tr.step()  # the first step pays for allocations
-    times, t_end = [], time.perf_counter() + MEASURE_MAX_S
-    while len(times) < MEASURE_STEPS and (len(times) < 3 or time.perf_counter() < t_end):
-        t0 = time.perf_counter()
-        tr.step()
-        times.append(time.perf_counter() - t0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the lab's jobs train (explorer.runtime): two threads on a busy CPU fight
+    try:
+        tr = Trainer(model, task, **s.trainer_options(), device=device, seed=0)
+        tr.step()  # the first step pays for allocations
+        times, t_end = [], time.perf_counter() + MEASURE_MAX_S
+        while len(times) < MEASURE_STEPS and (len(times) < 3 or time.perf_counter() < t_end):
+            t0 = time.perf_counter()
+            tr.step()
+            times.append(time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(threads)
     # the median step: a step slowed by another thread taking the CPU does not set the rate
     return 1.0 / max(sorted(times)[len(times) // 2], 1e-6)
 
