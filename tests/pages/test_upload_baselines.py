@@ -199,3 +199,28 @@ def test_a_batch_between_the_labs_choices_is_snapped_and_its_reason_follows():
     assert suggest_settings(data_shape(ds)).batch_size == 6
     assert s.batch_size == 8 and s.reasons["batch_size"].params["batch"] == 8
     assert s.reasons["steps"].key == "steps_measured" and s.steps >= 100
+
+
+def test_series_baselines_on_the_data_page_and_on_the_labs_loss_chart():
+    from core.baselines import dataset_baselines
+    from tests.pages.test_data import series_csv
+    at = open_page(DATA)
+    upload(at, state.DATA_FILE, "weather.csv", series_csv())
+    entry = at.session_state[state.DATASETS]["weather"]
+    opts = {k: v for k, v in entry["options"].items() if k != "test"}
+    ref = dataset_baselines(entry["dataset"], None, **opts)
+    assert set(ref.values) >= {"constant", "persistence"}
+    md = markdown(at)
+    assert f"On the validation part of the series: {ref.n_held_out:,} target values" in md
+    for name, label in (("constant", "constant"), ("persistence", "persistence"), ("seasonal_naive", "seasonal naive")):
+        if name in ref.values:
+            assert f"**{label}:** mse {ref.values[name]:.4g}" in md
+    press(at, state.DATA_BTN_USE)
+    at.switch_page(LAB).run()
+    press(at, state.LAB_BTN_STEP)
+    at.run()
+    assert not at.exception
+    loss = next(v for k, v in keyed_chart_specs(at) if k.endswith("lab.chart.loss"))
+    names = {d["name"] for d in loss["data"] if d.get("line", {}).get("dash")}
+    assert "persistence" in names and "trivial baseline (best constant)" not in names  # the series' own constant
+    assert any(line.startswith("- persistence baseline: mse") for line in markdown(at).split("\n"))
