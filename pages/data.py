@@ -116,7 +116,7 @@ else:
         scale = V.scaling_frame(task, ds, lang)
         if scale is not None:
             c2.dataframe(scale, hide_index=True, width="stretch")
-        b = st.columns([2, 2, 2, 3])
+        b = st.columns([3, 3, 2])
         if b[0].button(t("data.use"), icon=":material/model_training:", type="primary", key=state.DATA_BTN_USE):
             ss[state.LAB_TASK] = UPLOAD_PREFIX + ds.name
             if ds.kind != "labelled":
@@ -127,7 +127,7 @@ else:
             del datasets[name]
             ss[state.DATA_CURRENT] = None
             st.rerun()
-        b[3].caption(t("data.listed", name=ds.name))
+        st.caption(t("data.listed", name=ds.name))
         U.suggest_reasons(name)
         U.baselines_block(entry, task)
 

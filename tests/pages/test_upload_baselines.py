@@ -148,11 +148,11 @@ def test_training_lab_suggests_draws_baselines_and_the_best_step():
     press(at, state.LAB_BTN_STEP)
     (job,) = lab_jobs()
     assert job.trainer.model.config.kind == "gru" and job.trainer.model.config.bidirectional
-    job.run_sync(5)  # probes (step once, then every 2 steps) evaluate the test file and track the best
+    job.run_sync(5)  # probes (after step once, then as the cadence allows, and at the end) track the best
     at.run()
     assert not at.exception
     snap = job.snapshot()
-    assert len(snap.val_steps) >= 3 and snap.best_step in snap.val_steps.tolist()
+    assert len(snap.val_steps) >= 2 and snap.best_step in snap.val_steps.tolist()
     assert snap.best_metric == pytest.approx(max(snap.val_metric))
     specs = dict(keyed_chart_specs(at))
     metric = next(v for k, v in specs.items() if k.endswith("lab.chart.metric"))
