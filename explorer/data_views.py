@@ -152,6 +152,7 @@ class PrepOptions:
     val_fraction: float = 0.2  # share held out (ignored with a test file)
     standardize: bool = True  # per-channel, fitted on the training split
     seed: int = 0  # split seed
+    max_steps: int = 0  # labelled: average-pool sequences to at most this many steps (0 = keep every step)
 
     def task_kwargs(self, ds: SequenceDataset, test: SequenceDataset | None = None) -> dict:
         kw = dict(mode=None if self.mode == "auto" else self.mode, val_fraction=float(self.val_fraction),
@@ -161,7 +162,16 @@ class PrepOptions:
                       target_channels=list(self.targets) or None)
         elif ds.kind == "text":
             kw.update(seq_len=int(self.window))
+        elif self.max_steps > 0:
+            kw.update(max_steps=int(self.max_steps))
         return kw
+
+
+def prep_options(get) -> PrepOptions:
+    """The Data page's preparation controls from session values (``get(key)``)."""
+    return PrepOptions(get(state.DATA_MODE), int(get(state.DATA_WINDOW)), int(get(state.DATA_HORIZON)),
+                       tuple(get(state.DATA_TARGETS)), float(get(state.DATA_VAL)), bool(get(state.DATA_STD)),
+                       int(get(state.DATA_SEED)), int(get(state.DATA_MAX_STEPS)))
 
 
 def mode_choices(kind: str) -> list[str]:
@@ -222,6 +232,8 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
                   tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
         if p.get("truncated"):  # length outliers cut so one sequence cannot make every batch that long
             rows.append((tx("truncated"), tx("truncated_value", n=f"{p['truncated']:,}", cap=p["truncated_to"])))
+        if p.get("pool", 1) > 1:
+            rows.append((tx("pooling"), tx("pooling_value", k=p["pool"], steps=p["max_length"])))
     else:
         rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
                  (tx("seq_length"), f"{task.seq_len}")]
@@ -366,6 +378,7 @@ class HeldOut:
     baseline_loss: float  # the constant prediction fitted on training data, on the same batch
     baseline_metric: float
     step: int  # training step of the model
+    best: bool = False  # the model is the run's best checkpoint (not its last step)
 
 
 def constant_output(task, y_ref: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -380,8 +393,9 @@ def constant_output(task, y_ref: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return mean.expand(*y.shape)
 
 
-def held_out(model, task, step: int = 0, dataset: str = "") -> HeldOut:
-    """Loss and metric of ``model`` on ``task.validation``, beside the trivial baseline."""
+def held_out(model, task, step: int = 0, dataset: str = "", best: bool = False) -> HeldOut:
+    """Loss and metric of ``model`` on ``task.validation``, beside the trivial baseline
+    (``best``: the model is the run's best checkpoint, recorded for the caption)."""
     v = task.validation
     if v is None:
         raise ValueError(f"{task.name} has no held-out batch")
@@ -393,7 +407,7 @@ def held_out(model, task, step: int = 0, dataset: str = "") -> HeldOut:
     base = constant_output(task, ref, v.y)
     return HeldOut(dataset, bool(task.params.get("test")), int(v.x.shape[0]), task.metric,
                    float(task.loss(out, v.y)), task.score(out, v.y), float(task.loss(base, v.y)),
-                   task.score(base, v.y), int(step))
+                   task.score(base, v.y), int(step), bool(best))
 
 
 # ---- run settings, models, histories ------------------------------------------------------------------
@@ -532,10 +546,14 @@ def run_record(job: TrainingJob, current: RunSettings) -> RunSettings:
 
 
 def model_bytes(job: TrainingJob, current: RunSettings) -> bytes:
-    """The zip download of the lab's model: weights, config, task and run settings."""
+    """The zip download of the lab's model (its best checkpoint when one was kept): weights,
+    config, task and run settings."""
     from core.export import export_model
+
+    from .baseline_views import best_model
     s = run_record(job, current)
-    return export_model(job.trainer.model, job.trainer.task, {f.name: getattr(s, f.name) for f in fields(RunSettings)})
+    model, _, _ = best_model(job.trainer)
+    return export_model(model, job.trainer.task, {f.name: getattr(s, f.name) for f in fields(RunSettings)})
 
 
 def held_out_cards(r: HeldOut, lang: str = "en") -> tuple[list[tuple[str, str, str | None]], str]:
@@ -551,7 +569,8 @@ def held_out_cards(r: HeldOut, lang: str = "en") -> tuple[list[tuple[str, str, s
               tx("vs_baseline", delta=fmt(r.metric - r.baseline_metric))),
              (tx("baseline_card"), fmt(r.baseline_metric), None),
              (tx("loss_card"), f"{r.loss:.4g} / {r.baseline_loss:.4g}", None)]
-    return cards, tx("caption_accuracy" if r.metric_name == "accuracy" else "caption_mse", step=r.step)
+    caption = tx("caption_accuracy" if r.metric_name == "accuracy" else "caption_mse", step=r.step)
+    return cards, caption + (" " + tx("best_note") if r.best else "")
 
 
 def import_model_upload(data: bytes, datasets: dict, current: RunSettings, board, limiter=None) -> tuple[dict, tuple]:

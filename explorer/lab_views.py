@@ -52,17 +52,24 @@ def metric_is_loss(task) -> bool:
     return task.metric == "mse" and task.loss_kind == "mse"
 
 
-def loss_fig(snap, task, lang: str = "en") -> go.Figure:
+def loss_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
+    """The loss curves; ``baselines`` (label -> MSE, a series' naive forecasts) replace the task's
+    own constant baseline when its metric is its loss; the best held-out step is marked."""
     kind = "ce" if task.loss_kind == "cross_entropy" else "mse"
-    return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss, task.baseline_loss,
-                         title=text(f"lab.fig.loss_{kind}", lang), lang=lang)
+    refs = baselines if metric_is_loss(task) else None
+    return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
+                         None if refs else task.baseline_loss, title=text(f"lab.fig.loss_{kind}", lang), lang=lang,
+                         baselines=refs, best_step=snap.best_step)
 
 
-def metric_fig(snap, task, lang: str = "en") -> go.Figure:
+def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
+    """The metric curves; ``baselines`` (label -> metric, e.g. constant and 1-NN-ED accuracy on the
+    same held-out data) replace the task's own constant baseline; the best held-out step is marked."""
     name = text("lab.fig.metric_accuracy", lang) if task.metric == "accuracy" else text("lab.fig.metric_mse", lang)
-    return F.metric_figure(snap.steps, snap.metric, name=name, baseline=task.baseline_metric,
+    return F.metric_figure(snap.steps, snap.metric, name=name, baseline=None if baselines else task.baseline_metric,
                            val_steps=snap.val_steps, val_values=snap.val_metric,
-                           higher_is_better=task.higher_is_better, lang=lang)
+                           higher_is_better=task.higher_is_better, lang=lang, baselines=baselines,
+                           best_step=snap.best_step, percent=task.metric == "accuracy")
 
 
 def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:

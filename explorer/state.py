@@ -168,11 +168,13 @@ DATA_TARGETS = "data.targets"  # channels to forecast ([] = all)
 DATA_VAL = "data.val_fraction"  # share held out for validation (when no test file)
 DATA_STD = "data.standardize"  # per-channel standardisation fitted on the training split
 DATA_SEED = "data.seed"  # seed of the stratified split
+DATA_MAX_STEPS = "data.max_steps"  # labelled data: average-pool to at most this many steps (0 = keep every step)
 DATA_CURRENT = "data.current"  # name (key of DATASETS) of the dataset the page shows
 # ---- Data page: plain state ----------------------------------------------------------------------
 DATA_UPLOADS = "data.uploads"  # "train"/"test" -> (file signature, dataset or None, error or None)
 DATA_EVAL = "data.eval"  # explorer.data_views.HeldOut of the last held-out evaluation, or None
 DATA_IMPORT_MSG = "data.import_msg"  # (level, text) reported after an import, or None
+SUGGESTED = "data.suggested"  # (dataset name, core.suggest.Suggestion) last applied by "Use suggested settings", or None
 # file uploaders, buttons and downloads (not in DEFAULTS: Streamlit refuses assigned values)
 DATA_FILE, DATA_TEST_FILE, DATA_MODEL_FILE, DATA_SETTINGS_FILE = (
     "data.file", "data.test_file", "data.model_file", "data.settings_file")
@@ -180,6 +182,7 @@ DATA_BTN_USE, DATA_BTN_EVAL, DATA_BTN_REMOVE, DATA_BTN_LOAD_MODEL, DATA_BTN_LOAD
     "data.btn.use", "data.btn.eval", "data.btn.remove", "data.btn.load_model", "data.btn.load_settings")
 DATA_DL_MODEL, DATA_DL_SETTINGS, DATA_DL_HISTORY, DATA_DL_FIG = (
     "data.dl.model", "data.dl.settings", "data.dl.history", "data.dl.fig")  # DATA_DL_FIG + ".<n>"
+DATA_BTN_SUGGEST, LAB_BTN_SUGGEST = "data.btn.suggest", "lab.btn.suggest"  # "Use suggested settings" (not in DEFAULTS)
 
 # ---- Dynamics lab (widget keys and results) -----------------------------------------------------
 DYN_SOURCE = "dynamics.source"  # a key of explorer.dynamics_views.SOURCES: "flipflop" (preset) or "lab"
@@ -242,10 +245,12 @@ DEFAULTS = {
     DATA_VAL: 0.2,
     DATA_STD: True,
     DATA_SEED: 0,
+    DATA_MAX_STEPS: 0,
     DATA_CURRENT: None,
     DATA_UPLOADS: {},
     DATA_EVAL: None,
     DATA_IMPORT_MSG: None,
+    SUGGESTED: None,
     GF_SOURCE: "untrained",
     GF_CELLS: ["rnn", "lstm", "gru"],
     GF_ACT: "tanh",

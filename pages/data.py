@@ -9,7 +9,9 @@ from core.datasets import FORMATS, DatasetError
 from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import runtime, state
+from explorer import upload_widgets as U
 from explorer import widgets as W
+from explorer.baseline_views import best_model
 from explorer.lang import current, fmt, t
 from explorer.runs import SEQ_LEN_RANGE, UPLOAD_PREFIX
 
@@ -100,9 +102,9 @@ else:
              help=t("data.val_share_help"))
     c.checkbox(t("data.standardise"), key=state.DATA_STD, help=t("data.standardise_help"))
     c.number_input(t("data.split_seed"), 0, 2**31 - 1, key=state.DATA_SEED)
-    prep = V.PrepOptions(ss[state.DATA_MODE], int(ss[state.DATA_WINDOW]), int(ss[state.DATA_HORIZON]),
-                         tuple(ss[state.DATA_TARGETS]), float(ss[state.DATA_VAL]), bool(ss[state.DATA_STD]),
-                         int(ss[state.DATA_SEED]))
+    if ds.kind == "labelled":
+        next(p).number_input(t("data.max_steps"), 0, 100_000, key=state.DATA_MAX_STEPS, help=t("data.max_steps_help"))
+    prep = V.prep_options(lambda k: ss[k])
     task = None
     try:
         task = V.prepare(entry, prep)
@@ -115,17 +117,20 @@ else:
         scale = V.scaling_frame(task, ds, lang)
         if scale is not None:
             c2.dataframe(scale, hide_index=True, width="stretch")
-        b = st.columns([2, 2, 3])
+        b = st.columns([3, 3, 2])
         if b[0].button(t("data.use"), icon=":material/model_training:", type="primary", key=state.DATA_BTN_USE):
             ss[state.LAB_TASK] = UPLOAD_PREFIX + ds.name
             if ds.kind != "labelled":
                 ss[state.LAB_SEQ_LEN] = int(ss[state.DATA_WINDOW])
             st.switch_page("pages/training_lab.py")
-        if b[1].button(t("data.remove"), icon=":material/delete:", key=state.DATA_BTN_REMOVE):
+        U.suggest_button(name, state.DATA_BTN_SUGGEST, b[1])
+        if b[2].button(t("data.remove"), icon=":material/delete:", key=state.DATA_BTN_REMOVE):
             del datasets[name]
             ss[state.DATA_CURRENT] = None
             st.rerun()
-        b[2].caption(t("data.listed", name=ds.name))
+        st.caption(t("data.listed", name=ds.name))
+        U.suggest_reasons(name)
+        U.baselines_block(entry, task)
 
     st.subheader(t("data.preview"))
     frame = V.preview_frame(ds, lang=lang)
@@ -145,7 +150,8 @@ job = board.get("lab")
 if entry is not None and job is not None and job.trainer.task.name == UPLOAD_PREFIX + name:
     st.subheader(t("data.held_out"))
     if st.button(t("data.evaluate"), key=state.DATA_BTN_EVAL):
-        ss[state.DATA_EVAL] = V.held_out(job.trainer.model, job.trainer.task, job.trainer.step_count, name)
+        model, step, best = best_model(job.trainer)  # the best checkpoint when the run kept one
+        ss[state.DATA_EVAL] = V.held_out(model, job.trainer.task, step, name, best=best)
     r = ss[state.DATA_EVAL]
     if r is not None and r.dataset == name:
         cards, note = V.held_out_cards(r, lang)
@@ -162,6 +168,8 @@ with c1.container(border=True):
         st.download_button(t("data.dl_model"), lambda: V.model_bytes(job, settings), file_name="rnn_model.zip",
                            mime="application/zip", key=state.DATA_DL_MODEL, icon=":material/download:",
                            on_click="ignore")
+        if job.trainer.best_step is not None:
+            st.caption(t("data.dl_best", step=job.trainer.best_step, metric=t(f"data.metric.{job.trainer.task.metric}")))
     else:
         st.caption(t("data.no_model"))
     mf = st.file_uploader(t("data.model_file"), type=["zip", "safetensors"], key=state.DATA_MODEL_FILE)

@@ -5,13 +5,15 @@ from explorer.shell import use_navigation_only
 
 use_navigation_only()
 from core.generate import generate_text
+from explorer import baseline_views as BV
 from explorer import lab_views as V
 from explorer import report_ui, runtime, state
+from explorer import upload_widgets as U
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
 from explorer.data_views import run_record
-from explorer.runs import PROBE_RANGE, STEPS_RANGE, RunSettings, build_trainer, run_error_text
+from explorer.runs import PROBE_RANGE, STEPS_RANGE, UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -42,6 +44,10 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         cc = st.columns(2)
         cc[0].number_input(t("lab.steps"), *STEPS_RANGE, step=100, key=state.LAB_STEPS)
         cc[1].number_input(t("lab.probe_every"), *PROBE_RANGE, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
+    upload = ss[state.LAB_TASK][len(UPLOAD_PREFIX):] if ss[state.LAB_TASK].startswith(UPLOAD_PREFIX) else None
+    if upload in ss[state.DATASETS]:
+        U.suggest_button(upload, state.LAB_BTN_SUGGEST, st.columns([1, 3])[0])
+        U.suggest_reasons(upload, expanded=ss[state.LAB_SIGNATURE] is None)  # folded once a run exists
 
 board = runtime.session_jobs()
 job: TrainingJob | None = board.get("lab")
@@ -109,6 +115,9 @@ def show_run(job: TrainingJob) -> None:
     """The live view of the run (layout only; figures come from explorer.lab_views)."""
     task = job.trainer.task
     snap0 = job.snapshot()
+    entry = BV.upload_entry(task, ss[state.DATASETS])
+    base = BV.task_baselines(entry, task) if entry is not None else None  # cached on the dataset's entry
+    refs = BV.chart_lines(base, lang)
     # View controls live outside the timed fragment, so a widget change reruns the page once.
     v1, v2, v3 = st.columns([1, 3, 1])
     v1.toggle(t("lab.view3d"), key=state.LAB_VIEW3D, help=t("lab.view3d_help"))
@@ -135,13 +144,15 @@ def show_run(job: TrainingJob) -> None:
         if snap.status == "queued":
             return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing
         if V.metric_is_loss(task):  # a regression task's metric is its loss: one chart, not two copies
-            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
-            return
-        c1, c2 = pair()
-        with c1:
-            W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
-        with c2:
-            W.chart(V.metric_fig(snap, task, lang=lang), key="lab.chart.metric", live=True)
+            W.chart(V.loss_fig(snap, task, lang=lang, baselines=refs), key="lab.chart.loss", live=True)
+        else:
+            c1, c2 = pair()
+            with c1:
+                W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
+            with c2:
+                W.chart(V.metric_fig(snap, task, lang=lang, baselines=refs), key="lab.chart.metric", live=True)
+        if entry is not None:
+            U.run_results(snap, task, base)
 
 
     # Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).

@@ -16,7 +16,6 @@ from plotly.subplots import make_subplots
 from ..i18n import text
 from .common import (
     PALETTE,
-    TIME_COLORSCALE,
     base_layout,
     compact,
     downsample_index,
@@ -24,12 +23,11 @@ from .common import (
     finite_xy,
     minmax_downsample,
 )
+from .classes import class_prob_figure  # noqa: F401  (re-exported: it was defined here)
+from .reference import BASELINE_COLOR, add_best_step, add_reference_lines, finite_lines
 
-BASELINE_COLOR = "#555555"
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
-MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars
-MAX_BAR_CLASSES = 20  # classes in those bars; the most probable are kept
 CURVE_POINTS = 1200  # points per training curve: min and max of 600 buckets, more than a chart has pixels
 MAX_HELD_OUT_POINTS = 300  # held-out measurements drawn (a smooth curve needs no more)
 MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line (markers cost the browser)
@@ -39,7 +37,8 @@ MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line 
 
 
 def _curve_figure(
-    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang
+    steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang,
+    baselines=None, best_step=None, value_fmt="{:.4g}",
 ) -> go.Figure:
     """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``)."""
     x_title = text("fig.training.training_step", lang)
@@ -55,7 +54,8 @@ def _curve_figure(
     if x.size == 0 and vx.size == 0:
         return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
 
-    all_y = np.concatenate([y, vy, [] if baseline is None else [baseline]])
+    lines = finite_lines(baselines)
+    all_y = np.concatenate([y, vy, [] if baseline is None else [baseline], list(lines.values())])
     use_log = bool(log_y) and bool(np.all(all_y > 0))
 
     fig = go.Figure()
@@ -84,23 +84,11 @@ def _curve_figure(
                 + " %{y:.4g}<extra></extra>",
             )
         )
+    xs = np.concatenate([x, vx])
     if baseline is not None:
-        xs = np.concatenate([x, vx])
-        # A trace rather than a shape: it follows a log axis without coordinate tricks.
-        fig.add_trace(
-            go.Scatter(
-                x=[float(xs.min()), float(xs.max())], y=[float(baseline)] * 2, mode="lines",
-                name=baseline_text, showlegend=False,
-                line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
-                hovertemplate=baseline_text + ": %{y:.4g}<extra></extra>",
-            )
-        )
-        # Annotation y is in axis units, which for a log axis means log10 of the value.
-        fig.add_annotation(
-            text=baseline_text, xref="paper", x=1.0, xanchor="right",
-            yref="y", y=float(np.log10(baseline)) if use_log else float(baseline),
-            yanchor="bottom", showarrow=False, font=dict(color=BASELINE_COLOR),
-        )
+        add_reference_lines(fig, {baseline_text: baseline}, xs.min(), xs.max(), use_log, with_value=False)
+    add_reference_lines(fig, lines, xs.min(), xs.max(), use_log, fmt=value_fmt)
+    add_best_step(fig, best_step, text("fig.training.best_step", lang, step=best_step) if best_step is not None else "")
     base_layout(fig, title=title, x_title=x_title, y_title=y_title)
     # Live curves redraw several times a second. Numeric labels never need turning, and fixed
     # margins that fit them spare the browser measuring every label (a reflow of the whole page)
@@ -122,6 +110,8 @@ def loss_figure(
     max_points: int = CURVE_POINTS,
     title: str | None = None,
     lang: str = "en",
+    baselines: dict[str, float] | None = None,
+    best_step: int | None = None,
 ) -> go.Figure:
     """Training loss against step, with the held-out loss and the trivial baseline.
 
@@ -137,6 +127,9 @@ def loss_figure(
             max so spikes stay visible.
         title: figure title; None: "Loss" in ``lang``.
         lang: language of every text in the figure ("en" or "ko").
+        baselines: more reference values, label (in ``lang``) -> loss (e.g. a series' persistence
+            MSE), each a labelled horizontal line; non-finite values are skipped.
+        best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
 
     Returns:
         Figure: "train loss" (lines), "held-out loss" (lines+markers), baseline
@@ -145,7 +138,7 @@ def loss_figure(
     name = text("fig.training.loss_name", lang)
     return _curve_figure(
         steps, train_loss, val_steps, val_loss, baseline, name=name, log_y=log_y,
-        max_points=max_points, y_title=name, lang=lang,
+        max_points=max_points, y_title=name, lang=lang, baselines=baselines, best_step=best_step,
         title=text("fig.training.loss_title", lang) if title is None else title,
     )
 
@@ -161,6 +154,9 @@ def metric_figure(
     higher_is_better: bool = True,
     max_points: int = CURVE_POINTS,
     lang: str = "en",
+    baselines: dict[str, float] | None = None,
+    best_step: int | None = None,
+    percent: bool = False,
 ) -> go.Figure:
     """A training metric (e.g. accuracy) against step, linear y axis.
 
@@ -174,6 +170,10 @@ def metric_figure(
         higher_is_better: only changes the axis title hint.
         max_points: most points per curve (min/max kept per bucket).
         lang: language of every text in the figure ("en" or "ko").
+        baselines: reference values, label (in ``lang``) -> metric (e.g. 1-NN-ED accuracy), each a
+            labelled horizontal line; non-finite values are skipped.
+        best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
+        percent: write the baselines' values as percentages (accuracy).
 
     Returns:
         Figure shaped like `loss_figure`'s.
@@ -182,6 +182,7 @@ def metric_figure(
     return _curve_figure(
         steps, values, val_steps, val_values, baseline, name=name, log_y=False,
         max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})", lang=lang,
+        baselines=baselines, best_step=best_step, value_fmt="{:.1%}" if percent else "{:.4g}",
     )
 
 
@@ -293,118 +294,4 @@ def _prediction_scatter(target, pred, names, max_points, title, lang) -> go.Figu
                 y_title=text("fig.training.predicted", lang))
     # Equal scales so the identity line sits at 45 degrees.
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return fig
-
-
-def class_prob_figure(
-    probs_tc: np.ndarray,
-    target_t: np.ndarray | None = None,
-    class_names: Sequence[str] | None = None,
-    *,
-    many_to_one: bool = False,
-    title: str | None = None,
-    lang: str = "en",
-) -> go.Figure:
-    """Predicted class probabilities, per time step or per example.
-
-    Args:
-        probs_tc: (T, C) probabilities of one sequence over time (per-step output);
-            with many_to_one=True, (n, C): one prediction per sequence. (n, 1, C) is
-            always many-to-one and (1, T, C) is read as (T, C).
-        target_t: (T,) true class index per step, or (n,) per example; None to omit.
-        class_names: C names; default the class indices.
-        many_to_one: read a 2-D probs_tc as (n, C) examples instead of (T, C) steps;
-            a 2-D shape cannot tell the two apart.
-        title: figure title; None: "Class probabilities" in ``lang``.
-        lang: language of every text in the figure ("en" or "ko").
-
-    Returns:
-        Per-step: heatmap with classes on y and time on x, probabilities 0..1, the
-        target marked with white markers. Many-to-one: grouped bars of at most 6
-        examples, the bar of each example's true class outlined in black.
-    """
-    probs = np.asarray(probs_tc, dtype=np.float64)
-    per_step = not many_to_one
-    if probs.ndim == 3:
-        if probs.shape[1] == 1:
-            probs, per_step = probs[:, 0, :], False
-        elif probs.shape[0] == 1:
-            probs = probs[0]
-        else:
-            raise ValueError(
-                f"got probabilities of {probs.shape[0]} sequences of length {probs.shape[1]}: "
-                "pass one sequence (T, C) or many-to-one outputs (n, 1, C)"
-            )
-    if probs.ndim != 2:
-        raise ValueError(f"expected (T, C) or (n, 1, C) probabilities, got shape {probs.shape}")
-    if title is None:
-        title = text("fig.training.class_title", lang)
-    if probs.size == 0:
-        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang)
-    C = probs.shape[1]
-    names = [str(c) for c in class_names] if class_names is not None else [str(c) for c in range(C)]
-    if len(names) != C:
-        raise ValueError(f"{len(names)} class names for {C} classes")
-    target = None if target_t is None else np.asarray(target_t).astype(np.int64).reshape(-1)
-    if per_step:
-        return _class_heatmap(probs, target, names, title, lang)
-    return _class_bars(probs, target, names, title, lang)
-
-
-def _class_heatmap(probs, target, names, title, lang) -> go.Figure:
-    cls, tgt_word = text("fig.training.class", lang), text("fig.training.target", lang)
-    T = probs.shape[0]
-    t = np.arange(T)
-    fig = go.Figure(
-        go.Heatmap(
-            z=compact(probs.T), x=t, y=names, zmin=0.0, zmax=1.0, colorscale=TIME_COLORSCALE,
-            colorbar=dict(title="p"),
-            hovertemplate="t %{x}<br>" + cls + " %{y}<br>p %{z:.3f}<extra></extra>",
-        )
-    )
-    if target is not None:
-        tgt = target[:T]
-        ok = (tgt >= 0) & (tgt < len(names))  # e.g. -100 (ignore index) is not drawn
-        fig.add_trace(
-            go.Scatter(
-                x=t[: tgt.size][ok], y=[names[c] for c in tgt[ok]],
-                mode="markers", name=tgt_word,
-                marker=dict(color="white", size=7, line=dict(color="black", width=1)),
-                hovertemplate="t %{x}<br>" + tgt_word + " %{y}<extra></extra>",
-            )
-        )
-    base_layout(fig, title=title, x_title=text("fig.training.time_step", lang), y_title=cls)
-    fig.update_yaxes(type="category")
-    return fig
-
-
-def _class_bars(probs, target, names, title, lang) -> go.Figure:
-    n = min(probs.shape[0], MAX_BAR_EXAMPLES)
-    probs = probs[:n]
-    tgt = target[:n] if target is not None else None
-    classes = np.arange(probs.shape[1])
-    if classes.size > MAX_BAR_CLASSES:
-        # Keep the most probable classes and every true class, in class order.
-        top = np.argsort(-probs.max(axis=0))[:MAX_BAR_CLASSES]
-        extra = tgt[(tgt >= 0) & (tgt < classes.size)] if tgt is not None else []
-        classes = np.unique(np.concatenate([top, extra]).astype(np.int64))
-    x = [names[c] for c in classes]
-    fig = go.Figure()
-    for i in range(n):
-        true_c = int(tgt[i]) if tgt is not None and i < tgt.size else -1
-        outline = np.where(classes == true_c, 3.0, 0.0)
-        label = (text("fig.training.example_true", lang, i=i, name=names[true_c]) if 0 <= true_c < len(names)
-                 else text("fig.training.example", lang, i=i))
-        fig.add_trace(
-            go.Bar(
-                x=x, y=compact(probs[i, classes]), name=label,
-                marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
-                hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>",
-            )
-        )
-    base_layout(fig, title=title, x_title=text("fig.training.class_outlined", lang),
-                y_title=text("fig.training.probability", lang))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(range=[0, 1])
-    fig.update_xaxes(type="category")
     return fig
