@@ -164,9 +164,10 @@ def model_fields(d, limits: ImportLimits) -> dict:
     names = {f.name for f in fields(ModelConfig)}
     unknown, missing = sorted(set(d) - names), sorted({"kind", "input_size", "hidden_size", "output_size"} - set(d))
     if unknown or missing:
-        raise ExportError(f"config.json's 'model' has unknown fields {unknown} / lacks {missing}; "
-                          f"expected the fields of ModelConfig: {sorted(names)}", "model_fields",
-                          unknown=str(unknown), missing=str(missing), expected=str(sorted(names)))
+        # The message quotes the same clipped values as its params, so that every language says the same.
+        u, m, e = clip(str(unknown)), clip(str(missing)), clip(str(sorted(names)))
+        raise ExportError(f"config.json's 'model' has unknown fields {u} / lacks {m}; "
+                          f"expected the fields of ModelConfig: {e}", "model_fields", unknown=u, missing=m, expected=e)
     choices = {"kind": MODEL_KINDS, "nonlinearity": NONLINEARITIES, "head": HEADS, "recurrent_init": RECURRENT_INITS}
     for k, allowed in choices.items():
         if k in d and not (isinstance(d[k], str) and d[k] in allowed):

@@ -123,19 +123,21 @@ def _zip(members: dict) -> bytes:
 
 
 SCHEMA = {"a": int, "b": str}
+# An empty but well-formed safetensors file, so that the config's own errors are the ones reached.
+_ST = b"\x02\x00\x00\x00\x00\x00\x00\x00{}"
 BAD_MODELS = [b"", b"PK\x03\x04junk", _zip({"x.txt": b"1"}), _zip({}), b"\x10\x00\x00\x00\x00\x00\x00\x00{}" + b" " * 16,
               b"\x02\x00\x00\x00\x00\x00\x00\x00{}", b"\x05\x00\x00\x00\x00\x00\x00\x00[1,2]",
               _zip({"model.safetensors": b"\x02\x00\x00\x00\x00\x00\x00\x00{}", "config.json": b"\xff"}),
-              _zip({"model.safetensors": b"", "config.json": b"{oops"}),
-              _zip({"model.safetensors": b"", "config.json": json.dumps({"format": "x"})}),
-              _zip({"model.safetensors": b"", "config.json": json.dumps({"format": "rnn-explorer-model"})}),
-              _zip({"model.safetensors": b"", "config.json": json.dumps(
+              _zip({"model.safetensors": _ST, "config.json": b"{oops"}),
+              _zip({"model.safetensors": _ST, "config.json": json.dumps({"format": "x"})}),
+              _zip({"model.safetensors": _ST, "config.json": json.dumps({"format": "rnn-explorer-model"})}),
+              _zip({"model.safetensors": _ST, "config.json": json.dumps(
                   {"format": "rnn-explorer-model", "model": {"kind": "tcn", "input_size": 1, "hidden_size": 2,
                                                              "output_size": 1}})}),
-              _zip({"model.safetensors": b"", "config.json": json.dumps(
+              _zip({"model.safetensors": _ST, "config.json": json.dumps(
                   {"format": "rnn-explorer-model", "model": {"kind": "rnn", "input_size": 0, "hidden_size": 2,
                                                              "output_size": 1}})}),
-              _zip({"model.safetensors": b"", "config.json": json.dumps(
+              _zip({"model.safetensors": _ST, "config.json": json.dumps(
                   {"format": "rnn-explorer-model", "model": {"kind": "rnn", "size": 1}})})]
 BAD_SETTINGS = [b"[]", json.dumps({"format": "nope"}).encode(), json.dumps({"format": "rnn-explorer-settings"}).encode(),
                 json.dumps({"format": "rnn-explorer-settings", "settings": {"a": 1}}).encode(),
