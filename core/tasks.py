@@ -73,6 +73,7 @@ class Task:
     validation: Batch | None = None  # a fixed held-out batch (datasets); None: drawn by seed
     nan_targets: bool = False  # regression targets may hold NaN (gaps) that the loss must skip
     max_batch: int | None = None  # most sequences a held-out batch may hold (a byte budget); None: any
+    test: Batch | None = None  # a declared test file, prepared as ``validation``: scored, never used to choose
 
     def __post_init__(self):
         if not self.metric:

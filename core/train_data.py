@@ -45,16 +45,29 @@ def holdout_tasks(ds: SequenceDataset, test: SequenceDataset | None = None,
                   **task_options) -> tuple[Task, Batch | None]:
     """The task to train on, and the test data prepared exactly as its validation data.
 
+    The validation split is carved from ``ds`` by ``dataset_task``'s own seeded split (``seed``:
+    stratified by class for labelled data; the last ``val_fraction`` of a series), so its rows are
+    never trained on; the test data only ever score a model.
+
     Returns:
         (task, test_batch): ``task`` is ``dataset_task(ds, **task_options)`` (its validation split
         carved from ``ds``, for the best checkpoint); ``test_batch`` is ``test`` prepared with the
-        same standardisation, pooling and class numbering (None without ``test``).
+        same standardisation, pooling and class numbering (None without ``test``). With ``test``
+        the task carries it too: ``task.test`` is ``test_batch``, ``task.params["test"]`` its
+        name, ``params["n_test"]`` its sequences (windows of a series), ``params["n_test_used"]``
+        those in the batch (the byte budget may cap it).
     """
+    task_options = {k: v for k, v in task_options.items() if k != "test"}
     task = dataset_task(ds, **task_options)
-    if test is None:
+    if test is None or ds.kind == "text":  # a text's held-out part is its own tail (core.tasks.char_lm)
         return task, None
     part = _train_part(ds, task, task_options.get("val_fraction", 0.2), task_options.get("seed", 0))
-    return task, dataset_task(part, test=test, **task_options).validation
+    scored = dataset_task(part, test=test, **task_options)
+    p = scored.params
+    task.test = scored.validation
+    task.params.update(test=test.name, n_test=int(p["n_val"] if "n_val" in p else p["n_val_windows"]),
+                       n_test_used=0 if scored.validation is None else int(scored.validation.x.shape[0]))
+    return task, scored.validation
 
 
 @dataclass(frozen=True)

@@ -104,25 +104,37 @@ def baseline_markdown(b: Baselines, lang: str = "en") -> str:
 
 
 def run_results(snap, task, b: Baselines | None, lang: str = "en") -> list[str]:
-    """The run's results as markdown list lines: the model's last and best held-out metric (with
-    its step), then each baseline on the same held-out data."""
+    """The run's results as markdown list lines, then each baseline on the same data.
+
+    With a test file (``snap.has_test``): the best step, chosen on the validation split, with its
+    validation and test metrics, and the last step's test metric; the baselines are on the test
+    file. Without one: the last and the best metric on the validation split."""
     metric = task.metric
     name = text(f"data.metric.{metric}", lang) if metric in ("accuracy", "mse") else metric
-    where = text(f"baselines.on_{(b.held_out if b is not None else 'validation')}", lang)
     out = []
     vm = np.asarray(snap.val_metric, dtype=float)
-    if vm.size:
-        out.append(text("baselines.result.last", lang, metric=name, where=where, value=value_text(metric, vm[-1]),
-                        step=f"{int(snap.val_steps[-1]):,}"))
-    if snap.best_step is not None and snap.best_metric is not None:
-        out.append(text("baselines.result.best", lang, metric=name, value=value_text(metric, snap.best_metric),
-                        step=f"{int(snap.best_step):,}"))
-    elif not vm.size:
-        out.append(text("baselines.result.none_yet", lang))
+    tested = bool(getattr(snap, "has_test", False))
+    if tested:
+        if snap.best_step is not None and snap.best_metric is not None:
+            out.append(text("baselines.result.best_test", lang, metric=name, step=f"{int(snap.best_step):,}",
+                            val=value_text(metric, snap.best_metric), test=value_text(metric, snap.best_test_metric)))
+        tm = np.asarray(snap.test_metric, dtype=float)
+        out.append(text("baselines.result.last_test", lang, metric=name, step=f"{int(snap.val_steps[-1]):,}",
+                        value=value_text(metric, tm[-1])))
+    else:
+        where = text(f"baselines.on_{(b.held_out if b is not None else 'validation')}", lang)
+        if vm.size:
+            out.append(text("baselines.result.last", lang, metric=name, where=where, value=value_text(metric, vm[-1]),
+                            step=f"{int(snap.val_steps[-1]):,}"))
+        if snap.best_step is not None and snap.best_metric is not None:
+            out.append(text("baselines.result.best", lang, metric=name, value=value_text(metric, snap.best_metric),
+                            step=f"{int(snap.best_step):,}"))
+        elif not vm.size:
+            out.append(text("baselines.result.none_yet", lang))
     if b is not None:
+        key = "baselines.result.baseline_test" if b.held_out == "test" else "baselines.result.baseline"
         for k, v in b.values.items():
-            out.append(text("baselines.result.baseline", lang, name=baseline_label(k, lang), metric=name,
-                            value=value_text(b.metric, v)))
+            out.append(text(key, lang, name=baseline_label(k, lang), metric=name, value=value_text(b.metric, v)))
     return [f"- {line}" for line in out]
 
 

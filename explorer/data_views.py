@@ -18,9 +18,10 @@ import torch
 
 from core import MODEL_KINDS, NONLINEARITIES, OPTIMIZERS, TASKS, Trainer
 from core.datasets.task import MODES
-from core.datasets import DatasetError, SequenceDataset, dataset_task, load_dataset
+from core.datasets import DatasetError, SequenceDataset, load_dataset
 from core import budget
 from core.budget import BudgetError
+from core.train_data import holdout_tasks
 from core.export import ExportError, history_csv, import_model, read_settings, settings_json, typed_fields
 
 from . import state
@@ -149,7 +150,7 @@ class PrepOptions:
     window: int = 50  # window length (series) / sequence length (text)
     horizon: int = 1  # steps ahead (series)
     targets: tuple = ()  # channels to forecast; () = all
-    val_fraction: float = 0.2  # share held out (ignored with a test file)
+    val_fraction: float = 0.2  # share of the training file held out for validation (a test file too)
     standardize: bool = True  # per-channel, fitted on the training split
     seed: int = 0  # split seed
     max_steps: int = 0  # labelled: average-pool sequences to at most this many steps (0 = keep every step)
@@ -180,11 +181,13 @@ def mode_choices(kind: str) -> list[str]:
 
 def prepare(entry: dict, prep: PrepOptions):
     """The task of ``entry`` with ``prep`` (cached on the entry); stores the options the labs use.
+    With a test file the validation split is still carved from the training file and the test
+    file is ``task.test`` (``core.train_data.holdout_tasks``), as the labs build it.
     Raises DatasetError for choices that do not fit the data."""
     kw = prep.task_kwargs(entry["dataset"], entry.get("test"))
     key = (prep, id(entry.get("test")))
     if entry.get("_task_key") != key:
-        entry["_task"] = dataset_task(entry["dataset"], **kw)
+        entry["_task"] = holdout_tasks(entry["dataset"], **kw)[0]
         entry["_task_key"] = key
         entry["options"] = kw
     return entry["_task"]
@@ -215,8 +218,7 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
     if ds.kind == "series":
         rows += [(tx("training_steps"), tx("training_steps_value", split=f"{p['split']:,}",
                                            windows=f"{p['n_train_windows']:,}")),
-                 (tx("validation"), tx("val_test", name=repr(test)) if test else
-                  tx("val_last", pct=f"{p['val_fraction']:.0%}")),
+                 (tx("validation"), tx("val_last", pct=f"{p['val_fraction']:.0%}")),
                  (tx("val_windows"), f"{p['n_val_windows']:,}"),
                  (tx("window_horizon"), tx("window_horizon_value", window=p["window"], horizon=p["horizon"])),
                  (tx("forecast_channels"), ", ".join(p["target_channels"]))]
@@ -226,15 +228,17 @@ def preparation_rows(task, ds: SequenceDataset, lang: str = "en") -> list[tuple[
     elif ds.kind == "labelled":
         n_val = f"{p['n_val']:,}"
         rows += [(tx("training_sequences"), f"{p['n_train']:,}"),
-                 (tx("val_sequences"), tx("val_seq_test", n=n_val, name=repr(test)) if test else
-                  tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
+                 (tx("val_sequences"), tx("val_seq_stratified", n=n_val, pct=f"{p['val_fraction']:.0%}")),
                  (tx("lengths"), f"{p['min_length']}" if p["min_length"] == p["max_length"] else
                   tx("lengths_range", lo=p["min_length"], hi=p["max_length"]))]
         if p.get("truncated"):  # length outliers cut so one sequence cannot make every batch that long
             rows.append((tx("truncated"), tx("truncated_value", n=f"{p['truncated']:,}", cap=p["truncated_to"])))
         if p.get("pool", 1) > 1:
             rows.append((tx("pooling"), tx("pooling_value", k=p["pool"], steps=p["max_length"])))
-    else:
+    if test and task.test is not None:  # scored only: never chooses the best step
+        rows.append((tx("test"), tx("test_windows" if ds.kind == "series" else "test_sequences",
+                                    n=f"{p['n_test']:,}", name=repr(test))))
+    if ds.kind == "text":
         rows += [(tx("characters"), tx("characters_value", n=f"{len(ds.text):,}", k=len(task.vocab))),
                  (tx("seq_length"), f"{task.seq_len}")]
     if "mean" in p:
@@ -336,7 +340,7 @@ def preview_figures(ds: SequenceDataset, task=None, prep: PrepOptions | None = N
     prep = prep or PrepOptions()
     if ds.kind == "series":
         p = task.params if task is not None else {}
-        split = p.get("split") if task is not None and not p.get("test") else None
+        split = p.get("split") if task is not None and p.get("split", 0) < len(ds.sequences[0]) else None
         k = PREVIEW_CHANNELS
         out = [("series", FD.series_figure(ds.sequences[0][:, :k], ds.channels[:k], time=ds.time_index,
                                            window=p.get("window", prep.window), horizon=p.get("horizon", prep.horizon),
@@ -394,9 +398,9 @@ def constant_output(task, y_ref: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def held_out(model, task, step: int = 0, dataset: str = "", best: bool = False) -> HeldOut:
-    """Loss and metric of ``model`` on ``task.validation``, beside the trivial baseline
-    (``best``: the model is the run's best checkpoint, recorded for the caption)."""
-    v = task.validation
+    """Loss and metric of ``model`` on ``task.test`` (the test file), else on ``task.validation``,
+    beside the trivial baseline (``best``: the model is the run's best checkpoint, for the caption)."""
+    v = task.test if task.test is not None else task.validation
     if v is None:
         raise ValueError(f"{task.name} has no held-out batch")
     dev = next(model.parameters()).device
@@ -405,7 +409,7 @@ def held_out(model, task, step: int = 0, dataset: str = "", best: bool = False) 
         out = model(v.x.to(dev), None if v.lengths is None else v.lengths.to(dev)).cpu()
     ref = task.sample(2048, torch.Generator().manual_seed(12345)).y
     base = constant_output(task, ref, v.y)
-    return HeldOut(dataset, bool(task.params.get("test")), int(v.x.shape[0]), task.metric,
+    return HeldOut(dataset, task.test is not None, int(v.x.shape[0]), task.metric,
                    float(task.loss(out, v.y)), task.score(out, v.y), float(task.loss(base, v.y)),
                    task.score(base, v.y), int(step), bool(best))
 

@@ -3,7 +3,9 @@
 
 - ``JobLimiter`` (in ``concurrency.py``): server-wide cap on running jobs, first come first served.
 - ``TrainingJob``: one run; start / pause / resume / step once / stop; probes (held-out loss and
-  a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories.
+  a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories. A task
+  with a test file (``task.test``) is also scored on it at each probe; only the validation metric
+  chooses the best step.
 - ``JobBoard``: the jobs of one browser session; ``shutdown()`` stops them all (called when the
   session ends).
 """
@@ -73,7 +75,15 @@ class Snapshot:
     message_key: str = ""  # catalogue key of ``message`` ("" when there is none): pages show it in their language
     message_values: dict = field(default_factory=dict)  # the values the key's text is formatted with
     best_step: int | None = None  # probe step with the best held-out metric (the kept checkpoint)
-    best_metric: float | None = None  # that held-out metric
+    best_metric: float | None = None  # that held-out (validation) metric
+    test_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) loss on task.test per probe (NaN: none)
+    test_metric: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) metric on task.test per probe
+    best_test_metric: float | None = None  # the test metric at best_step (None: no test file or no probe there)
+
+    @property
+    def has_test(self) -> bool:
+        """True when the run is scored on a test file (``test_metric`` holds numbers)."""
+        return bool(np.isfinite(self.test_metric).any())
 
     @property
     def active(self) -> bool:
@@ -116,7 +126,7 @@ class TrainingJob:
         self._message_values: dict = {}
         self._run_seconds = 0.0
         self._rate_window: list[tuple[float, int]] = []
-        self._val: list[tuple[int, float, float]] = []
+        self._val: list[tuple[int, float, float, float, float]] = []  # step, val loss/metric, test loss/metric
         self._grad_rows: list[tuple[int, np.ndarray]] = []
         self._states: list[tuple[int, np.ndarray]] = []
         self._probe: Probe | None = None
@@ -285,7 +295,9 @@ class TrainingJob:
         b = self._probe_batch
         t = trace(tr.model, b.x, b.y, self.task, lengths=b.lengths)
         step = tr.step_count
-        self._val.append((step, ev["loss"], ev["metric"]))
+        test = getattr(self.task, "test", None)
+        te = {"loss": np.nan, "metric": np.nan} if test is None else tr.evaluate(test)
+        self._val.append((step, ev["loss"], ev["metric"], te["loss"], te["metric"]))
         row = t.grad_h_norm.astype(np.float32)
         self._grad_rows.append((step, row))
         if len(self._grad_rows) > MAX_GRAD_ROWS:  # thin the older half, keep the recent detail
@@ -313,7 +325,10 @@ class TrainingJob:
             loss = np.fromiter((r["loss"] for r in h), float, len(h))
             gn = np.fromiter((r["grad_norm"] for r in h), float, len(h))
             metric = np.fromiter((r.get("metric", np.nan) for r in h), float, len(h))
-            val = np.array(self._val, dtype=float).reshape(-1, 3)
+            val = np.array(self._val, dtype=float).reshape(-1, 5)
+            best = self.trainer.best_step
+            at_best = val[val[:, 0] == best, 4] if best is not None else val[:0, 4]
+            best_test = float(at_best[-1]) if len(at_best) and np.isfinite(at_best[-1]) else None
             rows = self._grad_rows
             grad_rows = np.stack([r for _, r in rows]) if rows else np.zeros((0, 0), np.float32)
             rate = 0.0
@@ -329,7 +344,8 @@ class TrainingJob:
                 grad_rows_steps=np.array([s for s, _ in rows], dtype=float), grad_rows=grad_rows,
                 basis=self._basis, state_history=tuple(self._states), message_key=self._message_key,
                 message_values=dict(self._message_values), best_step=self.trainer.best_step,
-                best_metric=self.trainer.best_metric)
+                best_metric=self.trainer.best_metric, test_loss=val[:, 3], test_metric=val[:, 4],
+                best_test_metric=best_test)
 
     def set_lr(self, lr: float) -> None:
         with self._lock:

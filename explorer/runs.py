@@ -95,9 +95,13 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
     """A built-in task, or the task of an uploaded dataset (``datasets``: name -> a core
     SequenceDataset, or {"dataset": ds, "options": dataset_task keyword arguments}). For uploads
     ``seq_len`` is the lab's window length (series) or sequence length (text): it overrides the
-    Data page's, which is only the default (``task_default_len``)."""
+    Data page's, which is only the default (``task_default_len``).
+
+    With a test file (``options["test"]``) the task's validation split is still carved from the
+    training file (``core.train_data.holdout_tasks``): it picks the best step; the test file is
+    ``task.test``, scored beside it and never used to choose."""
     if name.startswith(UPLOAD_PREFIX):
-        from core.datasets import dataset_task
+        from core.train_data import holdout_tasks
         ds = (datasets or {}).get(name[len(UPLOAD_PREFIX):])
         if ds is None:
             gone = name[len(UPLOAD_PREFIX):]
@@ -108,7 +112,7 @@ def build_task(name: str, seq_len: int, datasets: dict | None = None) -> Task:
             options["window"] = int(seq_len)
         elif entry.kind == "text":
             options["seq_len"] = int(seq_len)
-        return dataset_task(entry, **options)  # DatasetError is a ValueError: pages show it
+        return holdout_tasks(entry, **options)[0]  # DatasetError is a ValueError: pages show it
     if task_has_length(name):
         return get_task(name, seq_len=int(seq_len))
     return get_task(name)

@@ -117,10 +117,7 @@ def applied_lines(ss, name: str, lang: str = "en") -> list[str]:
     rec = ss.get(state.SUGGESTED)
     if not rec or rec[0] != name:
         return []
-    s = rec[1]
-    entry = ss[state.DATASETS].get(name)
-    if isinstance(entry, dict) and entry.get("test") is not None:  # the test file is the held-out data here
-        s = dataclasses.replace(s, reasons={k: r for k, r in s.reasons.items() if k != "val_fraction"})
+    s = rec[1]  # with a test file too, the validation split picks the best step
     lines = suggestion_lines(s, lang)
     if s.steps > MAX_LAB_STEPS:
         lines.append(text("suggest.capped", lang, most=f"{MAX_LAB_STEPS:,}"))

@@ -35,8 +35,7 @@ def baselines_block(entry: dict, task) -> None:
 
 
 def run_results(snap, task, b) -> None:
-    """The run's held-out metric, best step and the baselines beside them, as a list."""
+    """The run's best step (validation and test metrics), last test metric and the baselines beside
+    them, as a list."""
     lang = current()
     st.markdown(f"**{t('baselines.results')}**\n\n" + "\n".join(BV.run_results(snap, task, b, lang)))
-    if snap.best_step is not None and (task.params or {}).get("test"):
-        st.caption(t("baselines.result.best_on_test"))

@@ -98,8 +98,7 @@ else:
         c.number_input(t("data.horizon"), 1, 100, key=state.DATA_HORIZON)
         next(p).multiselect(t("data.targets"), ds.channels, key=state.DATA_TARGETS)
     c = next(p)
-    c.slider(t("data.val_share"), 0.05, 0.5, step=0.05, key=state.DATA_VAL, disabled=test is not None,
-             help=t("data.val_share_help"))
+    c.slider(t("data.val_share"), 0.05, 0.5, step=0.05, key=state.DATA_VAL, help=t("data.val_share_help"))
     c.checkbox(t("data.standardise"), key=state.DATA_STD, help=t("data.standardise_help"))
     c.number_input(t("data.split_seed"), 0, 2**31 - 1, key=state.DATA_SEED)
     if ds.kind == "labelled":
