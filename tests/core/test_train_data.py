@@ -103,3 +103,52 @@ def test_task_mode_still_works_and_ends_with_json(capsys):
     out = capsys.readouterr().out
     r = _last_json(out)
     assert "step      4" in out and r["task"] == "parity" and r["steps"] == 4 and r["metric"] == "accuracy"
+
+
+def _ids(n, T=12, seed=0, offset=0):
+    """Labelled data whose sequence i holds the value offset + i at every step (its id), so any
+    prepared batch tells which sequences it came from (standardisation off)."""
+    from core.datasets import SequenceDataset
+    rng = np.random.default_rng(seed)
+    seqs = [np.full((T, 1), offset + i, dtype=np.float32) for i in range(n)]
+    return SequenceDataset("labelled", seqs, rng.permutation(np.arange(n) % 2), ["a", "b"], ["v"],
+                           name=f"ids{offset}")
+
+
+def _seen(batch):
+    return set(np.unique(batch.x[:, 0, 0].numpy().round().astype(int)).tolist())
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_holdout_split_does_not_leak_and_the_test_only_scores(seed):
+    import torch
+    ds, test = _ids(40), _ids(16, seed=9, offset=1000)
+    task, batch = holdout_tasks(ds, test, val_fraction=0.25, seed=seed, standardize=False)
+    val = _seen(task.validation)
+    train = _seen(task.sample(4000, torch.Generator().manual_seed(1)))  # 4000 draws: every training sequence
+    assert len(val) == 10 and len(train) == 30
+    assert not val & train and val | train == set(range(40))  # no validation row is trained on
+    assert _seen(batch) == set(range(1000, 1016)) and task.test is batch  # the test file, all of it, scored
+    assert not _seen(batch) & (val | train)
+    assert task.params["test"] == "ids1000" and task.params["n_test"] == task.params["n_test_used"] == 16
+    # the split is the seed's: the same seed carves the same rows, another seed others
+    again, _ = holdout_tasks(ds, test, val_fraction=0.25, seed=seed, standardize=False)
+    assert _seen(again.validation) == val
+    other, _ = holdout_tasks(ds, test, val_fraction=0.25, seed=seed + 1, standardize=False)
+    assert _seen(other.validation) != val
+
+
+def test_holdout_series_validation_is_the_tail_of_the_training_file_and_the_test_is_apart():
+    from core.datasets import SequenceDataset
+    T = 200
+    ds = SequenceDataset("series", [np.arange(T, dtype=np.float32)[:, None]], channels=["v"], name="s")
+    test = SequenceDataset("series", [np.arange(1000, 1060, dtype=np.float32)[:, None]], channels=["v"], name="t")
+    task, batch = holdout_tasks(ds, test, window=10, val_fraction=0.25, standardize=False)
+    split = task.params["split"]
+    assert split == 150 and task.params["test"] == "t" and task.test is batch
+    import torch
+    x = task.sample(2000, torch.Generator().manual_seed(0))
+    assert float(x.y.max()) < split  # training windows and their targets stay before the split
+    v = task.validation.y.numpy()
+    assert np.nanmin(v) >= split and np.nanmax(v) < T  # validation targets: the training file's tail
+    assert float(batch.x.min()) >= 1000  # the test windows are the test file's

@@ -266,3 +266,60 @@ def test_patience_ends_a_job_that_stopped_improving():
     assert _wait(lambda: job.snapshot().status == "done")
     snap = job.snapshot()
     assert snap.step < 100_000 and len(snap.val_steps) == 3 and snap.best_step == snap.val_steps[0]
+
+
+def _updown(n, seed, T=20):
+    """Labelled sequences: class 'up' rises, 'down' falls (plus noise)."""
+    from core.datasets import SequenceDataset
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    seqs = [(np.linspace(-1, 1, T) * (1 if k == 0 else -1) + 2.0 * rng.normal(size=T)).astype(np.float32)[:, None]
+            for k in y]
+    return SequenceDataset("labelled", seqs, y, ["up", "down"], ["v"], name=f"updown{seed}")
+
+
+def _test_job(test_batch_of=None, steps=60):
+    """A job on an up/down task whose test batch is ``test_batch_of(task)`` (None: a real test file)."""
+    from core.train_data import holdout_tasks
+    task, _ = holdout_tasks(_updown(60, 0), _updown(30, 1), val_fraction=0.3, seed=0)
+    if test_batch_of is not None:
+        task.test = test_batch_of(task)
+    m = build_model("gru", task.input_size, 8, task.output_size, head=task.head, seed=0)
+    job = TrainingJob(Trainer(m, task, lr=1e-2, batch_size=16, device="cpu", seed=0), steps, probe_every=4,
+                      probe_seconds=float("inf"), probe_min_seconds=0)
+    job.run_sync(steps)
+    return job
+
+
+def test_the_test_file_is_scored_at_each_probe_but_the_validation_split_picks_the_best_step():
+    from core import Batch
+    # a constructed test set: the validation sequences with every label flipped, so test accuracy
+    # is 1 - validation accuracy and the test-best step is the validation-worst
+    job = _test_job(lambda t: Batch(t.validation.x, 1 - t.validation.y, t.validation.lengths))
+    snap = job.snapshot()
+    assert snap.has_test and len(snap.test_metric) == len(snap.val_metric) >= 10
+    assert np.allclose(snap.test_metric, 1 - snap.val_metric)
+    assert snap.val_metric.max() > snap.val_metric.min()  # it learned: the two choices differ
+    best_val_steps = set(snap.val_steps[snap.val_metric == snap.val_metric.max()])
+    best_test_steps = set(snap.val_steps[snap.test_metric == snap.test_metric.max()])
+    assert snap.best_step in best_val_steps and snap.best_step not in best_test_steps
+    assert snap.best_metric == snap.val_metric.max()
+    assert snap.best_test_metric == snap.test_metric[snap.val_steps == snap.best_step][-1] == snap.test_metric.min()
+    tr = job.trainer  # the kept weights are the validation-best ones
+    assert tr.restore_best() and tr.evaluate()["metric"] == pytest.approx(snap.best_metric)
+
+
+def test_a_test_file_changes_nothing_of_the_training_or_the_choice():
+    with_test = _test_job()
+    without = _test_job(lambda t: None)
+    a, b = with_test.snapshot(), without.snapshot()
+    assert a.has_test and not b.has_test and b.best_test_metric is None
+    assert np.isfinite(a.best_test_metric) and 0 <= a.best_test_metric <= 1
+    assert a.best_step == b.best_step and np.array_equal(a.val_metric, b.val_metric)
+    for (k, v), w in zip(with_test.trainer.best_state_dict().items(), without.trainer.best_state_dict().values()):
+        assert torch_equal(v, w), k
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+    return bool(torch.equal(a, b))
