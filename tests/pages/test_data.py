@@ -39,6 +39,15 @@ def jobs(task_name):
     return [o for o in gc.get_objects() if type(o) is TrainingJob and o.trainer.task.name == task_name]
 
 
+def live_job(task_name):
+    """The one job on ``task_name`` that is not stopped: this test's lab run. Jobs of earlier tests
+    (stopped after them, possibly on the same upload) and replaced ones are set aside, whatever
+    order the garbage collector lists them in."""
+    live = [j for j in jobs(task_name) if not j._stop.is_set()]
+    assert len(live) == 1, f"expected one live job on {task_name}, found {len(live)}"
+    return live[0]
+
+
 def errors(at):
     return [e.value for e in at.error]
 
@@ -108,7 +117,10 @@ def test_ucr_train_and_test_files_then_held_out_accuracy():
     bars = [s for s in chart_specs(at) if s["data"][0]["type"] == "bar"][0]
     assert [list(plot_array(t["y"])) for t in bars["data"]] == [[20, 20, 20], [10, 10, 10]]
     md = " ".join(m.value for m in at.markdown)
-    assert "**Validation sequences:** 30 (test file 'Wave_TEST')" in md
+    # the test file is called the test: the validation split (20%) is still carved from the training file
+    assert "**Training sequences:** 48" in md and "**Validation sequences:** 12 (stratified, 20% of each class)" in md
+    assert "**Test:** 30 (test file 'Wave_TEST'; scored only, never used to choose the best step)" in md
+    assert "Validation sequences:** 30" not in md
     # train on it in the Training lab (the button switches page and selects the task)
     press(at, state.DATA_BTN_USE)
     assert not at.exception and at.session_state[state.LAB_TASK] == "upload:Wave_TRAIN"
@@ -117,8 +129,9 @@ def test_ucr_train_and_test_files_then_held_out_accuracy():
     at.run()
     press(at, state.LAB_BTN_STEP)
     assert not at.exception
-    job = jobs("upload:Wave_TRAIN")[-1]
-    assert job.trainer.step_count == 1 and job.trainer.task.validation.x.shape[0] == 30
+    job = live_job("upload:Wave_TRAIN")
+    assert job.trainer.step_count == 1 and job.trainer.task.validation.x.shape[0] == 12
+    assert job.trainer.task.test.x.shape[0] == 30
     at.switch_page(PAGE).run()
     press(at, state.DATA_BTN_EVAL)
     assert not at.exception
@@ -138,7 +151,7 @@ def test_export_then_import_model_gives_the_same_predictions():
     at.select_slider(key=state.LAB_HIDDEN).set_value(8)
     at.run()
     press(at, state.LAB_BTN_STEP)
-    old = jobs("upload:weather")[-1]
+    old = live_job("upload:weather")
     old.run_sync(5)
     data = V.model_bytes(old, V.lab_settings(lambda k: at.session_state[k]))
     at.switch_page(PAGE).run()
@@ -149,7 +162,8 @@ def test_export_then_import_model_gives_the_same_predictions():
     upload(at, state.DATA_MODEL_FILE, "rnn_model.zip", data)
     press(at, state.DATA_BTN_LOAD_MODEL)
     assert not at.exception and not errors(at), errors(at)
-    new = [j for j in jobs("upload:weather") if j is not old][-1]
+    new = live_job("upload:weather")  # loading replaced (and stopped) the old run
+    assert new is not old and old._stop.is_set()
     assert new.snapshot().status == "paused" and new.trainer.step_count == 0
     x = old.trainer.task.validation.x
     old.trainer.model.eval()

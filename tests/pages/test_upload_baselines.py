@@ -116,7 +116,8 @@ def test_suggested_settings_from_the_data_page_set_the_lab_and_explain_why():
     assert f"**Pooling:** blocks of {k} steps averaged: at most {T} steps" in md
     assert f"averaging blocks of {k} steps leaves {T}" in md and "A GRU: gated" in md
     assert "Batches of 4 from 19 training sequences" in md and "at the measured" in md
-    assert "Validation split" not in md  # a test file is the held-out data: no validation split is carved
+    # with a test file too, a validation split is carved from the training file to choose the best step
+    assert "held out to choose the best checkpoint; a test file, when given, is scored but never used to choose" in md
     # the reasons in Korean after a language switch
     at.query_params["lang"] = "ko"
     at.session_state[state.LANG] = "ko"
@@ -164,14 +165,23 @@ def test_training_lab_suggests_draws_baselines_and_the_best_step():
     assert shape["x0"] == snap.best_step
     md = markdown(at)
     i = snap.val_steps.tolist().index(snap.best_step)
-    assert f"Best step: **{snap.best_step}** (accuracy {snap.val_metric[i]:.1%})" in md
-    assert f"1-NN-ED (nearest neighbour) baseline: accuracy {nn:.1%}" in md
-    assert f"accuracy on the test file at step {int(snap.val_steps[-1])}" in md
+    # chosen on the validation split, scored on the test file: both numbers at the best step, and the last step's test
+    assert snap.has_test and snap.best_test_metric == snap.test_metric[i]
+    assert (f"Best step: **{snap.best_step}**, chosen on the validation split (accuracy {snap.val_metric[i]:.1%}); "
+            f"test accuracy at it: **{snap.test_metric[i]:.1%}**") in md
+    assert f"Last step {int(snap.val_steps[-1])}: test accuracy **{snap.test_metric[-1]:.1%}**" in md
+    assert f"1-NN-ED (nearest neighbour) baseline on the test file: accuracy {nn:.1%}" in md
+    assert f"constant baseline on the test file: accuracy {const:.1%}" in md
+    assert "optimistic" not in md and not any("optimistic" in c.value for c in at.caption)
+    # the test column is the model on the test file itself (12 sequences), not the validation split
+    tr = job.trainer
+    assert tr.task.test.x.shape[0] == 12 and tr.task.validation.x.shape[0] == tr.task.params["n_val"] < 12
     # the Data page's held-out evaluation and download use the best checkpoint, and say so
     at.switch_page(DATA).run()
     press(at, state.DATA_BTN_EVAL)
     r = at.session_state[state.DATA_EVAL]
-    assert r.best and r.step == snap.best_step and r.metric == pytest.approx(snap.val_metric[i])
+    assert r.best and r.step == snap.best_step and r.on_test and r.n == 12
+    assert r.metric == pytest.approx(snap.test_metric[i])  # the best checkpoint, on the test file
     captions = " ".join(c.value for c in at.caption)
     assert "best checkpoint" in captions and f"step {snap.best_step}" in captions
 
@@ -187,7 +197,14 @@ def test_training_lab_results_in_korean():
     press(at, state.LAB_BTN_STEP)
     at.run()
     md = markdown(at)
-    assert "1-NN-ED (최근접 이웃) 기준선: 정확도" in md and "홀드아웃 데이터에서의 결과" in md
+    assert "테스트 파일에서 1-NN-ED (최근접 이웃) 기준선: 정확도" in md and "홀드아웃 데이터에서의 결과" in md
+    (job,) = lab_jobs()
+    snap = job.snapshot()
+    assert snap.has_test and snap.best_step is not None
+    assert (f"최적 단계: **{snap.best_step}**, 검증 분할로 고름 (정확도 {snap.best_metric:.1%}); "
+            f"그 단계의 테스트 정확도: **{snap.best_test_metric:.1%}**") in md
+    assert f"마지막 단계 {int(snap.val_steps[-1])}: 테스트 정확도 **{snap.test_metric[-1]:.1%}**" in md
+    assert "Best step" not in md and "Last step" not in md
 
 
 def test_a_batch_between_the_labs_choices_is_snapped_and_its_reason_follows():
