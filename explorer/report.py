@@ -18,6 +18,7 @@ import numpy as np
 
 from core.analysis import PCABasis, project
 
+from . import baseline_views as BV
 from . import compare_views as CV
 from . import lab_views as LV
 from .figures import replay as R
@@ -142,6 +143,41 @@ def _preset(rec: RunRecord, lang: str) -> str:
             f"<table><tr>{head}</tr>{''.join(rows)}</table>")
 
 
+def _results(rec: RunRecord, lang: str) -> str:
+    """The Training lab run's best step with its validation (and test) metric, its last step,
+    and the baselines on the same data ("" on other pages)."""
+    snap = rec.runs.get("lab") if rec.page == "training_lab" else None
+    if snap is None:
+        return ""
+    m = rec.task.metric
+    name = text(f"data.metric.{m}", lang) if m in ("accuracy", "mse") else m
+
+    def v(x):
+        return BV.value_text(m, x)
+    out = [f"<h2>{_e(text('report.h.results', lang))}</h2>"]
+    if not len(snap.val_steps):
+        return "".join(out + [f"<p>{_e(text('report.result.none', lang))}</p>"])
+    rows = []
+    if snap.best_step is not None:
+        rows += [(text("report.result.best_step", lang), int(snap.best_step)),
+                 (text("report.result.val_at_best", lang, metric=name), v(snap.best_metric))]
+        if snap.has_test:
+            rows.append((text("report.result.test_at_best", lang, metric=name), v(snap.best_test_metric)))
+    last = int(snap.val_steps[-1])
+    if snap.has_test:
+        rows.append((text("report.result.test_last", lang, metric=name, step=f"{last:,}"), v(snap.test_metric[-1])))
+    else:
+        rows.append((text("report.result.val_last", lang, metric=name, step=f"{last:,}"), v(snap.val_metric[-1])))
+    b = rec.baselines
+    if b is not None:
+        rows += [(text(f"report.result.baseline_{b.held_out}", lang, name=BV.baseline_label(k, lang)),
+                  BV.value_text(b.metric, val)) for k, val in b.values.items()]
+    out.append(_table(rows))
+    if snap.has_test:
+        out.append(f'<p class="note">{_e(text("report.result.note_test", lang))}</p>')
+    return "".join(out)
+
+
 def _curves(rec: RunRecord, c: _Charts, lang: str) -> str:
     task = rec.task
     out = [f"<h2>{_e(text('report.h.curves', lang))}</h2>", '<div class="grid">']
@@ -222,7 +258,7 @@ def build_report(rec: RunRecord, lang: str = "en") -> str:
     parts = [f"<h1>{_e(title)}</h1>",
              f'<p class="sub">{_e(text("report.subtitle", lang, created=rec.env.get("created", "")))}</p>',
              f'<p class="note">{_e(text("report.offline_note", lang))}</p>',
-             _summary(rec, lang), _preset(rec, lang), _curves(rec, c, lang)]
+             _summary(rec, lang), _preset(rec, lang), _results(rec, lang), _curves(rec, c, lang)]
     parts += [_run(name, rec, c, lang) for name in rec.runs]
     if rec.extras:
         parts.append(f"<h2>{_e(text('report.h.extras', lang))}</h2>")

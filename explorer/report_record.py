@@ -52,6 +52,7 @@ class RunRecord:
     data: dict | None = None  # summary of an uploaded dataset (core SequenceDataset.summary())
     preset: dict | None = None  # {"title": str, "checks": [(description, value, passed)]} (comparison)
     extras: tuple = ()  # (heading, plotly Figure) drawn after the run's charts (e.g. dynamics)
+    baselines: object | None = None  # core.baselines.Baselines on the run's held-out data (uploads), else None
 
 
 def app_version() -> str:
@@ -90,13 +91,13 @@ def link(record: RunRecord) -> str:
 
 def from_jobs(page: str, jobs: dict, settings: dict, *, query: dict | None = None, base_url: str | None = None,
               data: dict | None = None, preset: dict | None = None, extras: tuple = (),
-              command: str | None = None) -> RunRecord:
+              command: str | None = None, baselines=None) -> RunRecord:
     """A record of ``jobs`` (name -> TrainingJob) as they are now (their snapshots)."""
     first = next(iter(jobs.values()))
     return RunRecord(page=page, task=first.trainer.task, runs={k: j.snapshot() for k, j in jobs.items()},
                      models={k: model_info(j) for k, j in jobs.items()}, settings=dict(settings),
                      query=dict(query or {}), base_url=base_url, env=environment(first.trainer.device),
-                     command=command, data=data, preset=preset, extras=tuple(extras))
+                     command=command, data=data, preset=preset, extras=tuple(extras), baselines=baselines)
 
 
 def lab_command(settings: dict) -> str | None:

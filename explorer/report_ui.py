@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from . import baseline_views as BV
 from . import report_record as RR
 from . import state, urlstate
 from .i18n import text
@@ -79,10 +80,12 @@ def lab_button(job, where=None) -> None:
     values = {**{k: ss[k] for k in urlstate.url_keys() if k in ss}, **{LAB_KEYS[k]: v for k, v in settings.items()}}
     query, url, data = urlstate.params_for("training_lab", values), _page_url(), _dataset_summary(settings["task"])
     command = RR.lab_command(settings)
+    entry = BV.upload_entry(job.trainer.task, ss[state.DATASETS])
+    base = BV.task_baselines(entry, job.trainer.task) if entry is not None else None  # cached on the entry
 
     def make():
         return RR.from_jobs("training_lab", {"lab": job}, settings, query=query, base_url=url, data=data,
-                            command=command)
+                            command=command, baselines=base)
     _button("report.lab", make, _file_name("lab", settings.get("kind"), settings.get("task")), lang, where)
 
 

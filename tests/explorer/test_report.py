@@ -183,3 +183,59 @@ def test_core_imports_neither_streamlit_nor_plotly_without_report():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _results_rows(doc, lang):
+    """(label, value) rows of the report's results table."""
+    head = html.escape(text("report.h.results", lang))
+    assert doc.count(f"<h2>{head}</h2>") == 1
+    table = doc.split(f"<h2>{head}</h2>", 1)[1].split("</table>", 1)[0]
+    return [(html.unescape(a), html.unescape(b)) for a, b in re.findall(r"<tr><th>(.*?)</th><td[^>]*>(.*?)</td></tr>", table)]
+
+
+def test_an_upload_with_a_test_file_lists_the_best_step_with_val_and_test_metrics_and_the_baselines():
+    from core.baselines import dataset_baselines
+    from core.datasets import SequenceDataset
+    from core.train_data import holdout_tasks
+    from core import Trainer, build_model
+    from explorer.baseline_views import value_text
+
+    def updown(n, seed, T=16):
+        rng = np.random.default_rng(seed)
+        y = np.arange(n) % 2
+        seqs = [(np.linspace(-1, 1, T) * (1 - 2 * k) + 1.5 * rng.normal(size=T)).astype(np.float32)[:, None] for k in y]
+        return SequenceDataset("labelled", seqs, y, ["up", "down"], ["v"], name=f"ud{seed}")
+    ds, test = updown(40, 0), updown(20, 1)
+    task, _ = holdout_tasks(ds, test, val_fraction=0.25, seed=0)
+    m = build_model("gru", 1, 8, 2, head=task.head, seed=0)
+    job = TrainingJob(Trainer(m, task, lr=1e-2, batch_size=8, device="cpu"), 30, probe_every=5,
+                      probe_seconds=float("inf"), probe_min_seconds=0)
+    job.run_sync(30)
+    snap = job.snapshot()
+    base = dataset_baselines(ds, test, val_fraction=0.25, seed=0)
+    assert base.held_out == "test" and set(base.values) == {"constant", "1nn_euclidean"}
+    rec = from_jobs("training_lab", {"lab": job}, {"task": task.name}, baselines=base)
+    rows = dict(_results_rows(build_report(rec, "en"), "en"))
+    assert rows["Best step (chosen on the validation split)"] == f"{snap.best_step:,}"
+    assert rows["Validation accuracy at the best step"] == value_text("accuracy", snap.best_metric)
+    at_best = snap.test_metric[snap.val_steps == snap.best_step][-1]
+    assert rows["Test accuracy at the best step"] == value_text("accuracy", at_best)
+    assert rows["Test accuracy at the last step (30)"] == value_text("accuracy", snap.test_metric[-1])
+    assert rows["Baseline on the test file: constant"] == value_text("accuracy", base.values["constant"]) == "50.0%"
+    assert rows["Baseline on the test file: 1-NN-ED (nearest neighbour)"] == value_text(
+        "accuracy", base.values["1nn_euclidean"])
+    ko = build_report(rec, "ko")
+    ko_rows = dict(_results_rows(ko, "ko"))
+    assert ko_rows["최적 단계 (검증 분할로 고름)"] == f"{snap.best_step:,}"
+    assert ko_rows["최적 단계의 테스트 정확도"] == value_text("accuracy", at_best)
+    assert ko_rows["테스트 파일에서의 기준선: 상수"] == "50.0%"
+    assert html.escape(text("report.result.note_test", "ko")) in ko
+
+
+def test_a_built_in_run_lists_its_best_step_on_the_validation_data_and_no_test(lab):
+    snap = lab.runs["lab"]
+    rows = dict(_results_rows(build_report(lab, "en"), "en"))
+    assert rows["Best step (chosen on the validation split)"] == f"{snap.best_step:,}"
+    assert rows["Validation mse at the best step"] == f"{snap.best_metric:.4g}"
+    assert rows[f"Validation mse at the last step ({int(snap.val_steps[-1])})"] == f"{snap.val_metric[-1]:.4g}"
+    assert not any(k.startswith("Test") or k.startswith("Baseline") for k in rows)
