@@ -64,14 +64,17 @@ def test_upload_suggest_train_and_read_the_baselines(page, app_server, shot_dir,
     set_number(page, "Steps", 40)
     set_number(page, "Probe every (steps)", 10)
     page.get_by_role("button", name="Train", exact=True).click()
-    # the run ends at step 40; its last probe brings the held-out accuracy at that step
-    result = page.locator("li", has_text=re.compile(r"accuracy on the test file at step 40: \d+\.\d%")).first
+    # the run ends at step 40; its last probe brings the test accuracy at that step
+    result = page.locator("li", has_text=re.compile(r"Last step 40: test accuracy \d+\.\d%")).first
     result.wait_for(timeout=TIMEOUT)
-    acc = float(re.search(r"step 40: (\d+\.\d)%", result.inner_text()).group(1))
+    acc = float(re.search(r"step 40: test accuracy (\d+\.\d)%", result.inner_text()).group(1))
     assert 0 <= acc <= 100
-    listed = page.locator("li", has_text="1-NN-ED (nearest neighbour) baseline: accuracy").first.inner_text()
-    assert f"{nn:.1f}%" in listed
-    assert page.locator("li", has_text=re.compile(r"Best step: \d+")).count() == 1
+    listed = page.locator("li", has_text="1-NN-ED (nearest neighbour) baseline on the test file: accuracy").first
+    assert f"{nn:.1f}%" in listed.inner_text()
+    # the best step is chosen on the validation split; its test accuracy is read beside it
+    best = page.locator("li", has_text=re.compile(r"Best step: \d+, chosen on the validation split"))
+    assert best.count() == 1 and re.search(r"test accuracy at it: \d+\.\d%", best.first.inner_text())
+    assert page.get_by_text("optimistic").count() == 0
     # the 1-NN-ED line's label on the live metric chart (drawn by plotly.js after the script)
     label = page.locator(".js-plotly-plot .annotation-text", has_text="1-NN-ED (nearest neighbour)")
     label.first.wait_for(timeout=TIMEOUT)
@@ -81,5 +84,5 @@ def test_upload_suggest_train_and_read_the_baselines(page, app_server, shot_dir,
     page.mouse.move(5, 5)
     label.first.scroll_into_view_if_needed()
     screenshot(page, shot_dir, "training_lab_baselines")
-    page.locator("li", has_text=re.compile(r"Best step: \d+")).scroll_into_view_if_needed()
+    best.first.scroll_into_view_if_needed()
     screenshot(page, shot_dir, "training_lab_results")

@@ -80,7 +80,8 @@ def test_labelled_upload_with_test_file_and_bad_model_in_korean():
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [s for s in page_texts(at) if untranslated_ko(s)] == []
     md = " ".join(m.value for m in at.markdown)
-    assert "**검증 시퀀스:** 30 (테스트 파일 '파형_TEST')" in md
+    assert "**검증 시퀀스:** 12 (층화 분할, 클래스마다 20%)" in md  # carved from the training file
+    assert "**테스트:** 30 (테스트 파일 '파형_TEST'; 채점만 하고 최적 단계를 고르는 데는 쓰지 않음)" in md
     bars = [s for s in chart_specs(at) if s["data"][0]["type"] == "bar"][0]
     assert [t["name"] for t in bars["data"]] == ["학습 파일", "테스트 파일"]
     assert [h for h in frame_headers(at) if untranslated_ko(h)] == []
