@@ -52,6 +52,11 @@ def metric_is_loss(task) -> bool:
     return task.metric == "mse" and task.loss_kind == "mse"
 
 
+def _tested(snap) -> bool:
+    """True when the run is scored on a test file (its curve is drawn beside the validation one)."""
+    return bool(getattr(snap, "has_test", False))
+
+
 def loss_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
     """The loss curves; ``baselines`` (label -> MSE, a series' naive forecasts) replace the task's
     own constant baseline when its metric is its loss; the best held-out step is marked."""
@@ -59,7 +64,8 @@ def loss_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.
     refs = baselines if metric_is_loss(task) else None
     return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
                          None if refs else task.baseline_loss, title=text(f"lab.fig.loss_{kind}", lang), lang=lang,
-                         baselines=refs, best_step=snap.best_step)
+                         baselines=refs, best_step=snap.best_step, test_steps=snap.val_steps,
+                         test_loss=snap.test_loss if _tested(snap) else None)
 
 
 def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
@@ -69,7 +75,8 @@ def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> g
     return F.metric_figure(snap.steps, snap.metric, name=name, baseline=None if baselines else task.baseline_metric,
                            val_steps=snap.val_steps, val_values=snap.val_metric,
                            higher_is_better=task.higher_is_better, lang=lang, baselines=baselines,
-                           best_step=snap.best_step, percent=task.metric == "accuracy")
+                           best_step=snap.best_step, percent=task.metric == "accuracy",
+                           test_steps=snap.val_steps, test_values=snap.test_metric if _tested(snap) else None)
 
 
 def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:

@@ -38,9 +38,10 @@ MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line 
 
 def _curve_figure(
     steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang,
-    baselines=None, best_step=None, value_fmt="{:.4g}",
+    baselines=None, best_step=None, value_fmt="{:.4g}", test_steps=None, test_values=None,
 ) -> go.Figure:
-    """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``)."""
+    """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``).
+    With test values the held-out curve is named the validation one and the test curve is added."""
     x_title = text("fig.training.training_step", lang)
     baseline_text = text("fig.training.baseline", lang)
     step_word = text("fig.training.hover_step", lang)
@@ -49,13 +50,18 @@ def _curve_figure(
         vx, vy = finite_xy(val_steps, val_values)
     else:
         vx, vy = np.empty(0), np.empty(0)
+    if test_steps is not None and test_values is not None:
+        tx_, ty_ = finite_xy(test_steps, test_values)
+    else:
+        tx_, ty_ = np.empty(0), np.empty(0)
+    val_name = text("fig.training.valsplit_name" if tx_.size else "fig.training.val_name", lang, name=name)
     if baseline is not None and not np.isfinite(baseline):
         baseline = None
     if x.size == 0 and vx.size == 0:
         return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
 
     lines = finite_lines(baselines)
-    all_y = np.concatenate([y, vy, [] if baseline is None else [baseline], list(lines.values())])
+    all_y = np.concatenate([y, vy, ty_, [] if baseline is None else [baseline], list(lines.values())])
     use_log = bool(log_y) and bool(np.all(all_y > 0))
 
     fig = go.Figure()
@@ -78,10 +84,19 @@ def _curve_figure(
                 # mark the few early measurements, a line carries a long run.
                 x=compact(vx[idx]), y=compact(vy[idx]),
                 mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
-                name=text("fig.training.val_name", lang, name=name),
-                line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
-                hovertemplate=step_word + " %{x}<br>" + text("fig.training.val_name", lang, name=name)
-                + " %{y:.4g}<extra></extra>",
+                name=val_name, line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
+                hovertemplate=step_word + " %{x}<br>" + val_name + " %{y:.4g}<extra></extra>",
+            )
+        )
+    if tx_.size:  # the test file: scored beside the validation split, never used to choose
+        idx = downsample_index(tx_.size, min(max_points, MAX_HELD_OUT_POINTS))
+        test_name = text("fig.training.test_name", lang, name=name)
+        fig.add_trace(
+            go.Scatter(
+                x=compact(tx_[idx]), y=compact(ty_[idx]),
+                mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
+                name=test_name, line=dict(color=PALETTE[2], width=2), marker=dict(size=7, symbol="diamond"),
+                hovertemplate=step_word + " %{x}<br>" + test_name + " %{y:.4g}<extra></extra>",
             )
         )
     xs = np.concatenate([x, vx])
@@ -112,6 +127,8 @@ def loss_figure(
     lang: str = "en",
     baselines: dict[str, float] | None = None,
     best_step: int | None = None,
+    test_steps: np.ndarray | None = None,
+    test_loss: np.ndarray | None = None,
 ) -> go.Figure:
     """Training loss against step, with the held-out loss and the trivial baseline.
 
@@ -130,6 +147,8 @@ def loss_figure(
         baselines: more reference values, label (in ``lang``) -> loss (e.g. a series' persistence
             MSE), each a labelled horizontal line; non-finite values are skipped.
         best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
+        test_steps / test_loss: (V,) a test file's loss at those steps, drawn beside the held-out
+            (then "validation") curve; None or all NaN: none.
 
     Returns:
         Figure: "train loss" (lines), "held-out loss" (lines+markers), baseline
@@ -140,6 +159,7 @@ def loss_figure(
         steps, train_loss, val_steps, val_loss, baseline, name=name, log_y=log_y,
         max_points=max_points, y_title=name, lang=lang, baselines=baselines, best_step=best_step,
         title=text("fig.training.loss_title", lang) if title is None else title,
+        test_steps=test_steps, test_values=test_loss,
     )
 
 
@@ -157,6 +177,8 @@ def metric_figure(
     baselines: dict[str, float] | None = None,
     best_step: int | None = None,
     percent: bool = False,
+    test_steps: np.ndarray | None = None,
+    test_values: np.ndarray | None = None,
 ) -> go.Figure:
     """A training metric (e.g. accuracy) against step, linear y axis.
 
@@ -174,6 +196,8 @@ def metric_figure(
             labelled horizontal line; non-finite values are skipped.
         best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
         percent: write the baselines' values as percentages (accuracy).
+        test_steps / test_values: (V,) a test file's metric at those steps, drawn beside the
+            held-out (then "validation") curve; None or all NaN: none.
 
     Returns:
         Figure shaped like `loss_figure`'s.
@@ -183,6 +207,7 @@ def metric_figure(
         steps, values, val_steps, val_values, baseline, name=name, log_y=False,
         max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})", lang=lang,
         baselines=baselines, best_step=best_step, value_fmt="{:.1%}" if percent else "{:.4g}",
+        test_steps=test_steps, test_values=test_values,
     )
 
 

@@ -569,3 +569,21 @@ def test_task_catalogue_matches_the_engine_in_english():
         assert text(f"tasks.{name}.description") == task.description
         assert f"tasks.io.{task.io}" in catalogue("ko")
         assert text(f"tasks.{name}.title", "ko") != task.title
+
+
+def test_a_test_files_curve_is_drawn_beside_the_validation_curve():
+    from explorer.figures.training import loss_figure, metric_figure
+    steps, vals, test = np.arange(1, 41), np.linspace(0.5, 0.9, 8), np.linspace(0.5, 0.7, 8)
+    vs = np.arange(5, 45, 5)
+    fig = metric_figure(steps, np.full(40, 0.6), name="accuracy", val_steps=vs, val_values=vals,
+                        test_steps=vs, test_values=test, percent=True)
+    by = {t.name: t for t in fig.data}
+    assert {"validation accuracy", "test accuracy"} <= set(by) and "held-out accuracy" not in by
+    assert np.allclose(np.asarray(by["test accuracy"].y, float), test)
+    assert np.allclose(np.asarray(by["validation accuracy"].y, float), vals)
+    # without a test file: the held-out curve keeps its name and no test curve appears
+    plain = metric_figure(steps, np.full(40, 0.6), name="accuracy", val_steps=vs, val_values=vals,
+                          test_steps=vs, test_values=np.full(8, np.nan))
+    assert [t.name for t in plain.data][1:] == ["held-out accuracy"]
+    ko = loss_figure(steps, np.ones(40), vs, vals, test_steps=vs, test_loss=test, lang="ko")
+    assert {"검증 분할 손실", "테스트 손실"} <= {t.name for t in ko.data}

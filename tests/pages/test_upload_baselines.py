@@ -159,6 +159,10 @@ def test_training_lab_suggests_draws_baselines_and_the_best_step():
     metric = next(v for k, v in specs.items() if k.endswith("lab.chart.metric"))
     lines = {d["name"]: plot_array(d["y"])[0] for d in metric["data"] if d.get("line", {}).get("dash")}
     assert lines["constant"] == pytest.approx(const) and lines["1-NN-ED (nearest neighbour)"] == pytest.approx(nn)
+    curves = {d["name"]: d for d in metric["data"]}  # the test file's curve beside the validation split's
+    assert {"validation accuracy", "test accuracy"} <= set(curves)
+    assert np.allclose(plot_array(curves["test accuracy"]["y"]), snap.test_metric)
+    assert np.allclose(plot_array(curves["validation accuracy"]["y"]), snap.val_metric)
     texts = [a["text"] for a in metric["layout"]["annotations"]]
     assert f"1-NN-ED (nearest neighbour): {nn:.1%}" in texts and f"best: step {snap.best_step}" in texts
     (shape,) = [s for s in metric["layout"]["shapes"] if s.get("name") == "best_step"]
