@@ -47,7 +47,7 @@ def test_ts_training_file_and_arff_test_file_then_train():
     assert (ds.format, test.format) == ("ts", "arff") and ds.classes == test.classes == ["up", "down"]
     md = " ".join(m.value for m in at.markdown)
     assert "**Sequences:** 40" in md and ".ts file, problem Sines: 40 cases, univariate" in md
-    assert "**Validation sequences:** 20 (test file 'Sines_TEST')" in md
+    assert "**Test:** 20 (test file 'Sines_TEST'; scored only" in md and "**Validation sequences:** 8 (stratified" in md
     press(at, state.DATA_BTN_USE)
     assert not at.exception and at.session_state[state.LAB_TASK] == "upload:Sines_TRAIN"
     at.switch_page("pages/training_lab.py").run()
@@ -55,8 +55,9 @@ def test_ts_training_file_and_arff_test_file_then_train():
     at.run()
     press(at, state.LAB_BTN_STEP)
     assert not at.exception
-    job = jobs("upload:Sines_TRAIN")[-1]
-    assert job.trainer.step_count == 1 and job.trainer.task.validation.x.shape == (20, 30, 1)
+    (job,) = [j for j in jobs("upload:Sines_TRAIN") if not j._stop.is_set()]  # this test's live run
+    assert job.trainer.step_count == 1 and job.trainer.task.test.x.shape == (20, 30, 1)
+    assert job.trainer.task.validation.x.shape == (8, 30, 1)  # 20% of the 40 training sequences
 
 
 def test_multivariate_ts_upload_and_a_bad_one_in_both_languages():
