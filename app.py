@@ -3,17 +3,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import runtime, state, tour, urlstate
+from explorer import runtime, session, state, tour, urlstate
 from explorer.boundary import guarded
 from explorer.i18n import LANGS
 from explorer.lang import current as current_lang, t
 from explorer.nav import available_pages, page_title, section_title
 from explorer.shell import disable_pages_folder_mode
-from explorer.runs import device_choices
+from explorer.settings import device_choices
 from explorer.widgets import language_style, presenter_style, task_title
 from core import describe_device, pick_device
 
-state.init()
+session.init()
 urlstate.load()  # a shared link's settings (and ?lang=ko), applied before any widget is drawn
 lang = current_lang()
 # the tab's icon ships with the app (a material-icon or emoji favicon is fetched from the internet,

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from .cells import CellWeights, cell_weights, state_map
+from .jacobians import map_jacobians
 
 # ---- PCA ----------------------------------------------------------------------------------------
 
@@ -85,11 +86,6 @@ def project(basis: PCABasis, states) -> np.ndarray:
     """Coordinates of states in the basis: (..., H) -> (..., k)."""
     X = _as_np(states)
     return (X - basis.mean) @ basis.components.T
-
-
-def unproject(basis: PCABasis, coords) -> np.ndarray:
-    """Back to state space: (..., k) -> (..., H), mean + coords @ components."""
-    return basis.mean + _as_np(coords) @ basis.components
 
 
 def align_basis(new: PCABasis, reference: PCABasis, reorder: bool = False) -> PCABasis:
@@ -193,25 +189,6 @@ def _start_states(states, n: int, S: int, noise: float, gen: torch.Generator) ->
     return s
 
 
-def _jacobians(w: CellWeights, u_f: Tensor, s_ks: Tensor, budget: int = 1 << 22) -> Tensor:
-    """dF/ds at each of K states: (K, S) -> (K, S, S), float64.
-
-    Points are independent, so the Jacobian of the batch sum, d(sum_k F(s_k))/ds, holds every
-    point's Jacobian; ``jacrev`` of it needs S reverse passes of the whole batch. Points are
-    taken in chunks so the S cotangents of a chunk stay within ``budget`` elements.
-    """
-    K, S = s_ks.shape
-    G = w.w_hh.shape[0]
-    chunk = max(1, budget // max(1, S * G))
-    F_in = u_f.shape[0]
-
-    def f(x):
-        return state_map(w, u_f.expand(len(x), F_in), x).sum(0)
-
-    parts = [torch.func.jacrev(f)(s_ks[i:i + chunk]).permute(1, 0, 2) for i in range(0, K, chunk)]
-    return torch.cat(parts) if parts else s_ks.new_zeros(0, S, S)
-
-
 def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps: int = 400,
                       lr: float = 0.05, tol: float = 1e-6, dedup_tol: float = 1e-3, layer: int = 0,
                       seed: int = 0, noise: float = 0.0, newton_steps: int = 4) -> FixedPoints:
@@ -290,7 +267,7 @@ def find_fixed_points(model, u=None, *, n_starts: int = 256, states=None, steps:
     pts = s[keep]
     K = len(keep)
     if K:
-        jac = _jacobians(w, u_f, pts).detach()
+        jac = map_jacobians(w, u_f, pts).detach()
         vals, vecs = torch.linalg.eig(jac)
         order = vals.abs().argsort(dim=-1, descending=True)
         vals = torch.gather(vals, 1, order)
@@ -334,7 +311,7 @@ def _newton_step(w: CellWeights, u_f: Tensor, s: Tensor, q: Tensor, idx: Tensor)
     x, qx = s[idx], q[idx]
     with torch.no_grad():
         r = state_map(w, u_f.expand(len(x), -1), x) - x
-    A = _jacobians(w, u_f, x) - torch.eye(S, dtype=torch.float64)
+    A = map_jacobians(w, u_f, x) - torch.eye(S, dtype=torch.float64)
     delta, info = torch.linalg.solve_ex(A, -r)
     ok = (info == 0) & torch.isfinite(delta).all(-1)
     delta = torch.nan_to_num(delta) * ok[:, None]
@@ -350,89 +327,3 @@ def _newton_step(w: CellWeights, u_f: Tensor, s: Tensor, q: Tensor, idx: Tensor)
     s, q = s.clone(), q.clone()
     s[idx], q[idx] = x, qx
     return s, q
-
-
-# ---- Lyapunov exponents and sensitivity -----------------------------------------------------------
-
-
-def perturbation_growth(model, x_tf, k: int, delta: float = 1e-6, seed: int = 0) -> np.ndarray:
-    """How a tiny perturbation of the state at step k grows or shrinks under the same input.
-
-    The first layer is run in float64 from a zero state over ``x_tf``; after step k its state
-    (h, or [h, c] for LSTM) is copied and pushed by ``delta`` along a random unit direction, and
-    both copies are run on to the end.
-
-    Args:
-        model: a ``SeqModel`` (or bare torch recurrent module); layer 0 is used.
-        x_tf: one input sequence (T, F).
-        k: the step whose resulting state is perturbed, 0 <= k < T.
-        delta: the norm of the perturbation.
-        seed: seeds the direction.
-    Returns:
-        (T - k,) log ||s_t - s'_t|| for t = k .. T-1 (entry 0 is log delta); -inf where they meet.
-    """
-    w = _weights64(_rnn_of(model), 0)
-    x = torch.as_tensor(_as_np(x_tf))
-    if x.ndim != 2:
-        raise ValueError(f"x_tf must be one sequence (T, F); got shape {tuple(x.shape)}")
-    T = x.shape[0]
-    if not 0 <= k < T:
-        raise ValueError(f"k must be in [0, {T - 1}]; got {k}")
-    H = w.hidden_size
-    S = 2 * H if w.kind == "lstm" else H
-    gen = torch.Generator().manual_seed(int(seed))
-    d = torch.randn(1, S, generator=gen, dtype=torch.float64)
-    out = np.empty(T - k)
-    with torch.no_grad():
-        s = torch.zeros(1, S, dtype=torch.float64)
-        for t in range(k + 1):
-            s = state_map(w, x[t][None], s)
-        both = torch.cat([s, s + delta * d / d.norm()])
-        with np.errstate(divide="ignore"):
-            out[0] = np.log(float((both[1] - both[0]).norm()))
-            for t in range(k + 1, T):
-                both = state_map(w, x[t][None].expand(2, -1), both)
-                out[t - k] = np.log(float((both[1] - both[0]).norm()))
-    return out
-
-
-def lyapunov_spectrum(jacobians_tss) -> np.ndarray:
-    """Lyapunov exponents (per step, natural log) by the QR (Benettin) method.
-
-    Q_0 = I; for each t, J_t Q_{t-1} = Q_t R_t and exponent i is the mean of log |R_t[i, i]|.
-
-    Args:
-        jacobians_tss: (T, S, S) Jacobians ds_t/ds_{t-1} in time order (``core.trace.state_jacobians``).
-    Returns:
-        (S,) exponents, sorted largest first (-inf for a direction that collapses to zero).
-    """
-    J = _as_np(jacobians_tss)
-    if J.ndim != 3 or J.shape[1] != J.shape[2] or len(J) == 0:
-        raise ValueError(f"expected a non-empty (T, S, S) array of Jacobians; got shape {J.shape}")
-    T, S, _ = J.shape
-    Q = np.eye(S)
-    acc = np.zeros(S)
-    with np.errstate(divide="ignore"):
-        for t in range(T):
-            Q, R = np.linalg.qr(J[t] @ Q)
-            acc += np.log(np.abs(np.diag(R)))
-    return np.sort(acc / T)[::-1]
-
-
-def lyapunov_exponent(jacobians_tss) -> float:
-    """The largest Lyapunov exponent (per step) of a sequence of Jacobians (T, S, S), QR method.
-
-    > 0: nearby trajectories separate (chaos); < 0: they converge; log rho for a linear map rho*O.
-    """
-    return float(lyapunov_spectrum(jacobians_tss)[0])
-
-
-def lyapunov_from_growth(log_dist_t) -> float:
-    """Slope (per step) of the least-squares line through log distances (T,), e.g. from
-    ``perturbation_growth``; non-finite entries are skipped. NaN with fewer than two points."""
-    y = _as_np(log_dist_t).reshape(-1)
-    t = np.arange(len(y), dtype=np.float64)
-    m = np.isfinite(y)
-    if m.sum() < 2:
-        return float("nan")
-    return float(np.polyfit(t[m], y[m], 1)[0])

@@ -22,7 +22,6 @@ from .trainer import Trainer
 EVAL_SEQUENCES = 2048  # sequences in the fixed evaluation batch behind every pass/fail badge
 EVAL_SEED = 424242  # its seed: apart from the training streams and the probes' validation batch
 SIGMOID_GATES = ("input", "forget", "output", "reset", "update")  # gates with values in (0, 1)
-SATURATION_LOW, SATURATION_HIGH = 0.1, 0.9  # a gate value outside [0.1, 0.9] counts as saturated
 
 
 # ---- sizes --------------------------------------------------------------------------------
@@ -214,18 +213,6 @@ def run_preset(preset: Preset, *, kinds=CELLS, seed: int = 0, device: str = "cpu
 
 # ---- gates --------------------------------------------------------------------------------
 
-def gate_saturation(values: np.ndarray, low: float = SATURATION_LOW, high: float = SATURATION_HIGH) -> dict:
-    """Fractions of gate values below ``low`` (closed), above ``high`` (open) and in between."""
-    v = np.asarray(values, dtype=float).reshape(-1)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return {"closed": float("nan"), "open": float("nan"), "between": float("nan")}
-    lo, hi = float(np.mean(v < low)), float(np.mean(v > high))
-    return {"closed": lo, "open": hi, "between": 1.0 - lo - hi}
-
-
-# ---- memory length ----------------------------------------------------------------------
-
 def adding_error_by_distance(model: torch.nn.Module, task: Task, *, n: int = 4096, n_bins: int = 10,
                              seed: int = EVAL_SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Squared error of a model trained on the adding task against how far back the FIRST marked
@@ -277,28 +264,6 @@ def sweep_point(kind: str, delay: int, s: SweepSettings) -> float:
     tr = build_trainers(task, cs, (kind,))[kind]
     tr.train(s.steps)
     return float(evaluate(tr.model, task, eval_batch(task, 512))["metric"])
-
-
-def memory_sweep(s: SweepSettings, kinds=CELLS,
-                 progress: Callable[[int, int, str], None] | None = None) -> np.ndarray:
-    """Held-out accuracy of delayed recall against the delay, one model per (cell, delay).
-
-    A model trained at one delay says nothing about another, so each delay gets its own model,
-    trained with the same budget; the curve shows how far back each cell learns to remember
-    within that budget.
-
-    Returns:
-        (len(kinds), len(delays)) accuracy on a fixed held-out batch of 512 sequences.
-    """
-    acc = np.zeros((len(kinds), len(s.delays)))
-    total, done = len(kinds) * len(s.delays), 0
-    for j, d in enumerate(s.delays):
-        for i, k in enumerate(kinds):
-            acc[i, j] = sweep_point(k, d, s)
-            done += 1
-            if progress is not None:
-                progress(done, total, f"{k.upper()}, delay {d}")
-    return acc
 
 
 # ---- command line: python -m core.compare --list | --preset NAME --seed S [--json] ----------------

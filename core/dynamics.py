@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from . import budget
-from .analysis import lyapunov_exponent, perturbation_growth
+from .lyapunov import lyapunov_exponent, perturbation_growth
 from .models import SeqModel, build_model, model_from_config
 from .tasks import Task, get_task
-from .trace import state_jacobians
+from .jacobians import state_jacobians
 from .trainer import Trainer
 from .unroll import unroll
 

@@ -11,9 +11,8 @@ import csv
 import io
 import json
 import math
-import struct
 import zipfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 from safetensors.torch import load as st_load

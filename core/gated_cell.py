@@ -236,10 +236,3 @@ def blocks_with_unit(kind: str, blocks: dict, unit: dict, row: int = 0) -> dict:
             else:
                 out[g][p][row] = float(v)
     return out
-
-
-def gate_names(kind: str) -> dict:
-    """Gate letter -> the long name of ``core.cells.GATE_NAMES`` ("i" -> "input", "z" -> "update")."""
-    from .cells import GATE_NAMES
-    return dict(zip(GATES[kind], GATE_NAMES[kind]))
-

@@ -10,8 +10,7 @@
 - ``jacobian_view``: ||J_{T-1} ... J_{t+1}|| and the singular values of every factor J_k.
 - ``gate_products``: LSTM's constant error carousel prod f_k, GRU's direct path prod z_k.
 - ``run_clipping_comparison``: the same exploding run trained with and without clipping.
-- The single-unit cliff: x_t = w sigma(x_{t-1}) + b, its loss surface over (w, b) and gradient
-  descent paths with and without clipping, in float64 numpy.
+- The single-unit cliff lives in ``core.cliff``.
 
 torch + numpy only.
 """
@@ -26,9 +25,8 @@ import torch
 
 from .models import build_model
 from .tasks import Batch, Task, get_task
-from .cells import cell_weights, state_map
 from .trace import trace
-from .unroll import unroll
+from .jacobians import jacobian_log_products, state_jacobians
 from .trainer import Trainer
 
 # ---- verdict thresholds -------------------------------------------------------------------------
@@ -234,59 +232,6 @@ class JacobianView:
     state_size: int  # S
 
 
-def jacobian_log_products(jac_tss: np.ndarray | torch.Tensor) -> np.ndarray:
-    """log10 ||J_{T-1} J_{T-2} ... J_{t+1}||_2 for each t, (T,) float64.
-
-    Like ``core.jacobian_product_norms`` but renormalised as it goes, so products of 1,000
-    factors neither overflow nor underflow, and in torch (batched norms: fast on one thread).
-    """
-    J = torch.as_tensor(np.asarray(jac_tss), dtype=torch.float64)
-    T, S, _ = J.shape
-    prods = torch.empty(T, S, S, dtype=torch.float64)
-    logscale = np.zeros(T)
-    P = torch.eye(S, dtype=torch.float64)
-    acc = 0.0
-    for t in range(T - 1, -1, -1):
-        prods[t] = P
-        logscale[t] = acc
-        P = P @ J[t]
-        n = float(P.abs().max())
-        if n == 0.0 or not math.isfinite(n):
-            prods[:t] = P if n == 0.0 else float("nan")
-            logscale[:t] = acc
-            break
-        P = P / n
-        acc += math.log10(n)
-    norms = torch.linalg.matrix_norm(prods, ord=2).numpy()
-    with np.errstate(divide="ignore"):
-        return np.log10(norms) + logscale
-
-
-def step_jacobians(model, x_tf: torch.Tensor) -> torch.Tensor:
-    """ds_t/ds_{t-1} of layer 0 along the trajectory of ``x_tf`` (T, F): (T, S, S), model's dtype.
-
-    The same numbers as ``core.state_jacobians``, computed with S backward passes over all T
-    steps at once (the steps are independent given the states they start from) instead of a
-    vmapped jacrev: about 10x faster for S = 128, which keeps the page responsive.
-    """
-    rnn = model.rnn
-    p = next(model.parameters())
-    x = x_tf.to(p.device, p.dtype)
-    with torch.no_grad():
-        u = unroll(rnn, x[None])
-        prev = torch.stack(u.prev[0][0], 1)[0]  # (T, H): the h each step read
-        if u.cell[0][0] is not None:
-            cs = torch.stack(u.cell[0][0], 1)[0]
-            prev = torch.cat([prev, torch.cat([torch.zeros_like(cs[:1]), cs[:-1]])], -1)
-    w = cell_weights(rnn, 0)
-    with torch.enable_grad():
-        s = prev.detach().requires_grad_(True)
-        out = state_map(w, x, s)  # (T, S): row t is step t applied to the state it started from
-        S = out.shape[1]
-        rows = [torch.autograd.grad(out[:, i].sum(), s, retain_graph=i < S - 1)[0] for i in range(S)]
-    return torch.stack(rows, 1).detach()  # (T, S_out, S_in)
-
-
 def jacobian_view(model, x_tf: torch.Tensor, max_steps: int = JACOBIAN_MAX_STEPS) -> JacobianView:
     """Jacobian products and factor spectra over the first ``max_steps`` steps of ``x_tf`` (T, F).
 
@@ -294,7 +239,7 @@ def jacobian_view(model, x_tf: torch.Tensor, max_steps: int = JACOBIAN_MAX_STEPS
     """
     m = copy.deepcopy(model).cpu().double()
     x = x_tf[: int(max_steps)].double()
-    jac = step_jacobians(m, x)
+    jac = state_jacobians(m, x, as_tensor=True)
     sv = torch.linalg.svdvals(jac).numpy()
     return JacobianView(jacobian_log_products(jac), sv, int(x.shape[0]), int(jac.shape[-1]))
 
@@ -387,99 +332,3 @@ def run_clipping_comparison(setup: ClipSetup = ClipSetup()) -> ClipResult:
                       col(clipped, "loss"), np.array([r["grad_norm"] for r in clipped], dtype=np.float64),
                       sum(r["diverged"] for r in plain), sum(r["diverged"] for r in clipped),
                       float(setup.clip), float(task.baseline_loss), time.perf_counter() - t0)
-
-
-# ---- the single-unit cliff ----------------------------------------------------------------------
-
-def _sigma(name: str):
-    if name == "sigmoid":
-        return (lambda x: 1.0 / (1.0 + np.exp(-x))), (lambda s: s * (1.0 - s))
-    if name == "tanh":
-        return np.tanh, (lambda s: 1.0 - s * s)
-    raise ValueError(f"sigma must be 'sigmoid' or 'tanh', got {name!r}")
-
-
-@dataclass(frozen=True)
-class CliffSetup:
-    """Pascanu et al. (2013)'s one-unit RNN: x_t = w sigma(x_{t-1}) + b, loss (x_T - target)^2."""
-
-    steps: int = 50  # T, the step the target is read at
-    x0: float = 0.5  # initial state
-    target: float = 0.7  # desired x_T
-    sigma: str = "sigmoid"  # "sigmoid" (as in the paper) or "tanh"
-
-
-def cliff_loss(w, b, setup: CliffSetup = CliffSetup()) -> np.ndarray:
-    """(x_T - target)^2 for arrays w, b broadcast together (float64, vectorised)."""
-    f, _ = _sigma(setup.sigma)
-    w = np.asarray(w, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    x = np.full(np.broadcast(w, b).shape, float(setup.x0))
-    with np.errstate(over="ignore"):
-        for _ in range(int(setup.steps)):
-            x = w * f(x) + b
-    return (x - setup.target) ** 2
-
-
-def cliff_surface(w_grid: np.ndarray, b_grid: np.ndarray, setup: CliffSetup = CliffSetup()) -> np.ndarray:
-    """Loss on the grid: (len(b_grid), len(w_grid)), rows b, columns w."""
-    W, B = np.meshgrid(np.asarray(w_grid, np.float64), np.asarray(b_grid, np.float64))
-    return cliff_loss(W, B, setup)
-
-
-def cliff_grad(w: float, b: float, setup: CliffSetup = CliffSetup()) -> tuple[float, float, float]:
-    """(loss, dL/dw, dL/db) at one point, by hand-written BPTT in float64.
-
-    Forward x_t = w s_t + b with s_t = sigma(x_{t-1}); backward d_t = dL/dx_t,
-    d_{t-1} = d_t w sigma'(x_{t-1}), dL/dw = sum_t d_t s_t, dL/db = sum_t d_t.
-    """
-    f, df = _sigma(setup.sigma)
-    T = int(setup.steps)
-    s = np.empty(T)
-    x = float(setup.x0)
-    for t in range(T):
-        s[t] = f(x)
-        x = w * s[t] + b
-    d = 2.0 * (x - setup.target)
-    gw = gb = 0.0
-    for t in range(T - 1, -1, -1):
-        gw += d * s[t]
-        gb += d
-        d = d * w * df(s[t])
-    return (x - setup.target) ** 2, gw, gb
-
-
-@dataclass
-class DescentPath:
-    """A gradient-descent path on the cliff loss."""
-
-    wb: np.ndarray  # (n+1, 2) the points (w, b), start first
-    loss: np.ndarray  # (n+1,) loss at each point
-    grad_norm: np.ndarray  # (n,) ||(dL/dw, dL/db)|| before clipping, per step
-    clip: float | None  # threshold used, None for plain descent
-
-
-def cliff_descent(w0: float, b0: float, lr: float, n_steps: int, clip: float | None = None,
-                  setup: CliffSetup = CliffSetup(), bound: float = 1e3) -> DescentPath:
-    """Plain gradient descent from (w0, b0), rescaling the gradient to norm ``clip`` when longer.
-
-    A path that leaves the box |w|, |b| < ``bound`` (a jump off the cliff) stops there.
-    """
-    p = np.array([w0, b0], dtype=np.float64)
-    pts, losses, norms = [p.copy()], [], []
-    for _ in range(int(n_steps)):
-        loss, gw, gb = cliff_grad(p[0], p[1], setup)
-        losses.append(loss)
-        g = np.array([gw, gb])
-        n = float(np.hypot(gw, gb))
-        norms.append(n)
-        if not np.isfinite(n):
-            break
-        if clip is not None and n > clip:
-            g = g * (clip / n)
-        p = p - lr * g
-        pts.append(p.copy())
-        if np.abs(p).max() > bound:
-            break
-    losses.append(float(cliff_loss(p[0], p[1], setup)))
-    return DescentPath(np.array(pts), np.array(losses), np.array(norms), clip)

@@ -15,10 +15,9 @@ import torch
 from torch import Tensor, nn
 
 from .bptt import backward, freeze_padding, rebuild
-from .cells import cell_weights, split_gates, state_map
+from .cells import cell_weights, split_gates
 from .models import _make_rnn
 from .tasks import Task
-from .unroll import unroll
 
 
 @dataclass
@@ -169,53 +168,7 @@ def _kind(rnn) -> str:
     return {"LSTM": "lstm", "GRU": "gru"}.get(rnn.mode, "rnn")
 
 
-# ---- Jacobians along a trajectory and the spectrum of W_hh --------------------------------------
-
-def state_jacobians(model, x_tf: Tensor, layer: int = 0) -> np.ndarray:
-    """Jacobians ds_t/ds_{t-1} of one layer along the trajectory of one input sequence.
-
-    The state s is h for RNN/GRU and [h, c] for LSTM (the LSTM's h alone is not a Markov state).
-
-    Args:
-        model: a ``SeqModel``.
-        x_tf: one input sequence (T, F).
-        layer: which layer (its input is the layer below's output).
-    Returns:
-        (T, S, S) array; entry t is the Jacobian of step t at the state it started from.
-    """
-    rnn = model.rnn
-    dev = next(model.parameters()).device
-    x = x_tf.to(dev, next(model.parameters()).dtype)[None]
-    with torch.no_grad():
-        u = unroll(rnn, x)
-        layer_in = x if layer == 0 else torch.cat(
-            [torch.stack(u.hidden[layer - 1][d], 1) for d in range(len(u.hidden[layer - 1]))], -1)
-        prev_h = torch.stack(u.prev[layer][0], 1)[0]  # (T, H)
-        if u.cell[layer][0] is not None:
-            cs = torch.stack(u.cell[layer][0], 1)[0]
-            prev_c = torch.cat([torch.zeros_like(cs[:1]), cs[:-1]])
-            prev_s = torch.cat([prev_h, prev_c], -1)
-        else:
-            prev_s = prev_h
-    w = cell_weights(rnn, layer)
-    f = lambda xf, s: state_map(w, xf[None], s[None])[0]  # noqa: E731
-    jac = torch.func.vmap(torch.func.jacrev(f, argnums=1))(layer_in[0].detach(), prev_s.detach())
-    return _np(jac)
-
-
-def jacobian_product_norms(jac_tss: np.ndarray) -> np.ndarray:
-    """||J_T J_{T-1} ... J_{t+1}||_2 for each t (T,): how a perturbation at t reaches the end.
-
-    Entry T-1 is 1 (the empty product). Computed from the end backwards, in float64.
-    """
-    T, S, _ = jac_tss.shape
-    out = np.empty(T)
-    P = np.eye(S)
-    for t in range(T - 1, -1, -1):
-        out[t] = np.linalg.norm(P, 2)
-        P = P @ jac_tss[t].astype(np.float64)
-    return out
-
+# ---- the spectrum of W_hh ----------------------------------------------------------------------
 
 WHH_BLOCKS = {"rnn": ("h",), "lstm": ("input", "forget", "cell", "output"),
               "gru": ("reset", "update", "new")}

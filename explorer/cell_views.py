@@ -114,15 +114,6 @@ def equations(spec: tr.TinySpec, rec: tr.StepRecord, t: int) -> Equations:
     return Equations(hidden, output)
 
 
-def parse_bmatrices(latex: str) -> list[np.ndarray]:
-    """Every bmatrix in a LaTeX string, as arrays (for tests: the numbers on screen)."""
-    out = []
-    for part in latex.split(r"\begin{bmatrix}")[1:]:
-        body = part.split(r"\end{bmatrix}")[0]
-        out.append(np.array([[float(v) for v in row.split("&")] for row in body.split(r"\\")]))
-    return out
-
-
 # ---- dynamical-system views ---------------------------------------------------------------------
 
 def _box(spec: tr.TinySpec, rec: tr.StepRecord) -> tuple[float, float]:

@@ -12,10 +12,11 @@ from . import cell_views as V
 from . import gated_cell_views as GV
 from . import state
 from .lang import t
+from . import settings as ST
 
 
 def block_editor(title: str, name: str, shape: tuple, rows: list, text_key: str, *, typed: bool,
-                 lo: float, hi: float, step: float, lang: str) -> None:
+                 step: float, lang: str) -> None:
     """One weight block: a title, then one slider per entry or one text box for the whole matrix.
 
     Args:
@@ -23,7 +24,7 @@ def block_editor(title: str, name: str, shape: tuple, rows: list, text_key: str,
         name: plain name of the block in slider labels ("W_xh", "b_f").
         shape: (rows, cols) or (n,); rows: widget keys of the entries, as rows.
         text_key: the session key of the typed matrix.
-        typed: a text box instead of sliders; lo, hi, step: the sliders' range.
+        typed: a text box instead of sliders; step: the sliders' step (their range: explorer/settings.py).
         lang: language of a parse error.
     """
     ss = st.session_state
@@ -32,7 +33,7 @@ def block_editor(title: str, name: str, shape: tuple, rows: list, text_key: str,
         for i, row in enumerate(rows):
             for j, key in enumerate(row):
                 idx = f"{i + 1}" if len(row) == 1 else f"{i + 1},{j + 1}"
-                st.slider(f"{name}[{idx}]", lo, hi, step=step, key=key)
+                st.slider(f"{name}[{idx}]", *ST.bounds(key), step=step, key=key)
         return
     if not ss[text_key]:
         ss[text_key] = tr.format_matrix([[ss[k] for k in row] for row in rows])

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from core.analysis import project
 from core.compare import (CELLS, PRESETS, SIGMOID_GATES, CompareSettings, Preset, adding_error_by_distance,
-                          build_trainers, criteria_results, evaluate, gate_saturation, matched_hidden_sizes,
+                          build_trainers, criteria_results, evaluate, matched_hidden_sizes,
                           steps_to_target)
 from core.tasks import Task
 
@@ -22,11 +22,11 @@ from . import state
 from .i18n import text
 from .jobs import Snapshot, TrainingJob
 from .runs import build_task
+from .settings import CUSTOM
 
 JOB_NAMES = {k: f"compare.{k}" for k in CELLS}  # names on the session's JobBoard
 VIEWS_REFRESH_S = 2.0  # seconds between redraws of the probe-based views (loss and metric: 0.5 s)
 MAX_CACHED_VIEWS = 4  # sets of probe views kept per session
-CUSTOM = "custom"
 PROBE_EVERY = 100  # steps between probes of each job ...
 PROBE_SECONDS = 1.0  # ... or this much wall time: a probe costs 5-10 training steps (bench/compare.py), and
 # three jobs probe at once, so the lab probes half as often as the Training lab (loss curves stay live)
@@ -36,7 +36,6 @@ COLUMN_FORMATS = {"final_loss": "%.4f", "final_loss_mse": "%.4f", "final_accurac
                   "steps_per_s": "%.0f"}
 
 
-FORGET_BIASES = (0.0, 1.0, 2.0)  # the LSTM forget-gate bias choices (0: torch's default draw)
 
 
 @dataclass(frozen=True)
@@ -284,22 +283,6 @@ def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
     return min(1.0, top * 1.08) if top > 0 else None
 
 
-def saturation_table(snaps: dict, *, lang: str = "en") -> pd.DataFrame:
-    """One row per (cell, sigmoid gate): fractions closed, open and in between; headers in ``lang``
-    (the gate column keeps the gate's key, e.g. "forget")."""
-    rows = []
-    for k, s in snaps.items():
-        if s.probe is None:
-            continue
-        for n, v in s.probe.gates.items():
-            if n in SIGMOID_GATES:
-                f = gate_saturation(v)
-                rows.append({"cell": FC.cell_name(k, lang), "gate": n, "closed": f["closed"], "open": f["open"],
-                             "between": f["between"]})
-    return pd.DataFrame(rows).rename(columns=lambda c: column(c, lang))
-
-
-# ---- after training -------------------------------------------------------------------------
 
 def finished(snap: Snapshot) -> bool:
     return snap.status in ("done", "stopped", "diverged", "paused", "error") and snap.step > 0

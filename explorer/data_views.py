@@ -10,13 +10,12 @@ A loaded dataset lives in ``st.session_state[state.DATASETS][name]`` as an *entr
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import torch
 
-from core import MODEL_KINDS, NONLINEARITIES, OPTIMIZERS, TASKS, Trainer
+from core import TASKS, Trainer
 from core.datasets.task import MODES
 from core.datasets import DatasetError, SequenceDataset, load_dataset
 from core import budget
@@ -28,20 +27,16 @@ from . import state
 from .figures import data as FD
 from .i18n import text
 from .jobs import TrainingJob
-from .runs import (BATCH_CHOICES, CLIP_RANGE, HIDDEN_CHOICES, LAYERS_RANGE, LR_CHOICES, PROBE_RANGE, SEED_RANGE,
-                   SEQ_LEN_RANGE, STEPS_RANGE, UPLOAD_PREFIX, RunSettings, build_task, import_limits)
+from .runs import LAB_KEYS as RUN_KEYS
+from .runs import UPLOAD_PREFIX, RunSettings, build_task, import_limits
+from . import settings as ST
+from .settings import DELIMITERS, HEADERS
 
-DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "whitespace": "whitespace"}
-HEADERS = {"auto": None, "yes": True, "no": False}  # option labels: data.header_opt.<key> in the catalogue
 PREVIEW_ROWS = 200  # rows of the preview table
 PREVIEW_CHANNELS = 16  # channels drawn in a series preview (1,000 traces made a 13 MB figure)
 TABLE_STEPS = 10  # values of channel 1 shown per labelled sequence in the table
 # RunSettings field -> the Training lab's session key
-LAB_KEYS = {"task": state.LAB_TASK, "seq_len": state.LAB_SEQ_LEN, "kind": state.LAB_KIND,
-            "hidden": state.LAB_HIDDEN, "layers": state.LAB_LAYERS, "activation": state.LAB_ACT,
-            "bidirectional": state.LAB_BIDIR, "lr": state.LAB_LR, "batch_size": state.LAB_BATCH,
-            "optimizer": state.LAB_OPT, "clip": state.LAB_CLIP, "seed": state.LAB_SEED,
-            "steps": state.LAB_STEPS, "probe_every": state.LAB_PROBE}
+LAB_KEYS = {f: k for f, k in RUN_KEYS.items() if f != "device"}  # an imported run trains on the reader's device
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -427,49 +422,28 @@ def _types() -> dict:
     return {f.name: names[f.type if isinstance(f.type, str) else f.type.__name__] for f in fields(RunSettings)}
 
 
-class _Range(NamedTuple):
-    lo: str  # lowest value allowed, as shown
-    hi: str  # highest value allowed, as shown
-
-    @classmethod
-    def of(cls, bounds: tuple) -> "_Range":
-        """A widget's (lo, hi) as shown: "1,000", "2^31-1"."""
-        return cls(*("2^31-1" if b == 2**31 - 1 else f"{b:,g}" if isinstance(b, float) else f"{b:,}" for b in bounds))
-
-    @staticmethod
-    def holds(bounds: tuple, v) -> bool:
-        return bounds[0] <= v <= bounds[1]
+def _shown(v) -> str:
+    """A range end as shown: "1,000", "2^31-1"."""
+    return "2^31-1" if v == 2**31 - 1 else f"{v:,g}" if isinstance(v, float) else f"{v:,}"
 
 
 def check_settings(s: RunSettings, datasets: dict) -> RunSettings:
-    """``s`` if the Training lab can show it; ExportError naming the first value it cannot."""
+    """``s`` if the Training lab can show it; ExportError naming the first value it cannot. The
+    allowed values are the Training lab's settings table (explorer/settings.py)."""
     uploads = [UPLOAD_PREFIX + n for n in datasets or {}]
-    # (field, valid, what is allowed: the choices, a _Range, or None for the task)
-    checks = [
-        ("task", s.task in TASKS or s.task in uploads, None),
-        ("kind", s.kind in MODEL_KINDS, MODEL_KINDS), ("hidden", s.hidden in HIDDEN_CHOICES, HIDDEN_CHOICES),
-        ("layers", _Range.holds(LAYERS_RANGE, s.layers), _Range.of(LAYERS_RANGE)),
-        ("activation", s.activation in NONLINEARITIES, NONLINEARITIES),
-        ("lr", any(abs(s.lr - c) <= 1e-9 * c for c in LR_CHOICES), LR_CHOICES),
-        ("batch_size", s.batch_size in BATCH_CHOICES, BATCH_CHOICES),
-        ("optimizer", s.optimizer in OPTIMIZERS, OPTIMIZERS),
-        ("clip", _Range.holds(CLIP_RANGE, s.clip), _Range.of(CLIP_RANGE)),
-        ("seed", _Range.holds(SEED_RANGE, s.seed), _Range.of(SEED_RANGE)),
-        ("seq_len", _Range.holds(SEQ_LEN_RANGE, s.seq_len), _Range.of(SEQ_LEN_RANGE)),
-        ("steps", _Range.holds(STEPS_RANGE, s.steps), _Range.of(STEPS_RANGE)),
-        ("probe_every", _Range.holds(PROBE_RANGE, s.probe_every), _Range.of(PROBE_RANGE)),
-    ]
-    for name, ok, allowed in checks:
-        if ok:
+    for name, key in LAB_KEYS.items():
+        value = getattr(s, name)
+        if name == "task" and value in uploads or ST.accepts(key, value):
             continue
-        vals = dict(name=repr(name), value=repr(getattr(s, name)))
-        if allowed is None:
-            key, vals["uploads"] = ("setting_task" if uploads else "setting_task_none"), ", ".join(uploads)
-        elif isinstance(allowed, _Range):
-            key, vals["lo"], vals["hi"] = "setting_range", allowed.lo, allowed.hi
+        vals = dict(name=repr(name), value=repr(value))
+        dom = ST.domain(key)
+        if name == "task":
+            key_, vals["uploads"] = ("setting_task" if uploads else "setting_task_none"), ", ".join(uploads)
+        elif isinstance(dom, ST.Between):
+            key_, vals["lo"], vals["hi"] = "setting_range", _shown(dom.lo), _shown(dom.hi)
         else:
-            key, vals["allowed"] = "setting_choice", str(allowed)
-        raise ExportError(text(f"data.export_error.{key}", "en", **vals), key, **vals)
+            key_, vals["allowed"] = "setting_choice", str(dom)
+        raise ExportError(text(f"data.export_error.{key_}", "en", **vals), key_, **vals)
     return s
 
 

@@ -24,11 +24,11 @@ from .figures import dynamics as FD
 from .i18n import has, text
 from .jobs import TrainingJob
 from .figures.common import cell_name
+from . import settings as ST
 
 JOB_NAME = "dynamics.flipflop"  # the preset's job on the session's JobBoard
 LAB_JOB = "lab"  # the Training lab's job
-SOURCES = ("flipflop", "lab")  # the model analysed; labels: catalogue "dynamics.source.<key>"
-N_SEQUENCES = 48  # held-out sequences whose trajectories are drawn and seed the fixed-point search
+N_SEQUENCES = ST.N_DYN_SEQUENCES  # held-out sequences whose trajectories are drawn and seed the fixed-point search
 FP_INTERVAL_S = 3.0  # recompute fixed points at most this often while training (1-2 s each)
 FP_STARTS = 128  # starts of the live search
 LIVE_POINTS = 2500  # trajectory points drawn while training (a browser redraws them every second)

@@ -18,8 +18,6 @@ from . import cell_views as V
 from . import state
 from .cell_views import bmatrix
 
-CELL_KINDS = ("rnn", "lstm", "gru")  # the page's cell chooser
-GATED_RANGE = (-6.0, 6.0)  # slider range of a gated cell's weights (a bias of 5 holds a gate at 0.99)
 GATED_STEP = 0.1  # slider step
 PLAY_SECONDS = 1.0  # one time step per second while playing
 

@@ -12,32 +12,27 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from core import cliff as GC
 from core import gradients as G
 from core.flow_training import FlowTraining, trained_flow_model
 from core.models import model_from_config
 from core.tasks import Batch
 
+from .figures import clipping as FC
 from .figures import gradients as FG
 from .figures.common import CELL_COLORS
 from .i18n import text
+from . import settings as ST
+from . import state
 
-KINDS = ("rnn", "lstm", "gru")
+KINDS = ST.options(state.GF_CELLS)
 # The page's sections: widget values (state.GF_TAB; kept as they were, URLs hold them) -> catalogue
 # key under gradient.view
-VIEW_KEYS = {"Gradient flow": "flow", "Jacobians and gates": "jacobians", "Clipping": "clipping",
-             "The cliff": "cliff"}
+VIEW_KEYS = dict(zip(ST.options(state.GF_TAB), ("flow", "jacobians", "clipping", "cliff")))
 VIEWS = tuple(VIEW_KEYS)
-RHO_OPTIONS = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)  # spectral radius slider stops
-SEQ_LEN_OPTIONS = (10, 20, 50, 100, 200, 300, 500, 1000)
-HIDDEN_OPTIONS = (4, 8, 16, 32, 64, 128, 256, 512)
-INPUT_SCALE_OPTIONS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
-INITS = ("random", "orthogonal", "identity")  # W_hh initialisations; labels: gradient.init.<key>
-INIT_LABELS = INITS  # the name explorer/urlstate.py reads the options by
-ACTIVATIONS = ("tanh", "relu", "linear")  # vanilla RNN activations; labels: gradient.act.<key>
 # where the measured models come from; labels: gradient.source.<key>. "trained": the settings' models
 # after core.flow_training's short training on the adding problem (cached per setting by the page)
-SOURCES = ("untrained", "trained", "lab")
-FORGET_BIASES = (0.0, 1.0, 2.0)  # the LSTM forget-gate bias control (0: torch's small draw, as in the comparison lab)
+SOURCES = ST.options(state.GF_SOURCE)  # labels: gradient.source.<key>
 TRAINING = FlowTraining()  # the "trained" source's recipe
 LAB_BATCH = 8  # held-out sequences the lab model's gradient is measured on
 
@@ -296,7 +291,7 @@ def singular_fig(jd: JacobianData, lang: str = "en"):
 # ---- clipping and the cliff --------------------------------------------------------------------
 
 def clipping_figs(r: G.ClipResult, lang: str = "en"):
-    return FG.clipping_figures(r.steps, r.loss_plain, r.loss_clip, r.grad_plain, r.grad_clip, r.clip,
+    return FC.clipping_figures(r.steps, r.loss_plain, r.loss_clip, r.grad_plain, r.grad_clip, r.clip,
                                baseline=r.baseline_loss, lang=lang)
 
 
@@ -312,8 +307,8 @@ def clipping_summary(r: G.ClipResult) -> dict:
             "seconds": r.seconds}
 
 
-CLIFF_W = (0.0, 12.0)  # w range of the surface
-CLIFF_B = (-7.0, 3.0)  # b range
+CLIFF_W = ST.bounds(state.GF_CLIFF_W0)  # w range of the surface: where a path may start
+CLIFF_B = ST.bounds(state.GF_CLIFF_B0)  # b range
 CLIFF_GRID = 161  # points per axis (161^2 floats: well under 1 MB)
 
 
@@ -322,30 +317,30 @@ class CliffData:
     w: np.ndarray  # (n,) grid
     b: np.ndarray  # (n,) grid
     loss: np.ndarray  # (n, n) rows b
-    plain: G.DescentPath  # gradient descent without clipping
-    clipped: G.DescentPath  # with clipping
+    plain: GC.DescentPath  # gradient descent without clipping
+    clipped: GC.DescentPath  # with clipping
 
 
 def cliff_data(sigma: str, w0: float, b0: float, lr: float, steps: int, clip: float) -> CliffData:
-    setup = G.CliffSetup(sigma=sigma)
+    setup = GC.CliffSetup(sigma=sigma)
     w = np.linspace(*CLIFF_W, CLIFF_GRID)
     b = np.linspace(*CLIFF_B, CLIFF_GRID)
-    return CliffData(w, b, G.cliff_surface(w, b, setup),
-                     G.cliff_descent(w0, b0, lr, steps, None, setup),
-                     G.cliff_descent(w0, b0, lr, steps, clip, setup))
+    return CliffData(w, b, GC.cliff_surface(w, b, setup),
+                     GC.cliff_descent(w0, b0, lr, steps, None, setup),
+                     GC.cliff_descent(w0, b0, lr, steps, clip, setup))
 
 
 def cliff_figs(cd: CliffData, lang: str = "en"):
     plain = text("fig.gradients.no_clip", lang)
     clipped = text("fig.gradients.clipped_at", lang, clip=cd.clipped.clip)
     colors = {plain: FG.PLAIN_COLOR, clipped: FG.CLIPPED_COLOR}
-    surf = FG.cliff_figure(cd.w, cd.b, cd.loss, {plain: cd.plain.wb, clipped: cd.clipped.wb}, colors=colors,
+    surf = FC.cliff_figure(cd.w, cd.b, cd.loss, {plain: cd.plain.wb, clipped: cd.clipped.wb}, colors=colors,
                            lang=lang)
-    lossf = FG.path_loss_figure({plain: cd.plain.loss, clipped: cd.clipped.loss}, colors=colors, lang=lang)
+    lossf = FC.path_loss_figure({plain: cd.plain.loss, clipped: cd.clipped.loss}, colors=colors, lang=lang)
     return surf, lossf
 
 
-def largest_jump(p: G.DescentPath) -> tuple[float, int]:
+def largest_jump(p: GC.DescentPath) -> tuple[float, int]:
     """(length, step) of the longest single step of a path."""
     if len(p.wb) < 2:
         return 0.0, 0

@@ -30,7 +30,6 @@ STRUCTURE_TASKS = {
     "encoder-decoder": "reversal",
 }
 ATTENTION_TASK = "marked_recall"  # many-to-one with an attention head
-MAX_T = 60  # longest sequence the page offers for the untrained model
 
 
 def task_for(structure: str, T: int, attention: bool = False):

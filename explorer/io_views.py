@@ -17,6 +17,7 @@ from core.demos import DEMOS, predict, train_demo
 from . import i18n
 from .figures.structures import function_figure, sequence_strip, waveform_figure, wiring_diagram
 from .figures.training import loss_figure
+from .settings import IO_STRUCTURES
 
 N_EXAMPLES = 8  # held-out sequences kept per trained example
 N_POINTS = 64  # one-to-one: inputs drawn on the function plot
@@ -31,13 +32,7 @@ class Structure:
     wiring: str  # key of explorer.figures.structures.STRUCTURES
 
 
-STRUCTURES: dict[str, Structure] = {
-    "one_to_one": Structure("one_to_one", "one_to_one"),
-    "one_to_many": Structure("one_to_many", "one_to_many"),
-    "many_to_one": Structure("many_to_one", "many_to_one"),
-    "many_to_many": Structure("many_to_many", "many_to_many"),
-    "encoder_decoder": Structure("encoder_decoder", "encoder_decoder"),
-}
+STRUCTURES: dict[str, Structure] = {k: Structure(k, k) for k in IO_STRUCTURES}  # each has a demo and a wiring of its name
 
 
 def structure_text(structure: str, part: str, lang: str = "en") -> str:

@@ -23,18 +23,11 @@ import torch
 from core.models import count_parameters
 from core.trainer import describe_device
 
-from . import state
-from .jobs import Snapshot, TrainingJob
+from .jobs import TrainingJob
+from .runs import LAB_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("training_lab", "comparison", "dynamics")  # pages with a report (url paths)
-LAB_KEYS = {  # Training-lab setting (explorer.runs.RunSettings field) -> the session key that shows it
-    "task": state.LAB_TASK, "seq_len": state.LAB_SEQ_LEN, "kind": state.LAB_KIND, "hidden": state.LAB_HIDDEN,
-    "layers": state.LAB_LAYERS, "activation": state.LAB_ACT, "bidirectional": state.LAB_BIDIR, "lr": state.LAB_LR,
-    "batch_size": state.LAB_BATCH, "optimizer": state.LAB_OPT, "clip": state.LAB_CLIP, "seed": state.LAB_SEED,
-    "steps": state.LAB_STEPS, "probe_every": state.LAB_PROBE, "device": state.DEVICE}
-
-
 @dataclass(frozen=True)
 class RunRecord:
     """Everything one report shows. Arrays are numpy; nothing refers back to live objects except

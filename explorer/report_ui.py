@@ -19,8 +19,8 @@ from . import state, urlstate
 from .i18n import text
 from .lang import current, t
 from .report import build_report
+from .runs import LAB_KEYS
 
-LAB_KEYS = RR.LAB_KEYS
 
 
 def _page_url() -> str | None:

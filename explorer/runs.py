@@ -4,25 +4,26 @@ from __future__ import annotations
 import inspect
 from dataclasses import asdict, dataclass
 
-import torch
 
 from core import TASKS, Task, Trainer, budget, build_model, get_task
 
+from . import settings as ST
+from . import state
 from .i18n import text
 
 UPLOAD_PREFIX = "upload:"
 
-# The Training lab's widget domains, declared once: its widgets (explorer.widgets, pages/training_lab.py),
-# links (explorer.urlstate) and imported settings and models (explorer.data_views) all read these.
-HIDDEN_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)  # hidden units H (select slider)
-LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)  # learning rates (select slider)
-BATCH_CHOICES = (1, 4, 8, 16, 32, 64, 128, 256)  # batch sizes (select slider)
-SEQ_LEN_RANGE = (2, 1000)  # sequence length T / window (number input; every page's task controls)
-LAYERS_RANGE = (1, 3)  # stacked layers (number input)
-CLIP_RANGE = (0.0, 100.0)  # global-norm clipping, 0 = off (number input)
-SEED_RANGE = (0, 2**31 - 1)  # seed (number input)
-STEPS_RANGE = (10, 200_000)  # target steps (number input)
-PROBE_RANGE = (1, 1000)  # steps between probes (number input)
+# The Training lab's widget domains, read from its settings table (explorer/settings.py): imported
+# settings and models are checked against the same values as links and widgets.
+HIDDEN_CHOICES = ST.options(state.LAB_HIDDEN)  # hidden units H
+LR_CHOICES = ST.options(state.LAB_LR)  # learning rates
+BATCH_CHOICES = ST.options(state.LAB_BATCH)  # batch sizes
+SEQ_LEN_RANGE = ST.bounds(state.LAB_SEQ_LEN)  # sequence length T / window
+LAYERS_RANGE = ST.bounds(state.LAB_LAYERS)  # stacked layers
+CLIP_RANGE = ST.bounds(state.LAB_CLIP)  # global-norm clipping, 0 = off
+SEED_RANGE = ST.bounds(state.LAB_SEED)  # seed
+STEPS_RANGE = ST.bounds(state.LAB_STEPS)  # target steps
+PROBE_RANGE = ST.bounds(state.LAB_PROBE)  # steps between probes
 
 
 class RunError(ValueError):
@@ -61,6 +62,13 @@ class RunSettings:
         for k in ("lr", "steps", "probe_every", "clip"):
             d.pop(k)
         return tuple(sorted(d.items()))
+
+
+LAB_KEYS = {  # Training-lab setting (a RunSettings field) -> the session key that shows it
+    "task": state.LAB_TASK, "seq_len": state.LAB_SEQ_LEN, "kind": state.LAB_KIND, "hidden": state.LAB_HIDDEN,
+    "layers": state.LAB_LAYERS, "activation": state.LAB_ACT, "bidirectional": state.LAB_BIDIR, "lr": state.LAB_LR,
+    "batch_size": state.LAB_BATCH, "optimizer": state.LAB_OPT, "clip": state.LAB_CLIP, "seed": state.LAB_SEED,
+    "steps": state.LAB_STEPS, "probe_every": state.LAB_PROBE, "device": state.DEVICE}
 
 
 def task_default_len(name: str, datasets: dict | None = None) -> int:
@@ -152,14 +160,3 @@ def import_limits():
     from core.export import LIMITS
     from dataclasses import replace
     return replace(LIMITS, max_hidden=max(HIDDEN_CHOICES), max_layers=LAYERS_RANGE[1], max_steps=SEQ_LEN_RANGE[1])
-
-
-def device_choices() -> list[str]:
-    """Devices this server can train on, "auto" first."""
-    out = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        out.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        out.append("mps")
-    return out

@@ -1,12 +1,10 @@
-"""Every session-state key of the app, with its default, in one place.
+"""Every session-state key of the app, by name, in one place.
 
-Pages read and write ``st.session_state[KEY]`` through these names only. Widget keys listed in
-``PERSISTENT`` keep their values when the user switches pages (Streamlit drops the state of
-widgets that are not drawn; ``keep()`` re-assigns them on every run so they survive).
+Pages read and write ``st.session_state[KEY]`` through these names only. The user's settings
+(widget keys) have their default, domain and sharing in explorer/settings.py (one table per page);
+``PLAIN`` below holds the defaults of the rest: results, caches, signatures, uploads.
 """
 from __future__ import annotations
-
-import streamlit as st
 
 from core import gated_cell as _gc
 
@@ -207,167 +205,33 @@ DYN_BTN_TRAIN, DYN_BTN_PAUSE, DYN_BTN_RESET, DYN_BTN_FIND = (  # buttons (not in
     "dynamics.btn.train", "dynamics.btn.pause", "dynamics.btn.reset", "dynamics.btn.find")
 
 # ---- lecture mode: guided tour and shareable URLs (explorer/tour.py, explorer/urlstate.py) ------
-TOUR_STEP = "tour.step"  # index into explorer.tour.TOUR of the step shown, -1 = tour not started
+TOUR_STEP = "tour.step"  # index into explorer.tour_steps.TOUR of the step shown, -1 = tour not started
 TOUR_BTN_START, TOUR_BTN_BACK, TOUR_BTN_NEXT, TOUR_BTN_END = (  # buttons (not in DEFAULTS)
     "tour.btn.start", "tour.btn.back", "tour.btn.next", "tour.btn.end")
 URL_LOADED = "url.loaded"  # the shared link's query parameters were applied (on the session's first run)
 
-DEFAULTS = {
-    DYN_SOURCE: "flipflop",
-    DYN_KIND: "lstm",
-    DYN_HIDDEN: 32,
-    DYN_LR: 0.003,
-    DYN_STEPS: 800,
-    DYN_SEED: 0,
-    DYN_VIEW3D: False,
-    DYN_COLOR: "target",
-    DYN_SENS_SOURCE: "model",
-    DYN_SENS_RHO: 1.5,
-    DYN_SENS_SEQ: 1,
-    DYN_SENS_K: 10,
-    DYN_SENS_DELTA: 1e-6,
-    DYN_CHAOS_INPUT: 0.1,
+PLAIN = {  # session state that is not a user setting: its default (explorer/settings.py adds the settings')
+    LAB_SCRUB: -1,
+    LAB_SIGNATURE: None,
+    LAB_FIG_CACHE: {},
+    DATASETS: {},
+    CELL_PLAYING: False,
+    CELL_PLAY_TICK: 0.0,
+    IO_RESULTS: {},
+    BI_RESULT: None,
+    CMP_SWEEP_RESULT: None,
+    CMP_SIGNATURE: None,
+    CMP_FINAL: {},
+    CMP_FIG_CACHE: {},
+    GF_CLIP_RESULT: None,
     DYN_SIGNATURE: None,
     DYN_FP_CACHE: None,
     DYN_ANALYSIS: None,
     DYN_WHH_INITIAL: None,
-    DATA_FORMAT: "auto",
-    DATA_DELIM: "auto",
-    DATA_HEADER: "auto",
-    DATA_FEATURES: "",
-    DATA_LABEL: "",
-    DATA_TIME: "auto",
-    DATA_INTERP: False,
-    DATA_MODE: "auto",
-    DATA_WINDOW: 50,
-    DATA_HORIZON: 1,
-    DATA_TARGETS: [],
-    DATA_VAL: 0.2,
-    DATA_STD: True,
-    DATA_SEED: 0,
-    DATA_MAX_STEPS: 0,
     DATA_CURRENT: None,
     DATA_UPLOADS: {},
     DATA_EVAL: None,
     DATA_IMPORT_MSG: None,
     SUGGESTED: None,
-    GF_SOURCE: "untrained",
-    GF_CELLS: ["rnn", "lstm", "gru"],
-    GF_ACT: "tanh",
-    GF_INIT: "random",
-    GF_RHO: 1.0,
-    GF_SEQ_LEN: 200,
-    GF_HIDDEN: 64,
-    GF_INPUT_SCALE: 1.0,
-    GF_SEED: 0,
-    GF_FORGET: 0.0,
-    GF_BOUND: True,
-    GF_CLIP_LR: 0.01,
-    GF_CLIP_THRESHOLD: 1.0,
-    GF_CLIP_STEPS: 150,
-    GF_CLIP_RESULT: None,
-    GF_CLIFF_SIGMA: "sigmoid",
-    GF_CLIFF_W0: 5.0,
-    GF_CLIFF_B0: -2.5,
-    GF_CLIFF_LR: 0.01,
-    GF_CLIFF_STEPS: 200,
-    GF_CLIFF_CLIP: 5.0,
-    GF_TAB: "Gradient flow",
-    CMP_PRESET: "adding_50",
-    CMP_TASK: "adding",
-    CMP_SEQ_LEN: 50,
-    CMP_HIDDEN: 32,
-    CMP_EQUAL: False,
-    CMP_LR: 0.01,
-    CMP_BATCH: 64,
-    CMP_CLIP: 1.0,
-    CMP_SEED: 0,
-    CMP_FORGET: 0.0,
-    CMP_STEPS: 1200,
-    CMP_GATE_SEQ: 1,
-    CMP_SWEEP_RESULT: None,
-    CMP_SWEEP_STEPS: 400,
-    CMP_SIGNATURE: None,
-    CMP_FINAL: {},
-    CMP_FIG_CACHE: {},
-    IO_STRUCTURE: "many_to_one",
-    IO_STEPS: 150,
-    IO_SEED: 0,
-    IO_SAMPLE: 0,
-    IO_RESULTS: {},
-    BI_SHIFT: 2,
-    BI_STEPS: 100,
-    BI_SEED: 0,
-    BI_SAMPLE: 0,
-    BI_RESULT: None,
-    ATT_SEQ_LEN: 40,
-    ATT_STEPS: 200,
-    CELL_HIDDEN: 2,
-    CELL_INPUTS: 1,
-    CELL_ACT: "tanh",
-    CELL_PRESET: "pulse",
-    CELL_LENGTH: 20,
-    CELL_STEP: 3,
-    CELL_NOISE_SEED: 0,
-    CELL_TYPED_INPUT: "0, 1, 1, 0, -1, 0",
-    CELL_WEIGHT_MODE: "sliders",
-    CELL_KIND: "rnn",
-    CELL_PLAYING: False,
-    CELL_PLAY_TICK: 0.0,
-    **{key: "" for key in CELL_GATED_TEXT.values()},
-    **{key: float(_gc.DEFAULT_WEIGHTS[kind][g][p][i][j] if p in ("W_x", "W_h") else _gc.DEFAULT_WEIGHTS[kind][g][p][i])
-       for (kind, g, p, i, j), key in CELL_GATED_ENTRIES.items()},
-    **{CELL_TEXT[name]: "" for name in CELL_MATRIX_SHAPES},
-    **{key: (CELL_ENTRY_DEFAULTS[n][i][j] if len(CELL_MATRIX_SHAPES[n]) == 2 else CELL_ENTRY_DEFAULTS[n][i])
-       for (n, i, j), key in CELL_ENTRIES.items()},
-    GRAPH_STRUCTURE: "many-to-many",
-    GRAPH_LENGTH: 8,
-    GRAPH_BIDIR: False,
-    GRAPH_ATTN: False,
-    GRAPH_MODE: "forward",
-    GRAPH_SOURCE: "untrained",
-    GRAPH_KIND: "rnn",
-    GRAPH_HIDDEN: 4,
-    GRAPH_SEED: 0,
-    DEVICE: "auto",
-    PRESENTER: False,
-    LANG: "en",
-    LAB_TASK: "sine",
-    LAB_SEQ_LEN: 50,
-    LAB_KIND: "lstm",
-    LAB_HIDDEN: 32,
-    LAB_LAYERS: 1,
-    LAB_ACT: "tanh",
-    LAB_BIDIR: False,
-    LAB_LR: 0.01,
-    LAB_BATCH: 32,
-    LAB_OPT: "adam",
-    LAB_CLIP: 1.0,
-    LAB_SEED: 0,
-    LAB_STEPS: 1000,
-    LAB_PROBE: 100,
-    LAB_VIEW3D: False,
-    LAB_SCRUB: -1,
-    LAB_SIGNATURE: None,
-    LAB_FIG_CACHE: {},
-    DATASETS: {},
-    TOUR_STEP: -1,
     URL_LOADED: False,
 }
-
-PERSISTENT = [k for k in DEFAULTS if k not in (LAB_SIGNATURE, DATASETS, LAB_SCRUB, LAB_FIG_CACHE, CMP_FIG_CACHE,
-                                              CELL_PLAYING, CELL_PLAY_TICK)]
-
-
-def init() -> None:
-    """Fill in defaults and keep widget values alive across page switches. Call once per run."""
-    ss = st.session_state
-    for k, v in DEFAULTS.items():
-        if k not in ss:
-            ss[k] = dict(v) if isinstance(v, dict) else v
-    for k in PERSISTENT:
-        ss[k] = ss[k]
-
-
-def get(key: str):
-    return st.session_state.get(key, DEFAULTS.get(key))

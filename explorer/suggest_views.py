@@ -13,7 +13,8 @@ from core.suggest import Reason, Suggestion, data_shape, suggest_settings
 
 from . import state
 from .i18n import text
-from .data_views import BATCH_CHOICES, HIDDEN_CHOICES, LR_CHOICES, prep_options, prepare
+from .data_views import prep_options, prepare
+from .runs import BATCH_CHOICES, HIDDEN_CHOICES, LR_CHOICES
 from .runs import UPLOAD_PREFIX
 from .suggest_text import suggestion_lines
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import MODEL_KINDS, OPTIMIZERS, TASKS, get_task
-from core.models import NONLINEARITIES
+from core import TASKS, get_task
 
-from . import state
+from . import session, state
+from . import settings as ST
 from .i18n import text
 from .lang import current, fmt, t
-from .runs import (BATCH_CHOICES, CLIP_RANGE, HIDDEN_CHOICES, LAYERS_RANGE, LR_CHOICES, SEED_RANGE, SEQ_LEN_RANGE,
-                   UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind)
+from .runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
 from .figures.common import cell_name
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
@@ -42,22 +41,15 @@ def _task_io(name: str) -> str:
     return get_task(name).io
 
 
-@st.cache_data(show_spinner=False)
-def task_info(name: str) -> dict:
-    """The built-in task's description (English), I/O structure and metric."""
-    t = get_task(name)
-    return {"description": t.description, "io": t.io, "metric": t.metric}
-
-
 def task_options() -> list[str]:
-    uploads = [UPLOAD_PREFIX + n for n in state.get(state.DATASETS)]
+    uploads = [UPLOAD_PREFIX + n for n in session.get(state.DATASETS)]
     return list(TASKS) + uploads
 
 
 def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> str:
     """Task select box and its sequence length; returns the chosen task key."""
     def _reset_len():
-        st.session_state[len_key] = task_default_len(st.session_state[task_key], state.get(state.DATASETS))
+        st.session_state[len_key] = task_default_len(st.session_state[task_key], session.get(state.DATASETS))
 
     opts = task_options()
     if st.session_state.get(task_key) not in opts:
@@ -67,13 +59,13 @@ def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> st
     name = st.selectbox(t("widgets.task"), opts, key=task_key, format_func=titles.get, on_change=_reset_len)
     if name in TASKS and not presenter:
         st.caption(task_description(name, lang))
-    kind = upload_kind(name, state.get(state.DATASETS))
+    kind = upload_kind(name, session.get(state.DATASETS))
     if task_has_length(name) or kind in ("series", "text"):
         if kind == "series":
             label, help_ = t("widgets.window_length"), t("widgets.window_length_help")
         else:
             label, help_ = t("widgets.seq_len"), t("widgets.seq_len_help")
-        st.number_input(label, *SEQ_LEN_RANGE, key=len_key, help=help_)
+        st.number_input(label, *ST.bounds(len_key), key=len_key, help=help_)
     return name
 
 
@@ -89,16 +81,16 @@ def html_download(fig, name: str, key: str, label: str | None = None) -> None:
 def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None,
                    act_key: str | None = None, bidir_key: str | None = None, *, presenter: bool = False) -> None:
     lang = current()
-    cells = {k: cell_label(k, lang) for k in MODEL_KINDS}
-    st.radio(t("widgets.cell_label"), MODEL_KINDS, key=kind_key, format_func=cells.get, horizontal=True)
-    st.select_slider(t("widgets.hidden"), HIDDEN_CHOICES, key=hidden_key)
+    cells = {k: cell_label(k, lang) for k in ST.options(kind_key)}
+    st.radio(t("widgets.cell_label"), ST.options(kind_key), key=kind_key, format_func=cells.get, horizontal=True)
+    st.select_slider(t("widgets.hidden"), ST.options(hidden_key), key=hidden_key)
     if presenter:
         return
     c1, c2 = st.columns(2)
     if layers_key:
-        c1.number_input(t("widgets.layers"), *LAYERS_RANGE, key=layers_key)
+        c1.number_input(t("widgets.layers"), *ST.bounds(layers_key), key=layers_key)
     if act_key:
-        c2.selectbox(t("widgets.activation"), NONLINEARITIES, key=act_key, format_func=fmt("widgets.act"),
+        c2.selectbox(t("widgets.activation"), ST.options(act_key), key=act_key, format_func=fmt("widgets.act"),
                      disabled=st.session_state[kind_key] != "rnn", help=t("widgets.activation_help"))
     if bidir_key:
         st.checkbox(t("widgets.bidirectional"), key=bidir_key)
@@ -106,14 +98,14 @@ def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None
 
 def optimizer_controls(lr_key: str, batch_key: str, opt_key: str, clip_key: str, seed_key: str,
                        *, presenter: bool = False) -> None:
-    st.select_slider(t("widgets.lr"), LR_CHOICES, key=lr_key, format_func=lambda v: f"{v:g}")
+    st.select_slider(t("widgets.lr"), ST.options(lr_key), key=lr_key, format_func=lambda v: f"{v:g}")
     if presenter:
         return
     c1, c2 = st.columns(2)
-    c1.selectbox(t("widgets.optimizer"), OPTIMIZERS, key=opt_key, format_func=fmt("widgets.opt"))
-    c2.select_slider(t("widgets.batch"), BATCH_CHOICES, key=batch_key)
-    c1.number_input(t("widgets.clip"), *CLIP_RANGE, step=0.5, key=clip_key)
-    c2.number_input(t("widgets.seed"), *SEED_RANGE, key=seed_key)
+    c1.selectbox(t("widgets.optimizer"), ST.options(opt_key), key=opt_key, format_func=fmt("widgets.opt"))
+    c2.select_slider(t("widgets.batch"), ST.options(batch_key), key=batch_key)
+    c1.number_input(t("widgets.clip"), *ST.bounds(clip_key), step=0.5, key=clip_key)
+    c2.number_input(t("widgets.seed"), *ST.bounds(seed_key), key=seed_key)
 
 
 def job_message(snap, lang: str | None = None) -> str:

@@ -7,6 +7,7 @@ use_navigation_only()
 from explorer import widgets as W  # noqa: E402
 from explorer import bidir_views as V
 from explorer import runtime, state
+from explorer import settings as ST
 from explorer.cache import cached
 from explorer.figures.structures import wiring_diagram
 from core.budget import BudgetError
@@ -26,9 +27,9 @@ W.chart(wiring_diagram("bidirectional", 4, height=460, lang=lang, title=t("bidir
 with right.container(border=True):
     st.markdown(t("bidir.bi_task"), unsafe_allow_html=True)
     c1, c2, c3 = st.columns(3)
-    c1.slider(t("bidir.shift"), 1, 4, key=state.BI_SHIFT, help=t("bidir.shift_help"))
-    c2.select_slider(t("bidir.steps"), [0, 25, 50, 100, 200, 300], key=state.BI_STEPS)
-    c3.number_input(t("bidir.seed"), 0, 10_000, key=state.BI_SEED)
+    c1.slider(t("bidir.shift"), *ST.bounds(state.BI_SHIFT), key=state.BI_SHIFT, help=t("bidir.shift_help"))
+    c2.select_slider(t("bidir.steps"), ST.options(state.BI_STEPS), key=state.BI_STEPS)
+    c3.number_input(t("bidir.seed"), *ST.bounds(state.BI_SEED), key=state.BI_SEED)
     if st.button(t("bidir.train_both"), icon=":material/play_arrow:", type="primary",
                  key=state.BI_BTN_TRAIN, use_container_width=True):
         with st.spinner(t("bidir.training_both")):
@@ -63,8 +64,8 @@ W.chart(wiring_diagram("attention", 4, height=460, lang=lang, title=t("bidir.att
 with right.container(border=True):
     st.markdown(t("bidir.att_task"))
     c1, c2 = st.columns(2)
-    c1.select_slider(t("bidir.seq_len"), [10, 20, 30, 40, 60], key=state.ATT_SEQ_LEN)
-    c2.select_slider(t("bidir.steps"), [50, 100, 200, 300, 500], key=state.ATT_STEPS)
+    c1.select_slider(t("bidir.seq_len"), ST.options(state.ATT_SEQ_LEN), key=state.ATT_SEQ_LEN)
+    c2.select_slider(t("bidir.steps"), ST.options(state.ATT_STEPS), key=state.ATT_STEPS)
     start = st.button(t("bidir.att_train"), icon=":material/play_arrow:", type="primary",
                       key=state.ATT_BTN_TRAIN, use_container_width=True)
     stop = st.button(t("bidir.stop"), icon=":material/stop:", key=state.ATT_BTN_STOP, use_container_width=True)

@@ -8,6 +8,7 @@ use_navigation_only()
 from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_point
 from explorer import compare_views as V
 from explorer import report_ui, runtime, state
+from explorer import settings as ST
 from explorer import widgets as W
 from core.budget import BudgetError
 from explorer.cache import cached
@@ -25,25 +26,25 @@ def apply_preset():
         ss.update(V.preset_state(ss[state.CMP_PRESET]))
 
 
-st.selectbox(t("compare.preset_label"), [V.CUSTOM, *PRESETS], key=state.CMP_PRESET,
+st.selectbox(t("compare.preset_label"), ST.options(state.CMP_PRESET), key=state.CMP_PRESET,
              on_change=apply_preset, format_func=V.preset_labels(lang).get)
 with st.expander(t("compare.settings"), expanded=ss[state.CMP_PRESET] == V.CUSTOM):
     c1, c2, c3 = st.columns(3)
     with c1.container(border=True):
         W.task_controls(state.CMP_TASK, state.CMP_SEQ_LEN)
     with c2.container(border=True):
-        st.select_slider(t("compare.hidden"), [4, 8, 16, 32, 64, 128, 256], key=state.CMP_HIDDEN,
+        st.select_slider(t("compare.hidden"), ST.options(state.CMP_HIDDEN), key=state.CMP_HIDDEN,
                          help=t("compare.hidden_help"))
         st.toggle(t("compare.equal"), key=state.CMP_EQUAL, help=t("compare.equal_help"))
-        st.number_input(t("compare.steps"), 50, 100_000, step=100, key=state.CMP_STEPS)
+        st.number_input(t("compare.steps"), *ST.bounds(state.CMP_STEPS), step=100, key=state.CMP_STEPS)
     with c3.container(border=True):
-        st.select_slider(t("compare.lr"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], key=state.CMP_LR,
+        st.select_slider(t("compare.lr"), ST.options(state.CMP_LR), key=state.CMP_LR,
                          format_func=lambda v: f"{v:g}")
         a, b = st.columns(2)
-        a.select_slider(t("compare.batch"), [8, 16, 32, 64, 128, 256], key=state.CMP_BATCH)
-        b.number_input(t("compare.clip"), 0.0, 100.0, step=0.5, key=state.CMP_CLIP)
-        st.number_input(t("compare.seed"), 0, 2**31 - 1, key=state.CMP_SEED)
-        st.select_slider(t("compare.forget_bias"), V.FORGET_BIASES, key=state.CMP_FORGET, help=t("compare.forget_bias_help"),
+        a.select_slider(t("compare.batch"), ST.options(state.CMP_BATCH), key=state.CMP_BATCH)
+        b.number_input(t("compare.clip"), *ST.bounds(state.CMP_CLIP), step=0.5, key=state.CMP_CLIP)
+        st.number_input(t("compare.seed"), *ST.bounds(state.CMP_SEED), key=state.CMP_SEED)
+        st.select_slider(t("compare.forget_bias"), ST.options(state.CMP_FORGET), key=state.CMP_FORGET, help=t("compare.forget_bias_help"),
                          format_func=lambda v, d=t("compare.forget_bias_default"): d if v == 0 else f"{v:g}")
 
 settings = V.PageSettings(ss[state.CMP_PRESET], ss[state.CMP_TASK], int(ss[state.CMP_SEQ_LEN]),
@@ -152,7 +153,7 @@ def live_views():
     W.chart(figs["traj"], key="cmp_traj", live=True)
     st.subheader(t("compare.gates"))
     st.caption(t("compare.gates_caption"))
-    st.columns([1, 4])[0].number_input(t("compare.gate_seq"), 1, 6, key=state.CMP_GATE_SEQ)
+    st.columns([1, 4])[0].number_input(t("compare.gate_seq"), *ST.bounds(state.CMP_GATE_SEQ), key=state.CMP_GATE_SEQ)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
         W.chart(figs[f"gates_{k}"], key=f"cmp_gates_{k}", where=col, live=True)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
@@ -178,7 +179,7 @@ st.subheader(t("compare.memory"))
 st.caption(t("compare.memory_caption"))
 sweep = SweepSettings(seed=int(ss[state.CMP_SEED]), steps=int(ss[state.CMP_SWEEP_STEPS]),
                       forget_bias=float(ss[state.CMP_FORGET]) or None)
-st.select_slider(t("compare.sweep_steps"), [100, 200, 400, 800], key=state.CMP_SWEEP_STEPS)
+st.select_slider(t("compare.sweep_steps"), ST.options(state.CMP_SWEEP_STEPS), key=state.CMP_SWEEP_STEPS)
 if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"):
     bar = st.progress(0.0, text=t("compare.sweep_starting"))
     acc = np.zeros((len(CELLS), len(sweep.delays)))

@@ -5,15 +5,16 @@ from explorer.shell import use_navigation_only
 
 use_navigation_only()
 from core.budget import BudgetError
-from core.datasets import FORMATS, DatasetError
+from core.datasets import DatasetError
 from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import runtime, state
+from explorer import settings as ST
 from explorer import upload_widgets as U
 from explorer import widgets as W
 from explorer.baseline_views import best_model
 from explorer.lang import current, fmt, t
-from explorer.runs import SEQ_LEN_RANGE, UPLOAD_PREFIX
+from explorer.runs import UPLOAD_PREFIX
 
 ss = st.session_state
 lang = current()
@@ -30,10 +31,10 @@ c1, c2 = st.columns([3, 2])
 up = c1.file_uploader(t("data.train_file"), key=state.DATA_FILE)
 test_up = c1.file_uploader(t("data.test_file"), key=state.DATA_TEST_FILE)
 with c2.expander(t("data.read_how")):
-    st.selectbox(t("data.format"), ["auto", *FORMATS], key=state.DATA_FORMAT, format_func=fmt("data.fmt"))
+    st.selectbox(t("data.format"), ST.options(state.DATA_FORMAT), key=state.DATA_FORMAT, format_func=fmt("data.fmt"))
     a, b = st.columns(2)
-    a.selectbox(t("data.delimiter"), list(V.DELIMITERS), key=state.DATA_DELIM, format_func=fmt("data.delim"))
-    b.selectbox(t("data.header_row"), list(V.HEADERS), key=state.DATA_HEADER, format_func=fmt("data.header_opt"))
+    a.selectbox(t("data.delimiter"), ST.options(state.DATA_DELIM), key=state.DATA_DELIM, format_func=fmt("data.delim"))
+    b.selectbox(t("data.header_row"), ST.options(state.DATA_HEADER), key=state.DATA_HEADER, format_func=fmt("data.header_opt"))
     st.text_input(t("data.feature_columns"), key=state.DATA_FEATURES)
     a, b = st.columns(2)
     a.text_input(t("data.label_column"), key=state.DATA_LABEL)
@@ -92,17 +93,17 @@ else:
     next(p).selectbox(t("data.task"), V.mode_choices(ds.kind), key=state.DATA_MODE, format_func=fmt("data.mode"))
     if ds.kind in ("series", "text"):
         c = next(p)
-        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), *SEQ_LEN_RANGE,
+        c.number_input(t("data.window_length" if ds.kind == "series" else "data.seq_length"), *ST.bounds(state.DATA_WINDOW),
                        key=state.DATA_WINDOW)
     if ds.kind == "series":
-        c.number_input(t("data.horizon"), 1, 100, key=state.DATA_HORIZON)
+        c.number_input(t("data.horizon"), *ST.bounds(state.DATA_HORIZON), key=state.DATA_HORIZON)
         next(p).multiselect(t("data.targets"), ds.channels, key=state.DATA_TARGETS)
     c = next(p)
-    c.slider(t("data.val_share"), 0.05, 0.5, step=0.05, key=state.DATA_VAL, help=t("data.val_share_help"))
+    c.slider(t("data.val_share"), *ST.bounds(state.DATA_VAL), step=0.05, key=state.DATA_VAL, help=t("data.val_share_help"))
     c.checkbox(t("data.standardise"), key=state.DATA_STD, help=t("data.standardise_help"))
-    c.number_input(t("data.split_seed"), 0, 2**31 - 1, key=state.DATA_SEED)
+    c.number_input(t("data.split_seed"), *ST.bounds(state.DATA_SEED), key=state.DATA_SEED)
     if ds.kind == "labelled":
-        next(p).number_input(t("data.max_steps"), 0, 100_000, key=state.DATA_MAX_STEPS, help=t("data.max_steps_help"))
+        next(p).number_input(t("data.max_steps"), *ST.bounds(state.DATA_MAX_STEPS), key=state.DATA_MAX_STEPS, help=t("data.max_steps_help"))
     prep = V.prep_options(lambda k: ss[k])
     task = None
     try:

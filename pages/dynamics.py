@@ -11,6 +11,7 @@ from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_v
 from core.trace import whh_eigenvalues
 from explorer import dynamics_views as V
 from explorer import report_ui, runtime, state
+from explorer import settings as ST
 from explorer import widgets as W
 from explorer.cache import cached
 from explorer.figures.training import loss_figure
@@ -23,7 +24,7 @@ lang = current()
 st.title(t("dynamics.title"))
 st.caption(t("dynamics.caption"))
 board = runtime.session_jobs()
-st.radio(t("dynamics.model"), V.SOURCES, key=state.DYN_SOURCE, format_func=fmt("dynamics.source"), horizontal=True)
+st.radio(t("dynamics.model"), ST.options(state.DYN_SOURCE), key=state.DYN_SOURCE, format_func=fmt("dynamics.source"), horizontal=True)
 
 if ss[state.DYN_SOURCE] == "flipflop":
     recipe = FlipFlopRecipe(kind=ss[state.DYN_KIND], hidden=int(ss[state.DYN_HIDDEN]), lr=float(ss[state.DYN_LR]),
@@ -31,13 +32,13 @@ if ss[state.DYN_SOURCE] == "flipflop":
     with st.expander(t("dynamics.flipflop.title"), expanded=True):
         st.markdown(t("dynamics.flipflop.intro"))
         c = st.columns([2.6, 2, 2, 1.2, 1])
-        c[0].radio(t("dynamics.cell_label"), ["rnn", "lstm", "gru"], key=state.DYN_KIND, format_func=fmt("widgets.cell"),
+        c[0].radio(t("dynamics.cell_label"), ST.options(state.DYN_KIND), key=state.DYN_KIND, format_func=fmt("widgets.cell"),
                    horizontal=True)
-        c[1].select_slider(t("dynamics.hidden"), [16, 32, 64], key=state.DYN_HIDDEN)
-        c[2].select_slider(t("dynamics.lr"), [1e-3, 3e-3, 1e-2], key=state.DYN_LR, format_func=lambda v: f"{v:g}",
+        c[1].select_slider(t("dynamics.hidden"), ST.options(state.DYN_HIDDEN), key=state.DYN_HIDDEN)
+        c[2].select_slider(t("dynamics.lr"), ST.options(state.DYN_LR), key=state.DYN_LR, format_func=lambda v: f"{v:g}",
                            help=t("dynamics.lr_help"))
-        c[3].number_input(t("dynamics.steps"), 100, 20_000, step=100, key=state.DYN_STEPS)
-        c[4].number_input(t("dynamics.seed"), 0, 2**31 - 1, key=state.DYN_SEED)
+        c[3].number_input(t("dynamics.steps"), *ST.bounds(state.DYN_STEPS), step=100, key=state.DYN_STEPS)
+        c[4].number_input(t("dynamics.seed"), *ST.bounds(state.DYN_SEED), key=state.DYN_SEED)
     job = board.get(V.JOB_NAME)
     stale = job is not None and ss[state.DYN_SIGNATURE] != recipe
     b = st.columns([1, 1, 1, 4])
@@ -77,7 +78,7 @@ else:
     c[0].toggle(t("dynamics.view3d"), key=state.DYN_VIEW3D, help=t("dynamics.view3d_help"))
     report_ui.dynamics_button(job, report_ui.dynamics_settings(ss[state.DYN_SOURCE], ss[state.DYN_SIGNATURE],
                                                                ss[state.LAB_SIGNATURE], job), where=c[3])
-    c[1].radio(t("dynamics.color_by"), ["time", "target"], key=state.DYN_COLOR, horizontal=True,
+    c[1].radio(t("dynamics.color_by"), ST.options(state.DYN_COLOR), key=state.DYN_COLOR, horizontal=True,
                format_func=fmt("dynamics.color"))
     if c[2].button(t("dynamics.btn.find"), icon=":material/my_location:", key=state.DYN_BTN_FIND):
         ss[state.DYN_FP_CACHE] = None  # the fragment below recomputes once
@@ -135,15 +136,15 @@ else:
 
 st.subheader(t("dynamics.sens.title"))
 c = st.columns([2, 1.4, 1.6, 1.6])
-c[0].radio(t("dynamics.sens.network"), ["model", "untrained"], key=state.DYN_SENS_SOURCE, horizontal=True,
+c[0].radio(t("dynamics.sens.network"), ST.options(state.DYN_SENS_SOURCE), key=state.DYN_SENS_SOURCE, horizontal=True,
            format_func=fmt("dynamics.sens.source"))
 use_model = ss[state.DYN_SENS_SOURCE] == "model" and job is not None
 if use_model:
-    c[1].number_input(t("dynamics.sens.seq"), 1, V.N_SEQUENCES, key=state.DYN_SENS_SEQ)
+    c[1].number_input(t("dynamics.sens.seq"), *ST.bounds(state.DYN_SENS_SEQ), key=state.DYN_SENS_SEQ)
 else:
-    c[1].slider(t("dynamics.sens.rho"), 0.5, 2.0, step=0.05, key=state.DYN_SENS_RHO)
-c[2].slider(t("dynamics.sens.k"), 0, 90, key=state.DYN_SENS_K)
-c[3].select_slider("δ", [1e-9, 1e-6, 1e-3], key=state.DYN_SENS_DELTA, format_func=lambda v: f"{v:g}")
+    c[1].slider(t("dynamics.sens.rho"), *ST.bounds(state.DYN_SENS_RHO), step=0.05, key=state.DYN_SENS_RHO)
+c[2].slider(t("dynamics.sens.k"), *ST.bounds(state.DYN_SENS_K), key=state.DYN_SENS_K)
+c[3].select_slider("δ", ST.options(state.DYN_SENS_DELTA), key=state.DYN_SENS_DELTA, format_func=lambda v: f"{v:g}")
 k, delta = int(ss[state.DYN_SENS_K]), float(ss[state.DYN_SENS_DELTA])
 chaos = ChaosSettings(input_scale=float(ss[state.DYN_CHAOS_INPUT]))
 if use_model:
@@ -158,7 +159,7 @@ W.chart(V.growth_fig(sens, what, lang=lang), key="dyn_growth")
 st.caption(V.sensitivity_text(sens, lang))
 
 st.subheader(t("dynamics.chaos.title"))
-st.select_slider(t("dynamics.chaos.input"), [0.0, 0.1, 0.5, 1.0], key=state.DYN_CHAOS_INPUT,
+st.select_slider(t("dynamics.chaos.input"), ST.options(state.DYN_CHAOS_INPUT), key=state.DYN_CHAOS_INPUT,
                  help=t("dynamics.chaos.input_help"))
 lam = cached(lyapunov_vs_radius, V.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))

@@ -9,6 +9,7 @@ from explorer import widgets as W  # noqa: E402
 from explorer import gradient_views as V
 from explorer import gradient_story as S
 from explorer import runtime, state
+from explorer import settings as ST
 from explorer.lang import current, fmt, t
 from core.budget import BudgetError
 from core.page_costs import check_page, flow_cost
@@ -45,7 +46,7 @@ def trained_jacobians(setup, kinds, steps):
 
 
 job = runtime.session_jobs().get("lab")
-st.radio(t("gradient.source_label"), V.SOURCES, format_func=fmt("gradient.source"), key=state.GF_SOURCE,
+st.radio(t("gradient.source_label"), ST.options(state.GF_SOURCE), format_func=fmt("gradient.source"), key=state.GF_SOURCE,
          horizontal=True)
 use_lab = ss[state.GF_SOURCE] == "lab" and job is not None
 trained = ss[state.GF_SOURCE] == "trained"
@@ -66,19 +67,19 @@ if use_lab:
 else:
     with st.container(border=True):
         c = st.columns([1.4, 1, 1, 1])  # room for the three cells in the multiselect
-        c[0].multiselect(t("gradient.cells"), V.KINDS, key=state.GF_CELLS, format_func=V.FG.CELL_NAMES.get)
-        c[0].selectbox(t("gradient.activation"), V.ACTIVATIONS, key=state.GF_ACT, format_func=fmt("gradient.act"))
-        c[0].select_slider(t("gradient.forget_bias"), V.FORGET_BIASES, key=state.GF_FORGET,
+        c[0].multiselect(t("gradient.cells"), ST.options(state.GF_CELLS), key=state.GF_CELLS, format_func=V.FG.CELL_NAMES.get)
+        c[0].selectbox(t("gradient.activation"), ST.options(state.GF_ACT), key=state.GF_ACT, format_func=fmt("gradient.act"))
+        c[0].select_slider(t("gradient.forget_bias"), ST.options(state.GF_FORGET), key=state.GF_FORGET,
                            help=t("gradient.forget_bias_help"),
                            format_func=lambda v, d=t("gradient.forget_bias_default"): d if v == 0 else f"{v:g}")
-        c[1].selectbox(t("gradient.init_label"), V.INITS, key=state.GF_INIT, format_func=fmt("gradient.init"),
+        c[1].selectbox(t("gradient.init_label"), ST.options(state.GF_INIT), key=state.GF_INIT, format_func=fmt("gradient.init"),
                        help=t("gradient.init_help"))
-        c[1].select_slider(t("gradient.rho"), V.RHO_OPTIONS, key=state.GF_RHO)
-        c[2].select_slider(t("gradient.seq_len"), V.SEQ_LEN_OPTIONS, key=state.GF_SEQ_LEN)
-        c[2].select_slider(t("gradient.hidden"), V.HIDDEN_OPTIONS, key=state.GF_HIDDEN)
-        c[3].select_slider(t("gradient.input_scale"), V.INPUT_SCALE_OPTIONS, key=state.GF_INPUT_SCALE,
+        c[1].select_slider(t("gradient.rho"), ST.options(state.GF_RHO), key=state.GF_RHO)
+        c[2].select_slider(t("gradient.seq_len"), ST.options(state.GF_SEQ_LEN), key=state.GF_SEQ_LEN)
+        c[2].select_slider(t("gradient.hidden"), ST.options(state.GF_HIDDEN), key=state.GF_HIDDEN)
+        c[3].select_slider(t("gradient.input_scale"), ST.options(state.GF_INPUT_SCALE), key=state.GF_INPUT_SCALE,
                            help=t("gradient.input_scale_help"))
-        c[3].number_input(t("gradient.seed"), 0, 10_000, key=state.GF_SEED)
+        c[3].number_input(t("gradient.seed"), *ST.bounds(state.GF_SEED), key=state.GF_SEED)
     kinds = tuple(k for k in V.KINDS if k in ss[state.GF_CELLS]) or ("rnn",)
     setup = G.FlowSetup(nonlinearity=ss[state.GF_ACT], spectral_radius=float(ss[state.GF_RHO]),
                         recurrent_init=ss[state.GF_INIT], seq_len=int(ss[state.GF_SEQ_LEN]),
@@ -93,7 +94,7 @@ else:
 
 # One view at a time: only the chosen one is computed (the Jacobians and the clipping runs cost seconds).
 view_labels = {v: t(f"gradient.view.{k}") for v, k in V.VIEW_KEYS.items()}  # bound now, not in format_func
-view = st.radio(t("gradient.view_label"), V.VIEWS, key=state.GF_TAB, horizontal=True,
+view = st.radio(t("gradient.view_label"), ST.options(state.GF_TAB), key=state.GF_TAB, horizontal=True,
                 label_visibility="collapsed", format_func=view_labels.get)
 
 if view == V.VIEWS[0]:
@@ -135,9 +136,9 @@ elif view == V.VIEWS[1]:
 elif view == V.VIEWS[2]:
     st.markdown(t("gradient.clip_intro"))
     c = st.columns([1, 1, 1, 1])
-    c[0].select_slider(t("gradient.clip_lr"), (0.003, 0.01, 0.02, 0.03), key=state.GF_CLIP_LR)
-    c[1].select_slider(t("gradient.clip_threshold"), (0.1, 0.3, 1.0, 3.0, 10.0), key=state.GF_CLIP_THRESHOLD)
-    c[2].select_slider(t("gradient.clip_steps"), (50, 100, 150, 200, 300), key=state.GF_CLIP_STEPS)
+    c[0].select_slider(t("gradient.clip_lr"), ST.options(state.GF_CLIP_LR), key=state.GF_CLIP_LR)
+    c[1].select_slider(t("gradient.clip_threshold"), ST.options(state.GF_CLIP_THRESHOLD), key=state.GF_CLIP_THRESHOLD)
+    c[2].select_slider(t("gradient.clip_steps"), ST.options(state.GF_CLIP_STEPS), key=state.GF_CLIP_STEPS)
     clip_setup = G.ClipSetup(lr=float(ss[state.GF_CLIP_LR]), clip=float(ss[state.GF_CLIP_THRESHOLD]),
                              steps=int(ss[state.GF_CLIP_STEPS]))
     if c[3].button(t("gradient.train_both"), icon=":material/play_arrow:", type="primary", key="gf_clip_run"):
@@ -166,12 +167,12 @@ elif view == V.VIEWS[2]:
 elif view == V.VIEWS[3]:
     st.markdown(t("gradient.cliff_intro"))
     c = st.columns(6)
-    c[0].selectbox(t("gradient.cliff_sigma"), ("sigmoid", "tanh"), key=state.GF_CLIFF_SIGMA)
-    c[1].number_input(t("gradient.cliff_w0"), *V.CLIFF_W, step=0.5, key=state.GF_CLIFF_W0)
-    c[2].number_input(t("gradient.cliff_b0"), *V.CLIFF_B, step=0.5, key=state.GF_CLIFF_B0)
-    c[3].select_slider(t("gradient.cliff_lr"), (0.001, 0.003, 0.01, 0.03, 0.1), key=state.GF_CLIFF_LR)
-    c[4].select_slider(t("gradient.cliff_steps"), (50, 100, 200, 400), key=state.GF_CLIFF_STEPS)
-    c[5].select_slider(t("gradient.cliff_clip"), (0.5, 1.0, 2.0, 5.0, 10.0), key=state.GF_CLIFF_CLIP)
+    c[0].selectbox(t("gradient.cliff_sigma"), ST.options(state.GF_CLIFF_SIGMA), key=state.GF_CLIFF_SIGMA)
+    c[1].number_input(t("gradient.cliff_w0"), *ST.bounds(state.GF_CLIFF_W0), step=0.5, key=state.GF_CLIFF_W0)
+    c[2].number_input(t("gradient.cliff_b0"), *ST.bounds(state.GF_CLIFF_B0), step=0.5, key=state.GF_CLIFF_B0)
+    c[3].select_slider(t("gradient.cliff_lr"), ST.options(state.GF_CLIFF_LR), key=state.GF_CLIFF_LR)
+    c[4].select_slider(t("gradient.cliff_steps"), ST.options(state.GF_CLIFF_STEPS), key=state.GF_CLIFF_STEPS)
+    c[5].select_slider(t("gradient.cliff_clip"), ST.options(state.GF_CLIFF_CLIP), key=state.GF_CLIFF_CLIP)
     cd = cached(V.cliff_data, ss[state.GF_CLIFF_SIGMA], float(ss[state.GF_CLIFF_W0]), float(ss[state.GF_CLIFF_B0]),
                       float(ss[state.GF_CLIFF_LR]), int(ss[state.GF_CLIFF_STEPS]),
                       float(ss[state.GF_CLIFF_CLIP]))

@@ -7,13 +7,13 @@ use_navigation_only()
 from explorer import widgets as W  # noqa: E402
 from explorer import io_views as V
 from explorer import state
+from explorer import settings as ST
 from core.budget import BudgetError
 from explorer.lang import current, t
 from explorer.runs import run_error_text
 
 ss = st.session_state
 lang = current()
-STEP_CHOICES = [0, 20, 50, 100, 120, 150, 200, 300, 400]
 
 st.title(t("io.title"))
 st.caption(t("io.caption"))
@@ -25,7 +25,7 @@ def _reset_for_structure():
 
 
 titles = {k: V.structure_text(k, "title", lang) for k in V.STRUCTURES}  # bound now: see notes/I18N.md
-key = st.radio(t("io.structure_label"), list(V.STRUCTURES), key=state.IO_STRUCTURE, horizontal=True,
+key = st.radio(t("io.structure_label"), ST.options(state.IO_STRUCTURE), key=state.IO_STRUCTURE, horizontal=True,
                format_func=titles.get, on_change=_reset_for_structure)
 st.markdown(f"**{titles[key]}.** {V.structure_text(key, 'summary', lang)}")
 
@@ -34,8 +34,8 @@ W.chart(V.diagram_figure(key, lang=lang), key="io_diagram", where=left)
 with right.container(border=True):
     st.markdown(t("io.example", example=V.structure_text(key, "example", lang)))
     c1, c2 = st.columns(2)
-    c1.select_slider(t("io.steps"), STEP_CHOICES, key=state.IO_STEPS, help=t("io.steps_help"))
-    c2.number_input(t("io.seed"), 0, 10_000, key=state.IO_SEED, help=t("io.seed_help"))
+    c1.select_slider(t("io.steps"), ST.options(state.IO_STEPS), key=state.IO_STEPS, help=t("io.steps_help"))
+    c2.number_input(t("io.seed"), *ST.bounds(state.IO_SEED), key=state.IO_SEED, help=t("io.seed_help"))
     train = st.button(t("io.train"), icon=":material/play_arrow:", type="primary",
                       key=state.IO_BTN_TRAIN, use_container_width=True)
 

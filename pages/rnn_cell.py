@@ -13,6 +13,7 @@ from explorer import cell_views as V  # noqa: E402
 from explorer import cell_widgets as CW  # noqa: E402
 from explorer import gated_cell_views as GV  # noqa: E402
 from explorer import state  # noqa: E402
+from explorer import settings as ST
 from explorer import widgets as W  # noqa: E402
 from explorer.figures import cell as cf  # noqa: E402
 from explorer.lang import current, fmt, t  # noqa: E402
@@ -27,25 +28,25 @@ st.caption(t("cell.caption") if not gated else t(f"cell.gated.caption.{kind}"))
 
 c1, c2, c3 = st.columns([1, 1.3, 1.2])
 with c1:
-    cells = {k: W.cell_label(k, lang) for k in GV.CELL_KINDS}
-    st.radio(t("cell.kind"), GV.CELL_KINDS, key=state.CELL_KIND, horizontal=True, format_func=cells.get,
+    cells = {k: W.cell_label(k, lang) for k in ST.options(state.CELL_KIND)}
+    st.radio(t("cell.kind"), ST.options(state.CELL_KIND), key=state.CELL_KIND, horizontal=True, format_func=cells.get,
              on_change=CW.to_typed)
-    st.radio(t("cell.hidden"), [1, 2, 3], key=state.CELL_HIDDEN, horizontal=True, on_change=CW.to_typed)
+    st.radio(t("cell.hidden"), ST.options(state.CELL_HIDDEN), key=state.CELL_HIDDEN, horizontal=True, on_change=CW.to_typed)
     words_preset = ss[state.CELL_PRESET] == "love/hate"
-    st.radio(t("cell.inputs"), [1, 2], key=state.CELL_INPUTS, horizontal=True, disabled=words_preset,
+    st.radio(t("cell.inputs"), ST.options(state.CELL_INPUTS), key=state.CELL_INPUTS, horizontal=True, disabled=words_preset,
              on_change=CW.to_typed, help=t("cell.inputs_help"))
     if not gated:
-        st.radio(t("cell.activation"), list(tr.ACTIVATIONS), key=state.CELL_ACT, horizontal=True)
+        st.radio(t("cell.activation"), ST.options(state.CELL_ACT), key=state.CELL_ACT, horizontal=True)
 with c2:
-    st.selectbox(t("cell.preset_label"), list(tr.INPUT_PRESETS), key=state.CELL_PRESET, format_func=fmt("cell.preset"))
+    st.selectbox(t("cell.preset_label"), ST.options(state.CELL_PRESET), key=state.CELL_PRESET, format_func=fmt("cell.preset"))
     if ss[state.CELL_PRESET] == "typed":
         st.text_input(t("cell.typed_input"), key=state.CELL_TYPED_INPUT)
     elif not words_preset:
-        st.slider(t("cell.length"), 3, 40, key=state.CELL_LENGTH)
+        st.slider(t("cell.length"), *ST.bounds(state.CELL_LENGTH), key=state.CELL_LENGTH)
         if ss[state.CELL_PRESET] == "noise" and not presenter:
-            st.number_input(t("cell.noise_seed"), 0, 10_000, key=state.CELL_NOISE_SEED)
+            st.number_input(t("cell.noise_seed"), *ST.bounds(state.CELL_NOISE_SEED), key=state.CELL_NOISE_SEED)
 with c3:
-    st.radio(t("cell.weight_mode"), ["sliders", "typed"], key=state.CELL_WEIGHT_MODE, horizontal=True,
+    st.radio(t("cell.weight_mode"), ST.options(state.CELL_WEIGHT_MODE), key=state.CELL_WEIGHT_MODE, horizontal=True,
              format_func=fmt("cell.weight_mode_option"), on_change=CW.to_typed)
     st.button(t("cell.sentiment_button"), on_click=CW.load_sentiment, key=state.CELL_BTN_SENTIMENT,
               help=t(f"cell.gated.sentiment_help.{kind}") if gated else t("cell.sentiment_help"))
@@ -59,7 +60,7 @@ with st.expander(t("cell.weights") if not gated else t("cell.gated.weights"), ex
             with col:
                 CW.block_editor(f"**${V.LATEX_NAMES[name]}$** \u00a0 {V.matrix_shape(name, H, F)}", name,
                                 V.matrix_shape(name, H, F), V.entry_keys(name, H, F), state.CELL_TEXT[name],
-                                typed=typed, lo=-3.0, hi=3.0, step=0.05, lang=lang)
+                                typed=typed, step=0.05, lang=lang)
     else:
         for col, g in zip(st.columns(len(gc.GATES[kind])), gc.GATES[kind]):
             with col:
@@ -68,8 +69,7 @@ with st.expander(t("cell.weights") if not gated else t("cell.gated.weights"), ex
                     shape = gc.part_shape(p, H, F)
                     CW.block_editor(f"${GV.latex_name(kind, g, p)}$ \u00a0 {shape}", GV.plain_name(kind, g, p),
                                     shape, GV.entry_keys(kind, g, p, H, F), state.CELL_GATED_TEXT[(kind, g, p)],
-                                    typed=typed, lo=GV.GATED_RANGE[0], hi=GV.GATED_RANGE[1], step=GV.GATED_STEP,
-                                    lang=lang)
+                                    typed=typed, step=GV.GATED_STEP, lang=lang)
 
 try:
     seq = V.make_input(ss[state.CELL_PRESET], int(ss[state.CELL_LENGTH]), F, int(ss[state.CELL_NOISE_SEED]),

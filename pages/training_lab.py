@@ -8,12 +8,13 @@ from core.generate import generate_text
 from explorer import baseline_views as BV
 from explorer import lab_views as V
 from explorer import report_ui, runtime, state
+from explorer import settings as ST
 from explorer import upload_widgets as U
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
 from explorer.data_views import run_record
-from explorer.runs import PROBE_RANGE, STEPS_RANGE, UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
+from explorer.runs import UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -42,8 +43,8 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
                              state.LAB_SEED, presenter=presenter)
         cc = st.columns(2)
-        cc[0].number_input(t("lab.steps"), *STEPS_RANGE, step=100, key=state.LAB_STEPS)
-        cc[1].number_input(t("lab.probe_every"), *PROBE_RANGE, key=state.LAB_PROBE, help=t("lab.probe_every_help"))
+        cc[0].number_input(t("lab.steps"), *ST.bounds(state.LAB_STEPS), step=100, key=state.LAB_STEPS)
+        cc[1].number_input(t("lab.probe_every"), *ST.bounds(state.LAB_PROBE), key=state.LAB_PROBE, help=t("lab.probe_every_help"))
     upload = ss[state.LAB_TASK][len(UPLOAD_PREFIX):] if ss[state.LAB_TASK].startswith(UPLOAD_PREFIX) else None
     if upload in ss[state.DATASETS]:
         U.suggest_button(upload, state.LAB_BTN_SUGGEST, st.columns([1, 3])[0])

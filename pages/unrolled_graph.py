@@ -7,10 +7,11 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 import copy  # noqa: E402
 
-from core.graph import MAX_DRAWN_STEPS, STRUCTURES  # noqa: E402
+from core.graph import MAX_DRAWN_STEPS  # noqa: E402
 from explorer import widgets as W  # noqa: E402
 from explorer import graph_views as V  # noqa: E402
 from explorer import runtime, state  # noqa: E402
+from explorer import settings as ST
 from explorer.cache import cached  # noqa: E402
 from explorer.figures import graph as gf  # noqa: E402
 from explorer.lang import current, fmt, t  # noqa: E402
@@ -30,27 +31,27 @@ runtime.limiter()  # creating it sets torch to one intra-op thread: tiny models 
 lab = runtime.session_jobs().get("lab")
 c1, c2, c3 = st.columns([1.2, 1, 1])
 with c1:
-    st.radio(t("graph.source"), ["untrained", "lab"], key=state.GRAPH_SOURCE, horizontal=True,
+    st.radio(t("graph.source"), ST.options(state.GRAPH_SOURCE), key=state.GRAPH_SOURCE, horizontal=True,
              format_func=fmt("graph.source_option"))
-    st.radio(t("graph.mode"), ["forward", "backward"], key=state.GRAPH_MODE, horizontal=True,
+    st.radio(t("graph.mode"), ST.options(state.GRAPH_MODE), key=state.GRAPH_MODE, horizontal=True,
              format_func=fmt("graph.mode_option"))
 use_lab = ss[state.GRAPH_SOURCE] == "lab" and lab is not None
 with c2:
-    st.selectbox(t("graph.structure_label"), STRUCTURES, key=state.GRAPH_STRUCTURE, disabled=use_lab,
+    st.selectbox(t("graph.structure_label"), ST.options(state.GRAPH_STRUCTURE), key=state.GRAPH_STRUCTURE, disabled=use_lab,
                  format_func=fmt("tasks.io"))
     structure = ss[state.GRAPH_STRUCTURE]
-    st.slider(t("graph.length"), 1, V.MAX_T, key=state.GRAPH_LENGTH, disabled=use_lab or structure == "one-to-one",
+    st.slider(t("graph.length"), *ST.bounds(state.GRAPH_LENGTH), key=state.GRAPH_LENGTH, disabled=use_lab or structure == "one-to-one",
               help=t("graph.length_help", n=MAX_DRAWN_STEPS))
     cc = st.columns(2)
     cc[0].checkbox(t("graph.bidir"), key=state.GRAPH_BIDIR, disabled=use_lab)
     cc[1].checkbox(t("graph.attn"), key=state.GRAPH_ATTN, disabled=use_lab or structure != "many-to-one",
                    help=t("graph.attn_help"))
 with c3:
-    st.radio(t("graph.cell_label"), ["rnn", "lstm", "gru"], key=state.GRAPH_KIND, format_func=fmt("widgets.cell"),
+    st.radio(t("graph.cell_label"), ST.options(state.GRAPH_KIND), key=state.GRAPH_KIND, format_func=fmt("widgets.cell"),
              horizontal=True, disabled=use_lab)
     if not presenter:
-        st.select_slider(t("graph.hidden"), [2, 4, 8, 16, 32], key=state.GRAPH_HIDDEN, disabled=use_lab)
-        st.number_input(t("graph.seed"), 0, 10_000, key=state.GRAPH_SEED)
+        st.select_slider(t("graph.hidden"), ST.options(state.GRAPH_HIDDEN), key=state.GRAPH_HIDDEN, disabled=use_lab)
+        st.number_input(t("graph.seed"), *ST.bounds(state.GRAPH_SEED), key=state.GRAPH_SEED)
 
 if ss[state.GRAPH_SOURCE] == "lab" and lab is None:
     st.info(t("graph.no_lab"))

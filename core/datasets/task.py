@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from .. import budget
-from ..tasks import Batch, Task, char_lm, constant_baseline
+from ..task_types import Batch, Task, constant_baseline
+from ..tasks import char_lm
 from .types import DatasetError, Phrase, SequenceDataset
 
 MODES = {"series": ("forecast", "forecast_last"), "labelled": ("classify",), "text": ("next_char",)}

@@ -23,8 +23,8 @@ from .states import (
     hidden_heatmap,
     trajectory_figure,
 )
+from .classes import class_prob_figure
 from .training import (
-    class_prob_figure,
     loss_figure,
     metric_figure,
     prediction_figure,

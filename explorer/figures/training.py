@@ -23,7 +23,6 @@ from .common import (
     finite_xy,
     minmax_downsample,
 )
-from .classes import class_prob_figure  # noqa: F401  (re-exported: it was defined here)
 from .reference import BASELINE_COLOR, add_best_step, add_reference_lines, finite_lines
 
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure

@@ -9,7 +9,7 @@ from torch import nn
 
 from core import build_model, count_parameters, get_task
 from core.compare import (CELLS, PRESETS, CompareSettings, Criterion, SweepSettings, adding_error_by_distance,
-                          build_trainers, criteria_results, evaluate, gate_saturation, hidden_for_params,
+                          build_trainers, criteria_results, evaluate, hidden_for_params,
                           matched_hidden_sizes, param_count, run_preset, steps_to_target, sweep_point)
 
 
@@ -95,13 +95,6 @@ def test_criteria():
     res = criteria_results(p, {"lstm": {"loss": 0.01, "metric": 0.01}, "rnn": {"loss": 0.1, "metric": 0.1}})
     got = {c.kind: (v, ok) for c, v, ok in res}
     assert got == {"lstm": (0.01, True), "gru": (None, None), "rnn": (0.1, False)}
-
-
-def test_gate_saturation():
-    v = np.array([0.0, 0.05, 0.1, 0.5, 0.9, 0.95, 1.0, np.nan])
-    f = gate_saturation(v)
-    assert f["closed"] == pytest.approx(2 / 7) and f["open"] == pytest.approx(2 / 7)
-    assert f["between"] == pytest.approx(3 / 7)
 
 
 class _ForgetsEarlyMarkers(nn.Module):

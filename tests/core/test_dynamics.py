@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.analysis import find_fixed_points, lyapunov_spectrum, perturbation_growth
+from core.analysis import find_fixed_points
+from core.lyapunov import lyapunov_spectrum, perturbation_growth
 from core.dynamics import (ChaosSettings, FlipFlopRecipe, all_corners, fixed_point_tol, flipflop_trainer,
                            frozen_copy, growth_fit, largest_lyapunov_rnn, layer0_states, lyapunov_vs_radius,
                            random_inputs, random_rnn, readout_corners, sensitivity)
 from core.models import build_model
-from core.trace import state_jacobians
+from core.jacobians import state_jacobians
 from core.unroll import unroll
 
 

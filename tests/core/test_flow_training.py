@@ -9,10 +9,11 @@ import torch
 
 from core import gradients as G
 from core.flow_training import FlowTraining, trained_flow_model
+from explorer.settings import DEFAULTS
 from explorer import state
 
-DEFAULT = G.FlowSetup(seq_len=state.DEFAULTS[state.GF_SEQ_LEN], hidden_size=state.DEFAULTS[state.GF_HIDDEN],
-                      spectral_radius=state.DEFAULTS[state.GF_RHO], seed=state.DEFAULTS[state.GF_SEED])
+DEFAULT = G.FlowSetup(seq_len=DEFAULTS[state.GF_SEQ_LEN], hidden_size=DEFAULTS[state.GF_HIDDEN],
+                      spectral_radius=DEFAULTS[state.GF_RHO], seed=DEFAULTS[state.GF_SEED])
 
 
 def _flow(setup, model=None):

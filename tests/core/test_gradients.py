@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from core import build_model, get_task, jacobian_product_norms, state_jacobians, trace
+from core import build_model, get_task, jacobian_log_products, jacobian_product_norms, state_jacobians, trace
+from core import cliff as GC
 from core import gradients as G
 from core.cells import cell_weights, state_map
+from tests.jacobian_oracle import oracle_product_norms, oracle_state_jacobians
 
 
 def flow(**kw):
@@ -147,25 +149,34 @@ def test_jacobian_products_match_autograd(kind):
             return st
         J = torch.autograd.functional.jacobian(to_end, states[t].detach())
         assert view.log10_product[t] == pytest.approx(math.log10(torch.linalg.matrix_norm(J, 2)), abs=1e-9)
-    np.testing.assert_allclose(10 ** view.log10_product, jacobian_product_norms(jac.numpy()), rtol=1e-9)
+    np.testing.assert_allclose(10 ** view.log10_product, oracle_product_norms(jac.numpy()), rtol=1e-9)
     sv = torch.linalg.svdvals(jac).numpy()
     np.testing.assert_allclose(view.singular_values, sv, rtol=1e-12)
     assert view.steps == 12 and view.state_size == S
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_step_jacobians_match_core_state_jacobians(kind):
-    m = build_model(kind, 3, 6, 1, nonlinearity="tanh", seed=1).double()
+@pytest.mark.parametrize("layer", [0, 1])
+def test_state_jacobians_match_the_per_step_oracle(kind, layer):
+    m = build_model(kind, 3, 6, 1, num_layers=2, nonlinearity="tanh", seed=1).double()
     x = torch.randn(15, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    np.testing.assert_allclose(G.step_jacobians(m, x).numpy(), state_jacobians(m, x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(state_jacobians(m, x, layer), oracle_state_jacobians(m, x, layer),
+                               rtol=1e-10, atol=1e-12)
+    t = state_jacobians(m, x, layer, as_tensor=True)
+    assert isinstance(t, torch.Tensor) and t.dtype == torch.float64
+
+
+def test_product_norms_match_the_plain_product():
+    J = np.random.default_rng(0).normal(size=(20, 4, 4)) * 0.7
+    np.testing.assert_allclose(jacobian_product_norms(J), oracle_product_norms(J), rtol=1e-9)
 
 
 def test_log_products_survive_overflow():
     J = np.stack([3.0 * np.eye(4)] * 1000)
-    lp = G.jacobian_log_products(J)
+    lp = jacobian_log_products(J)
     assert np.all(np.isfinite(lp))
     np.testing.assert_allclose(lp, np.arange(999, -1, -1) * math.log10(3.0), rtol=1e-9)
-    lz = G.jacobian_log_products(np.stack([0.1 * np.eye(3)] * 500))
+    lz = jacobian_log_products(np.stack([0.1 * np.eye(3)] * 500))
     np.testing.assert_allclose(lz, -np.arange(499, -1, -1.0), rtol=1e-9)
 
 
@@ -216,11 +227,11 @@ def test_clipping_comparison_spikes_and_learns():
 @pytest.mark.parametrize("sigma", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("wb", [(1.0, -0.5), (5.0, -2.5), (-2.0, 1.0)])
 def test_cliff_grad_against_finite_differences_and_autograd(sigma, wb):
-    s = G.CliffSetup(sigma=sigma)
-    L, gw, gb = G.cliff_grad(*wb, s)
+    s = GC.CliffSetup(sigma=sigma)
+    L, gw, gb = GC.cliff_grad(*wb, s)
     h = 1e-6
-    fw = (G.cliff_loss(wb[0] + h, wb[1], s) - G.cliff_loss(wb[0] - h, wb[1], s)) / (2 * h)
-    fb = (G.cliff_loss(wb[0], wb[1] + h, s) - G.cliff_loss(wb[0], wb[1] - h, s)) / (2 * h)
+    fw = (GC.cliff_loss(wb[0] + h, wb[1], s) - GC.cliff_loss(wb[0] - h, wb[1], s)) / (2 * h)
+    fb = (GC.cliff_loss(wb[0], wb[1] + h, s) - GC.cliff_loss(wb[0], wb[1] - h, s)) / (2 * h)
     assert gw == pytest.approx(float(fw), rel=1e-5, abs=1e-8)
     assert gb == pytest.approx(float(fb), rel=1e-5, abs=1e-8)
     w = torch.tensor(wb[0], dtype=torch.float64, requires_grad=True)
@@ -239,16 +250,16 @@ def test_cliff_grad_against_finite_differences_and_autograd(sigma, wb):
 def test_cliff_surface_is_vectorised_and_has_a_cliff():
     w = np.linspace(0, 12, 61)
     b = np.linspace(-7, 3, 51)
-    S = G.cliff_surface(w, b)
+    S = GC.cliff_surface(w, b)
     assert S.shape == (51, 61)
-    assert S[7, 20] == pytest.approx(float(G.cliff_loss(w[20], b[7])))
+    assert S[7, 20] == pytest.approx(float(GC.cliff_loss(w[20], b[7])))
     # somewhere a one-cell move changes the loss by more than 10 (the wall)
     assert np.abs(np.diff(S, axis=1)).max() > 10
 
 
 def test_clipped_descent_steps_are_bounded_and_plain_descent_jumps():
-    plain = G.cliff_descent(5.0, -2.5, 0.01, 200)
-    clipped = G.cliff_descent(5.0, -2.5, 0.01, 200, clip=5.0)
+    plain = GC.cliff_descent(5.0, -2.5, 0.01, 200)
+    clipped = GC.cliff_descent(5.0, -2.5, 0.01, 200, clip=5.0)
     jumps_p = np.linalg.norm(np.diff(plain.wb, axis=0), axis=1)
     jumps_c = np.linalg.norm(np.diff(clipped.wb, axis=0), axis=1)
     assert jumps_c.max() <= 0.01 * 5.0 + 1e-12

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from core import build_model, get_task, jacobian_product_norms, state_jacobians, trace, whh_eigenvalues
+from tests.jacobian_oracle import oracle_state_jacobians
 from core.unroll import unroll
 
 KINDS = ["rnn", "lstm", "gru"]
@@ -229,6 +230,7 @@ def test_state_jacobians_against_autograd(kind, gen):
         J = torch.autograd.functional.jacobian(lambda v: state_map(w, x[t:t + 1], v[None])[0], s[0])
         np.testing.assert_allclose(jac[t], J.detach().numpy(), atol=1e-5)
         s = state_map(w, x[t:t + 1], s).detach()
+    np.testing.assert_allclose(jac, oracle_state_jacobians(model, x), atol=1e-5)
     norms = jacobian_product_norms(jac)
     assert norms[-1] == pytest.approx(1.0)
     P = np.eye(S)

@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 
 from core import tiny_rnn as tr
+from explorer.settings import DEFAULTS
 from explorer import cell_views as V
 from explorer import state
+from tests.latex_check import parse_bmatrices
 from explorer.figures import cell as cf
 
 
 def _rec(H=2, F=1, preset="sine", act="tanh"):
-    spec = V.spec_from(state.DEFAULTS, H, F, act)
+    spec = V.spec_from(DEFAULTS, H, F, act)
     seq = V.make_input(preset, 16, F, 0, "")
     return spec, tr.run_steps(tr.build_tiny(spec), seq.x), seq
 
@@ -83,20 +85,20 @@ def test_trajectory3d():
 def test_equations_show_the_engine_numbers():
     spec, rec, _ = _rec(H=2, F=1)
     eq = V.equations(spec, rec, 4)
-    mats = V.parse_bmatrices(eq.hidden)
+    mats = parse_bmatrices(eq.hidden)
     # W_xh, x_t, W_hh, h_{t-1}, b_h, a_t, h_t
     assert len(mats) == 7
     np.testing.assert_allclose(mats[0], np.array(spec.w_xh), atol=5e-4)
     np.testing.assert_allclose(mats[3][:, 0], rec.h[3], atol=5e-4)
     np.testing.assert_allclose(mats[-1][:, 0], rec.h[4], atol=5e-4)
     np.testing.assert_allclose(np.tanh(mats[-2][:, 0]), mats[-1][:, 0], atol=2e-3)
-    out = V.parse_bmatrices(eq.output)
+    out = parse_bmatrices(eq.output)
     np.testing.assert_allclose(out[-1][:, 0], rec.y[4], atol=5e-4)
-    assert r"\mathrm{ReLU}" in V.equations(V.spec_from(state.DEFAULTS, 2, 1, "relu"), rec, 0).hidden
+    assert r"\mathrm{ReLU}" in V.equations(V.spec_from(DEFAULTS, 2, 1, "relu"), rec, 0).hidden
 
 
 def test_matrices_follow_the_state_keys():
-    vals = dict(state.DEFAULTS)
+    vals = dict(DEFAULTS)
     vals[state.CELL_ENTRIES[("W_hh", 1, 0)]] = 0.25
     m = V.matrices_from(vals, 2, 1)
     assert m["W_hh"].shape == (2, 2) and m["W_hh"][1, 0] == 0.25

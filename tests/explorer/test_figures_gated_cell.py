@@ -6,15 +6,17 @@ import pytest
 
 from core import gated_cell as gc
 from core import tiny_rnn as tr
-from explorer import cell_views as V
+from explorer.settings import DEFAULTS
 from explorer import gated_cell_views as GV
 from explorer import state
+from explorer.settings import GATED_RANGE
+from tests.latex_check import parse_bmatrices
 from explorer.figures import gated_cell as gf
 from explorer.widgets import presenter_figure
 
 
 def _values(**over):
-    v = dict(state.DEFAULTS)
+    v = dict(DEFAULTS)
     v.update(over)
     return v
 
@@ -118,15 +120,15 @@ def test_equations_carry_the_engines_numbers(kind):
     eqs = GV.equations(spec, rec, t)
     assert list(eqs) == (["i", "f", "g", "o", "c", "h"] if kind == "lstm" else ["r", "z", "n", "h"])
     for g in gc.GATES[kind]:
-        mats = V.parse_bmatrices(eqs[g])
+        mats = parse_bmatrices(eqs[g])
         assert eqs[g].startswith(r"\begin{aligned}" + f"{g}_{{{t}}}")
         np.testing.assert_allclose(mats[-1][:, 0], rec.gates[g][t], atol=6e-4)  # the value
         np.testing.assert_allclose(mats[-2][:, 0], rec.pre[g][t], atol=6e-4)  # its argument
         np.testing.assert_allclose(mats[0], spec.block(g, "W_x"), atol=6e-4)
-    h_mats = V.parse_bmatrices(eqs["h"])
+    h_mats = parse_bmatrices(eqs["h"])
     np.testing.assert_allclose(h_mats[-1][:, 0], rec.h[t], atol=6e-4)
     if kind == "lstm":
-        np.testing.assert_allclose(V.parse_bmatrices(eqs["c"])[-1][:, 0], rec.c[t], atol=6e-4)
+        np.testing.assert_allclose(parse_bmatrices(eqs["c"])[-1][:, 0], rec.c[t], atol=6e-4)
     else:
         assert r"(1 - z_{4}) \odot n_{4} + z_{4} \odot h_{3}" in eqs["h"]
         assert r"r_{4} \odot (W_{hn}\,h_{3} + b_{hn})" in eqs["n"]
@@ -138,7 +140,7 @@ def test_sentiment_values_change_only_unit_one():
     changed = {k for k, v in new.items() if v != vals[k]}
     assert changed and all(".0." in k for k in changed)  # row 0 only
     assert new[state.CELL_GATED_ENTRIES[("gru", "z", "W_x", 0, 0)]] == -6.0
-    lo, hi = GV.GATED_RANGE
+    lo, hi = GATED_RANGE
     assert all(lo <= v <= hi for v in new.values())  # within the sliders' range
 
 

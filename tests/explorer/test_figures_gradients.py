@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from explorer.figures import clipping as FC
 from explorer.figures import gradients as FG
 from explorer.figures.common import CELL_COLORS
 
@@ -70,7 +71,7 @@ def test_clipping_figures_mark_diverged_steps_and_threshold():
     lp[[5, 9]] = np.nan
     gp = np.full(n, 100.0)
     gp[9] = np.inf
-    loss, grad = FG.clipping_figures(steps, lp, np.linspace(1, 0.01, n), gp, np.full(n, 2.0), 1.0,
+    loss, grad = FC.clipping_figures(steps, lp, np.linspace(1, 0.01, n), gp, np.full(n, 2.0), 1.0,
                                      baseline=0.5)
     assert loss.layout.yaxis.type == "log" and grad.layout.yaxis.type == "log"
     crosses = [tr for tr in loss.data if tr.mode == "markers"]
@@ -86,7 +87,7 @@ def test_cliff_figure_heatmap_paths_and_offscreen_arrow():
     L = np.add.outer(b ** 2, w)  # (nb, nw)
     paths = {"no clipping": np.array([[5.0, -2.5], [4.5, -2.3], [26.0, 32.0]]),
              "clipped at 5": np.array([[5.0, -2.5], [4.9, -2.4]])}
-    fig = FG.cliff_figure(w, b, L, paths)
+    fig = FC.cliff_figure(w, b, L, paths)
     assert fig.data[0].type == "heatmap"
     z = np.asarray(fig.data[0].z, dtype=np.float64)
     assert z.shape == (161, 161) and z[10, 20] == pytest.approx(np.log10(L[10, 20] + 1e-8), rel=1e-5)
@@ -94,7 +95,7 @@ def test_cliff_figure_heatmap_paths_and_offscreen_arrow():
     assert [tr.line.color for tr in lines] == [FG.PLAIN_COLOR, FG.CLIPPED_COLOR]
     assert any("thrown to (26" in a.text for a in fig.layout.annotations)
     assert _size(fig) < 1_000_000
-    f2 = FG.path_loss_figure({"no clipping": np.array([1.0, 10.0, 0.1])})
+    f2 = FC.path_loss_figure({"no clipping": np.array([1.0, 10.0, 0.1])})
     assert f2.layout.yaxis.type == "log" and len(f2.data) == 1
 
 
@@ -136,10 +137,10 @@ def test_builders_speak_korean_and_keep_english_by_default():
                                bound_log10=np.arange(T)[::-1] * 2.0, lang=lang),
                 FG.product_figure({"RNN": np.zeros(T)}, lang=lang),
                 FG.singular_value_figure({"rnn": sv}, lang=lang),
-                *FG.clipping_figures(steps, np.full(n, np.nan), np.ones(n), np.full(n, 5.0), np.ones(n), 1.0,
+                *FC.clipping_figures(steps, np.full(n, np.nan), np.ones(n), np.full(n, 5.0), np.ones(n), 1.0,
                                      baseline=0.5, lang=lang),
-                FG.cliff_figure(w, b, L, paths, colors=colors, lang=lang),
-                FG.path_loss_figure({k: np.array([1.0, 0.1]) for k in paths}, colors=colors, lang=lang),
+                FC.cliff_figure(w, b, L, paths, colors=colors, lang=lang),
+                FC.path_loss_figure({k: np.array([1.0, 0.1]) for k in paths}, colors=colors, lang=lang),
                 FG.flow_figure({}, lang=lang), FG.product_figure({}, lang=lang),
                 FG.singular_value_figure({}, lang=lang)]
 

@@ -6,7 +6,10 @@ import pytest
 
 from explorer import state, urlstate
 from explorer.nav import PAGE_TABLE
-from explorer.tour import TOUR, apply_step, page_keys
+from explorer import settings
+from explorer.settings import DEFAULTS
+from explorer.tour import apply_step, page_keys
+from explorer.tour_steps import TOUR
 from explorer.widgets import PRESENTER_MIN_LINE, presenter_figure
 from tests.pages.conftest import APP, _stop_jobs_after_test, press  # noqa: F401 (autouse fixture: stops jobs)
 
@@ -30,20 +33,20 @@ def test_preset_keys_exist_and_values_are_in_the_widgets_domain(step):
     keys = set(page_keys(step.page))
     doms = urlstate.domains(step.preset)
     for k, v in step.preset.items():
-        assert k in state.DEFAULTS, k
+        assert k in DEFAULTS, k
         assert k in keys, f"{k} is not a shareable key of {step.page}"
-        d = state.DEFAULTS[k]
+        d = DEFAULTS[k]
         assert type(v) is type(d), (k, v, d)
         if k in doms:
-            assert urlstate._accepted(v, doms[k]), (k, v, doms[k])
+            assert settings.accepts(k, v), (k, v, doms[k])
 
 
 def test_apply_step_resets_the_page_then_sets_the_preset():
     step = next(s for s in TOUR if s.page == "pages/gradient_flow.py")
     ss = {state.GF_SEED: 7, state.GF_HIDDEN: 512, state.LAB_KIND: "gru"}
     apply_step(step, ss)
-    assert ss[state.GF_SEED] == state.DEFAULTS[state.GF_SEED]  # leftovers of the page are reset
-    assert ss[state.GF_HIDDEN] == state.DEFAULTS[state.GF_HIDDEN]
+    assert ss[state.GF_SEED] == DEFAULTS[state.GF_SEED]  # leftovers of the page are reset
+    assert ss[state.GF_HIDDEN] == DEFAULTS[state.GF_HIDDEN]
     assert ss[state.LAB_KIND] == "gru"  # other pages are left alone
     for k, v in step.preset.items():
         assert ss[k] == v

@@ -1,13 +1,14 @@
 """Shareable links: which keys travel, how values are written and read back, what is rejected."""
 import pytest
 
-from explorer import state, urlstate
+from explorer import settings, state, urlstate
+from explorer.settings import DEFAULTS, TABLES
 from explorer.nav import PAGE_TABLE
 from pathlib import Path
 
 KEYS = urlstate.url_keys()
 FREE_TEXT = {state.CELL_TYPED_INPUT, *state.CELL_TEXT.values(), *state.CELL_GATED_TEXT.values()}  # text boxes
-NO_DOMAIN_OK = FREE_TEXT | {k for k in KEYS if isinstance(state.DEFAULTS[k], bool)}
+NO_DOMAIN_OK = FREE_TEXT | {k for k in KEYS if isinstance(DEFAULTS[k], bool)}
 
 
 def test_only_plain_persistent_settings_travel():
@@ -16,14 +17,18 @@ def test_only_plain_persistent_settings_travel():
     for k in (state.LAB_SIGNATURE, state.DATASETS, state.LAB_SCRUB, state.IO_RESULTS, state.GF_CLIP_RESULT,
               state.URL_LOADED, state.CMP_FINAL, state.DATA_WINDOW):
         assert k not in KEYS, k
-    assert all(k in state.PERSISTENT for k in KEYS)
+    assert all(k in settings.PERSISTENT for k in KEYS)
 
 
-def test_every_page_but_home_and_data_has_a_prefix_with_keys():
-    stems = {Path(row[1]).stem for row in PAGE_TABLE} - {"home", "data"}
-    assert stems == set(urlstate.PAGE_PREFIXES)
-    for stem, prefix in urlstate.PAGE_PREFIXES.items():
-        assert any(k.startswith(prefix) for k in KEYS), stem
+def test_every_page_but_home_has_a_settings_table_under_one_name():
+    stems = {Path(row[1]).stem for row in PAGE_TABLE} - {"home"}
+    assert stems | {"app"} == set(TABLES)
+    for stem, table in TABLES.items():
+        if stem == "app":
+            continue
+        prefixes = {s.key.split(".")[0] for s in table}
+        assert len(prefixes) == 1, (stem, prefixes)  # one name per page: its keys share one prefix
+        assert (stem == "data") != any(urlstate.page_keys(stem)), stem  # all but the Data page travel
 
 
 def test_every_key_has_a_domain_unless_free_text_or_yes_no():
@@ -31,12 +36,12 @@ def test_every_key_has_a_domain_unless_free_text_or_yes_no():
     missing = [k for k in KEYS if k not in doms and k not in NO_DOMAIN_OK]
     assert not missing
     for k, d in doms.items():  # the default itself must be accepted
-        assert urlstate._accepted(state.DEFAULTS[k], d), k
+        assert settings.accepts(k, DEFAULTS[k]), k
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_defaults_round_trip_through_text(key):
-    d = state.DEFAULTS[key]
+    d = DEFAULTS[key]
     assert urlstate.decode(key, urlstate.encode(key, d)) == d
 
 
@@ -69,7 +74,7 @@ def test_a_float_read_back_is_the_widgets_own_option():
 
 
 def test_params_hold_only_non_defaults_of_the_page_and_the_globals():
-    values = dict(state.DEFAULTS)
+    values = dict(DEFAULTS)
     values.update({state.LAB_KIND: "gru", state.LAB_SEED: 5, state.PRESENTER: True, state.GF_RHO: 2.0,
                    state.TOUR_STEP: 3})
     assert urlstate.params_for("training_lab", values) == {
@@ -77,7 +82,7 @@ def test_params_hold_only_non_defaults_of_the_page_and_the_globals():
     assert urlstate.params_for("gradient_flow", values) == {
         "gradient_flow.radius": "2.0", "presenter": "1", "tour.step": "3"}
     assert urlstate.params_for("", values) == {"presenter": "1", "tour.step": "3"}  # home: globals only
-    assert urlstate.params_for("training_lab", dict(state.DEFAULTS)) == {}
+    assert urlstate.params_for("training_lab", dict(DEFAULTS)) == {}
 
 
 def test_reasons_come_in_the_requested_language():

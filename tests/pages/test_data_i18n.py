@@ -11,6 +11,7 @@ import pytest
 
 from core.datasets import dataset_task, load_dataset
 from core.export import ExportError, import_model, read_settings
+from explorer.settings import DEFAULTS
 from explorer import data_text as DT
 from explorer import data_views as V
 from explorer import state
@@ -182,7 +183,7 @@ def test_notes_and_settings_errors_in_korean():
     # the notes core writes today are all known
     ds = load_dataset(b"idx,label,a,b,c\n0,1,1,2,3\n1,2,4,5,6\n2,1,7,8,9\n3,2,1,1,\n", "w.csv")
     assert [n for n in ds.notes if not has_hangul(DT.note_text(n, "ko"))] == []
-    s = V.lab_settings({state.DEVICE: "cpu", **{k: state.DEFAULTS[k] for k in V.LAB_KEYS.values()}}.get)
+    s = V.lab_settings({state.DEVICE: "cpu", **{k: DEFAULTS[k] for k in V.LAB_KEYS.values()}}.get)
     for change in ({"task": "upload:nothing"}, {"layers": 9}, {"kind": "tcn"}):
         with pytest.raises(ExportError) as e:
             V.check_settings(s.__class__(**{**s.__dict__, **change}), {})

@@ -5,6 +5,7 @@ import torch
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import cliff as GC
 from core import gradients as G
 from explorer import state
 from explorer.gradient_views import untrained_flows, untrained_jacobians
@@ -113,7 +114,7 @@ def test_cliff_tab_paths_start_where_asked():
     at.number_input(key=state.GF_CLIFF_W0).set_value(8.0).run()
     assert not at.exception
     plain = next(d for d in _chart(at, "gf_cliff")["data"] if d.get("name") == "no clipping")
-    ref = G.cliff_descent(8.0, -2.5, 0.01, 200)
+    ref = GC.cliff_descent(8.0, -2.5, 0.01, 200)
     np.testing.assert_allclose(_arr(plain["x"]), ref.wb[:, 0], rtol=1e-12)
 
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from core import tiny_rnn as tr
+from tests.latex_check import parse_bmatrices
 from explorer import cell_views as V
 from explorer import state
 from tests.pages.conftest import chart_specs, open_page, plot_array
@@ -35,8 +36,8 @@ def _fused(at):
 
 
 def _shown(at):
-    hid = V.parse_bmatrices(at.latex[0].value)
-    out = V.parse_bmatrices(at.latex[1].value)
+    hid = parse_bmatrices(at.latex[0].value)
+    out = parse_bmatrices(at.latex[1].value)
     return hid[-1][:, 0], out[-1][:, 0], hid
 
 
@@ -127,7 +128,7 @@ def test_typed_input_sequence(at):
     assert len(plot_array(series["data"][0]["y"])) == 4
     assert at.session_state[state.CELL_STEP] <= 3
     at.slider(key=state.CELL_STEP).set_value(3).run()
-    assert V.parse_bmatrices(at.latex[0].value)[1][0, 0] == 2.0
+    assert parse_bmatrices(at.latex[0].value)[1][0, 0] == 2.0
 
 
 def test_presenter_mode_hides_the_table(at):

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from core import gated_cell as gc
+from tests.latex_check import parse_bmatrices
 from explorer import cell_views as V
 from explorer import gated_cell_views as GV
 from explorer import state
@@ -66,12 +67,12 @@ def test_every_gate_equation_shows_torchs_numbers(kind):
         h, c = _torch_states(at, kind)
         for sym in SYMBOLS[kind]:
             assert eqs[sym].startswith(f"{sym}_{{{t}}}"), sym
-        np.testing.assert_allclose(V.parse_bmatrices(eqs["h"])[-1][:, 0], h[t], atol=6e-4)
+        np.testing.assert_allclose(parse_bmatrices(eqs["h"])[-1][:, 0], h[t], atol=6e-4)
         if kind == "lstm":
-            np.testing.assert_allclose(V.parse_bmatrices(eqs["c"])[-1][:, 0], c[t], atol=6e-4)
-            np.testing.assert_allclose(V.parse_bmatrices(eqs["c"])[1][:, 0], c[t - 1], atol=6e-4)  # c_{t-1}
+            np.testing.assert_allclose(parse_bmatrices(eqs["c"])[-1][:, 0], c[t], atol=6e-4)
+            np.testing.assert_allclose(parse_bmatrices(eqs["c"])[1][:, 0], c[t - 1], atol=6e-4)  # c_{t-1}
         else:
-            np.testing.assert_allclose(V.parse_bmatrices(eqs["h"])[-2][:, 0], h[t - 1], atol=6e-4)  # h_{t-1}
+            np.testing.assert_allclose(parse_bmatrices(eqs["h"])[-2][:, 0], h[t - 1], atol=6e-4)  # h_{t-1}
     ids = [k for k, _ in keyed_chart_specs(at)]
     assert any(i.endswith("cell_diagram") for i in ids) and any(i.endswith("cell_product") for i in ids)
     diagram = chart_specs(at)[0]
@@ -87,14 +88,14 @@ def test_sentiment_unit_and_typed_weights(kind):
     assert at.session_state[state.CELL_PRESET] == "love/hate"
     at.slider(key=state.CELL_STEP).set_value(1).run()  # "love"
     assert any("**“love”**" in m.value for m in at.markdown)
-    h_love = V.parse_bmatrices(_equations(at, kind)["h"])[-1][0, 0]
+    h_love = parse_bmatrices(_equations(at, kind)["h"])[-1][0, 0]
     at.slider(key=state.CELL_STEP).set_value(3).run()  # "film": kept
-    h_film = V.parse_bmatrices(_equations(at, kind)["h"])[-1][0, 0]
+    h_film = parse_bmatrices(_equations(at, kind)["h"])[-1][0, 0]
     at.slider(key=state.CELL_STEP).set_value(7).run()  # "hate", after "but"
-    eq_h = V.parse_bmatrices(_equations(at, kind)["h"])
+    eq_h = parse_bmatrices(_equations(at, kind)["h"])
     h_hate, h_but = eq_h[-1][0, 0], eq_h[-2 if kind == "gru" else -1][0, 0]
     if kind == "lstm":  # h_{t-1} is not in the LSTM's h equation: read it from the gates' equations
-        h_but = V.parse_bmatrices(_equations(at, kind)["i"])[3][0, 0]
+        h_but = parse_bmatrices(_equations(at, kind)["i"])[3][0, 0]
     assert h_love > 0.5 and abs(h_film - h_love) < 0.05 and h_hate < h_but - 0.2
     h, _ = _torch_states(at, kind)
     np.testing.assert_allclose(h_hate, h[7, 0], atol=6e-4)
@@ -106,8 +107,8 @@ def test_sentiment_unit_and_typed_weights(kind):
     assert not at.exception and not at.error
     g = gc.DIRECT_GATE[kind]
     eq = _equations(at, kind)[g]
-    assert V.parse_bmatrices(eq)[-3][:, 0].tolist() == [0.0, 0.0]  # the bias shown
-    np.testing.assert_allclose(V.parse_bmatrices(_equations(at, kind)["h"])[-1][:, 0], _torch_states(at, kind)[0][7],
+    assert parse_bmatrices(eq)[-3][:, 0].tolist() == [0.0, 0.0]  # the bias shown
+    np.testing.assert_allclose(parse_bmatrices(_equations(at, kind)["h"])[-1][:, 0], _torch_states(at, kind)[0][7],
                                atol=6e-4)
     at.text_input(key=box).input("1, 2, 3").run()
     assert not at.exception and any("row" in e.value for e in at.error)
@@ -144,7 +145,7 @@ def test_a_link_opens_the_gru_with_its_weights():
     at.run()
     assert not at.exception
     assert at.radio(key=state.CELL_KIND).value == "gru" and at.slider(key=entry).value == 4.5
-    z = V.parse_bmatrices(_equations(at, "gru")["z"])
+    z = parse_bmatrices(_equations(at, "gru")["z"])
     assert z[-3][0, 0] == 4.5 and z[-1].shape == (3, 1)
     assert at.query_params == {state.CELL_KIND: "gru", state.CELL_HIDDEN: "3", entry: "4.5"}
     assert not at.toast

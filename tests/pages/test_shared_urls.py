@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import state, urlstate
+from explorer.settings import DEFAULTS, TABLES, Between
 from tests.pages.conftest import APP, chart_specs
 
 # page -> settings a lecturer might share (all different from the defaults)
@@ -52,10 +53,10 @@ def _link(settings: dict) -> dict:
 
 
 def test_every_page_has_shared_settings():
-    assert set(SHARED) == set(urlstate.PAGE_PREFIXES)
+    assert set(SHARED) == set(TABLES) - {"app", "data"}
     for page, values in SHARED.items():
         for k, v in values.items():
-            assert k.startswith(urlstate.PAGE_PREFIXES[page]) and v != state.DEFAULTS[k], (page, k)
+            assert k in urlstate.page_keys(page) and v != DEFAULTS[k], (page, k)
 
 
 @pytest.mark.parametrize("page", list(SHARED))
@@ -74,8 +75,9 @@ def test_a_shared_link_reproduces_the_pages_settings(page):
 
 
 @pytest.mark.parametrize("page", list(SHARED))
-def test_url_domains_match_the_widgets_on_the_page(page):
-    """urlstate's option lists and ranges are the widgets' own (so links never carry what a widget refuses)."""
+def test_widgets_show_their_settings_domain(page):
+    """Every widget's options and range are its setting's domain in explorer/settings.py (so links
+    never carry what a widget refuses, and a widget that forgets to read the table is caught)."""
     at = _open(page, {})
     doms = urlstate.domains(urlstate.url_keys())
     checked = 0
@@ -83,7 +85,7 @@ def test_url_domains_match_the_widgets_on_the_page(page):
         if key not in doms:
             continue
         d, p = doms[key], w.proto
-        if isinstance(d, urlstate.Between):
+        if isinstance(d, Between):
             if hasattr(p, "has_min"):  # number_input
                 assert (p.min, p.max) == (d.lo, d.hi), key
             elif key != state.CELL_STEP:  # the time slider's end follows T (the domain holds the largest)
@@ -106,8 +108,8 @@ def test_a_link_gives_the_same_numbers_in_a_new_session():
 
 def test_a_bad_link_is_ignored_with_a_toast():
     at = _open("training_lab", {"lab.kind": "transformer", "lab.hidden": "64", "lab.seq_len": "5000"})
-    assert at.radio(key=state.LAB_KIND).value == state.DEFAULTS[state.LAB_KIND]
-    assert at.number_input(key=state.LAB_SEQ_LEN).value == state.DEFAULTS[state.LAB_SEQ_LEN]
+    assert at.radio(key=state.LAB_KIND).value == DEFAULTS[state.LAB_KIND]
+    assert at.number_input(key=state.LAB_SEQ_LEN).value == DEFAULTS[state.LAB_SEQ_LEN]
     assert at.select_slider(key=state.LAB_HIDDEN).value == 64
     assert len(at.toast) == 1 and "lab.kind" in at.toast[0].value and "lab.seq_len" in at.toast[0].value
     assert at.query_params == {"lab.hidden": "64"}
