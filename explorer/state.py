@@ -170,7 +170,7 @@ DATA_MAX_STEPS = "data.max_steps"  # labelled data: average-pool to at most this
 DATA_CURRENT = "data.current"  # name (key of DATASETS) of the dataset the page shows
 # ---- Data page: plain state ----------------------------------------------------------------------
 DATA_UPLOADS = "data.uploads"  # "train"/"test" -> (file signature, dataset or None, error or None)
-DATA_EVAL = "data.eval"  # explorer.data_views.HeldOut of the last held-out evaluation, or None
+DATA_EVAL = "data.eval"  # explorer.held_out.HeldOut of the last held-out evaluation, or None
 DATA_IMPORT_MSG = "data.import_msg"  # (level, text) reported after an import, or None
 SUGGESTED = "data.suggested"  # (dataset name, core.suggest.Suggestion) last applied by "Use suggested settings", or None
 # file uploaders, buttons and downloads (not in DEFAULTS: Streamlit refuses assigned values)

@@ -8,6 +8,8 @@ from core.budget import BudgetError
 from core.datasets import DatasetError
 from explorer import data_text as DT
 from explorer import data_views as V
+from explorer import held_out as HO
+from explorer import run_files as RF
 from explorer import runtime, state
 from explorer import settings as ST
 from explorer import upload_widgets as U
@@ -151,21 +153,21 @@ if entry is not None and job is not None and job.trainer.task.name == UPLOAD_PRE
     st.subheader(t("data.held_out"))
     if st.button(t("data.evaluate"), key=state.DATA_BTN_EVAL):
         model, step, best = best_model(job.trainer)  # the best checkpoint when the run kept one
-        ss[state.DATA_EVAL] = V.held_out(model, job.trainer.task, step, name, best=best)
+        ss[state.DATA_EVAL] = HO.held_out(model, job.trainer.task, step, name, best=best)
     r = ss[state.DATA_EVAL]
     if r is not None and r.dataset == name:
-        cards, note = V.held_out_cards(r, lang)
+        cards, note = HO.held_out_cards(r, lang)
         for col, (label, value, delta) in zip(st.columns(3), cards):
             col.metric(label, value, delta=delta, delta_color="normal" if r.metric_name == "accuracy" else "inverse")
         st.caption(note)
 
 st.header(t("data.export"))
-settings = V.lab_settings(lambda k: ss[k])
+settings = RF.lab_settings(lambda k: ss[k])
 c1, c2, c3 = st.columns(3)
 with c1.container(border=True):
     st.markdown(t("data.model_box"))
     if job is not None:
-        st.download_button(t("data.dl_model"), lambda: V.model_bytes(job, settings), file_name="rnn_model.zip",
+        st.download_button(t("data.dl_model"), lambda: RF.model_bytes(job, settings), file_name="rnn_model.zip",
                            mime="application/zip", key=state.DATA_DL_MODEL, icon=":material/download:",
                            on_click="ignore")
         if job.trainer.best_step is not None:
@@ -174,22 +176,22 @@ with c1.container(border=True):
         st.caption(t("data.no_model"))
     mf = st.file_uploader(t("data.model_file"), type=["zip", "safetensors"], key=state.DATA_MODEL_FILE)
     if st.button(t("data.load_model"), key=state.DATA_BTN_LOAD_MODEL, disabled=mf is None):
-        updates, ss[state.DATA_IMPORT_MSG] = V.import_model_upload(mf.getvalue(), datasets, settings, board,
+        updates, ss[state.DATA_IMPORT_MSG] = RF.import_model_upload(mf.getvalue(), datasets, settings, board,
                                                                    runtime.limiter())
         ss.update(updates)
 with c2.container(border=True):
     st.markdown(t("data.settings_box"))
-    st.download_button(t("data.dl_settings"), V.settings_bytes(settings), file_name="rnn_settings.json",
+    st.download_button(t("data.dl_settings"), RF.settings_bytes(settings), file_name="rnn_settings.json",
                        mime="application/json", key=state.DATA_DL_SETTINGS, icon=":material/download:",
                        on_click="ignore")
     sf = st.file_uploader(t("data.settings_file"), type=["json"], key=state.DATA_SETTINGS_FILE)
     if st.button(t("data.apply_settings"), key=state.DATA_BTN_LOAD_SETTINGS, disabled=sf is None):
-        updates, ss[state.DATA_IMPORT_MSG] = V.import_settings_upload(sf.getvalue(), datasets, ss[state.DEVICE])
+        updates, ss[state.DATA_IMPORT_MSG] = RF.import_settings_upload(sf.getvalue(), datasets, ss[state.DEVICE])
         ss.update(updates)
 with c3.container(border=True):
     st.markdown(t("data.history_box"))
     if job is not None:
-        st.download_button(t("data.dl_history"), lambda: V.history_bytes(job), file_name="rnn_history.csv",
+        st.download_button(t("data.dl_history"), lambda: RF.history_bytes(job), file_name="rnn_history.csv",
                            mime="text/csv", key=state.DATA_DL_HISTORY, icon=":material/download:", on_click="ignore")
     else:
         st.caption(t("data.no_run"))

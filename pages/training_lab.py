@@ -13,7 +13,7 @@ from explorer import upload_widgets as U
 from explorer import widgets as W
 from explorer.jobs import TrainingJob
 from explorer.lang import current, t
-from explorer.data_views import run_record
+from explorer.run_files import run_record
 from explorer.runs import UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
 
 ss = st.session_state

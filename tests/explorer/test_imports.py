@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from core.export import CONFIG_FILE, WEIGHTS_FILE, export_model
-from explorer import data_views as V
+from explorer import run_files as RF
 from explorer.data_text import message_text
 from explorer.jobs import JobBoard
 from explorer.runs import HIDDEN_CHOICES, SEQ_LEN_RANGE, RunSettings, build_trainer, import_limits
@@ -45,7 +45,7 @@ def reversal_zip():
 def _refused(data: bytes, fragment: str, ko_fragment: str | None = None):
     board = JobBoard()
     board.put("lab", sentinel := object.__new__(type("Job", (), {"stop": lambda self: None})))
-    updates, msg = V.import_model_upload(data, {}, CURRENT, board)
+    updates, msg = RF.import_model_upload(data, {}, CURRENT, board)
     assert updates == {} and msg[0] == "error"
     assert board.get("lab") is sentinel  # the lab's run is left as it was
     en, ko = message_text(msg, "en"), message_text(msg, "ko")
@@ -58,7 +58,7 @@ def _refused(data: bytes, fragment: str, ko_fragment: str | None = None):
 
 def test_a_good_import_replaces_the_run(reversal_zip):
     board = JobBoard()
-    updates, msg = V.import_model_upload(reversal_zip, {}, CURRENT, board)
+    updates, msg = RF.import_model_upload(reversal_zip, {}, CURRENT, board)
     assert msg[0] == "success" and board.get("lab") is not None
     assert board.get("lab").trainer.model.config.out_steps == 8
     board.remove("lab")
@@ -108,7 +108,7 @@ def test_hidden_size_over_the_lab_is_refused_before_building(reversal_zip):
      "setting 'seed' ="),
 ])
 def test_bad_settings_files_change_nothing(body, fragment):
-    updates, msg = V.import_settings_upload(body, {}, "cpu")
+    updates, msg = RF.import_settings_upload(body, {}, "cpu")
     assert updates == {} and msg[0] == "error"
     en = message_text(msg, "en")
     assert fragment in en and message_text(msg, "ko") != en

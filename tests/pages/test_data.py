@@ -9,6 +9,8 @@ import torch
 
 from core.datasets import dataset_task, load_dataset
 from explorer import data_views as V
+from explorer import held_out as HO
+from explorer import run_files as RF
 from explorer import state
 from explorer.jobs import TrainingJob
 from tests.pages.conftest import chart_specs, open_page, plot_array, press
@@ -136,7 +138,7 @@ def test_ucr_train_and_test_files_then_held_out_accuracy():
     press(at, state.DATA_BTN_EVAL)
     assert not at.exception
     r = at.session_state[state.DATA_EVAL]
-    ref = V.held_out(job.trainer.model, job.trainer.task, 1, "Wave_TRAIN")
+    ref = HO.held_out(job.trainer.model, job.trainer.task, 1, "Wave_TRAIN")
     assert r.on_test and r.n == 30 and r.metric == pytest.approx(ref.metric)
     assert r.baseline_metric == pytest.approx(1 / 3)  # the majority class of a balanced training file
     labels = [m.label for m in at.metric]
@@ -153,7 +155,7 @@ def test_export_then_import_model_gives_the_same_predictions():
     press(at, state.LAB_BTN_STEP)
     old = live_job("upload:weather")
     old.run_sync(5)
-    data = V.model_bytes(old, V.lab_settings(lambda k: at.session_state[k]))
+    data = RF.model_bytes(old, RF.lab_settings(lambda k: at.session_state[k]))
     at.switch_page(PAGE).run()
     assert at.button(key=state.DATA_BTN_LOAD_MODEL).disabled
     upload(at, state.DATA_MODEL_FILE, "rnn_model.zip", b"not a model")
@@ -178,14 +180,14 @@ def test_export_then_import_model_gives_the_same_predictions():
 
 def test_settings_download_and_upload():
     at = open_page(PAGE)
-    s = V.lab_settings(lambda k: at.session_state[k])
-    changed = V.settings_bytes(s.__class__(**{**s.__dict__, "task": "adding", "hidden": 64, "lr": 0.003}))
+    s = RF.lab_settings(lambda k: at.session_state[k])
+    changed = RF.settings_bytes(s.__class__(**{**s.__dict__, "task": "adding", "hidden": 64, "lr": 0.003}))
     upload(at, state.DATA_SETTINGS_FILE, "s.json", changed)
     press(at, state.DATA_BTN_LOAD_SETTINGS)
     assert not at.exception and not errors(at)
     assert (at.session_state[state.LAB_TASK], at.session_state[state.LAB_HIDDEN], at.session_state[state.LAB_LR]) \
         == ("adding", 64, 0.003)
-    bad = V.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 48}))
+    bad = RF.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 48}))
     upload(at, state.DATA_SETTINGS_FILE, "s.json", bad)
     press(at, state.DATA_BTN_LOAD_SETTINGS)
     assert any("'hidden' = 48" in e for e in errors(at)) and at.session_state[state.LAB_HIDDEN] == 64

@@ -13,7 +13,8 @@ from core.datasets import dataset_task, load_dataset
 from core.export import ExportError, import_model, read_settings
 from explorer.settings import DEFAULTS
 from explorer import data_text as DT
-from explorer import data_views as V
+from explorer import held_out as HO
+from explorer import run_files as RF
 from explorer import state
 from explorer.i18n import text
 from tests.i18n_check import has_hangul, untranslated_ko
@@ -100,8 +101,8 @@ def test_labelled_upload_with_test_file_and_bad_model_in_korean():
 
 def test_settings_messages_follow_the_language():
     at = open_in(PAGE, "ko")
-    s = V.lab_settings(lambda k: at.session_state[k])
-    upload(at, state.DATA_SETTINGS_FILE, "s.json", V.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 48})))
+    s = RF.lab_settings(lambda k: at.session_state[k])
+    upload(at, state.DATA_SETTINGS_FILE, "s.json", RF.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 48})))
     press(at, state.DATA_BTN_LOAD_SETTINGS)
     assert [e.value for e in at.error] == ["이 앱이 쓸 수 있는 설정 파일이 아닙니다: 설정 'hidden' = 48은(는) 학습 실험실에서 "
                                            "고를 수 없는 값입니다. 가능한 값: (2, 4, 8, 16, 32, 64, 128, 256, 512)"]
@@ -109,7 +110,7 @@ def test_settings_messages_follow_the_language():
     at.run()  # the stored message is shown in the new language
     assert [e.value for e in at.error] == ["Not a settings file this app can use: setting 'hidden' = 48 is not one "
                                            "the Training lab offers: (2, 4, 8, 16, 32, 64, 128, 256, 512)"]
-    upload(at, state.DATA_SETTINGS_FILE, "s.json", V.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 64})))
+    upload(at, state.DATA_SETTINGS_FILE, "s.json", RF.settings_bytes(s.__class__(**{**s.__dict__, "hidden": 64})))
     at.session_state["lang"] = "ko"
     press(at, state.DATA_BTN_LOAD_SETTINGS)
     assert [m.value for m in at.success] == [f"학습 실험실이 이제 이 설정을 보여 줍니다 ({s.task}, {s.kind.upper()} H=64). "
@@ -183,19 +184,19 @@ def test_notes_and_settings_errors_in_korean():
     # the notes core writes today are all known
     ds = load_dataset(b"idx,label,a,b,c\n0,1,1,2,3\n1,2,4,5,6\n2,1,7,8,9\n3,2,1,1,\n", "w.csv")
     assert [n for n in ds.notes if not has_hangul(DT.note_text(n, "ko"))] == []
-    s = V.lab_settings({state.DEVICE: "cpu", **{k: DEFAULTS[k] for k in V.LAB_KEYS.values()}}.get)
+    s = RF.lab_settings({state.DEVICE: "cpu", **{k: DEFAULTS[k] for k in RF.LAB_KEYS.values()}}.get)
     for change in ({"task": "upload:nothing"}, {"layers": 9}, {"kind": "tcn"}):
         with pytest.raises(ExportError) as e:
-            V.check_settings(s.__class__(**{**s.__dict__, **change}), {})
+            RF.check_settings(s.__class__(**{**s.__dict__, **change}), {})
         assert DT.export_error_text(e.value, "en") == str(e.value)
         assert has_hangul(DT.export_error_text(e.value, "ko"))
 
 
 def test_held_out_cards_in_korean():
-    r = V.HeldOut("x", True, 30, "accuracy", 0.5, 0.8, 1.1, 1 / 3, 7)
-    cards, note = V.held_out_cards(r, "ko")
+    r = HO.HeldOut("x", True, 30, "accuracy", 0.5, 0.8, 1.1, 1 / 3, 7)
+    cards, note = HO.held_out_cards(r, "ko")
     assert cards[0] == ("테스트 파일의 정확도 (30)", "80.0%", "46.7% (기준선 대비)")
     assert note.startswith("학습 단계 7의 모델입니다")
-    cards, note = V.held_out_cards(r, "en")
+    cards, note = HO.held_out_cards(r, "en")
     assert cards[0] == ("accuracy on the test file (30)", "80.0%", "46.7% vs baseline")
     assert text("data.mode.forecast", "ko") == "매 단계 예측 (다대다)"
