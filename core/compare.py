@@ -15,7 +15,7 @@ import torch
 
 from . import budget
 from .models import build_model, count_parameters
-from .presets import CELLS, PRESETS, CompareSettings, Criterion, Preset  # noqa: F401 (re-exported)
+from .presets import CELLS, PRESETS, RENAMED, CompareSettings, Criterion, Preset, current_name  # noqa: F401 (re-exported)
 from .tasks import Task, get_task
 from .trainer import Trainer
 
@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m core.compare",
                                  description="Run a comparison preset and check its pass/fail criteria.")
     ap.add_argument("--list", action="store_true", help="print the presets, one name at the start of each line")
-    ap.add_argument("--preset", choices=sorted(PRESETS), help="the preset to run")
+    ap.add_argument("--preset", type=current_name, choices=sorted(PRESETS),
+                    help="the preset to run (a former name runs its successor)")
     ap.add_argument("--seed", type=int, default=0, help="seeds the data stream and the models (default 0)")
     ap.add_argument("--device", default="cpu", help="cpu (the budgets are stated for it), cuda, mps")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1, as the server)")

@@ -132,6 +132,9 @@ def parse_params(params: dict, lang: str = "en") -> tuple[dict, list[str]]:
         if name not in allowed:
             bad.append(f"{name}: " + text("urlstate.not_shared", lang))
             continue
+        if name == state.CMP_PRESET:
+            from core.compare import current_name
+            raw = current_name(raw)  # a renamed preset's old name opens its successor
         try:
             value = decode(name, raw)
         except BadValue as e:
