@@ -115,6 +115,8 @@ PRESETS: dict[str, Preset] = {
         (Criterion("lstm", "metric", ">", 0.9), Criterion("gru", "metric", ">", 0.9),
          Criterion("rnn", "metric", "<", 0.6)), target_loss=0.3, lr=3e-3,
         text_key="temporal_order", forget_bias=2.0),
+    # bench/presets.py, seeds 0-4: LSTM accuracy 0.66, 0.65, 0.66, 0.69, 0.74; RNN 0.30, 0.25, 0.32, 0.29,
+    # 0.25. The same LSTM with torch's default biases: 0.245-0.249 (chance) for every seed.
     "delayed_recall_30": Preset(
         "delayed_recall_30", "Delayed recall, delay 30",
         "Long time lags: Hochreiter & Schmidhuber (1997); forget-gate bias: Gers et al. (2000)",
