@@ -2,7 +2,7 @@
 
     nice -n 10 python bench/presets.py [--presets adding_50,temporal_order] [--seeds 0,1,2,3,4] [--json]
 
-Runs ``core.compare.preset_report`` (the preset's whole budget for the three cells, the criteria
+Runs ``core.compare.preset_report`` (the preset's whole budget for the cells its criteria name, the criteria
 checked on the fixed evaluation batch, as the page's badges) sequentially in this one process on
 one CPU thread: the budgets are stated for that. Prints one row per (preset, seed) as it finishes,
 then a summary; with --json the last line is one JSON object {"rows": [...], "all_passed": bool}.

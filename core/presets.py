@@ -115,17 +115,26 @@ PRESETS: dict[str, Preset] = {
         (Criterion("lstm", "metric", ">", 0.9), Criterion("gru", "metric", ">", 0.9),
          Criterion("rnn", "metric", "<", 0.6)), target_loss=0.3, lr=3e-3,
         text_key="temporal_order", forget_bias=2.0),
-    "delayed_recall_24": Preset(
-        "delayed_recall_24", "Delayed recall, delay 24",
+    # bench/presets.py, seeds 0-4: LSTM accuracy 0.66, 0.65, 0.66, 0.69, 0.74; RNN 0.30, 0.25, 0.32, 0.29,
+    # 0.25. The same LSTM with torch's default biases: 0.245-0.249 (chance) for every seed.
+    "delayed_recall_30": Preset(
+        "delayed_recall_30", "Delayed recall, delay 30",
         "Long time lags: Hochreiter & Schmidhuber (1997); forget-gate bias: Gers et al. (2000)",
-        "Recall, at every step, the symbol seen 24 steps earlier (4 symbols: chance is 25 %). "
-        "The vanilla RNN stays at chance. The GRU and the LSTM learn it; the LSTM starts with its "
-        "forget gates open (bias 2). With torch's default biases it stays at chance on this budget too: "
-        "set the bias to 0 to see it.",
-        "delayed_recall", {"seq_len": 34, "delay": 24, "n_symbols": 4}, 32, 1200,
-        (Criterion("lstm", "metric", ">", 0.5), Criterion("gru", "metric", ">", 0.4),
-         Criterion("rnn", "metric", "<", 0.32)), target_loss=1.2,
-        text_key="delayed_recall", forget_bias=2.0),
+        "Recall, at every step, the symbol seen 30 steps earlier (4 symbols: chance is 25 %). "
+        "The vanilla RNN stays near chance; the LSTM learns it, starting with its forget gates open "
+        "(bias 2). With torch's default biases it stays near chance on this budget too: "
+        "set the bias to 0 to see it. The preset makes no claim about the GRU: on this budget it may "
+        "stay near chance as well.",
+        "delayed_recall", {"seq_len": 40, "delay": 30, "n_symbols": 4}, 32, 1500,
+        (Criterion("lstm", "metric", ">", 0.55), Criterion("rnn", "metric", "<", 0.36)),
+        target_loss=1.2, text_key="delayed_recall", forget_bias=2.0),
 }
 
+# a preset's former name -> its successor, so old links and reports open the preset that replaced it
+# (delayed_recall_24 did not hold for seeds 1-4; issue 18)
+RENAMED: dict[str, str] = {"delayed_recall_24": "delayed_recall_30"}
 
+
+def current_name(name: str) -> str:
+    """``name``, or the preset that replaced it when it is a former name (see ``RENAMED``)."""
+    return RENAMED.get(name, name)

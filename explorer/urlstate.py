@@ -18,7 +18,7 @@ import math
 
 import streamlit as st
 
-from core.compare import PRESETS
+from core.compare import PRESETS, current_name
 
 from . import state
 from .i18n import normalize, text
@@ -132,6 +132,8 @@ def parse_params(params: dict, lang: str = "en") -> tuple[dict, list[str]]:
         if name not in allowed:
             bad.append(f"{name}: " + text("urlstate.not_shared", lang))
             continue
+        if name == state.CMP_PRESET:
+            raw = current_name(raw)  # a renamed preset's old name opens its successor
         try:
             value = decode(name, raw)
         except BadValue as e:

@@ -52,6 +52,16 @@ def test_values_round_trip_exactly():
     assert not bad and good == cases
 
 
+def test_a_former_preset_name_in_a_link_opens_its_successor():
+    good, bad = urlstate.parse_params({state.CMP_PRESET: "delayed_recall_24"})
+    assert not bad and good == {state.CMP_PRESET: "delayed_recall_30"}
+    good, bad = urlstate.parse_params({state.CMP_PRESET: "delayed_recall_30", state.CMP_TASK: "delayed_recall_24"})
+    assert good == {state.CMP_PRESET: "delayed_recall_30"}  # only the preset key knows the old names
+    assert [b.split("=")[0] for b in bad] == [state.CMP_TASK]
+    _, bad = urlstate.parse_params({state.CMP_PRESET: "delayed_recall_23"})
+    assert [b.split("=")[0] for b in bad] == [state.CMP_PRESET]
+
+
 def test_bad_values_are_rejected_with_a_reason_and_lang_is_a_setting():
     good, bad = urlstate.parse_params({
         "lab.kind": "transformer", "lab.hidden": "33", "lab.seed": "abc", "lab.steps": "1.5",

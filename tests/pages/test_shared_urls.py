@@ -124,6 +124,8 @@ def test_presenter_mode_and_the_device_travel_on_every_page():
 
 
 def test_a_link_naming_a_comparison_preset_applies_it():
+    """An old link (delayed_recall_24, replaced in issue 18) opens its successor, and the address
+    bar then names the new preset."""
     from core.compare import PRESETS
     from explorer import compare_views as V
     at = AppTest.from_file(APP, default_timeout=90)
@@ -131,9 +133,11 @@ def test_a_link_naming_a_comparison_preset_applies_it():
     at.query_params["compare.seed"] = "3"
     at.run()
     at.switch_page("pages/comparison.py").run()
-    assert not at.exception
-    p = PRESETS["delayed_recall_24"]
+    assert not at.exception and not at.toast  # the old name is not reported as a bad parameter
+    p = PRESETS["delayed_recall_30"]
+    assert at.session_state["compare.preset"] == "delayed_recall_30"
     assert at.session_state["compare.task"] == p.task and at.session_state["compare.forget_bias"] == 2.0
     assert at.session_state["compare.steps"] == p.steps and at.session_state["compare.seed"] == 3
+    assert at.session_state["compare.seq_len"] == 40 == V.preset_state("delayed_recall_30")["compare.seq_len"]
     assert not any("differ" in w.value for w in at.warning)  # the preset is active: badges will show
-    assert V.preset_state("delayed_recall_24")["compare.seq_len"] == 34
+    assert at.query_params["compare.preset"] == "delayed_recall_30"
