@@ -50,6 +50,9 @@ const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["
 
 export default function ({ data, parentElement }) {
   let gd = parentElement.querySelector(":scope > .rnnx-live-chart");
+  // The same figure again (a refresh in which it did not change): nothing to draw. Redrawing would
+  // also put a replay's slider back where the server left it, not where the reader moved it.
+  if (gd && gd.__rnnxSpec === data.spec) return gd.__rnnxCleanup;
   if (!gd) {
     gd = document.createElement("div");
     gd.className = "rnnx-live-chart";
@@ -75,6 +78,7 @@ export default function ({ data, parentElement }) {
     };
     for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
   }
+  gd.__rnnxSpec = data.spec;
   const fig = JSON.parse(data.spec);
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
   gd.style.width = "100%";
@@ -83,7 +87,9 @@ export default function ({ data, parentElement }) {
   loadPlotly(new URL(data.src, document.baseURI).href).then((Plotly) => {
     if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
     // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom.
-    const draw = () => { if (gd.__rnnxSeq === seq) Plotly.react(gd, fig.data, fig.layout, CONFIG); };
+    const draw = () => {
+      if (gd.__rnnxSeq === seq) Plotly.react(gd, {data: fig.data, layout: fig.layout, frames: fig.frames || [], config: CONFIG});
+    };
     if (gd.__rnnxDragging) {
       gd.__rnnxPending = draw;
       clearTimeout(gd.__rnnxHoldTimer);
@@ -94,11 +100,12 @@ export default function ({ data, parentElement }) {
   }).catch((e) => {
     gd.textContent = data.failed + " (" + e.message + ")";
   });
-  return () => {  // on unmount only
+  gd.__rnnxCleanup = gd.__rnnxCleanup || (() => {  // on unmount only
     if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
     if (gd.__rnnxRelease) for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
     if (window.Plotly) window.Plotly.purge(gd);
-  };
+  });
+  return gd.__rnnxCleanup;
 }
 """
 
@@ -119,8 +126,14 @@ def live_chart(fig, key: str, *, where=None) -> None:
         key: the chart's key; the chart's identity in the browser, so it must be stable.
         where: a container or column to draw in (default: the current one).
     """
+    live_chart_json(live_spec(fig), key, where=where)
+
+
+def live_chart_json(spec: str, key: str, *, where=None) -> None:
+    """Draw a figure already serialised by ``explorer.figures.live.live_spec`` (class mode sends
+    every follower the same text, built once) as a live chart; arguments as ``live_chart``."""
     mount, src = _component()
-    data = {"spec": live_spec(fig), "src": src, "failed": t("widgets.live_chart_failed")}
+    data = {"spec": spec, "src": src, "failed": t("widgets.live_chart_failed")}
     if where is None:
         mount(key=key, data=data, width="stretch", height="content")
     else:

@@ -35,7 +35,8 @@ PAGE_PREFIXES = {
     # the Data page is left out: its options mean nothing without the uploaded file
 }
 GLOBAL_KEYS = (state.PRESENTER, state.DEVICE, state.TOUR_STEP, state.LANG)  # written on every page
-RESERVED: tuple = ()  # query parameters this module keeps untouched
+RESERVED: tuple = ("room",)  # query parameters this module neither parses nor reports (class mode's room code)
+RESERVED_ON = {"room": "follow"}  # a reserved parameter stays in the address bar only on this page
 NOT_SHARED = (state.URL_LOADED,)  # persistent keys that never go into a link
 
 
@@ -320,7 +321,7 @@ def load() -> None:
 def save(url_path: str) -> None:
     """Write the page's non-default settings (and the reserved parameters) to the address bar."""
     qp = st.query_params
-    want = {n: qp[n] for n in RESERVED if n in qp}
+    want = {n: qp[n] for n in RESERVED if n in qp and RESERVED_ON.get(n, url_path) == url_path}
     want.update(params_for(url_path, st.session_state))
     if qp.to_dict() != want:
         qp.from_dict(want)
