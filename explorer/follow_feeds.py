@@ -11,6 +11,7 @@ in their own browser (the lab's history scrub, at no cost to the server).
 """
 from __future__ import annotations
 
+import json
 import time
 
 from core.compare import CELLS
@@ -24,7 +25,8 @@ from .i18n import text
 from .rooms import Frame
 
 CURVE_S = 0.9  # seconds between rebuilds of the curves (followers refresh about once a second)
-PROBE_S = 1.0  # seconds between rebuilds of the probe charts (the lecturer's page redraws them as often)
+PROBE_S = 2.0  # seconds between rebuilds of the probe charts (the lecturer's page: 1 s; each build costs the
+# lecturer's training some of its GIL time, so followers see probes at half that rate)
 LAB_JOB = "lab"  # the Training lab's job name on the lecturer's board
 SAMPLE_PROMPT, SAMPLE_CHARS = "Shall I", 200  # the character model's sample, as the lab draws it
 
@@ -33,10 +35,25 @@ def _specs(figs: dict) -> dict:
     return {k: live_spec(f) for k, f in figs.items() if f is not None}
 
 
-def _rows(specs: dict, layout: tuple) -> tuple:
-    """The layout's rows, keeping only the charts that exist."""
-    rows = (tuple(k for k in row if k in specs) for row in layout)
-    return tuple(r for r in rows if r)
+def _rows(specs: dict, rows: tuple) -> tuple:
+    """The rows, keeping only the charts that exist."""
+    kept = (tuple(k for k in row if k in specs) for row in rows)
+    return tuple(r for r in kept if r)
+
+
+def _groups(specs: dict, layout: tuple, prev: Frame | None) -> tuple:
+    """(name, JSON text) per group of ``layout`` ((name, rows), ...) that has charts; a group whose
+    charts did not change keeps the previous frame's text object (followers then resend nothing)."""
+    old = dict(prev.groups) if prev is not None else {}
+    out = []
+    for name, rows in layout:
+        rows = _rows(specs, rows)
+        if not rows:
+            continue
+        group = {"rows": rows, "specs": {k: specs[k] for row in rows for k in row}}
+        text_ = json.dumps(group, separators=(",", ":"))
+        out.append((name, old[name] if old.get(name) == text_ else text_))
+    return tuple(out)
 
 
 class _Build:
@@ -69,7 +86,8 @@ class _Build:
         if self.probes:
             self.keys.update(probe=self.probe_key, probes_t=self.now)
         version = self.prev.version + 1 if self.prev is not None else 1
-        return Frame(_rows(self.specs, layout), self.specs, self.texts, self.keys, version)
+        rows = _rows(self.specs, tuple(r for _, group in layout for r in group))
+        return Frame(rows, self.specs, _groups(self.specs, layout, self.prev), self.texts, self.keys, version)
 
 
 def _empty(prev: Frame | None) -> Frame:
@@ -109,7 +127,7 @@ def lab_feed(room, lang: str, prev: Frame | None) -> Frame:
                 job.trainer.model, task, SAMPLE_PROMPT, SAMPLE_CHARS, temperature=0.7)
         b.specs.update(_specs(figs))
         b.probe_key = (snap.probe.step, snap.active, dims)  # what was drawn (maybe a newer probe than progress saw)
-    return b.frame((("loss", "metric"), ("pred", "traj"), ("hidden", "grad"), ("gradmap",)))
+    return b.frame((("curves", (("loss", "metric"),)), ("probes", (("pred", "traj"), ("hidden", "grad"), ("gradmap",)))))
 
 
 # ---- LSTM vs GRU vs RNN ------------------------------------------------------------------------
@@ -134,8 +152,8 @@ def compare_feed(room, lang: str, prev: Frame | None) -> Frame:
                                "metric": CV.metric_fig(snaps, task, lang=lang)}))
     if b.probes:
         b.specs.update(_specs(CV.probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, {}, lang=lang)))
-    return b.frame((("loss", "metric"), ("grad",), ("traj",), ("gates_lstm", "gates_gru"),
-                    ("means_lstm", "means_gru"), ("sat_lstm",), ("sat_gru",)))
+    return b.frame((("curves", (("loss", "metric"),)), ("probes", (("grad",), ("traj",), ("gates_lstm", "gates_gru"),
+                                                                ("means_lstm", "means_gru"), ("sat_lstm",), ("sat_gru",)))))
 
 
 # ---- Dynamics ----------------------------------------------------------------------------------
@@ -174,7 +192,7 @@ def dynamics_feed(room, lang: str, prev: Frame | None) -> Frame:
             "jac": DV.jacobian_eig_fig(fp, entry["step"], lang=lang)}))
         b.texts["fixed_points"] = text("follow.fixed_points", lang, points=summ.n_points, stable=summ.n_stable,
                                        unstable=summ.n_points - summ.n_stable, step=entry["step"])
-    return b.frame((("whh", "loss"), ("space",), ("jac",)))
+    return b.frame((("curves", (("whh", "loss"),)), ("probes", (("space",), ("jac",)))))
 
 
 FEEDS = {"training_lab": lab_feed, "comparison": compare_feed, "dynamics": dynamics_feed}  # page -> feed

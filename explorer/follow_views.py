@@ -16,7 +16,7 @@ from .data_text import message_text
 from .data_views import lab_settings
 from .figures.common import cell_name
 from .lang import current, t
-from .live_chart import live_chart_json
+from .live_chart import live_chart_group
 from .nav import page_title
 from .rooms import ENDED, normalize_code, show_code
 
@@ -118,7 +118,8 @@ def status_lines(room, lang: str) -> None:
 
 
 def charts(frame) -> None:
-    """The frame's charts, row by row, as live charts keyed by name (so each keeps its zoom)."""
+    """The frame's charts, one element per group (its curves, its probe charts): the same text for
+    every follower, so a group that did not change goes out as a reference to what the browser has."""
     if frame is None:
         st.caption(t("follow.waiting"))
         return
@@ -129,7 +130,5 @@ def charts(frame) -> None:
         st.caption(frame.texts["fixed_points"])
     if "sample" in frame.texts:
         st.code(frame.texts["sample"], language=None, wrap_lines=True)
-    for row in frame.rows:
-        where = st.columns(len(row)) if len(row) > 1 else [None]
-        for key, col in zip(row, where):
-            live_chart_json(frame.specs[key], f"follow.chart.{key}", where=col)
+    for name, group in frame.groups:
+        live_chart_group(group, f"follow.{name}")
