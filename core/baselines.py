@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dataset_task import classify_split, dataset_task
+from .datasets.task import classify_split, dataset_task
 
 CHUNK_BYTES = 32 * 2**20  # the distance block of 1-NN is at most this large (float64)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .baselines import dataset_baselines
-from .dataset_task import classify_split
+from .datasets.task import classify_split
 from .datasets import SequenceDataset, dataset_task
 from .models import build_model, count_parameters
 from .suggest import data_shape, suggest_settings

@@ -2,7 +2,7 @@
 file that does not fit, a bad model or settings file), the reader's notes on what it detected, and
 the import messages. Pure (no Streamlit).
 
-core/datasets.py writes its notes as English sentences; ``note_text`` retells each one from the
+core/datasets/ writes its notes as English sentences; ``note_text`` retells each one from the
 catalogue (``data.note.*``) by matching it against ``NOTE_PATTERNS``, and leaves a note it does not
 know in English.
 """
@@ -73,7 +73,7 @@ NOTE_PATTERNS = [(key, re.compile(pat)) for key, pat in [
     ("sorted_t", r"sorted the rows of each sequence by t"),
     ("x_without_y", r"X without y: one series"),
     ("text_chars", r"(?P<n>\d+) characters, (?P<k>\d+) distinct"),
-    # the UCR/UEA archive formats (core.dataset_archive, core.dataset_arff)
+    # the UCR/UEA archive formats (core.datasets.archive, core.datasets.arff)
     ("ts_file", r"\.ts file, problem (?P<name>.*): (?P<n>\d+) cases, univariate"),
     ("ts_file_multi", r"\.ts file, problem (?P<name>.*): (?P<n>\d+) cases, (?P<f>\d+) dimensions"),
     ("arff_file", r"\.arff file, relation (?P<name>.*): (?P<n>\d+) cases, univariate"),

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from core import MODEL_KINDS, NONLINEARITIES, OPTIMIZERS, TASKS, Trainer
-from core.dataset_task import MODES
+from core.datasets.task import MODES
 from core.datasets import DatasetError, SequenceDataset, dataset_task, load_dataset
 from core import budget
 from core.budget import BudgetError
@@ -145,7 +145,7 @@ def attach_test(entry: dict, test: SequenceDataset) -> None:
 class PrepOptions:
     """How a dataset becomes a task (the page's preparation controls)."""
 
-    mode: str = "auto"  # "auto" or a mode of core.dataset_task.MODES
+    mode: str = "auto"  # "auto" or a mode of core.datasets.task.MODES
     window: int = 50  # window length (series) / sequence length (text)
     horizon: int = 1  # steps ahead (series)
     targets: tuple = ()  # channels to forecast; () = all

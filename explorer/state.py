@@ -161,7 +161,7 @@ DATA_LABEL = "data.label_column"  # label column name or 0-based index; "" = the
 DATA_TIME = "data.time_column"  # "auto", "none" or a column name
 DATA_INTERP = "data.interpolate"  # interpolate gaps linearly
 # ---- Data page: preparation (widget keys) -------------------------------------------------------
-DATA_MODE = "data.mode"  # "auto" or a mode of core.dataset_task.MODES
+DATA_MODE = "data.mode"  # "auto" or a mode of core.datasets.task.MODES
 DATA_WINDOW = "data.window"  # window length of a series (sequence length of text)
 DATA_HORIZON = "data.horizon"  # steps ahead to forecast
 DATA_TARGETS = "data.targets"  # channels to forecast ([] = all)

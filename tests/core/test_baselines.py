@@ -6,7 +6,7 @@ import pytest
 
 from core.baselines import (classification_baselines, dataset_baselines, detect_period, forecast_baselines,
                             nearest_neighbour, resample)
-from core.dataset_task import classify_split
+from core.datasets.task import classify_split
 from core.datasets import SequenceDataset, dataset_task
 
 RNG = np.random.default_rng(3)

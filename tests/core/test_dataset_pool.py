@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.dataset_task import avg_pool, pool_factor
+from core.datasets.task import avg_pool, pool_factor
 from core.datasets import SequenceDataset, dataset_task
 
 

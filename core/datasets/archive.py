@@ -1,5 +1,5 @@
 """UCR/UEA archive files -> ``SequenceDataset``: the ``.ts`` format of sktime/aeon (here) and Weka's
-``.arff`` (``core.dataset_arff``), with the case-building rules they share.
+``.arff`` (``core.datasets.arff``), with the case-building rules they share.
 
 .ts: a header (``@problemName``, ``@timeStamps``, ``@missing``, ``@univariate``, ``@dimensions``,
 ``@equalLength``, ``@seriesLength``, ``@classLabel true A B C`` / ``false``, ``@targetLabel``), then
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .datasets import DatasetError, Phrase, SequenceDataset
+from .types import DatasetError, Phrase, SequenceDataset
 
 TS_TAGS = ("@problemname", "@timestamps", "@missing", "@univariate", "@dimensions", "@dimension",
            "@equallength", "@serieslength", "@classlabel", "@targetlabel", "@data")

@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-from .datasets import MIN_TEXT, DatasetError, Phrase, SequenceDataset, _fill, _mb, _trim
+from .types import MIN_TEXT, DatasetError, Phrase, SequenceDataset, fill_gaps, mb, trim_padding
 
 MAX_RATIO = 1000  # largest uncompressed / compressed size of one member
 
@@ -25,9 +25,9 @@ def check_zip(raw: bytes, src: str, max_bytes: int) -> None:
                            f"{e}", "not_npz", src=src, detail=str(e)) from None
     total, limit = sum(i.file_size for i in infos), 4 * max_bytes
     if total > limit:
-        raise DatasetError(f"{src} declares {_mb(total)} uncompressed, over {_mb(limit)} (4 x max_bytes); "
-                           "refusing to extract it (a zip bomb?)", "zip_too_large", src=src, size=_mb(total),
-                           limit=_mb(limit))
+        raise DatasetError(f"{src} declares {mb(total)} uncompressed, over {mb(limit)} (4 x max_bytes); "
+                           "refusing to extract it (a zip bomb?)", "zip_too_large", src=src, size=mb(total),
+                           limit=mb(limit))
     for i in infos:
         if i.file_size > MAX_RATIO * max(i.compress_size, 1):
             raise DatasetError(f"{src}: {i.filename!r} expands {i.file_size / max(i.compress_size, 1):.0f}x "
@@ -103,9 +103,9 @@ def load_npz(raw: bytes, src: str, o: dict) -> SequenceDataset:
             raise DatasetError(f"{src}: X has shape {X.shape}; a series needs at least 2 steps and a number "
                                "in every channel", "npz_series_short", src=src, shape=X.shape)
         notes = ["X without y: one series"]
-        S, gaps = _fill(X32[0].copy(), o["interpolate"], notes)
+        S, gaps = fill_gaps(X32[0].copy(), o["interpolate"], notes)
         return SequenceDataset("series", [S], channels=channels, gaps=gaps, notes=notes)
-    seqs = _trim(X32, src, ix, lambda i: Phrase(f"sequence {i} (X[{i}])", "sequence_x", i=int(i)))
+    seqs = trim_padding(X32, src, ix, lambda i: Phrase(f"sequence {i} (X[{i}])", "sequence_x", i=int(i)))
     y = get(yk)
     y = y.ravel() if y.ndim == 2 and 1 in y.shape else y
     if y.ndim != 1 or len(y) != N:

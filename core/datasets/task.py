@@ -15,30 +15,25 @@ from __future__ import annotations
 import re
 import warnings
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from . import budget
-from .tasks import Batch, Task, char_lm, constant_baseline
-
-if TYPE_CHECKING:
-    from .datasets import SequenceDataset
+from .. import budget
+from ..tasks import Batch, Task, char_lm, constant_baseline
+from .types import DatasetError, Phrase, SequenceDataset
 
 MODES = {"series": ("forecast", "forecast_last"), "labelled": ("classify",), "text": ("next_char",)}
 VAL_CAP = 2048  # most sequences / windows in the fixed validation batch
 
 
 def _err(msg: str, key: str, **params):
-    """A DatasetError (imported here: core.datasets imports this module)."""
-    from .datasets import DatasetError
+    """A DatasetError."""
     return DatasetError(msg, key, **params)
 
 
 def _kind(kind: str):
     """A dataset kind ("series", "labelled", "text") as a translatable word."""
-    from .datasets import Phrase
     return Phrase(kind, "kind." + kind)
 
 

@@ -1,4 +1,4 @@
-"""Weka ``.arff`` files of the UCR/UEA archive -> labelled ``SequenceDataset`` (see ``core.dataset_archive``
+"""Weka ``.arff`` files of the UCR/UEA archive -> labelled ``SequenceDataset`` (see ``core.datasets.archive``
 for the shared rules on missing values and lengths).
 
 Two layouts are read:
@@ -15,9 +15,9 @@ import re
 
 import numpy as np
 
-from .dataset_archive import (Cases, at_line, channel_names, check_channels, check_count, empty_dim,
+from .archive import (Cases, at_line, channel_names, check_channels, check_count, empty_dim,
                               label_index, numbers)
-from .datasets import DatasetError, SequenceDataset
+from .types import DatasetError, SequenceDataset
 
 _ATTR = re.compile(r"@attribute\s+('[^']*'|\"[^\"]*\"|\S+)\s*(.*)$", re.I)
 _FIELD = re.compile(r"\s*('(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|[^,'\"]*)\s*(,|$)")

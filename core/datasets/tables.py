@@ -1,11 +1,6 @@
-"""Uploaded data -> ``SequenceDataset``: CSV/TSV tables (series, wide, long) here; NPZ and UTF-8
-text in ``core.dataset_formats``; the UCR/UEA archive's .ts and .arff in ``core.dataset_archive``
-and ``core.dataset_arff``.
-
-Everything is parsed in memory; nothing is written to disk. Bad input raises ``DatasetError``
-naming the file, the place (rows are LINES of the file, 1-based, header included, as an editor
-shows them; columns are 1-based, with their header name), what was wrong and what is accepted.
-``dataset_task`` (defined in ``core.dataset_task``, re-exported here) turns a dataset into a Task.
+"""CSV/TSV tables -> ``SequenceDataset``: one series (rows are time steps), wide (one labelled
+sequence per row) and long (a sequence id column). Rows named in messages are LINES of the file
+(1-based, header included, as an editor shows them); columns are 1-based, with their header name.
 """
 from __future__ import annotations
 
@@ -13,271 +8,30 @@ import csv
 import io
 import re
 import warnings
-from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-FORMATS = ("csv_series", "csv_wide", "csv_long", "npz", "text", "ts", "arff")
-NA_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None", "?"]
+from .sniff import NA_TOKENS, fields, is_num, sniff
+from .types import DatasetError, Phrase, SequenceDataset, fill_gaps, trim_padding
+
 TIME_NAMES = {"date", "time", "datetime", "timestamp", "t", "step"}
 LABEL_NAMES = {"label", "class", "target", "y"}
-TEXT_EXT, CSV_EXT = {".txt", ".text", ".md"}, {".csv", ".tsv", ".tab", ".dat", ".data"}
 F32_MAX = float(np.finfo(np.float32).max)
-MIN_TEXT = 100  # characters a text needs for character-level language modelling
-DEFAULTS = dict(delimiter=None, header=None, feature_columns=None, label_column=None, time_column=None,
-                interpolate=False, max_bytes=50 * 2**20, max_columns=2000, max_sequences=100_000)
 
 
-class Phrase(str):
-    """English text that another language can retell: a part of a message (a place, a rule, a
-    default file name). It is the English ``str`` itself, plus the catalogue key
-    (``data_errors.<key>`` in explorer/locales) and the values that text takes."""
+def load_table(text: str, src: str, o: dict, fmt: str) -> tuple[SequenceDataset, str, list]:
+    """A table's dataset. ``fmt``: "csv" (detect which layout) or one of csv_series/wide/long.
 
-    key: str  # catalogue key under data_errors
-    params: dict  # values of the key's placeholders (str, numbers, or nested Phrases)
-
-    def __new__(cls, english: str, key: str, **params):
-        s = super().__new__(cls, english)
-        s.key, s.params = key, params
-        return s
-
-    def __getnewargs__(self):  # pickling and copying keep the key and params (restored from __dict__)
-        return str(self), self.key
-
-
-class DatasetError(ValueError):
-    """Input that cannot be used; the message says where, what was wrong and what is accepted.
-
-    ``str(e)`` is the English message; ``key`` names its catalogue text (``data_errors.<key>``)
-    and ``params`` the values that text takes (``Phrase`` values are translated in turn), so the
-    explorer can show it in another language (``explorer.dataset_errors``). Core stays English.
+    Returns:
+        (dataset, the layout used, notes on what was detected or done)
     """
-
-    def __init__(self, message: str, key: str | None = None, **params):
-        super().__init__(message)
-        self.key, self.params = key, params
-
-    def __reduce__(self):
-        return type(self), (self.args[0], self.key), {"params": self.params}
-
-
-@dataclass
-class SequenceDataset:
-    kind: str  # "series", "labelled" or "text"
-    sequences: list  # float32 arrays (T_i, F); a series is one sequence; [] for text
-    labels: np.ndarray | None = None  # int64 (N,): indices into classes
-    classes: list = field(default_factory=list)
-    channels: list = field(default_factory=list)  # channel names (the characters, for text)
-    text: str | None = None
-    time_index: np.ndarray | None = None  # datetime64 (or increasing numbers) axis of a series
-    gaps: int = 0  # missing cells found
-    name: str = "data"
-    format: str = ""  # one of FORMATS
-    notes: list = field(default_factory=list)  # what was detected or done
-
-    @property
-    def lengths(self) -> np.ndarray:
-        if self.kind == "text":
-            return np.array([len(self.text or "")])
-        return np.array([len(s) for s in self.sequences], dtype=np.int64)
-
-    def summary(self) -> dict:
-        L = self.lengths
-        out = dict(name=self.name, kind=self.kind, format=self.format, n_sequences=len(L),
-                   min_length=int(L.min()), median_length=float(np.median(L)), max_length=int(L.max()),
-                   channels=list(self.channels), classes={}, channel_stats={}, gaps=int(self.gaps),
-                   notes=list(self.notes))
-        if self.labels is not None:
-            counts = np.bincount(self.labels, minlength=len(self.classes))
-            out["classes"] = {c: int(n) for c, n in zip(self.classes, counts)}
-        if self.kind == "text":
-            out.update(n_characters=len(self.text), n_distinct=len(self.channels))
-        elif self.sequences:
-            allv = np.concatenate(self.sequences).astype(np.float64)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                for k, ch in enumerate(self.channels):
-                    v = allv[:, k]
-                    out["channel_stats"][ch] = dict(min=float(np.nanmin(v)), max=float(np.nanmax(v)),
-                                                    mean=float(np.nanmean(v)))
-        if self.time_index is not None and len(self.time_index):
-            out.update(start=str(self.time_index[0]), end=str(self.time_index[-1]))
-        return out
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else Phrase(f"{n} bytes", "bytes", n=n)
-
-
-def _check_size(name, n, limit):
-    if n > limit:
-        raise DatasetError(f"{name} is {_mb(n)}, over the limit of {_mb(limit)} (max_bytes); use a smaller file",
-                           "too_large", name=name, size=_mb(n), limit=_mb(limit))
-
-
-def _read(data, filename, max_bytes):
-    if hasattr(data, "read") and not isinstance(data, (str, Path)):  # a file object or an upload
-        filename, data = filename or getattr(data, "name", None), data.read()
-    if isinstance(data, (str, Path)):
-        p = Path(data)
-        if not p.is_file():
-            hint = " (to load content, pass it as bytes: text.encode())" if "\n" in str(data) else ""
-            raise DatasetError(f"{str(data)[:80]!r}: file not found{hint}",
-                               "not_found_content" if hint else "not_found", path=str(data)[:80])
-        _check_size(filename or p.name, p.stat().st_size, max_bytes)
-        return p.read_bytes(), filename or p.name
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise DatasetError(f"expected bytes or a file path, got {type(data).__name__}", "bad_data_type",
-                           type=type(data).__name__)
-    _check_size(filename or Phrase("the upload", "src_upload"), len(data), max_bytes)
-    return bytes(data), filename
-
-
-def _decode(raw: bytes, src: str) -> str:
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise DatasetError(f"{src} is UTF-16 text; save it as UTF-8 (e.g. 'CSV UTF-8' in Excel)", "utf16",
-                               src=src)
-        raise DatasetError(f"{src} is a binary file (NUL byte at byte offset {nul}), not CSV/TSV, UTF-8 "
-                           "text or NPZ; export spreadsheets as 'CSV UTF-8'", "binary", src=src, offset=nul)
-    bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
-    try:
-        return raw[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        at = e.start + bom
-        raise DatasetError(f"{src} is not UTF-8 text: byte 0x{raw[at]:02x} at byte offset {at} is not "
-                           "valid UTF-8; save the file as UTF-8 (e.g. 'CSV UTF-8')", "not_utf8",
-                           src=src, byte=raw[at], offset=at) from None
-
-
-def _is_num(s: str):
-    """True / False, or None for a missing-value token ("1,5" counts: a decimal comma)."""
-    s = s.strip()
-    if s in NA_TOKENS:
-        return None
-    try:
-        float(s.replace(",", ".", 1) if s.count(",") == 1 else s)
-        return True
-    except ValueError:
-        return False
-
-
-def _fields(lines, d, src=""):
-    """Rows of fields (an iterator) for delimiter ``d`` (" " means any whitespace)."""
-    if d == " ":
-        return (ln.split() for ln in lines)
-    return _csv_rows(csv.reader(lines, delimiter=d, skipinitialspace=True), src)
-
-
-def _csv_rows(reader, src):
-    """``reader``'s rows; the csv module's own errors (a field over its size limit, a stray NUL)
-    become a DatasetError that names the file."""
-    try:
-        yield from reader
-    except csv.Error as e:
-        raise DatasetError(f"{src}: could not read it as a table ({e})", "csv_unreadable", src=src,
-                           detail=str(e)) from None
-
-
-def _sniff(lines, delimiter, src):
-    """The given delimiter (checked), else the first giving >= 2 consistent columns."""
-    if delimiter is not None:
-        d = " " if delimiter in ("whitespace", r"\s+") or delimiter.strip(" ") == "" else delimiter
-        rows = list(_fields(lines, d, src))
-        other = [c for c in (",", "\t", ";") if c != d and all(c in ln for ln in lines)]
-        if all(len(r) == 1 for r in rows) and (other or _is_num(rows[-1][0]) is False):
-            tip = f"; the rows contain {other[0]!r}: try delimiter={other[0]!r}" if other else ""
-            raise DatasetError(f"{src}: with delimiter {delimiter!r} every row is a single column (row 1 "
-                               f"reads {lines[0][:40]!r}){tip}, or delimiter=None to detect it",
-                               "single_column_try" if other else "single_column", src=src,
-                               delimiter=delimiter, first=lines[0][:40], **({"other": other[0]} if other else {}))
-        return d
-    fallback = None  # tab and ';' first: their files may hold decimal commas
-    for d in ("\t", ";", ",", " "):
-        m, n = Counter(len(r) for r in _fields(lines, d, src)).most_common(1)[0]
-        if m >= 2 and n >= 0.9 * len(lines):
-            return d
-        if fallback is None and d != " " and sum(d in ln for ln in lines) >= 0.5 * len(lines):
-            fallback = d
-    return fallback or ","
-
-
-def _shares(text: str, delimiter, src):
-    """(share of the rows after the first holding a number, share of numeric cells)."""
-    lines = [ln for ln in text.splitlines()[:200] if ln.strip()][:100]
-    d = _sniff(lines, delimiter, src)
-    rows = list(_fields(lines, d, src))
-    if len(rows) == 1:  # one line: a table if numeric, or delimited words (a header only)
-        share = sum(bool(_is_num(c)) for c in rows[0]) / len(rows[0])
-        return float(share >= 0.5 or (d != " " and len(rows[0]) >= 2
-                                      and all(" " not in c.strip() for c in rows[0]))), share
-    cells = [bool(_is_num(c)) for r in rows[1:] for c in r]
-    return (sum(any(_is_num(c) for c in r) for r in rows[1:]) / (len(rows) - 1),
-            sum(cells) / max(1, len(cells)))
-
-
-def load_dataset(data, filename: str | None = None, format: str | None = None, **options) -> SequenceDataset:
-    """Load bytes, a path or a file object; ``format`` (one of FORMATS) skips detection.
-
-    Options: delimiter (None: sniff , ; tab whitespace), header (None: auto), feature_columns
-    (names or 0-based indices), label_column, time_column (None: auto, False: none), interpolate,
-    max_bytes, max_columns, max_sequences (see DEFAULTS).
-    """
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise DatasetError(f"unknown option(s) {unknown}; accepted: {sorted(DEFAULTS)}", "unknown_option",
-                           unknown=unknown, accepted=sorted(DEFAULTS))
-    o = {**DEFAULTS, **options}
-    if isinstance(o["feature_columns"], (str, int)):
-        o["feature_columns"] = [o["feature_columns"]]
-    if format is not None and format not in FORMATS:
-        raise DatasetError(f"unknown format {format!r}; choose one of {FORMATS}, or None to detect it",
-                           "unknown_format", format=format, formats=FORMATS)
-    raw, filename = _read(data, filename, o["max_bytes"])
-    src = str(filename) if filename else Phrase("the uploaded data", "src_data")
-    ext = Path(filename).suffix.lower() if filename else ""
-    if not raw:
-        raise DatasetError(f"{src} is empty (0 bytes); upload a CSV/TSV table, an NPZ archive or UTF-8 text",
-                           "empty", src=src)
-    from .dataset_archive import TS_TAGS, first_tag, load_ts  # here: these modules import this one
-    from .dataset_arff import load_arff
-    from .dataset_formats import load_npz, load_text
-
-    notes, fmt = [], format
-    if fmt == "npz" or (fmt is None and (raw[:2] == b"PK" or ext == ".npz")):
-        ds, fmt = load_npz(raw, src, o), "npz"
-    else:
-        text = _decode(raw, src)
-        if not text.strip():
-            raise DatasetError(f"{src} contains only whitespace; it holds no data", "whitespace", src=src)
-        if fmt is None and (ext == ".ts" or (ext != ".arff" and first_tag(text, "#") in TS_TAGS)):
-            fmt = "ts"  # the UCR/UEA archive formats: by extension, else by their first header line
-        elif fmt is None and (ext == ".arff" or first_tag(text, "%") == "@relation"):
-            fmt = "arff"
-        elif fmt is None:
-            rows, cells = _shares(text, o["delimiter"], src)
-            if ext in TEXT_EXT:
-                fmt = "csv" if rows >= 0.9 and cells >= 0.9 else "text"
-                notes += [f"read the {ext} file as a numeric table"] if fmt == "csv" else []
-            else:
-                fmt = "csv" if ext in CSV_EXT or rows >= 0.5 else "text"
-        if fmt in ("ts", "arff"):
-            ds = (load_ts if fmt == "ts" else load_arff)(text, src, o)
-        elif fmt == "text":
-            ds = load_text(text, src, o)
-        else:
-            t = _table(text, src, o)
-            if fmt == "csv":
-                fmt, why = _detect(t)
-                t.notes.append(f"detected format {fmt} ({why})")
-            ds = {"csv_series": _series, "csv_wide": _wide, "csv_long": _long}[fmt](t, o)
-            notes += t.notes
-    ds.name, ds.format, ds.notes = Path(filename).stem if filename else "data", fmt, notes + ds.notes
-    return ds
+    t = _table(text, src, o)
+    if fmt == "csv":
+        fmt, why = _detect(t)
+        t.notes.append(f"detected format {fmt} ({why})")
+    ds = {"csv_series": _series, "csv_wide": _wide, "csv_long": _long}[fmt](t, o)
+    return ds, fmt, t.notes
 
 
 # ---- tables -------------------------------------------------------------------------------------
@@ -364,7 +118,7 @@ def _table(text: str, src: str, o) -> _Table:
             nums.append(i)
     if not lines:
         raise DatasetError(f"{src} has no data lines (only blank or '#' comment lines)", "no_data_lines", src=src)
-    d = _sniff(lines[:100], o["delimiter"], src)
+    d = sniff(lines[:100], o["delimiter"], src)
     counts = _count(lines, d, src, nums)
     m = int(np.bincount(counts).argmax())
     bad = np.flatnonzero(counts != m)
@@ -375,7 +129,7 @@ def _table(text: str, src: str, o) -> _Table:
     if m > o["max_columns"]:
         raise DatasetError(f"{src} has {m} columns, over the limit of {o['max_columns']} (max_columns)",
                            "too_many_columns", src=src, n=m, limit=o["max_columns"])
-    first = list(_fields(lines[:51], d, src))
+    first = list(fields(lines[:51], d, src))
     header = o["header"] if o["header"] is not None else _has_header(first)
     names = [c.strip() for c in first[0]] if header else None
     body, nums = (lines[1:], nums[1:]) if header else (lines, nums)
@@ -403,15 +157,15 @@ def _table(text: str, src: str, o) -> _Table:
 
 def _has_header(rows) -> bool:
     first, rest = rows[0], rows[1:]
-    text = all(_is_num(c) is False for c in first)
+    text = all(is_num(c) is False for c in first)
     if not rest or any(c.strip().lower() == "sequence_id" for c in first):
         return text or bool(rest)
     for j, c in enumerate(first):  # a text cell above a column of numbers
-        if _is_num(c) is False:
-            vals = [v for v in (_is_num(r[j]) for r in rest if j < len(r)) if v is not None]
+        if is_num(c) is False:
+            vals = [v for v in (is_num(r[j]) for r in rest if j < len(r)) if v is not None]
             if vals and sum(vals) >= 0.9 * len(vals):
                 return True
-    return text and any(_is_num(c) for r in rest for c in r)
+    return text and any(is_num(c) for r in rest for c in r)
 
 
 def _detect(t: _Table):
@@ -459,7 +213,7 @@ def _time_column(t: _Table, spec):
                                    "time_not_increasing", src=t.src, col=t.col(j))
             continue
         head = s.dropna().astype(str).head(20)
-        if spec is None and (head.empty or sum(bool(_is_num(c)) for c in head) > len(head) / 2
+        if spec is None and (head.empty or sum(bool(is_num(c)) for c in head) > len(head) / 2
                              or _to_datetime(head).notna().mean() < (0.5 if name in TIME_NAMES else 0.9)):
             continue
         p = _to_datetime(s)
@@ -471,21 +225,6 @@ def _time_column(t: _Table, spec):
         t.notes.append(f"used {t.col(j)} as the time axis (dates)")
         return j, p.to_numpy()
     return None, None
-
-
-def _fill(X: np.ndarray, interpolate: bool, notes: list):
-    """Count the gaps (NaN) of a series (T, F); interpolate them linearly when asked."""
-    gaps = int(np.isnan(X).sum())
-    if gaps and interpolate:
-        idx = np.arange(len(X))
-        for k in range(X.shape[1]):
-            m = np.isnan(X[:, k])
-            if m.any():
-                X[m, k] = np.interp(idx[m], idx[~m], X[~m, k])
-        notes.append(f"interpolated {gaps} gaps linearly")
-    elif gaps:
-        notes.append(f"{gaps} gaps kept as NaN (not interpolated): masked as targets")
-    return X, gaps
 
 
 def _series(t: _Table, o) -> SequenceDataset:
@@ -514,7 +253,7 @@ def _series(t: _Table, o) -> SequenceDataset:
             raise DatasetError(f"{t.src}: rows {t.lines[a]} and {t.lines[a + 1]} have the same time "
                                f"{tix[a]}; each time step must appear once", "same_time", src=t.src,
                                row=int(t.lines[a]), row2=int(t.lines[a + 1]), time=str(tix[a]))
-    X, gaps = _fill(X, o["interpolate"], t.notes)
+    X, gaps = fill_gaps(X, o["interpolate"], t.notes)
     names = [t.names[j].strip() if t.names else "" for j in feats]
     names = [n or (f"x{k + 1}" if len(feats) > 1 else "value") for k, n in enumerate(names)]
     return SequenceDataset("series", [X.astype(np.float32)], channels=names, time_index=tix, gaps=gaps)
@@ -547,26 +286,6 @@ def _labels(t: _Table, j: int):
     return y.astype(np.int64), [str(c) for c in cv]
 
 
-def _trim(X: np.ndarray, src: str, at, seq) -> list:
-    """Sequences from (N, T, F): trailing all-NaN steps are padding; NaN inside or Inf is refused."""
-    N, T, _ = X.shape
-    nan, inf = np.isnan(X), np.argwhere(np.isinf(X))
-    if inf.size:
-        raise DatasetError(f"{src}: {at(*inf[0])} is infinite; values must be finite", "infinite_at", src=src,
-                           at=at(*inf[0]))
-    rev = nan.all(-1)[:, ::-1]
-    L = T - np.where(rev.all(1), T, rev.argmin(1))
-    inner = np.argwhere(nan & (np.arange(T)[None, :, None] < L[:, None, None]))
-    if inner.size:
-        raise DatasetError(f"{src}: {at(*inner[0])} is empty or NaN; missing values are only allowed at the "
-                           "end of a sequence (to make it shorter)", "missing_inside", src=src, at=at(*inner[0]))
-    short = np.flatnonzero(L < 2)
-    if short.size:
-        raise DatasetError(f"{src}: {seq(short[0])} has {L[short[0]]} value(s); sequences need at least 2 steps",
-                           "sequence_too_short", src=src, seq=seq(short[0]), n=int(L[short[0]]))
-    return [X[i, :L[i]].astype(np.float32) for i in range(N)]
-
-
 def _wide(t: _Table, o) -> SequenceDataset:
     cols, fc = list(t.df.columns), o["feature_columns"]
     if len(cols) < 2:
@@ -585,7 +304,7 @@ def _wide(t: _Table, o) -> SequenceDataset:
                            "too_many_sequences", src=t.src, n=len(t.df), limit=o["max_sequences"])
     y, classes = _labels(t, lab)
     X = np.column_stack([t.numbers(j, nan_ok=True) for j in feats])[:, :, None]
-    seqs = _trim(X, t.src, lambda i, k, f: t.cell(i, feats[k]),
+    seqs = trim_padding(X, t.src, lambda i, k, f: t.cell(i, feats[k]),
                  lambda i: Phrase(f"row {t.lines[i]}", "row", row=int(t.lines[i])))
     if any(len(s) < len(feats) for s in seqs):
         t.notes.append("rows ending in empty cells are shorter sequences")
@@ -647,8 +366,3 @@ def _long(t: _Table, o) -> SequenceDataset:
     Xs = X[order].astype(np.float32)
     return SequenceDataset("labelled", [Xs[a:b] for a, b in zip(starts, ends)], ys[starts].astype(np.int64),
                            classes, [t.names[j].strip() or f"x{k + 1}" for k, j in enumerate(feats)])
-
-
-from .dataset_task import dataset_task  # noqa: E402  (re-exported: core.datasets.dataset_task)
-
-__all__ = ["FORMATS", "DatasetError", "Phrase", "SequenceDataset", "load_dataset", "dataset_task"]
