@@ -12,7 +12,6 @@ in their own browser (the lab's history scrub, at no cost to the server).
 from __future__ import annotations
 
 import json
-import time
 
 from core.compare import CELLS
 
@@ -61,10 +60,10 @@ class _Build:
     (curves when the steps moved, probe charts when their key changed; each at most every
     ``CURVE_S`` / ``PROBE_S`` seconds, and at once for a new run or a new status)."""
 
-    def __init__(self, prev: Frame | None, ident: tuple, steps: tuple, statuses: tuple, probe_key: tuple):
+    def __init__(self, room, prev: Frame | None, ident: tuple, steps: tuple, statuses: tuple, probe_key: tuple):
         same = prev is not None and prev.keys.get("ident") == ident
         k = prev.keys if same else {}
-        now = time.monotonic()
+        now = room.now()  # the room's clock (tests step it by hand)
         new_status = k.get("statuses") != statuses
         self.prev, self.now = prev, now
         self.curves = not same or new_status or (k.get("steps") != steps and now - k.get("curves_t", 0.0) >= CURVE_S)
@@ -107,7 +106,7 @@ def lab_feed(room, lang: str, prev: Frame | None) -> Frame:
         return _empty(prev)
     p = job.progress()
     dims = 3 if room.view.get("dims") == 3 else 2
-    b = _Build(prev, (job.id,), (p.step,), (p.status,), (p.probe_step, p.active, dims))
+    b = _Build(room, prev, (job.id,), (p.step,), (p.status,), (p.probe_step, p.active, dims))
     if b.nothing:
         return prev
     snap, task = job.snapshot(), job.trainer.task
@@ -141,7 +140,7 @@ def compare_feed(room, lang: str, prev: Frame | None) -> Frame:
         return _empty(prev)
     progs = {k: j.progress() for k, j in jobs.items()}
     seq = max(0, int(room.view.get("gate_seq", 1)) - 1)
-    b = _Build(prev, tuple(j.id for j in jobs.values()), tuple(p.step for p in progs.values()),
+    b = _Build(room, prev, tuple(j.id for j in jobs.values()), tuple(p.step for p in progs.values()),
                tuple(p.status for p in progs.values()), (tuple(p.probe_step for p in progs.values()), seq))
     if b.nothing:
         return prev
@@ -171,7 +170,7 @@ def dynamics_feed(room, lang: str, prev: Frame | None) -> Frame:
     space = space if space is not None and space.get("job") == job.id else None
     space_key = None if space is None else (space["analysis"].step, space["analysis"].time, space["entry"]["step"],
                                             space["entry"]["time"], space["dims"], space["color_by"], p.active)
-    b = _Build(prev, (job.id,), (p.step,), (p.status,), (space_key,))
+    b = _Build(room, prev, (job.id,), (p.step,), (p.status,), (space_key,))
     if b.nothing:
         return prev
     if b.curves:

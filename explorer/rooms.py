@@ -134,6 +134,10 @@ class Room:
         """name -> ``Progress`` of each shared job (None when there is none), read without locks."""
         return {n: (j.progress() if j is not None else None) for n, j in self.jobs().items()}
 
+    def now(self) -> float:
+        """The room's clock (seconds; ``time.monotonic`` unless a test gave another)."""
+        return self._clock()
+
     def followers(self) -> int:
         now = self._clock()
         return sum(1 for t in list(self._followers.values()) if now - t < FOLLOWER_TTL_S)
