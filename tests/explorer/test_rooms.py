@@ -197,7 +197,7 @@ def test_followers_follow_a_restart(registry):
 
 def test_take_a_copy_gives_the_followers_own_run_with_the_same_parameters(registry):
     lect_board, follower_board = JobBoard(), JobBoard()
-    job = _job(kind="gru", hidden=16, lr=0.02, seed=3)
+    job = _job(kind="gru", hidden=16, lr=0.03, seed=3)
     lect_board.put("lab", job)
     job.run_sync(15)
     room = registry.open("training_lab", "tab-1", lect_board)
@@ -206,7 +206,7 @@ def test_take_a_copy_gives_the_followers_own_run_with_the_same_parameters(regist
     assert msg[0] == "success", msg
     copy = follower_board.get("lab")
     assert copy is not None and copy is not job
-    assert updates[state.LAB_KIND] == "gru" and updates[state.LAB_HIDDEN] == 16 and updates[state.LAB_LR] == 0.02
+    assert updates[state.LAB_KIND] == "gru" and updates[state.LAB_HIDDEN] == 16 and updates[state.LAB_LR] == 0.03
     assert updates[state.LAB_SEED] == 3
     theirs, mine = job.trainer.model.state_dict(), copy.trainer.model.state_dict()
     assert theirs.keys() == mine.keys()
