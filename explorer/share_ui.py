@@ -88,7 +88,7 @@ def panel(page: str, job_names: tuple, *, view: dict | None = None) -> None:
     with st.expander(t("share.title", code=show_code(room.code)), expanded=True, icon=":material/cast_for_education:"):
         qr, side = qr_png(link)
         c1, c2 = st.columns([1, 1.3])
-        c1.image(qr, width=side, caption=t("share.qr_caption"))
+        c1.image(qr, width=side, caption=t("share.qr_caption"), output_format="PNG")  # lossless: sharp modules
         with c2:
             st.markdown(t("share.code_line", code=show_code(room.code)))
             st.markdown(t("share.link_line"))
