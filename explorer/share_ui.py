@@ -79,15 +79,17 @@ def panel(page: str, job_names: tuple, *, view: dict | None = None) -> None:
     registry, token = runtime.rooms(), runtime.tab_token()
     room = registry.of(token, page)
     if room is None:
-        if not st.button(t("share.btn.open"), icon=":material/cast_for_education:", key=state.SHARE_BTN_OPEN,
-                         help=t("share.btn.open_help")):
+        slot = st.empty()  # the button goes as soon as the room is open (not one run later)
+        if not slot.button(t("share.btn.open"), icon=":material/cast_for_education:", key=state.SHARE_BTN_OPEN,
+                           help=t("share.btn.open_help")):
             return
         room = registry.open(page, token, runtime.session_jobs())
+        slot.empty()
     room.update(job_names, page_settings(page), view or {})
     link = follow_link(app_base(page, st.context.url), room.code, room.settings)
     with st.expander(t("share.title", code=show_code(room.code)), expanded=True, icon=":material/cast_for_education:"):
         qr, side = qr_png(link)
-        c1, c2 = st.columns([1, 1.3])
+        c1, c2 = st.columns([1.1, 1])  # the QR code's column holds QR_MIN_PX on a 1280-px screen
         c1.image(qr, width=side, caption=t("share.qr_caption"), output_format="PNG")  # lossless: sharp modules
         with c2:
             st.markdown(t("share.code_line", code=show_code(room.code)))
