@@ -41,8 +41,10 @@ def _rows(specs: dict, rows: tuple) -> tuple:
 
 
 def _groups(specs: dict, layout: tuple, prev: Frame | None) -> tuple:
-    """(name, JSON text) per group of ``layout`` ((name, rows), ...) that has charts; a group whose
-    charts did not change keeps the previous frame's text object (followers then resend nothing)."""
+    """(name, UTF-8 JSON bytes) per group of ``layout`` ((name, rows), ...) that has charts; a group
+    whose charts did not change keeps the previous frame's bytes object. Bytes, not text: Streamlit
+    forwards a component's bytes as they are, where a str inside a dict is JSON-escaped and hashed
+    again for every follower on every refresh."""
     old = dict(prev.groups) if prev is not None else {}
     out = []
     for name, rows in layout:
@@ -50,8 +52,8 @@ def _groups(specs: dict, layout: tuple, prev: Frame | None) -> tuple:
         if not rows:
             continue
         group = {"rows": rows, "specs": {k: specs[k] for row in rows for k in row}}
-        text_ = json.dumps(group, separators=(",", ":"))
-        out.append((name, old[name] if old.get(name) == text_ else text_))
+        data = json.dumps(group, separators=(",", ":")).encode()
+        out.append((name, old[name] if old.get(name) == data else data))
     return tuple(out)
 
 

@@ -121,11 +121,18 @@ export default function ({ data, parentElement }) {
 """
 
 # A group of charts in rows (class mode: one element per group, so a follower's refresh costs
-# the server a few elements, not one per chart): ``data`` is {"group": JSON text of {"rows":
-# [[key, ...], ...], "specs": {key: spec JSON text}}, "src", "failed"}. Each key keeps its own
-# graph (and its reader's zoom) as rows come and go.
+# the server a few elements, not one per chart): ``data`` is bytes (a Uint8Array here), the UTF-8
+# lines "src", "failed" and the JSON of {"rows": [[key, ...], ...], "specs": {key: spec JSON
+# text}}. Each key keeps its own graph (and its reader's zoom) as rows come and go.
 _GROUP_JS = _COMMON_JS + r"""
-export default function ({ data, parentElement }) {
+function readGroup(raw) {
+  const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw));
+  const i = text.indexOf("\n"), j = text.indexOf("\n", i + 1);
+  return {src: text.slice(0, i), failed: text.slice(i + 1, j), group: text.slice(j + 1)};
+}
+
+export default function ({ data: raw, parentElement }) {
+  const data = readGroup(raw);
   let root = parentElement.querySelector(":scope > .rnnx-live-group");
   if (!root) {
     root = document.createElement("div");
@@ -199,10 +206,11 @@ def live_chart(fig, key: str, *, where=None) -> None:
             mount(key=key, data=data, width="stretch", height="content")
 
 
-def live_chart_group(group: str, key: str) -> None:
-    """Draw a group of live charts in rows as one element (``group``: JSON text of {"rows":
+def live_chart_group(group: bytes, key: str) -> None:
+    """Draw a group of live charts in rows as one element (``group``: UTF-8 JSON of {"rows":
     [[chart key, ...], ...], "specs": {chart key: live_spec text}}, built once for every follower
-    by ``explorer.rooms``); each chart keeps its graph, and its reader's zoom, across updates."""
-    src = _component()[1]
-    _group_component()(key=key, data={"group": group, "src": src, "failed": t("widgets.live_chart_failed")},
-                       width="stretch", height="content")
+    by ``explorer.rooms``); each chart keeps its graph, and its reader's zoom, across updates.
+    Sent as bytes, which Streamlit forwards as they are (a dict would be JSON-escaped, and hashed
+    for its identity, once per follower and refresh)."""
+    head = f"{_component()[1]}\n{t('widgets.live_chart_failed')}\n".encode()
+    _group_component()(key=key, data=head + group, width="stretch", height="content")

@@ -64,8 +64,8 @@ class Frame:
 
     rows: tuple = ()  # ((chart key, ...), ...): the charts' layout, one tuple per row
     specs: dict = field(default_factory=dict)  # chart key -> live-chart JSON (explorer.figures.live)
-    groups: tuple = ()  # ((name, JSON text of {"rows", "specs"}), ...): what followers draw, one element
-    # per group (explorer.live_chart.live_chart_group); a group that did not change is the same text
+    groups: tuple = ()  # ((name, UTF-8 JSON bytes of {"rows", "specs"}), ...): what followers draw, one
+    # element per group (explorer.live_chart.live_chart_group); a group that did not change is the same bytes
     texts: dict = field(default_factory=dict)  # name -> short text shown with the charts (e.g. sampled text)
     keys: dict = field(default_factory=dict)  # what the parts were built from (the feed's own bookkeeping)
     version: int = 0  # increases with every build

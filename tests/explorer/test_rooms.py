@@ -1,5 +1,6 @@
 """Class mode's rooms without Streamlit: codes, the registry, expiry, the shared frame cache (one
 build per language whatever the number of followers), following a restart, and "Take a copy"."""
+import json
 import math
 import re
 import threading
@@ -156,8 +157,9 @@ def test_n_followers_cost_one_build_per_language(registry):
     assert all(f is en[0] for f in en) and all(f is ko[0] for f in ko)  # the very same bytes for all
     assert room.followers() == 60
     assert {"loss", "pred", "traj", "hidden"} <= set(en[0].specs)
-    assert en[0].groups and all(isinstance(g, str) for _, g in en[0].groups)
+    assert en[0].groups and all(json.loads(g)["rows"] for _, g in en[0].groups)  # UTF-8 JSON bytes
     assert not HANGUL.search(en[0].specs["loss"]) and HANGUL.search(ko[0].specs["loss"])
+    assert json.loads(dict(ko[0].groups)["curves"])["specs"]["loss"] == ko[0].specs["loss"]
     # nothing moved: the next looks build nothing
     assert room.publish() == 0 and room.publish() == 0
     assert feed.built == 2
