@@ -24,8 +24,9 @@ from .i18n import text
 from .rooms import Frame
 
 CURVE_S = 0.9  # seconds between rebuilds of the curves (followers refresh about once a second)
-PROBE_S = 2.0  # seconds between rebuilds of the probe charts (the lecturer's page: 1 s; each build costs the
-# lecturer's training some of its GIL time, so followers see probes at half that rate)
+PROBE_S = 3.0  # seconds between rebuilds of the probe charts (the lecturer's page: 1 s). Each build costs the
+# lecturer's training some of its GIL time: with 60 followers in two languages, py-spy --gil found the
+# publisher's builds holding the GIL about a third of the time at 2 s
 LAB_JOB = "lab"  # the Training lab's job name on the lecturer's board
 SAMPLE_PROMPT, SAMPLE_CHARS = "Shall I", 200  # the character model's sample, as the lab draws it
 
@@ -111,7 +112,7 @@ def lab_feed(room, lang: str, prev: Frame | None) -> Frame:
     b = _Build(room, prev, (job.id,), (p.step,), (p.status,), (p.probe_step, p.active, dims))
     if b.nothing:
         return prev
-    snap, task = job.snapshot(), job.trainer.task
+    snap, task = room.snapshot(job), job.trainer.task
     if b.curves:
         b.specs["loss"] = live_spec(LV.loss_fig(snap, task, lang=lang))
         if not LV.metric_is_loss(task):
@@ -146,7 +147,7 @@ def compare_feed(room, lang: str, prev: Frame | None) -> Frame:
                tuple(p.status for p in progs.values()), (tuple(p.probe_step for p in progs.values()), seq))
     if b.nothing:
         return prev
-    snaps = {k: j.snapshot() for k, j in jobs.items()}
+    snaps = {k: room.snapshot(j) for k, j in jobs.items()}
     task = jobs["rnn"].trainer.task
     if b.curves:
         b.specs.update(_specs({"loss": CV.loss_fig(snaps, task, lang=lang),
@@ -176,7 +177,7 @@ def dynamics_feed(room, lang: str, prev: Frame | None) -> Frame:
     if b.nothing:
         return prev
     if b.curves:
-        snap = job.snapshot()
+        snap = room.snapshot(job)
         eig, step = DV.live_whh(job)
         initial = room.extras.get("whh_initial")
         initial = initial[1] if initial is not None and initial[0] == job.id else None

@@ -100,6 +100,7 @@ class Room:
         self.errors = 0  # feed failures (logged; followers keep the last frame)
         self._clock = clock
         self._frames: dict[str, Frame] = {}
+        self._snaps: dict = {}  # job id -> its snapshot in this publish (shared by the languages' builds)
         self._wanted: dict[str, float] = {}  # language -> last time a follower asked
         self._followers: dict[str, float] = {}  # follower session id -> last seen
         self._ended = threading.Event()
@@ -133,6 +134,14 @@ class Room:
     def progress(self) -> dict:
         """name -> ``Progress`` of each shared job (None when there is none), read without locks."""
         return {n: (j.progress() if j is not None else None) for n, j in self.jobs().items()}
+
+    def snapshot(self, job):
+        """``job.snapshot()``, taken once per publish for all languages (each snapshot makes the
+        training loop hand its lock over)."""
+        snap = self._snaps.get(job.id)
+        if snap is None:
+            snap = self._snaps[job.id] = job.snapshot()
+        return snap
 
     def now(self) -> float:
         """The room's clock (seconds; ``time.monotonic`` unless a test gave another)."""
@@ -194,6 +203,7 @@ class Room:
             self._wanted.pop(lang, None)  # nobody reads it any more: stop building it
             self._frames.pop(lang, None)
         n = 0
+        self._snaps = {}
         for lang in list(self._wanted):
             prev = self._frames.get(lang)
             try:
@@ -208,6 +218,7 @@ class Room:
                 n += 1
                 with self._built:
                     self._built.notify_all()
+        self._snaps = {}  # the histories they hold are not kept between publishes
         return n
 
     def _run(self, every: float) -> None:

@@ -229,3 +229,19 @@ def test_take_a_copy_of_nothing_says_so(registry):
     updates, msg = take_copy(room, "lab", _settings(), {}, board)
     assert updates == {} and msg == ("error", "follow.copy_none", {})
     assert board.get("lab") is None
+
+
+def test_one_snapshot_per_publish_for_all_languages(registry):
+    board = JobBoard()
+    job = _job()
+    board.put("lab", job)
+    job.run_sync(6)
+    calls = []
+    orig = job.snapshot
+    job.snapshot = lambda: calls.append(1) or orig()  # each snapshot makes the training loop hand its lock over
+    room = registry.open("training_lab", "tab-1", board)
+    room.update(("lab",))
+    for lang in ("en", "ko"):
+        room.follow(lang, lang)
+    assert room.publish() == 2
+    assert len(calls) == 1
