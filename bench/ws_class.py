@@ -96,18 +96,18 @@ def refresh_rate(times: list, t0: float, t1: float) -> float:
     return (len(inside) - 1) / (inside[-1] - inside[0]) if len(inside) >= 2 else 0.0
 
 
-async def drive(n: int, url: str, alone_s: float, watch_s: float, stagger: float) -> dict:
+async def drive(n: int, url: str, alone_s: float, watch_s: float, stagger: float, pid: int) -> dict:
     stop_all, shared = asyncio.Event(), asyncio.Event()
     lect = Lecturer(0, url)
     lt = asyncio.create_task(lect.lecture(shared, stop_all))
     await shared.wait()
     if lect.error:
         await lt
-        return {"lecturer": lect, "followers": [], "windows": {}}
+        return {"lecturer": lect, "followers": [], "windows": {}, "cpu": {}}
     await asyncio.sleep(3.0)  # the run is under way and the page has settled
-    t_alone = time.monotonic()
+    t_alone, cpu_alone = time.monotonic(), L.cpu_seconds(pid)
     await asyncio.sleep(alone_s)
-    t_alone_end = time.monotonic()
+    t_alone_end, cpu_alone_end = time.monotonic(), L.cpu_seconds(pid)
     fstop = asyncio.Event()
     followers = [Session(i + 1, url, page="follow", query=f"room={lect.code}" + ("&lang=ko" if i % 3 == 2 else ""))
                  for i in range(n)]
@@ -116,15 +116,17 @@ async def drive(n: int, url: str, alone_s: float, watch_s: float, stagger: float
         tasks.append(asyncio.create_task(follow(s, fstop)))
         await asyncio.sleep(stagger)
     await asyncio.sleep(5.0)  # the last ones' first page loads are done
-    t_watch = time.monotonic()
+    t_watch, cpu_watch = time.monotonic(), L.cpu_seconds(pid)
     await asyncio.sleep(watch_s)
-    t_watch_end = time.monotonic()
+    t_watch_end, cpu_watch_end = time.monotonic(), L.cpu_seconds(pid)
     fstop.set()
     await asyncio.gather(*tasks)
     stop_all.set()
     await lt
     return {"lecturer": lect, "followers": followers,
-            "windows": {"alone": (t_alone, t_alone_end), "watch": (t_watch, t_watch_end)}}
+            "windows": {"alone": (t_alone, t_alone_end), "watch": (t_watch, t_watch_end)},
+            "cpu": {"alone": (cpu_alone_end - cpu_alone) / (t_alone_end - t_alone),
+                    "watch": (cpu_watch_end - cpu_watch) / (t_watch_end - t_watch)}}
 
 
 def run(a) -> int:
@@ -141,7 +143,7 @@ def run(a) -> int:
         base = L.proc_status(proc.pid)
         mon = L.Monitor(proc.pid, port)
         mon.start()
-        res = asyncio.run(drive(n, url, a.alone_seconds, a.seconds, a.stagger))
+        res = asyncio.run(drive(n, url, a.alone_seconds, a.seconds, a.stagger, proc.pid))
         t_closed = time.monotonic()
         after = {}
         for wait in (3, a.ttl + 6):  # just after everyone left, and after the session TTL
@@ -176,7 +178,12 @@ def run(a) -> int:
         "server_peak_mib": end["VmHWM"] / 1024, "threads_baseline": base["Threads"],
         "threads_peak": max((s.get("Threads", 0) for _, s in mon.samples), default=0),
         "threads_3s_after": after[3], "threads_after": after[a.ttl + 6], "warm_load_s": warm,
+        # the server's CPU use (cores busy), which other jobs on the machine do not change as they do wall-clock rates
+        "server_cpu_alone": res["cpu"].get("alone", float("nan")), "server_cpu_followed": res["cpu"].get("watch", float("nan")),
     }
+    refreshes = sum(len([t for t in s.refreshes if w0 <= t <= w1]) for s in ok)
+    out["server_cpu_ms_per_refresh"] = ((out["server_cpu_followed"] - out["server_cpu_alone"]) * (w1 - w0) * 1000
+                                        / max(1, refreshes))
     out["threads_left"] = out["threads_after"] - out["threads_baseline"]
     passed = {"lecturer_ratio": ratio >= TARGETS["lecturer_ratio"],
               "follower_refresh_min": out["follower_refresh_min"] >= TARGETS["follower_refresh_min"],
@@ -196,6 +203,8 @@ def run(a) -> int:
           f"{out['follower_first_load_p50_s']:.2f} s; received {out['follower_kib_per_s_median']:.0f} KiB/s each (median)")
     print(f"health check (ms) while followed: p50 {out['health_p50_ms']:.0f}  p95 {out['health_p95_ms']:.0f} "
           f"(target < 100) {mark[passed['health_p95_ms']]}; failures {mon.health_failures}")
+    print(f"server CPU (cores busy): {out['server_cpu_alone']:.2f} alone, {out['server_cpu_followed']:.2f} with {n} "
+          f"followers: {out['server_cpu_ms_per_refresh']:.1f} ms of CPU per follower refresh")
     print(f"server memory: peak RSS (VmHWM) {out['server_peak_mib']:.0f} MiB (target < 1536) "
           f"{mark[passed['server_peak_mib']]}")
     print(f"server threads: {base['Threads']} before the lecturer came, peak {out['threads_peak']}, 3 s after everyone "
