@@ -245,3 +245,40 @@ def test_one_snapshot_per_publish_for_all_languages(registry):
         room.follow(lang, lang)
     assert room.publish() == 2
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_comparison_and_dynamics_feeds_build_their_charts(lang):
+    """The other two pages that can be shared: their feeds build the page's charts from the jobs."""
+    from core.dynamics import FlipFlopRecipe
+    from explorer import compare_views as CV
+    from explorer import dynamics_views as DV
+
+    reg = RoomRegistry(follow_feeds.FEEDS, publish_s=0, clock=Clock())
+    try:
+        board = JobBoard()
+        s = CV.PageSettings(CV.CUSTOM, "sine", 12, 8, False, 0.01, 8, 1.0, 0, 1000, "cpu")
+        jobs = CV.make_jobs(s, CV.make_task(s))
+        for name, job in jobs.items():
+            board.put(CV.JOB_NAMES[name], job)
+            job.run_sync(3)
+        room = reg.open("comparison", "tab-1", board)
+        room.update(tuple(CV.JOB_NAMES.values()), view={"gate_seq": 1})
+        room.follow("s", lang)
+        assert room.publish() == 1
+        frame = room.follow("s", lang)
+        assert {"loss", "metric", "grad", "traj"} <= set(frame.specs), set(frame.specs)
+        assert bool(HANGUL.search(frame.specs["loss"])) == (lang == "ko")
+        assert set(room.progress()) == set(CV.JOB_NAMES.values())
+
+        dboard = JobBoard()
+        djob = DV.make_flipflop_job(FlipFlopRecipe(hidden=8, steps=100, seq_len=20, batch_size=8))
+        dboard.put(DV.JOB_NAME, djob)
+        djob.run_sync(3)
+        droom = reg.open("dynamics", "tab-1", dboard)
+        droom.update((DV.JOB_NAME,), view={"dims": 2})
+        droom.follow("s", lang)
+        assert droom.publish() == 1
+        assert {"whh", "loss"} <= set(droom.follow("s", lang).specs)
+    finally:
+        reg.close()
