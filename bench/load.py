@@ -115,6 +115,7 @@ class Monitor(threading.Thread):
         self.halt = threading.Event()
         self.samples: list[tuple[float, dict]] = []
         self.health_ms: list[float] = []
+        self.health_at: list[float] = []  # monotonic time of each health_ms sample
         self.health_failures = 0
 
     def run(self) -> None:
@@ -125,6 +126,7 @@ class Monitor(threading.Thread):
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=5) as r:
                     r.read()
                 self.health_ms.append((time.perf_counter() - t0) * 1000)
+                self.health_at.append(time.monotonic())
             except OSError:
                 self.health_failures += 1
             self.halt.wait(self.every)

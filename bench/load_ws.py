@@ -1,6 +1,7 @@
 """Load test with protocol-level clients: N sessions train in the Training lab of one server.
 
-    python bench/load_ws.py --sessions 30 --seconds 60
+    python bench/load_ws.py --sessions 30 --seconds 60 [--json]
+    python bench/load_ws.py --followers 60 [--json]     (class mode: bench/ws_class.py)
 
 bench/load.py drives real Chromium pages, but on a 2-core machine thirty browsers measure the
 browser, not the server. Here each session is a websocket client that speaks Streamlit's own
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import statistics
@@ -39,8 +41,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
 PAGE = "training_lab"
-STEP_RE = re.compile(r"([\d,]+)")
+PROGRESS_RE = re.compile(r"^step ([\d,]+)|중 ([\d,]+)")  # the step in a progress line, English or Korean
 POS_RE = re.compile(r"position (\d+)")
+MAX_MESSAGE_AGE = 2  # the browser forgets a cached message after this many runs without it (Streamlit's default)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Session:
 
     idx: int
     url: str
+    page: str = PAGE  # url path of the page it opens
+    query: str = ""  # its query string ("room=...&lang=ko")
     load_s: float = float("nan")  # page open: request until script_finished
     page_hash: str = ""
     widgets: dict = field(default_factory=dict)  # user key -> widget id
@@ -58,27 +63,41 @@ class Session:
     positions: list = field(default_factory=list)  # queue positions seen
     fragments: dict = field(default_factory=dict)  # fragment id -> rerun interval (s) the server asked for
     error: str = ""
+    bytes_in: int = 0  # bytes of ForwardMsgs received
+    cache: dict = field(default_factory=dict)  # message hash -> run it was last used in (the browser's cache)
+    runs: int = 0  # script and fragment runs finished
 
     async def _run_until_finished(self, ws, msg: BackMsg, timeout: float = 120.0) -> list:
         """Send ``msg`` and read until script_finished; returns the ForwardMsgs."""
+        if not msg.rerun_script.fragment_id:
+            self.fragments.clear()  # a whole run announces its fragments anew (their ids may change), as the browser's
         await ws.send(msg.SerializeToString())
         out = []
         end = time.monotonic() + timeout
         while True:
             data = await asyncio.wait_for(ws.recv(), max(0.1, end - time.monotonic()))
+            self.bytes_in += len(data)
             f = ForwardMsg()
             f.ParseFromString(data)
             out.append(f)
             kind = f.WhichOneof("type")
+            # as the browser: keep big messages by hash and say so in the next request, so the server
+            # sends a reference instead of an element that did not change
+            if kind == "ref_hash":
+                self.cache[f.ref_hash] = self.runs
+            elif f.metadata.cacheable and f.hash:
+                self.cache[f.hash] = self.runs
             if kind == "navigation" and not self.page_hash:
                 for p in f.navigation.app_pages:
-                    if p.url_pathname == PAGE:
+                    if p.url_pathname == self.page:
                         self.page_hash = p.page_script_hash
             elif kind == "auto_rerun":
                 self.fragments[f.auto_rerun.fragment_id] = f.auto_rerun.interval
             elif kind == "stop_auto_rerun":
                 self.fragments.pop(f.stop_auto_rerun.fragment_id, None)
             elif kind == "script_finished":
+                self.runs += 1
+                self.cache = {h: r for h, r in self.cache.items() if self.runs - r <= MAX_MESSAGE_AGE}
                 return out
 
     def _read(self, msgs: list, now: float) -> None:
@@ -93,10 +112,10 @@ class Session:
             wid = getattr(inner, "id", "") if hasattr(inner, "id") else ""
             if wid.startswith("$$ID-"):
                 self.widgets[wid.split("-", 2)[2]] = wid
-            if kind == "progress" and inner.text.startswith("step"):
-                m = STEP_RE.search(inner.text)
+            if kind == "progress":
+                m = PROGRESS_RE.search(inner.text)
                 if m:
-                    self.steps.append((now, int(m.group(1).replace(",", ""))))
+                    self.steps.append((now, int((m.group(1) or m.group(2)).replace(",", ""))))
                     progressed = True
             elif kind == "metric" and inner.label == "Status":
                 self.statuses.append(inner.body)
@@ -110,14 +129,44 @@ class Session:
     def _rerun(self, widgets=(), fragment_id: str = "") -> BackMsg:
         m = BackMsg()
         cs = m.rerun_script
-        cs.query_string = ""
-        cs.page_name = PAGE
+        cs.query_string = self.query
+        cs.page_name = self.page
         cs.page_script_hash = self.page_hash
+        cs.cached_message_hashes.extend(self.cache)
         if fragment_id:
             cs.fragment_id = fragment_id
             cs.is_auto_rerun = True
         cs.widget_states.widgets.extend(widgets)
         return m
+
+    async def timers(self, ws, stop: asyncio.Event, fixed_rate: bool = False) -> None:
+        """Ask for the fragments' reruns at the intervals the server set, one request at a time,
+        until ``stop``; the next is due an interval after this one was sent, or with ``fixed_rate`` (as
+        the browser's setInterval) an interval after this one was due (one that is late goes at once)."""
+        due: dict = {}  # fragment id -> when its timer fires next
+        while not stop.is_set():
+            for fid, interval in self.fragments.items():
+                due.setdefault(fid, time.monotonic() + interval)
+            live = {f: d for f, d in due.items() if f in self.fragments}
+            if not live:
+                try:
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                    break
+                except asyncio.TimeoutError:
+                    continue
+            fid = min(live, key=live.get)
+            wait = live[fid] - time.monotonic()
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), wait)
+                    break
+                except asyncio.TimeoutError:
+                    pass
+            interval = self.fragments.get(fid, 1.0)
+            now = time.monotonic()
+            due[fid] = max(due[fid] + interval, now) if fixed_rate else now + interval
+            msgs = await self._run_until_finished(ws, self._rerun(fragment_id=fid))
+            self._read(msgs, time.monotonic())
 
     async def run(self, started: asyncio.Event, stop: asyncio.Event, seed: int) -> None:
         try:
@@ -136,25 +185,7 @@ class Session:
                 msgs = await self._run_until_finished(ws, self._rerun([*mine, train]))
                 self._read(msgs, time.monotonic())
                 started.set()
-                due: dict = {}  # fragment id -> when its timer fires next (as the browser's timers)
-                while not stop.is_set():
-                    for fid, interval in self.fragments.items():
-                        due.setdefault(fid, time.monotonic() + interval)
-                    live = {f: d for f, d in due.items() if f in self.fragments}
-                    if not live:
-                        await asyncio.sleep(0.5)
-                        continue
-                    fid = min(live, key=live.get)
-                    wait = live[fid] - time.monotonic()
-                    if wait > 0:
-                        try:
-                            await asyncio.wait_for(stop.wait(), wait)
-                            break
-                        except asyncio.TimeoutError:
-                            pass
-                    due[fid] = time.monotonic() + self.fragments.get(fid, 1.0)
-                    msgs = await self._run_until_finished(ws, self._rerun(fragment_id=fid))
-                    self._read(msgs, time.monotonic())
+                await self.timers(ws, stop)
         except Exception as e:  # reported, not raised: one broken session must not hide the rest
             self.error = f"{type(e).__name__}: {e}"
 
@@ -206,7 +237,15 @@ def main(argv=None) -> int:
     ap.add_argument("--ttl", type=int, default=5, help="server.disconnectedSessionTTL (s) for this test")
     ap.add_argument("--verbose", action="store_true", help="print what each session saw")
     ap.add_argument("--log-dir", default="/tmp/rnnx-load-ws", help="server log directory")
+    ap.add_argument("--followers", type=int, default=0,
+                    help="class mode: one lecturer shares a run and N followers watch it (bench/ws_class.py)")
+    ap.add_argument("--alone-seconds", type=float, default=20.0, help="class mode: the lecturer's speed alone is "
+                    "measured this long before the followers come")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     a = ap.parse_args(argv)
+    if a.followers > 0:
+        import ws_class
+        return ws_class.run(a)
     n = max(1, min(200, a.sessions))
     verbose = a.verbose
     port = L.free_port()
@@ -277,6 +316,15 @@ def main(argv=None) -> int:
           f"{after[3]}; after the session TTL {after[a.ttl + 6]}")
     if len(ok) < n:
         print(f"sessions with errors: {n - len(ok)}: " + "; ".join(s.error for s in sessions if s.error)[:500])
+    if a.json:
+        print(json.dumps({
+            "sessions": n, "sessions_ok": len(ok), "cores": cores, "load_p50_s": L.pct(loads, 50),
+            "load_p90_s": L.pct(loads, 90), "health_p50_ms": L.pct(mon.health_ms, 50),
+            "health_p95_ms": L.pct(mon.health_ms, 95), "refresh_min": min(rates, default=0.0),
+            "refresh_median": statistics.median(rates) if rates else 0.0, "training": len(training),
+            "queued": len(queued_only), "queue_positions_distinct": distinct, "server_peak_mib": end["VmHWM"] / 1024,
+            "threads_baseline": base["Threads"], "threads_peak": peak_threads, "threads_after": after[a.ttl + 6]},
+            default=float))
     return 0 if len(ok) == n else 1
 
 

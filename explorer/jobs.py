@@ -6,8 +6,8 @@
   a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories. A task
   with a test file (``task.test``) is also scored on it at each probe; only the validation metric
   chooses the best step.
-- ``JobBoard``: the jobs of one browser session; ``shutdown()`` stops them all (called when the
-  session ends).
+- ``JobBoard`` (in ``job_board.py``): the jobs of one browser session; ``shutdown()`` stops them
+  all (called when the session ends).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from core.analysis import align_basis, fit_pca
 
 from .concurrency import HandoverLock, JobLimiter
 from .i18n import text
+from .job_board import JobBoard  # noqa: F401 (re-exported: pages and tests import it from here)
 
 PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of this cadence) ...
 PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)
@@ -84,6 +85,23 @@ class Snapshot:
     def has_test(self) -> bool:
         """True when the run is scored on a test file (``test_metric`` holds numbers)."""
         return bool(np.isfinite(self.test_metric).any())
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A job's status line, read without its lock (``TrainingJob.progress``)."""
+
+    job_id: int  # the job's id (a new run under the same name has another)
+    status: str  # as in Snapshot
+    step: int  # training steps taken
+    target_steps: int  # where the run stops by itself
+    steps_per_s: float  # recent rate (0 before two steps)
+    probe_step: int  # step of the latest probe (0: none yet)
+    loss: float  # the last training loss (NaN before the first step)
 
     @property
     def active(self) -> bool:
@@ -347,48 +365,28 @@ class TrainingJob:
                 best_metric=self.trainer.best_metric, test_loss=val[:, 3], test_metric=val[:, 4],
                 best_test_metric=best_test)
 
+    def progress(self) -> Progress:
+        """Status, step and rate from plain attribute reads, without the lock: many readers (class
+        mode's followers) must not make the training loop hand its lock over to each of them."""
+        w, h = self._rate_window, self.trainer.history
+        try:
+            (t0, s0), (t1, s1) = w[0], w[-1]
+            rate = (s1 - s0) / max(t1 - t0, 1e-9)
+        except (IndexError, ValueError):  # fewer than two steps, or the window changed under us
+            rate = 0.0
+        try:
+            loss = float(h[-1]["loss"])
+        except IndexError:
+            loss = float("nan")
+        return Progress(self.id, self._status, self.trainer.step_count, self.target_steps, rate,
+                        self._last_probe_step, loss)
+
+    def locked(self):
+        """The job's lock: ``with job.locked():`` reads the model between two training steps."""
+        return self._lock
+
     def set_lr(self, lr: float) -> None:
         with self._lock:
             self.trainer.set_lr(lr)
             if self._status == "diverged":
                 self._message, self._message_key, self._message_values = "", "", {}
-
-
-class JobBoard:
-    """The jobs of one browser session, by name; other pages read them (e.g. the lab's model)."""
-
-    def __init__(self, owner: object = None):
-        self._jobs: dict[str, TrainingJob] = {}
-        self._lock = threading.Lock()
-        self.owner = owner if owner is not None else object()  # the limiter's fair share is per board
-
-    def get(self, name: str) -> TrainingJob | None:
-        with self._lock:
-            return self._jobs.get(name)
-
-    def put(self, name: str, job: TrainingJob) -> None:
-        """Replace the job under ``name``; the old one's thread is stopped first."""
-        job.owner = self.owner
-        with self._lock:
-            old = self._jobs.get(name)
-            self._jobs[name] = job
-        if old is not None and old is not job:
-            old.stop()
-
-    def remove(self, name: str) -> None:
-        with self._lock:
-            old = self._jobs.pop(name, None)
-        if old is not None:
-            old.stop()
-
-    def names(self) -> list[str]:
-        with self._lock:
-            return list(self._jobs)
-
-    def shutdown(self) -> None:
-        """Stop every job (the session is gone): no thread outlives its session."""
-        with self._lock:
-            jobs = list(self._jobs.values())
-            self._jobs.clear()
-        for j in jobs:
-            j.stop()

@@ -22,13 +22,15 @@ from .figures.live import live_spec
 from .lang import t
 
 LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
+GROUP_COMPONENT = "rnnx_live_charts"  # a group of live charts in rows (class mode's followers)
 _PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 PLOTLY_FILE = "plotly.min.js"
 
-# The component's script. It runs in the page; ``data`` is {"spec": JSON text, "src": URL of
-# plotly.js, "failed": the message shown if plotly.js cannot be loaded}. One graph div per
-# component instance, created on the first call and reused.
-_JS = r"""
+# The components' scripts run in the page. ``drawChart(holder, spec, src, failed)`` keeps one graph
+# div in ``holder`` (created on the first call, reused after) and draws the JSON text ``spec`` into
+# it with Plotly.react; ``src`` is the URL of plotly.js, ``failed`` the message shown if it cannot
+# be loaded.
+_COMMON_JS = r"""
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__rnnxPlotly) {
@@ -48,13 +50,16 @@ const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no relea
 
 const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
 
-export default function ({ data, parentElement }) {
-  let gd = parentElement.querySelector(":scope > .rnnx-live-chart");
+function drawChart(holder, spec, src, failed) {
+  let gd = holder.querySelector(":scope > .rnnx-live-chart");
+  // The same figure again (a refresh in which it did not change): nothing to draw. Redrawing would
+  // also put a replay's slider back where the server left it, not where the reader moved it.
+  if (gd && gd.__rnnxSpec === spec) return gd;
   if (!gd) {
     gd = document.createElement("div");
     gd.className = "rnnx-live-chart";
     gd.setAttribute("data-testid", "rnnxLiveChart");
-    parentElement.appendChild(gd);
+    holder.appendChild(gd);
     // The column can change width without a window resize (sidebar folded, layout change):
     // follow the box, as Streamlit's own charts do.
     if (window.ResizeObserver) {
@@ -74,16 +79,25 @@ export default function ({ data, parentElement }) {
       if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
     };
     for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
+    gd.__rnnxCleanup = () => {
+      if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
+      for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
+      if (window.Plotly) window.Plotly.purge(gd);
+    };
   }
-  const fig = JSON.parse(data.spec);
+  gd.__rnnxSpec = spec;
+  const fig = JSON.parse(spec);
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
   gd.style.width = "100%";
   const seq = (gd.__rnnxSeq || 0) + 1;
   gd.__rnnxSeq = seq;
-  loadPlotly(new URL(data.src, document.baseURI).href).then((Plotly) => {
+  loadPlotly(new URL(src, document.baseURI).href).then((Plotly) => {
     if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
-    // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom.
-    const draw = () => { if (gd.__rnnxSeq === seq) Plotly.react(gd, fig.data, fig.layout, CONFIG); };
+    // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom; a
+    // replay's frames come along (its slider and play button then work in the browser).
+    const draw = () => {
+      if (gd.__rnnxSeq === seq) Plotly.react(gd, {data: fig.data, layout: fig.layout, frames: fig.frames || [], config: CONFIG});
+    };
     if (gd.__rnnxDragging) {
       gd.__rnnxPending = draw;
       clearTimeout(gd.__rnnxHoldTimer);
@@ -92,13 +106,72 @@ export default function ({ data, parentElement }) {
       draw();
     }
   }).catch((e) => {
-    gd.textContent = data.failed + " (" + e.message + ")";
+    gd.textContent = failed + " (" + e.message + ")";
   });
-  return () => {  // on unmount only
-    if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
-    if (gd.__rnnxRelease) for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
-    if (window.Plotly) window.Plotly.purge(gd);
-  };
+  return gd;
+}
+"""
+
+# One chart: ``data`` is {"spec": JSON text, "src", "failed"}.
+_JS = _COMMON_JS + r"""
+export default function ({ data, parentElement }) {
+  const gd = drawChart(parentElement, data.spec, data.src, data.failed);
+  return gd.__rnnxCleanup;  // on unmount only
+}
+"""
+
+# A group of charts in rows (class mode: one element per group, so a follower's refresh costs
+# the server a few elements, not one per chart): ``data`` is bytes (a Uint8Array here), the UTF-8
+# lines "src", "failed" and the JSON of {"rows": [[key, ...], ...], "specs": {key: spec JSON
+# text}}. Each key keeps its own graph (and its reader's zoom) as rows come and go.
+_GROUP_JS = _COMMON_JS + r"""
+function readGroup(raw) {
+  const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw));
+  const i = text.indexOf("\n"), j = text.indexOf("\n", i + 1);
+  return {src: text.slice(0, i), failed: text.slice(i + 1, j), group: text.slice(j + 1)};
+}
+
+export default function ({ data: raw, parentElement }) {
+  const data = readGroup(raw);
+  let root = parentElement.querySelector(":scope > .rnnx-live-group");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "rnnx-live-group";
+    root.__rnnxCells = {};
+    parentElement.appendChild(root);
+    root.__rnnxCleanup = () => {
+      for (const cell of Object.values(root.__rnnxCells)) { const gd = cell.firstChild; if (gd && gd.__rnnxCleanup) gd.__rnnxCleanup(); }
+    };
+  }
+  if (root.__rnnxGroup === data.group) return root.__rnnxCleanup;
+  root.__rnnxGroup = data.group;
+  const g = JSON.parse(data.group);
+  const cells = root.__rnnxCells, used = new Set();
+  g.rows.forEach((row, i) => {
+    let line = root.children[i];
+    if (!line) {
+      line = document.createElement("div");
+      line.style.cssText = "display:flex;gap:1rem;width:100%;margin-bottom:1rem";
+      root.appendChild(line);
+    }
+    row.forEach((key, j) => {
+      let cell = cells[key];
+      if (!cell) {
+        cell = cells[key] = document.createElement("div");
+        cell.style.cssText = "flex:1 1 0;min-width:0";
+        cell.setAttribute("data-chart-key", key);
+      }
+      if (line.children[j] !== cell) line.insertBefore(cell, line.children[j] || null);  // moved, not rebuilt
+      used.add(key);
+      drawChart(cell, g.specs[key], data.src, data.failed);
+    });
+    while (line.children.length > row.length) line.removeChild(line.lastChild);
+  });
+  while (root.children.length > g.rows.length) root.removeChild(root.lastChild);
+  for (const key of Object.keys(cells)) {
+    if (!used.has(key)) { const gd = cells[key].firstChild; if (gd && gd.__rnnxCleanup) gd.__rnnxCleanup(); delete cells[key]; }
+  }
+  return root.__rnnxCleanup;  // on unmount only
 }
 """
 
@@ -109,6 +182,11 @@ def _component():
     served = components_v1.declare_component("rnnx_plotly_js", path=_PLOTLY_DIR)
     src = f"component/{served.name}/{PLOTLY_FILE}"  # relative to the page (works under a base path)
     return st.components.v2.component(LIVE_COMPONENT, js=_JS, isolate_styles=False), src
+
+
+@st.cache_resource(show_spinner=False)
+def _group_component():
+    return st.components.v2.component(GROUP_COMPONENT, js=_GROUP_JS, isolate_styles=False)
 
 
 def live_chart(fig, key: str, *, where=None) -> None:
@@ -126,3 +204,13 @@ def live_chart(fig, key: str, *, where=None) -> None:
     else:
         with where:
             mount(key=key, data=data, width="stretch", height="content")
+
+
+def live_chart_group(group: bytes, key: str) -> None:
+    """Draw a group of live charts in rows as one element (``group``: UTF-8 JSON of {"rows":
+    [[chart key, ...], ...], "specs": {chart key: live_spec text}}, built once for every follower
+    by ``explorer.rooms``); each chart keeps its graph, and its reader's zoom, across updates.
+    Sent as bytes, which Streamlit forwards as they are (a dict would be JSON-escaped, and hashed
+    for its identity, once per follower and refresh)."""
+    head = f"{_component()[1]}\n{t('widgets.live_chart_failed')}\n".encode()
+    _group_component()(key=key, data=head + group, width="stretch", height="content")

@@ -23,6 +23,7 @@ PAGE_TABLE = [
     ("labs", "pages/gradient_flow.py", ":material/trending_down:"),
     ("labs", "pages/dynamics.py", ":material/scatter_plot:"),
     ("labs", "pages/comparison.py", ":material/leaderboard:"),
+    ("labs", "pages/follow.py", ":material/cast_for_education:"),  # class mode: a student follows the lecturer
     ("data", "pages/data.py", ":material/upload_file:"),
 ]
 

@@ -191,21 +191,23 @@ def _curves(rec: RunRecord, c: _Charts, lang: str) -> str:
     return "".join(out + ["</div>"])
 
 
-def replay_figures(snap, lang: str = "en") -> dict:
-    """The replayed probe charts of one run: name -> Figure ("traj", "hidden", "grad", "gradmap");
-    missing before the first probe."""
+def replay_figures(snap, lang: str = "en", which: tuple = ("traj", "hidden", "grad", "gradmap")) -> dict:
+    """The replayed probe charts of one run: name -> Figure, for the names in ``which`` ("traj",
+    "hidden", "grad", "gradmap"); missing before the first probe."""
     figs = {}
     hist = snap.state_history
-    if snap.basis is not None and hist:
+    if snap.basis is not None and hist and "traj" in which:
         k = min(2, snap.basis.components.shape[0])
         if k == 2:
             b = snap.basis
             basis = PCABasis(b.mean, b.components[:2], b.explained[:2], b.fit_on)
             figs["traj"] = R.trajectory_replay([s for s, _ in hist], [project(basis, h[:TRAJ_SEQUENCES]) for _, h in hist],
                                                explained=list(basis.explained), lang=lang)
+    if snap.basis is not None and hist and "hidden" in which:
         figs["hidden"] = R.hidden_replay([s for s, _ in hist], [h[0] for _, h in hist], lang=lang)
-    if len(snap.grad_rows):
+    if len(snap.grad_rows) and "grad" in which:
         figs["grad"] = R.grad_curve_replay(snap.grad_rows_steps, snap.grad_rows, lang=lang)
+    if len(snap.grad_rows) and "gradmap" in which:
         figs["gradmap"] = R.grad_heatmap_replay(snap.grad_rows_steps, snap.grad_rows, lang=lang)
     return figs
 

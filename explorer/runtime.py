@@ -1,6 +1,7 @@
 """Server-wide and per-session resources, created through Streamlit's resource cache.
 
 - ``limiter()``: one ``JobLimiter`` for the whole server (default limit: the CPU cores).
+- ``rooms()``: class mode's ``RoomRegistry`` (one for the whole server).
 - ``session_jobs()``: this browser tab's ``JobBoard``. It is NOT a session-scoped resource:
   Streamlit releases those on every disconnect and a reload is a new session, so a run ended on
   each network blip and each reload. Boards live in a server-wide ``BoardRegistry`` keyed by a
@@ -19,6 +20,7 @@ import torch
 
 from . import state
 from .jobs import JobBoard, JobLimiter
+from .rooms import RoomRegistry
 from .session_boards import BoardRegistry
 
 MAX_JOBS_ENV = "RNNX_MAX_JOBS"  # override the concurrency limit (e.g. for a lecture server)
@@ -100,3 +102,19 @@ def sync_tab() -> None:
 
 def session_jobs() -> JobBoard:
     return boards().board(tab_token(), _session_id())
+
+
+def session_id() -> str:
+    """This Streamlit session's id ("local" outside a server run)."""
+    return _session_id()
+
+
+def _end_rooms(registry: RoomRegistry) -> None:
+    registry.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_end_rooms)  # cleared (tests): end the rooms and their threads
+def rooms() -> RoomRegistry:
+    """Class mode's rooms, one registry for the whole server (explorer/rooms.py)."""
+    from .follow_feeds import FEEDS
+    return RoomRegistry(FEEDS)

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .jobs import JobBoard
+from .job_board import JobBoard
 
 MAX_SESSIONS = 8  # session ids remembered per board (each reload adds one)
 

@@ -210,6 +210,13 @@ TOUR_BTN_START, TOUR_BTN_BACK, TOUR_BTN_NEXT, TOUR_BTN_END = (  # buttons (not i
     "tour.btn.start", "tour.btn.back", "tour.btn.next", "tour.btn.end")
 URL_LOADED = "url.loaded"  # the shared link's query parameters were applied (on the session's first run)
 
+# ---- class mode: sharing a run, following one (explorer/share_ui.py, explorer/follow_views.py) ------
+FOLLOW_CODE = "follow.code"  # the room code a student types (text input; the link's ?room= wins)
+FOLLOW_COPY_OF = "follow.copy_of"  # which of the lecturer's runs "Take a copy" copies (comparison: a cell)
+SHARE_BTN_OPEN, SHARE_BTN_END, FOLLOW_BTN_JOIN, FOLLOW_BTN_COPY = (  # buttons (not in DEFAULTS)
+    "share.btn.open", "share.btn.end", "follow.btn.join", "follow.btn.copy")
+
+
 PLAIN = {  # session state that is not a user setting: its default (explorer/settings.py adds the settings')
     LAB_SCRUB: -1,
     LAB_SIGNATURE: None,

@@ -25,7 +25,8 @@ from .i18n import normalize, text
 from .settings import DEFAULTS, SETTINGS, TABLES, accepts, domain
 
 GLOBAL_KEYS = tuple(s.key for s in TABLES["app"])  # written on every page
-RESERVED: tuple = ()  # query parameters this module keeps untouched
+RESERVED: tuple = ("room",)  # query parameters this module neither parses nor reports (class mode's room code)
+RESERVED_ON = {"room": "follow"}  # a reserved parameter stays in the address bar only on this page
 
 
 def page_keys(url_path: str) -> list[str]:
@@ -184,7 +185,7 @@ def load() -> None:
 def save(url_path: str) -> None:
     """Write the page's non-default settings (and the reserved parameters) to the address bar."""
     qp = st.query_params
-    want = {n: qp[n] for n in RESERVED if n in qp}
+    want = {n: qp[n] for n in RESERVED if n in qp and RESERVED_ON.get(n, url_path) == url_path}
     want.update(params_for(url_path, st.session_state))
     if qp.to_dict() != want:
         qp.from_dict(want)

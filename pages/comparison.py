@@ -7,7 +7,7 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_point
 from explorer import compare_views as V
-from explorer import report_ui, runtime, state
+from explorer import report_ui, runtime, share_ui, state
 from explorer import settings as ST
 from explorer import widgets as W
 from core.budget import BudgetError
@@ -98,6 +98,7 @@ if b[2].button(t("compare.reset"), icon=":material/restart_alt:", key="compare.r
     ss[state.CMP_SIGNATURE], ss[state.CMP_FINAL], have = None, {}, False
 if stale:
     b[3].info(t("compare.stale", button=t("compare.train")))
+share_ui.panel("comparison", tuple(V.JOB_NAMES.values()), view={"gate_seq": int(ss[state.CMP_GATE_SEQ])})
 if not have:
     st.info(t("compare.press_train", button=t("compare.train"), limit=limiter.limit))
     st.stop()

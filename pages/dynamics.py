@@ -10,7 +10,7 @@ use_navigation_only()
 from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
 from explorer import dynamics_views as V
-from explorer import report_ui, runtime, state
+from explorer import report_ui, runtime, share_ui, state
 from explorer import settings as ST
 from explorer import widgets as W
 from explorer.cache import cached
@@ -70,6 +70,9 @@ else:
     if job is None:
         st.info(t("dynamics.no_lab_model"))
 
+share_ui.panel("dynamics", (V.JOB_NAME if ss[state.DYN_SOURCE] == "flipflop" else V.LAB_JOB,),
+               view={"dims": 3 if ss[state.DYN_VIEW3D] else 2})
+share_ui.push("dynamics", "whh_initial", ss[state.DYN_WHH_INITIAL])
 if job is None:
     st.info(t("dynamics.press_train") if ss[state.DYN_SOURCE] == "flipflop" else t("dynamics.no_model_needed"))
 else:
@@ -110,6 +113,8 @@ else:
         slot.empty()
         cache = cache["entry"]
         fp, summ = cache["fp"], cache["summary"]
+        share_ui.push("dynamics", "space", {"job": job.id, "analysis": a, "entry": cache, "dims": 3 if ss[state.DYN_VIEW3D]
+                                            else 2, "color_by": ss[state.DYN_COLOR]})  # followers never search again
         m = st.columns(4)
         m[0].metric(t("dynamics.metric.points"), summ.n_points, help=t("dynamics.metric.points_help", step=cache["step"]))
         m[1].metric(t("dynamics.metric.stable"), summ.n_stable)

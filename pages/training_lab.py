@@ -7,7 +7,7 @@ use_navigation_only()
 from core.generate import generate_text
 from explorer import baseline_views as BV
 from explorer import lab_views as V
-from explorer import report_ui, runtime, state
+from explorer import report_ui, runtime, share_ui, state
 from explorer import settings as ST
 from explorer import upload_widgets as U
 from explorer import widgets as W
@@ -105,6 +105,7 @@ if b[3].button(t("lab.btn.reset"), icon=":material/restart_alt:", key=state.LAB_
     job = None
 if job is not None and ss[state.LAB_SIGNATURE] != settings.signature():
     b[4].info(t("lab.settings_changed"))
+share_ui.panel("training_lab", ("lab",), view={"dims": 3 if ss[state.LAB_VIEW3D] else 2})  # class mode
 
 
 def pair():

@@ -56,10 +56,14 @@ def live_spec(fig: go.Figure) -> str:
         fig: a figure from the builders (arrays are sent in Plotly's compact base64 form).
 
     Returns:
-        JSON text ``{"data": [...], "layout": {...}}``.
+        JSON text ``{"data": [...], "layout": {...}}``, with ``"frames"`` when the figure has
+        animation frames (a replay: its slider is then the reader's own, in the browser).
     """
     spec = fig.to_plotly_json()
     layout = dict(spec.get("layout") or {})
     layout["template"] = LIVE_TEMPLATE
     layout.setdefault("height", DEFAULT_HEIGHT)
-    return pio.to_json({"data": spec.get("data") or [], "layout": layout}, validate=False)
+    out = {"data": spec.get("data") or [], "layout": layout}
+    if spec.get("frames"):
+        out["frames"] = spec["frames"]
+    return pio.to_json(out, validate=False)
