@@ -97,12 +97,16 @@ class Task:
 
     def score(self, output: Tensor, y: Tensor) -> float:
         """The task's metric (accuracy in [0, 1] or MSE) over valid targets."""
+        return float(self.score_tensor(output, y))
+
+    def score_tensor(self, output: Tensor, y: Tensor) -> Tensor:
+        """``score`` as a 0-d tensor on the outputs' device (read it back when needed: no sync)."""
         with torch.no_grad():
             if self.loss_kind == "cross_entropy":
                 valid = y != IGNORE
                 hit = (output.argmax(-1) == y) & valid
-                return float(hit.sum() / valid.sum().clamp(min=1))
-            return float(self.loss(output, y))
+                return hit.sum() / valid.sum().clamp(min=1)
+            return self.loss(output, y)
 
 
 REFERENCE_SEQUENCES = 2048  # sequences of the reference batch the constant baseline is measured on

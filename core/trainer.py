@@ -55,8 +55,10 @@ class Trainer:
     """Trains ``model`` on batches drawn from ``task``.
 
     ``step()`` returns a record dict: step, loss, grad_norm (before clipping), metric (and
-    ``accuracy`` for classification), clipped, diverged, seconds. Callbacks registered with
-    ``on_step`` are called with (trainer, record) after each step.
+    ``accuracy`` for classification), clipped, diverged, seconds. ``advance()`` steps without a
+    host sync: losses and gradient norms wait on the device and are read back every
+    ``readback_every`` steps (and by ``flush()``). Callbacks registered with ``on_step`` are
+    called with (trainer, record) for every step, in order, when its record is read back.
 
     Best checkpoint: ``evaluate(track_best=True)`` (or ``note_validation(result)``) keeps a copy
     of the model's weights whenever the held-out metric improves (higher accuracy, lower MSE);
@@ -72,7 +74,8 @@ class Trainer:
     def __init__(self, model: nn.Module, task: Task, *, lr: float = 1e-2, batch_size: int = 32,
                  optimizer: str = "adam", momentum: float = 0.9, weight_decay: float = 0.0,
                  clip: float | None = None, device: str | torch.device = "auto", seed: int = 0,
-                 max_history: int = 100_000, patience: int | None = None):
+                 max_history: int = 100_000, patience: int | None = None,
+                 readback_every: int = 10):
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {OPTIMIZERS}")
         if patience is not None and int(patience) < 1:
@@ -89,6 +92,8 @@ class Trainer:
         self.history: list[dict] = []
         self.max_history = max_history  # older records are thinned, not dropped, past this
         self.diverged = False
+        self.readback_every = max(1, int(readback_every))  # steps whose loss waits on the device
+        self._pending: list[list] = []  # [step, loss, grad_norm, metric|None, t0(, seconds)] per step
         self.callbacks: list[Callable[["Trainer", dict], None]] = []
         self._val_batches: dict[int, Batch] = {}  # held-out batches by size, drawn once
         self._params = [p for p in self.model.parameters() if p.requires_grad]
@@ -123,11 +128,39 @@ class Trainer:
         self.config = TrainConfig(**{**self.config.__dict__, "clip": clip})
 
     def next_batch(self) -> Batch:
-        return self.task.sample(self.config.batch_size, self.generator).to(self.device)
+        b = self.task.sample(self.config.batch_size, self.generator)
+        if self.device.type != "cuda":
+            return b.to(self.device)
+        # a pageable host->device copy waits for the GPU's queue: pinned + non_blocking does not
+        pin = lambda t: None if t is None else t.pin_memory().to(self.device, non_blocking=True)  # noqa: E731
+        return Batch(pin(b.x), pin(b.y), pin(b.lengths))
 
     def step(self) -> dict:
-        """One optimisation step. A non-finite loss or gradient rolls the parameters back to the
-        last ones that gave a finite loss, resets the optimiser's moments and sets ``diverged``."""
+        """One optimisation step, read back at once: returns its record. A non-finite loss or
+        gradient rolls the parameters back to the last ones that gave a finite loss, resets the
+        optimiser's moments and sets ``diverged``."""
+        recs = self._step(read_back=True)
+        return recs[-1]
+
+    def advance(self) -> list[dict]:
+        """One optimisation step whose loss and gradient norm stay on the device (no host sync);
+        every ``readback_every`` steps they are read back together. Returns the records read
+        back by this call (usually none). A divergence is caught at the readback: the parameters
+        roll back to those of the last readback (at most ``readback_every`` steps earlier), the
+        records end at the first non-finite step and ``step_count`` returns to it."""
+        return self._step(read_back=len(self._pending) + 1 >= self.readback_every)
+
+    @property
+    def pending(self) -> int:
+        """Steps taken whose loss is still on the device (not yet in ``history``)."""
+        return len(self._pending)
+
+    def flush(self) -> list[dict]:
+        """Read back the pending steps now (probe time, pause, end): their records, divergence
+        check and callbacks, as ``advance`` does every ``readback_every`` steps."""
+        return self._read_back(update=False)
+
+    def _step(self, read_back: bool) -> list[dict]:
         t0 = time.perf_counter()
         self.model.train()
         batch = self.next_batch()
@@ -135,28 +168,53 @@ class Trainer:
         loss = self.task.loss(out, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(
-            self._params, self.config.clip if self.config.clip else float("inf"))
-        loss_v, gn = float(loss.detach()), float(grad_norm)
+        if self.config.clip:
+            grad_norm = torch.nn.utils.clip_grad_norm_(self._params, self.config.clip)
+        else:  # the norm only: no rescaling by 1
+            grad_norm = torch.nn.utils.get_total_norm([p.grad for p in self._params if p.grad is not None])
+        metric = None if self.task.metric == "mse" else self.task.score_tensor(out.detach(), batch.y)
         self.step_count += 1
-        rec = {"step": self.step_count, "loss": loss_v, "grad_norm": gn,
-               "clipped": bool(self.config.clip and gn > self.config.clip), "diverged": False}
-        if not (math.isfinite(loss_v) and math.isfinite(gn)):
+        entry = [self.step_count, loss.detach(), grad_norm, metric, t0]  # + seconds once stepped
+        self._pending.append(entry)
+        if read_back:
+            return self._read_back(update=True)
+        self.optimizer.step()  # unchecked: a non-finite step is caught (and undone) at the readback
+        entry.append(time.perf_counter() - t0)
+        return []
+
+    def _read_back(self, update: bool) -> list[dict]:
+        """One host sync for all pending steps. ``update``: the last pending step's optimiser
+        update is still to do: when every step was finite, its parameters (which gave a finite
+        loss) become the rollback point and the update is applied."""
+        if not self._pending:
+            return []
+        pend, self._pending = self._pending, []
+        rows = [torch.stack([e[1].float(), e[2].float(), (e[1] if e[3] is None else e[3]).float()]) for e in pend]
+        vals = torch.stack(rows).cpu().tolist()  # (S, 3) loss, grad norm, metric: the one sync
+        clip, recs = self.config.clip, []
+        for e, (loss_v, gn, metric) in zip(pend, vals):
+            rec = {"step": e[0], "loss": loss_v, "grad_norm": gn, "clipped": bool(clip and gn > clip),
+                   "diverged": not (math.isfinite(loss_v) and math.isfinite(gn))}
+            if not rec["diverged"]:
+                rec["metric"] = metric
+                if self.task.metric == "accuracy":
+                    rec["accuracy"] = metric
+            recs.append(rec)
+            if rec["diverged"]:
+                break
+        if recs[-1]["diverged"]:
             self._roll_back()
-            rec["diverged"] = True
-        else:
+            self.step_count = recs[-1]["step"]  # later steps ran on non-finite parameters: dropped
+        elif update:
             torch._foreach_copy_(self._last_good, [p.detach() for p in self._params])
             self.optimizer.step()
-            # for regression the metric is the loss itself: no second pass
-            metric = loss_v if self.task.metric == "mse" else self.task.score(out.detach(), batch.y)
-            rec["metric"] = metric
-            if self.task.metric == "accuracy":
-                rec["accuracy"] = metric
-        rec["seconds"] = time.perf_counter() - t0
-        self._record(rec)
-        for fn in self.callbacks:
-            fn(self, rec)
-        return rec
+        now = time.perf_counter()
+        for rec, e in zip(recs, pend):
+            rec["seconds"] = e[5] if len(e) > 5 else now - e[4]
+            self._record(rec)
+            for fn in self.callbacks:
+                fn(self, rec)
+        return recs
 
     def _roll_back(self) -> None:
         with torch.no_grad():
@@ -172,13 +230,14 @@ class Trainer:
             self.history = self.history[:half:2] + self.history[half:]
 
     def train(self, steps: int, stop: Callable[[], bool] | None = None) -> list[dict]:
-        """Run ``steps`` steps (or until ``stop()`` is true); returns their records."""
+        """Run ``steps`` steps (or until ``stop()`` is true), reading losses back every
+        ``readback_every`` steps and at the end; returns their records."""
         out = []
         for _ in range(steps):
             if stop is not None and stop():
                 break
-            out.append(self.step())
-        return out
+            out += self.advance()
+        return out + self.flush()
 
     def evaluate(self, batch: Batch | None = None, batch_size: int = 256, track_best: bool = False) -> dict:
         """Loss and metric on held-out data: the task's validation set, or a fixed batch drawn
@@ -252,7 +311,9 @@ class Trainer:
 
     # ---- pause, save, resume ----------------------------------------------------------------
     def state_dict(self) -> dict:
-        """Everything needed to continue the run exactly: model, optimiser, data stream, history."""
+        """Everything needed to continue the run exactly: model, optimiser, data stream, history
+        (pending steps are read back first)."""
+        self.flush()
         return {
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
             "optimizer": self.optimizer.state_dict(),
@@ -272,6 +333,7 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.step_count = int(state["step"])
+        self._pending = []
         self.history = list(state["history"])
         self.diverged = bool(state["diverged"])
         torch._foreach_copy_(self._last_good, [p.detach() for p in self._params])

@@ -14,9 +14,8 @@ import numpy as np
 import torch
 
 from core.analysis import FixedPoints, PCABasis, align_basis, find_fixed_points, fit_pca, project
-from core.dynamics import (ChaosSettings, FlipFlopRecipe, Sensitivity, all_corners, fixed_point_tol,
-                           flipflop_trainer, frozen_copy, layer0_states, random_inputs, random_rnn,
-                           readout_corners, sensitivity)
+from core.dynamics import (FlipFlopRecipe, all_corners, fixed_point_tol, flipflop_trainer, frozen_copy,
+                           layer0_states, readout_corners)
 from core.tasks import IGNORE
 from core.trace import whh_eigenvalues
 
@@ -36,7 +35,6 @@ SEARCH_THREAD = "rnnx-fixed-points"  # name of the fixed-point search thread (fo
 MINUS = "\u2212"  # a real minus sign: "+−+" reads better than "+-+" on a projector
 ANALYSIS_INTERVAL_S = 1.0  # re-run the held-out sequences at most this often while training
 MAX_CATEGORIES = 12  # more distinct targets than this: colour by value instead
-CHAOS_RADII = tuple(np.round(np.linspace(0.5, 2.0, 31), 3))
 NO_TARGET = "(no target)"  # label of steps without a target; shown as "fig.dynamics.no_target"
 # what the "target" colouring means (Analysis.color_title): a key of the catalogue table "fig.dynamics.color"
 COLOR_TITLES = ("class", "class_index", "target", "channel1")
@@ -332,52 +330,6 @@ def live_whh(job: TrainingJob) -> tuple[np.ndarray, int]:
     m = job.trainer.model
     with torch.no_grad():
         return whh_eigenvalues(m), job.trainer.step_count
-
-
-# ---- sensitivity and the edge of chaos ------------------------------------------------------------
-
-
-def model_sensitivity(a: Analysis, seq: int, k: int, delta: float) -> Sensitivity:
-    seq = int(np.clip(seq, 0, a.x.shape[0] - 1))
-    return sensitivity(a.model, a.x[seq], int(np.clip(k, 0, a.x.shape[1] - 2)), delta)
-
-
-def untrained_sensitivity(rho: float, k: int, delta: float, s: ChaosSettings = ChaosSettings()) -> Sensitivity:
-    """The same experiment on the untrained tanh RNN of the edge-of-chaos sweep."""
-    return sensitivity(random_rnn(rho, s), random_inputs(s), int(np.clip(k, 0, s.seq_len - 2)), delta)
-
-
-def growth_fig(sens: Sensitivity, what: str, lang: str = "en") -> object:
-    """The perturbation's growth; ``what`` names the network (already in ``lang``)."""
-    f = sens.fit
-    return FD.growth_figure(sens.log_dist, sens.k, fit=(f.slope, f.intercept, f.first, f.last),
-                            lyapunov_qr=sens.lyapunov_qr, lang=lang,
-                            title=text("fig.dynamics.growth", lang, what=what, k=sens.k, delta=sens.delta))
-
-
-def sensitivity_text(s: Sensitivity, lang: str = "en") -> str:
-    f = s.fit
-    if not np.isfinite(f.slope):
-        est = text("dynamics.sens.no_slope", lang)
-    else:
-        est = text("dynamics.sens.slope", lang, first=s.k + f.first, last=s.k + f.last, slope=f.slope,
-                   factor=float(np.exp(f.slope)))
-    lq = s.lyapunov_qr
-    verdict = ("decays" if np.isfinite(lq) and lq < -0.005 else
-               "grows" if np.isfinite(lq) and lq > 0.005 else "marginal")
-    return text("dynamics.sens.summary", lang, est=est, qr=lq, verdict=text(f"dynamics.sens.{verdict}", lang))
-
-
-def chaos_fig(lam: np.ndarray, current: tuple | None = None, lang: str = "en") -> object:
-    return FD.chaos_figure(np.array(CHAOS_RADII), lam, current=current, lang=lang)
-
-
-def chaos_text(lam: np.ndarray, lang: str = "en") -> str:
-    r = np.array(CHAOS_RADII)
-    pos = np.nonzero(lam > 0.01)[0]
-    edge = text("dynamics.chaos.edge", lang, rho=r[pos[0]]) if len(pos) else text("dynamics.chaos.no_edge", lang)
-    return text("dynamics.chaos.summary", lang, steps=ChaosSettings().seq_len, burn=ChaosSettings().burn_in,
-                edge=edge)
 
 
 def corners_text(summary: FixedPointSummary, lang: str = "en") -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,88 +23,14 @@ from core.analysis import align_basis, fit_pca
 from .concurrency import HandoverLock, JobLimiter
 from .i18n import text
 from .job_board import JobBoard  # noqa: F401 (re-exported: pages and tests import it from here)
+from .snapshots import Probe, Progress, Snapshot  # noqa: F401 (re-exported, as JobBoard)
 
 PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of this cadence) ...
-PROBE_MIN_SECONDS = 0.5  # ... but not more often than this (a fast run would probe many times a second)
+PROBE_MIN_SECONDS = 0.3  # ... but not more often than this (a fast run would probe many times a second)
 PROBE_SECONDS = 2.0  # ... and at least this often, so slow runs (long T, big H) still update
 PROBE_SEQUENCES = 6  # sequences traced at each probe
 MAX_GRAD_ROWS = 300  # rows kept of the (training step x t) gradient-norm history
 MAX_STATE_BYTES = 8 * 2**20  # hidden-state history kept for the scrub slider, per job
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What one probe saw. Arrays are numpy; n = PROBE_SEQUENCES."""
-
-    step: int  # training step of the probe
-    val_loss: float  # held-out loss
-    val_metric: float  # held-out metric
-    hidden: np.ndarray  # (n, T, H) last layer, forward direction
-    grad_h_norm: np.ndarray  # (T,) ||dL/dh_t|| on the probe batch
-    output: np.ndarray  # model output on the probe batch
-    target: np.ndarray  # the probe batch's targets
-    x: np.ndarray  # (n, T, F) the probe inputs
-    gates: dict  # name -> (n, T, H)
-    cell: np.ndarray | None  # (n, T, H) LSTM cell states
-    attention: np.ndarray | None  # (n, T) attention weights
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable copy of a job's state for a page to draw."""
-
-    status: str  # "idle", "queued", "running", "paused", "done", "diverged", "error", "stopped"
-    step: int
-    target_steps: int
-    queue_position: int | None
-    steps_per_s: float
-    elapsed_s: float
-    message: str
-    steps: np.ndarray  # (N,) training steps of the records
-    loss: np.ndarray  # (N,)
-    grad_norm: np.ndarray  # (N,) global gradient norm before clipping
-    metric: np.ndarray  # (N,) training metric (NaN on diverged steps)
-    val_steps: np.ndarray  # (M,) probe steps
-    val_loss: np.ndarray  # (M,)
-    val_metric: np.ndarray  # (M,)
-    probe: Probe | None  # the latest probe
-    grad_rows_steps: np.ndarray  # (S,) steps of the gradient-norm rows
-    grad_rows: np.ndarray  # (S, T) ||dL/dh_t|| per probe
-    basis: object | None  # core.analysis.PCABasis, refitted and aligned at each probe
-    state_history: tuple = ()  # ((step, hidden (n, T, H)), ...) for the scrub slider
-    message_key: str = ""  # catalogue key of ``message`` ("" when there is none): pages show it in their language
-    message_values: dict = field(default_factory=dict)  # the values the key's text is formatted with
-    best_step: int | None = None  # probe step with the best held-out metric (the kept checkpoint)
-    best_metric: float | None = None  # that held-out (validation) metric
-    test_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) loss on task.test per probe (NaN: none)
-    test_metric: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) metric on task.test per probe
-    best_test_metric: float | None = None  # the test metric at best_step (None: no test file or no probe there)
-
-    @property
-    def has_test(self) -> bool:
-        """True when the run is scored on a test file (``test_metric`` holds numbers)."""
-        return bool(np.isfinite(self.test_metric).any())
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("queued", "running")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A job's status line, read without its lock (``TrainingJob.progress``)."""
-
-    job_id: int  # the job's id (a new run under the same name has another)
-    status: str  # as in Snapshot
-    step: int  # training steps taken
-    target_steps: int  # where the run stops by itself
-    steps_per_s: float  # recent rate (0 before two steps)
-    probe_step: int  # step of the latest probe (0: none yet)
-    loss: float  # the last training loss (NaN before the first step)
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("queued", "running")
 
 
 class TrainingJob:
@@ -197,8 +122,8 @@ class TrainingJob:
         self.pause()
         self._wait_parked()
         with self._lock:
-            rec = self.trainer.step()
-            self._after_step(rec, force_probe=True)
+            rec = self.trainer.step()  # reads every pending step back
+            self._after_step(force_probe=True)
             if self._status in ("idle", "done", "stopped"):
                 self._status = "paused"
             return rec
@@ -210,9 +135,9 @@ class TrainingJob:
         t0 = time.perf_counter()
         for i in range(steps):
             with self._lock:
-                rec = self.trainer.step()
-                self._after_step(rec, force_probe=i == steps - 1)
-                if rec["diverged"]:
+                recs = self.trainer.advance()
+                recs += self._after_step(force_probe=i == steps - 1)
+                if any(r["diverged"] for r in recs):
                     break
         with self._lock:
             self._run_seconds += time.perf_counter() - t0
@@ -224,7 +149,7 @@ class TrainingJob:
         probes at the job's cadence; ``probe``: probe now (``rec`` None: no new step)."""
         with self._lock:
             if rec is not None:
-                self._after_step(rec, force_probe=probe)
+                self._after_step(force_probe=probe)
             elif probe and self._last_probe_step != self.trainer.step_count:
                 self._probe_now()
 
@@ -243,6 +168,8 @@ class TrainingJob:
         try:
             while not self._stop.is_set():
                 if self._pause.is_set():
+                    with self._lock:
+                        self._diverged(self.trainer.flush())  # read back before parking
                     if holding:
                         self.limiter and self.limiter.release(self.id)
                         holding = False
@@ -263,18 +190,12 @@ class TrainingJob:
                         self._status = "running"
                 with self._lock.for_loop():
                     t0 = time.perf_counter()  # after the handover: run time is training time
-                    rec = self.trainer.step()
+                    recs = self.trainer.advance()  # losses read back every few steps: no sync a step
                     self._run_seconds += time.perf_counter() - t0
-                    self._after_step(rec)
-                    if rec["diverged"]:
-                        self._status = "diverged"
-                        # English here; pages show message_key in the reader's language
-                        self._message = text("jobs.msg.diverged", "en", step=int(rec["step"]))
-                        self._message_key, self._message_values = "jobs.msg.diverged", {"step": int(rec["step"])}
-                        self._pause.set()
+                    end = self.trainer.step_count >= self.target_steps
+                    if self._diverged(recs + self._after_step(force_probe=end)):
                         continue
-                    if self.trainer.step_count >= self.target_steps:
-                        self._probe_now()
+                    if end:
                         self._status = "done"
                         return
                     if self.trainer.should_stop:  # patience spent (the trainer's, None by default)
@@ -283,6 +204,8 @@ class TrainingJob:
                 if self.limiter is not None and self.limiter.should_yield(self.id):
                     self.limiter.release(self.id)  # another session waits: queue again (fair share)
                     holding = False
+            with self._lock:
+                self._diverged(self.trainer.flush())
         except Exception as e:  # a job must never take the server down; the page shows this
             with self._lock:
                 self._status = "error"
@@ -296,15 +219,32 @@ class TrainingJob:
                 if self._status in ("running", "queued", "paused") and self._stop.is_set():
                     self._status = "stopped"
 
-    def _after_step(self, rec: dict, force_probe: bool = False) -> None:
-        now = time.perf_counter()
-        self._rate_window.append((now, rec["step"]))
+    def _after_step(self, force_probe: bool = False) -> list[dict]:
+        """Account for the step just taken; probe when due, reading pending steps back first.
+        Returns the records that readback brought (none when no probe was due)."""
+        now, step = time.perf_counter(), self.trainer.step_count
+        self._rate_window.append((now, step))
         if len(self._rate_window) > 50:
             del self._rate_window[0]
         since = now - self._last_probe_time
         if (force_probe or since >= self.probe_seconds
-                or (rec["step"] - self._last_probe_step >= self.probe_every and since >= self.probe_min_seconds)):
+                or (step - self._last_probe_step >= self.probe_every and since >= self.probe_min_seconds)):
+            recs = self.trainer.flush()
             self._probe_now()
+            return recs
+        return []
+
+    def _diverged(self, recs: list[dict]) -> bool:
+        """When ``recs`` hold a divergence (the trainer has rolled back): pause with a message."""
+        bad = next((r for r in recs if r["diverged"]), None)
+        if bad is None:
+            return False
+        self._status = "diverged"
+        # English here; pages show message_key in the reader's language
+        self._message = text("jobs.msg.diverged", "en", step=int(bad["step"]))
+        self._message_key, self._message_values = "jobs.msg.diverged", {"step": int(bad["step"])}
+        self._pause.set()
+        return True
 
     def _probe_now(self) -> None:
         """Held-out loss and a trace of the probe sequences; refit and align the PCA basis."""

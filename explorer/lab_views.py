@@ -15,8 +15,8 @@ from .i18n import has, text
 
 TRAJ_SEQUENCES = 6  # sequences drawn in the state-space view
 LIVE_HEATMAP_ROWS = 150  # gradient-history rows sent per refresh (keeps a refresh under 1 MB)
-CURVE_REFRESH_S = 0.4  # seconds between redraws of loss and metric: 2.5 a second, so jitter keeps >= 2
-PROBE_REFRESH_S = 1.0  # seconds between redraws of the probe charts (2-D); 3-D waits twice as long
+CURVE_REFRESH_S = 0.2  # seconds between redraws of loss and metric: 5 a second (a patch: the new points)
+PROBE_REFRESH_S = 0.4  # seconds between redraws of the probe charts (2-D); 3-D waits twice as long
 
 
 def cached(cache: dict, key: tuple, make):
@@ -57,18 +57,19 @@ def _tested(snap) -> bool:
     return bool(getattr(snap, "has_test", False))
 
 
-def loss_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
+def loss_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> dict:
     """The loss curves; ``baselines`` (label -> MSE, a series' naive forecasts) replace the task's
-    own constant baseline when its metric is its loss; the best held-out step is marked."""
+    own constant baseline when its metric is its loss; the best held-out step is marked. Plain
+    dicts (``loss_figure(as_dict=True)``): a live chart rebuilt several times a second."""
     kind = "ce" if task.loss_kind == "cross_entropy" else "mse"
     refs = baselines if metric_is_loss(task) else None
     return F.loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
                          None if refs else task.baseline_loss, title=text(f"lab.fig.loss_{kind}", lang), lang=lang,
                          baselines=refs, best_step=snap.best_step, test_steps=snap.val_steps,
-                         test_loss=snap.test_loss if _tested(snap) else None)
+                         test_loss=snap.test_loss if _tested(snap) else None, as_dict=True)
 
 
-def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> go.Figure:
+def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> dict:
     """The metric curves; ``baselines`` (label -> metric, e.g. constant and 1-NN-ED accuracy on the
     same held-out data) replace the task's own constant baseline; the best held-out step is marked."""
     name = text("lab.fig.metric_accuracy", lang) if task.metric == "accuracy" else text("lab.fig.metric_mse", lang)
@@ -76,7 +77,7 @@ def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> g
                            val_steps=snap.val_steps, val_values=snap.val_metric,
                            higher_is_better=task.higher_is_better, lang=lang, baselines=baselines,
                            best_step=snap.best_step, percent=task.metric == "accuracy",
-                           test_steps=snap.val_steps, test_values=snap.test_metric if _tested(snap) else None)
+                           test_steps=snap.val_steps, test_values=snap.test_metric if _tested(snap) else None, as_dict=True)
 
 
 def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:

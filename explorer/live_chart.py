@@ -12,14 +12,16 @@ that folder through a (never mounted) v1 component route, so nothing is copied o
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from functools import partial
 
 import plotly
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
-from .figures.live import live_spec
 from .lang import t
+from .live_updates import PATCH_JS, chart_data, forget
 
 LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
 GROUP_COMPONENT = "rnnx_live_charts"  # a group of live charts in rows (class mode's followers)
@@ -29,7 +31,8 @@ PLOTLY_FILE = "plotly.min.js"
 # The components' scripts run in the page. ``drawChart(holder, spec, src, failed)`` keeps one graph
 # div in ``holder`` (created on the first call, reused after) and draws the JSON text ``spec`` into
 # it with Plotly.react; ``src`` is the URL of plotly.js, ``failed`` the message shown if it cannot
-# be loaded.
+# be loaded. With ``resync`` (a function), ``spec`` is a patch (explorer.live_updates) applied to the
+# figure drawn last; one made for other revisions calls ``resync(rev)`` instead, and draws nothing.
 _COMMON_JS = r"""
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -50,7 +53,7 @@ const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no relea
 
 const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
 
-function drawChart(holder, spec, src, failed) {
+function drawChart(holder, spec, src, failed, resync) {
   let gd = holder.querySelector(":scope > .rnnx-live-chart");
   // The same figure again (a refresh in which it did not change): nothing to draw. Redrawing would
   // also put a replay's slider back where the server left it, not where the reader moved it.
@@ -85,8 +88,13 @@ function drawChart(holder, spec, src, failed) {
       if (window.Plotly) window.Plotly.purge(gd);
     };
   }
+  let fig = JSON.parse(spec);
+  if (resync) {
+    if (!gd.__rnnxFig || !fig.bases.includes(gd.__rnnxFig.rev)) { resync(fig.rev); return gd; }
+    fig = applyPatch(gd.__rnnxFig, fig);
+  }
   gd.__rnnxSpec = spec;
-  const fig = JSON.parse(spec);
+  gd.__rnnxFig = fig;
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
   gd.style.width = "100%";
   const seq = (gd.__rnnxSeq || 0) + 1;
@@ -96,7 +104,9 @@ function drawChart(holder, spec, src, failed) {
     // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom; a
     // replay's frames come along (its slider and play button then work in the browser).
     const draw = () => {
-      if (gd.__rnnxSeq === seq) Plotly.react(gd, {data: fig.data, layout: fig.layout, frames: fig.frames || [], config: CONFIG});
+      // copies: Plotly writes into what it is given, and a patch builds on the figure as sent
+      if (gd.__rnnxSeq === seq) Plotly.react(gd, {data: fig.data.map((t) => Object.assign({}, t)),
+        layout: structuredClone(fig.layout), frames: fig.frames || [], config: CONFIG});
     };
     if (gd.__rnnxDragging) {
       gd.__rnnxPending = draw;
@@ -112,10 +122,14 @@ function drawChart(holder, spec, src, failed) {
 }
 """
 
-# One chart: ``data`` is {"spec": JSON text, "src", "failed"}.
-_JS = _COMMON_JS + r"""
-export default function ({ data, parentElement }) {
-  const gd = drawChart(parentElement, data.spec, data.src, data.failed);
+# One chart: ``data`` is {"spec": JSON text, "src", "failed"}, or "patch" in place of "spec".
+_JS = _COMMON_JS + PATCH_JS + r"""
+export default function ({ data, parentElement, setTriggerValue }) {
+  const gd = data.patch === undefined ? drawChart(parentElement, data.spec, data.src, data.failed)
+    : drawChart(parentElement, data.patch, data.src, data.failed, (rev) => {
+      window.__rnnxResyncs = (window.__rnnxResyncs || 0) + 1;  // counted for bench/ui.py
+      setTriggerValue("resync", rev);
+    });
   return gd.__rnnxCleanup;  // on unmount only
 }
 """
@@ -198,12 +212,10 @@ def live_chart(fig, key: str, *, where=None) -> None:
         where: a container or column to draw in (default: the current one).
     """
     mount, src = _component()
-    data = {"spec": live_spec(fig), "src": src, "failed": t("widgets.live_chart_failed")}
-    if where is None:
-        mount(key=key, data=data, width="stretch", height="content")
-    else:
-        with where:
-            mount(key=key, data=data, width="stretch", height="content")
+    # a timed refresh sends what changed (explorer.live_updates); "resync": the browser asks for all
+    data = {**chart_data(fig, key), "src": src, "failed": t("widgets.live_chart_failed")}
+    with where if where is not None else contextlib.nullcontext():
+        mount(key=key, data=data, width="stretch", height="content", on_resync_change=partial(forget, key))
 
 
 def live_chart_group(group: bytes, key: str) -> None:

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 
 from core.analysis import PCABasis, project
 
@@ -71,7 +72,10 @@ def tx(key: str, lang: str, fallback: str) -> str:
 
 
 def _styled(fig, height: int = 460):
-    """A figure on its own: plotly_white (the app leaves the template to Streamlit's theme)."""
+    """A figure on its own: plotly_white (the app leaves the template to Streamlit's theme).
+    ``fig`` may be a live chart's plain dicts (``loss_figure(as_dict=True)``)."""
+    if isinstance(fig, dict):
+        fig = go.Figure(fig)
     fig.update_layout(template=PLOTLY_WHITE)
     if fig.layout.height is None:
         fig.update_layout(height=height + (120 if fig.layout.sliders else 0))

@@ -9,6 +9,7 @@ from explorer.shell import use_navigation_only
 use_navigation_only()
 from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
+from explorer import chaos_views as CHV
 from explorer import dynamics_views as V
 from explorer import report_ui, runtime, share_ui, state
 from explorer import settings as ST
@@ -153,20 +154,20 @@ c[3].select_slider("δ", ST.options(state.DYN_SENS_DELTA), key=state.DYN_SENS_DE
 k, delta = int(ss[state.DYN_SENS_K]), float(ss[state.DYN_SENS_DELTA])
 chaos = ChaosSettings(input_scale=float(ss[state.DYN_CHAOS_INPUT]))
 if use_model:
-    sens = V.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
+    sens = CHV.model_sensitivity(V.fresh_analysis(job, ss[state.DYN_ANALYSIS], time.monotonic(), job.snapshot().active), int(ss[state.DYN_SENS_SEQ]) - 1, k, delta)
     what = t("dynamics.sens.what_model")
 else:
-    sens = cached(V.untrained_sensitivity, float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
+    sens = cached(CHV.untrained_sensitivity, float(ss[state.DYN_SENS_RHO]), k, delta, chaos)
     what = t("dynamics.sens.what_untrained", rho=ss[state.DYN_SENS_RHO])
     if ss[state.DYN_SENS_SOURCE] == "model":
         st.caption(t("dynamics.sens.no_model"))
-W.chart(V.growth_fig(sens, what, lang=lang), key="dyn_growth")
-st.caption(V.sensitivity_text(sens, lang))
+W.chart(CHV.growth_fig(sens, what, lang=lang), key="dyn_growth")
+st.caption(CHV.sensitivity_text(sens, lang))
 
 st.subheader(t("dynamics.chaos.title"))
 st.select_slider(t("dynamics.chaos.input"), ST.options(state.DYN_CHAOS_INPUT), key=state.DYN_CHAOS_INPUT,
                  help=t("dynamics.chaos.input_help"))
-lam = cached(lyapunov_vs_radius, V.CHAOS_RADII, chaos)
+lam = cached(lyapunov_vs_radius, CHV.CHAOS_RADII, chaos)
 cur = None if use_model else (float(ss[state.DYN_SENS_RHO]), lyapunov_at(float(ss[state.DYN_SENS_RHO]), chaos))
-W.chart(V.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
-st.caption(V.chaos_text(lam, lang))
+W.chart(CHV.chaos_fig(lam, cur, lang=lang), key="dyn_chaos")
+st.caption(CHV.chaos_text(lam, lang))

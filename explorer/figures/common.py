@@ -109,6 +109,15 @@ def base_layout(
     # update_xaxes: plotly's update machinery costs 15-35 ms a figure, assignment 2-3 ms (live charts
     # rebuild several a second). In the app, Streamlit's theme styles the figure; exported HTML falls
     # back to plotly's default.
+    fig.layout = layout_dict(_layout_without_template(fig), title=title, uirevision=uirevision, height=height,
+                             x_title=x_title, y_title=y_title)  # plotly attaches the default template again
+    return fig
+
+
+def layout_dict(existing: dict, *, title: str | None = None, uirevision: str | int | None = "keep",
+                height: int | None = None, x_title: str | None = None, y_title: str | None = None) -> dict:
+    """``base_layout``'s layout as a plain dict: ``existing`` (a layout dict, changed and returned)
+    with the app-wide settings merged in; arguments as ``base_layout``."""
     layout = dict(
         font=dict(size=FONT_SIZE, family=FONT_FAMILY),
         uirevision=uirevision,
@@ -123,7 +132,7 @@ def base_layout(
         layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container")
     if height is not None:
         layout["height"] = height
-    merged = deep_merge(_layout_without_template(fig), layout)
+    merged = deep_merge(existing, layout)
     # Plotly's default "hide past div" measures every tick label (a forced reflow of the whole
     # Streamlit page each time): ~40 % of a live chart's redraw in the browser. Our margins keep
     # labels inside the div anyway.
@@ -136,8 +145,7 @@ def base_layout(
         names = [k for k in merged if re.fullmatch(fr"{letter}axis\d*", k)] or [f"{letter}axis"]
         for k in names:
             merged[k] = deep_merge(merged.get(k) or {}, {"title": {"text": axis_title}})
-    fig.layout = merged  # plotly attaches the default template again (a reference, no copy)
-    return fig
+    return merged
 
 
 def empty_figure(

@@ -23,8 +23,8 @@ from .common import (
     downsample_index,
     empty_figure,
     finite_xy,
-    minmax_downsample,
 )
+from .decimate import decimate_minmax
 
 BASELINE_COLOR = "#555555"
 GATE_COLORSCALE = "Viridis"  # sigmoid gates, 0 (closed) to 1 (open)
@@ -104,7 +104,7 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
         color = CELL_COLORS.get(k, PALETTE[len(fig.data) % len(PALETTE)])
         cell = cell_name(k, lang)
         if tx.size:
-            xd, yd = minmax_downsample(tx, ty, max_points)
+            xd, yd = decimate_minmax(tx, ty, max_points)  # stable buckets: live refreshes send a tail
             fig.add_trace(go.Scatter(x=compact(xd), y=compact(yd), mode="lines",
                                      name=text("fig.compare.train_name", lang, cell=cell),
                                      line=dict(color=color, width=1.2), opacity=0.35, legendgroup=k,

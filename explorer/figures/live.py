@@ -12,9 +12,9 @@ Pure: plotly figures in, JSON text out; no streamlit.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from .common import FONT_FAMILY, PALETTE
+from .live_patch import decode_arrays, live_json
 
 DEFAULT_HEIGHT = 450  # px, Plotly's (and Streamlit's) height when a figure sets none
 _TEXT = "#808495"  # Streamlit's chart text: ticks, axis titles
@@ -48,22 +48,29 @@ LIVE_TEMPLATE = {"layout": dict(
 )}
 
 
-def live_spec(fig: go.Figure) -> str:
-    """The figure as the live chart's JSON: its data and layout, with ``LIVE_TEMPLATE`` in place of
-    any template, and a height (the browser sizes the chart's box before Plotly draws).
+def figure_parts(fig: go.Figure | dict) -> dict:
+    """The figure as the live chart draws it: its data and layout as plain dicts with numpy
+    arrays, ``LIVE_TEMPLATE`` in place of any template, and a height (the browser sizes the
+    chart's box before Plotly draws).
 
     Args:
-        fig: a figure from the builders (arrays are sent in Plotly's compact base64 form).
+        fig: a figure from the builders, or its ``to_plotly_json()`` dict.
 
     Returns:
-        JSON text ``{"data": [...], "layout": {...}}``, with ``"frames"`` when the figure has
-        animation frames (a replay: its slider is then the reader's own, in the browser).
+        {"data": [...], "layout": {...}}, with "frames" when the figure has animation frames (a
+        replay: its slider is then the reader's own, in the browser).
     """
-    spec = fig.to_plotly_json()
+    spec = decode_arrays(fig if isinstance(fig, dict) else fig.to_plotly_json())
     layout = dict(spec.get("layout") or {})
     layout["template"] = LIVE_TEMPLATE
     layout.setdefault("height", DEFAULT_HEIGHT)
     out = {"data": spec.get("data") or [], "layout": layout}
     if spec.get("frames"):
         out["frames"] = spec["frames"]
-    return pio.to_json(out, validate=False)
+    return out
+
+
+def live_spec(fig: go.Figure | dict) -> str:
+    """``figure_parts`` as JSON text ``{"data": [...], "layout": {...}}`` (and ``"frames"``),
+    arrays in Plotly's compact base64 form."""
+    return live_json(figure_parts(fig))

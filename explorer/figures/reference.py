@@ -1,13 +1,12 @@
 """Reference marks on the training curves: horizontal baseline lines and the best-step marker.
 
-Pure helpers used by ``explorer.figures.training``: they add traces, shapes and annotations to a
-figure in place. Every mark lives in the figure itself (no client-side state), so the live chart
+Pure helpers used by ``explorer.figures.training``: they make the traces, shapes and annotations
+(plain dicts) of a figure. Every mark lives in the figure itself (no client-side state), so the live chart
 (``explorer.live_chart``), which sends the whole layout on every update, keeps drawing them.
 """
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 BASELINE_COLOR = "#555555"
 # Colours and dashes of the named baselines after the first (grey, dashed): told apart in grey-scale too
@@ -24,50 +23,58 @@ def finite_lines(lines: dict | None) -> dict[str, float]:
     return out
 
 
-def add_reference_lines(fig: go.Figure, lines: dict[str, float], x_lo: float, x_hi: float, use_log: bool,
-                        fmt: str = "{:.4g}", with_value: bool = True) -> None:
-    """Draw each ``label -> value`` as a horizontal line from ``x_lo`` to ``x_hi``, labelled on the plot.
+def reference_lines(lines: dict[str, float], x_lo: float, x_hi: float, use_log: bool,
+                    fmt: str = "{:.4g}", with_value: bool = True) -> tuple[list[dict], list[dict]]:
+    """Each ``label -> value`` as a horizontal line from ``x_lo`` to ``x_hi``, labelled on the plot.
 
     Lines are traces (they follow a log axis and widen the y range to include them); labels are
     annotations placed alternately at the right and the left end so that close values stay readable.
 
     Args:
-        fig: the figure to draw on (changed in place).
         lines: label (already in the reader's language) -> y value; non-finite values are skipped.
         x_lo, x_hi: the x extent of the lines (training steps).
         use_log: the y axis is logarithmic (annotations then sit at log10 of the value).
         fmt: how a value is written in its label and hover text.
         with_value: write the value in the label too (False: the label alone, the value on hover).
+
+    Returns:
+        (traces, annotations): plain dicts, for a figure's ``data`` and ``layout.annotations``.
     """
+    traces, notes = [], []
     for i, (label, value) in enumerate(finite_lines(lines).items()):
         color, dash = (BASELINE_COLOR, "dash") if i == 0 else EXTRA_STYLES[(i - 1) % len(EXTRA_STYLES)]
         shown = f"{label}: {fmt.format(value)}"
-        fig.add_trace(go.Scatter(
-            x=[float(x_lo), float(x_hi)], y=[value, value], mode="lines", name=label, showlegend=False,
-            line=dict(color=color, width=2, dash=dash), hovertemplate=shown + "<extra></extra>"))
+        traces.append(dict(
+            type="scatter", x=[float(x_lo), float(x_hi)], y=[value, value], mode="lines", name=label,
+            showlegend=False, line=dict(color=color, width=2, dash=dash), hovertemplate=shown + "<extra></extra>"))
         shown = shown if with_value else label
         if use_log and value <= 0:
             continue
         right = i % 2 == 0
-        fig.add_annotation(
-            text=shown, xref="paper", x=1.0 if right else 0.0, xanchor="right" if right else "left",
-            yref="y", y=float(np.log10(value)) if use_log else value, yanchor="bottom", showarrow=False,
-            font=dict(color=color), bgcolor="rgba(255,255,255,0.7)" if with_value else None)
+        note = dict(text=shown, xref="paper", x=1.0 if right else 0.0, xanchor="right" if right else "left",
+                    yref="y", y=float(np.log10(value)) if use_log else value, yanchor="bottom", showarrow=False,
+                    font=dict(color=color))
+        if with_value:
+            note["bgcolor"] = "rgba(255,255,255,0.7)"
+        notes.append(note)
+    return traces, notes
 
 
-def add_best_step(fig: go.Figure, step: int | None, label: str) -> None:
+def best_step_marks(step: int | None, label: str) -> tuple[list[dict], list[dict]]:
     """A dotted vertical line at ``step`` (the best held-out measurement), labelled at its foot.
 
     Args:
-        fig: the figure (changed in place).
         step: the training step, or None to draw nothing.
         label: the marker's text (already in the reader's language).
+
+    Returns:
+        (shapes, annotations): plain dicts for the figure's layout (empty lists when ``step`` is None).
     """
     if step is None:
-        return
-    fig.add_shape(type="line", xref="x", x0=float(step), x1=float(step), yref="paper", y0=0.0, y1=1.0,
-                  line=dict(color=BEST_COLOR, width=2, dash="dot"), name="best_step")
+        return [], []
+    shape = dict(type="line", xref="x", x0=float(step), x1=float(step), yref="paper", y0=0.0, y1=1.0,
+                 line=dict(color=BEST_COLOR, width=2, dash="dot"), name="best_step")
     # at the foot of the line, inside the plot: the top holds the legend
-    fig.add_annotation(text=label, xref="x", x=float(step), yref="paper", y=0.0, yanchor="bottom",
-                       xanchor="left", xshift=3, showarrow=False, font=dict(color=BEST_COLOR),
-                       bgcolor="rgba(255,255,255,0.7)")
+    note = dict(text=label, xref="x", x=float(step), yref="paper", y=0.0, yanchor="bottom", xanchor="left",
+                xshift=3, showarrow=False, font=dict(color=BEST_COLOR), bgcolor="rgba(255,255,255,0.7)")
+    return [shape], [note]

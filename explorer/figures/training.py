@@ -18,16 +18,19 @@ from .common import (
     PALETTE,
     base_layout,
     compact,
+    deep_merge,
     downsample_index,
     empty_figure,
     finite_xy,
-    minmax_downsample,
+    layout_dict,
 )
-from .reference import BASELINE_COLOR, add_best_step, add_reference_lines, finite_lines
+from .decimate import LIVE_CURVE_POINTS, decimate_minmax
+from .classes import class_prob_figure  # noqa: F401  (re-exported: it was defined here)
+from .reference import BASELINE_COLOR, best_step_marks, finite_lines, reference_lines
 
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
-CURVE_POINTS = 1200  # points per training curve: min and max of 600 buckets, more than a chart has pixels
+CURVE_POINTS = LIVE_CURVE_POINTS  # points per training curve: min and max of each bucket, more than a chart has pixels
 MAX_HELD_OUT_POINTS = 300  # held-out measurements drawn (a smooth curve needs no more)
 MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line (markers cost the browser)
 
@@ -37,10 +40,12 @@ MAX_HELD_OUT_MARKERS = 40  # held-out points drawn with markers; beyond, a line 
 
 def _curve_figure(
     steps, values, val_steps, val_values, baseline, *, name, log_y, max_points, title, y_title, lang,
-    baselines=None, best_step=None, value_fmt="{:.4g}", test_steps=None, test_values=None,
-) -> go.Figure:
+    baselines=None, best_step=None, value_fmt="{:.4g}", test_steps=None, test_values=None, as_dict=False,
+) -> go.Figure | dict:
     """Shared body of loss_figure and metric_figure (``name``: the quantity, already in ``lang``).
-    With test values the held-out curve is named the validation one and the test curve is added."""
+    With test values the held-out curve is named the validation one and the test curve is added.
+    Built as plain dicts (plotly's validation costs tens of ms a figure, and live curves are
+    rebuilt several times a second); ``as_dict``: return them, else a ``go.Figure``."""
     x_title = text("fig.training.training_step", lang)
     baseline_text = text("fig.training.baseline", lang)
     step_word = text("fig.training.hover_step", lang)
@@ -57,60 +62,56 @@ def _curve_figure(
     if baseline is not None and not np.isfinite(baseline):
         baseline = None
     if x.size == 0 and vx.size == 0:
-        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
+        fig = empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
+        return fig.to_plotly_json() if as_dict else fig
 
     lines = finite_lines(baselines)
     all_y = np.concatenate([y, vy, ty_, [] if baseline is None else [baseline], list(lines.values())])
     use_log = bool(log_y) and bool(np.all(all_y > 0))
 
-    fig = go.Figure()
+    data, notes = [], []
     if x.size:
-        xd, yd = minmax_downsample(x, y, max_points)
-        fig.add_trace(
-            go.Scatter(
-                # one step has no line to draw: a marker shows it
-                x=compact(xd), y=compact(yd), mode="lines" if xd.size > 1 else "markers",
-                name=text("fig.training.train_name", lang, name=name),
-                line=dict(color=PALETTE[0], width=2),
-                hovertemplate=step_word + " %{x}<br>" + name + " %{y:.4g}<extra></extra>",
-            )
-        )
+        xd, yd = decimate_minmax(x, y, max_points)  # stable buckets: live refreshes send a tail
+        data.append(dict(
+            # one step has no line to draw: a marker shows it
+            type="scatter", x=compact(xd), y=compact(yd), mode="lines" if xd.size > 1 else "markers",
+            name=text("fig.training.train_name", lang, name=name), line=dict(color=PALETTE[0], width=2),
+            hovertemplate=step_word + " %{x}<br>" + name + " %{y:.4g}<extra></extra>"))
     if vx.size:
         idx = downsample_index(vx.size, min(max_points, MAX_HELD_OUT_POINTS))
-        fig.add_trace(
-            go.Scatter(
-                # Each marker is an SVG element the browser restyles on every live redraw: markers
-                # mark the few early measurements, a line carries a long run.
-                x=compact(vx[idx]), y=compact(vy[idx]),
-                mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
-                name=val_name, line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
-                hovertemplate=step_word + " %{x}<br>" + val_name + " %{y:.4g}<extra></extra>",
-            )
-        )
+        data.append(dict(
+            # Each marker is an SVG element the browser restyles on every live redraw: markers
+            # mark the few early measurements, a line carries a long run.
+            type="scatter", x=compact(vx[idx]), y=compact(vy[idx]),
+            mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
+            name=val_name, line=dict(color=PALETTE[1], width=2), marker=dict(size=7),
+            hovertemplate=step_word + " %{x}<br>" + val_name + " %{y:.4g}<extra></extra>"))
     if tx_.size:  # the test file: scored beside the validation split, never used to choose
         idx = downsample_index(tx_.size, min(max_points, MAX_HELD_OUT_POINTS))
         test_name = text("fig.training.test_name", lang, name=name)
-        fig.add_trace(
-            go.Scatter(
-                x=compact(tx_[idx]), y=compact(ty_[idx]),
-                mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
-                name=test_name, line=dict(color=PALETTE[2], width=2), marker=dict(size=7, symbol="diamond"),
-                hovertemplate=step_word + " %{x}<br>" + test_name + " %{y:.4g}<extra></extra>",
-            )
-        )
+        data.append(dict(
+            type="scatter", x=compact(tx_[idx]), y=compact(ty_[idx]),
+            mode="lines+markers" if idx.size <= MAX_HELD_OUT_MARKERS else "lines",
+            name=test_name, line=dict(color=PALETTE[2], width=2), marker=dict(size=7, symbol="diamond"),
+            hovertemplate=step_word + " %{x}<br>" + test_name + " %{y:.4g}<extra></extra>"))
     xs = np.concatenate([x, vx])
+    marks = [reference_lines(lines, xs.min(), xs.max(), use_log, fmt=value_fmt)]
     if baseline is not None:
-        add_reference_lines(fig, {baseline_text: baseline}, xs.min(), xs.max(), use_log, with_value=False)
-    add_reference_lines(fig, lines, xs.min(), xs.max(), use_log, fmt=value_fmt)
-    add_best_step(fig, best_step, text("fig.training.best_step", lang, step=best_step) if best_step is not None else "")
-    base_layout(fig, title=title, x_title=x_title, y_title=y_title)
+        marks.insert(0, reference_lines({baseline_text: baseline}, xs.min(), xs.max(), use_log, with_value=False))
+    for traces, more in marks:
+        data += traces
+        notes += more
+    shapes, more = best_step_marks(best_step, text("fig.training.best_step", lang, step=best_step)
+                                   if best_step is not None else "")
+    existing = {k: v for k, v in (("annotations", notes + more), ("shapes", shapes)) if v}
+    layout = layout_dict(existing, title=title, x_title=x_title, y_title=y_title)
     # Live curves redraw several times a second. Numeric labels never need turning, and fixed
     # margins that fit them spare the browser measuring every label (a reflow of the whole page)
     # for overlap and automatic margins on each redraw.
-    fig.layout.margin.update(l=72, b=56)
-    fig.layout.xaxis.update(tickangle=0, automargin=False)
-    fig.layout.yaxis.update(type="log" if use_log else "linear", tickangle=0, automargin=False)
-    return fig
+    deep_merge(layout, dict(margin=dict(l=72, b=56), xaxis=dict(tickangle=0, automargin=False),
+                            yaxis=dict(type="log" if use_log else "linear", tickangle=0, automargin=False)))
+    spec = {"data": data, "layout": layout}
+    return spec if as_dict else go.Figure(spec)
 
 
 def loss_figure(
@@ -128,7 +129,8 @@ def loss_figure(
     best_step: int | None = None,
     test_steps: np.ndarray | None = None,
     test_loss: np.ndarray | None = None,
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """Training loss against step, with the held-out loss and the trivial baseline.
 
     Args:
@@ -148,6 +150,8 @@ def loss_figure(
         best_step: the step of the best held-out measurement, marked by a vertical line; None: none.
         test_steps / test_loss: (V,) a test file's loss at those steps, drawn beside the held-out
             (then "validation") curve; None or all NaN: none.
+        as_dict: return the figure as plain dicts ({"data", "layout"}, numpy arrays), unvalidated:
+            what a live chart sends, without plotly's validation (tens of ms a figure).
 
     Returns:
         Figure: "train loss" (lines), "held-out loss" (lines+markers), baseline
@@ -158,7 +162,7 @@ def loss_figure(
         steps, train_loss, val_steps, val_loss, baseline, name=name, log_y=log_y,
         max_points=max_points, y_title=name, lang=lang, baselines=baselines, best_step=best_step,
         title=text("fig.training.loss_title", lang) if title is None else title,
-        test_steps=test_steps, test_values=test_loss,
+        test_steps=test_steps, test_values=test_loss, as_dict=as_dict,
     )
 
 
@@ -178,7 +182,8 @@ def metric_figure(
     percent: bool = False,
     test_steps: np.ndarray | None = None,
     test_values: np.ndarray | None = None,
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """A training metric (e.g. accuracy) against step, linear y axis.
 
     Args:
@@ -197,6 +202,7 @@ def metric_figure(
         percent: write the baselines' values as percentages (accuracy).
         test_steps / test_values: (V,) a test file's metric at those steps, drawn beside the
             held-out (then "validation") curve; None or all NaN: none.
+        as_dict: plain dicts, as in `loss_figure`.
 
     Returns:
         Figure shaped like `loss_figure`'s.
@@ -206,7 +212,7 @@ def metric_figure(
         steps, values, val_steps, val_values, baseline, name=name, log_y=False,
         max_points=max_points, title=name[:1].upper() + name[1:], y_title=f"{name} ({hint})", lang=lang,
         baselines=baselines, best_step=best_step, value_fmt="{:.1%}" if percent else "{:.4g}",
-        test_steps=test_steps, test_values=test_values,
+        test_steps=test_steps, test_values=test_values, as_dict=as_dict,
     )
 
 

@@ -7,6 +7,7 @@ import torch
 
 from core.analysis import fit_pca, project
 from core.dynamics import FlipFlopRecipe, all_corners
+from explorer import chaos_views as CHV
 from explorer import dynamics_views as V
 from explorer.i18n import text
 from explorer.figures import dynamics as FD
@@ -254,11 +255,11 @@ def test_page_logic_in_korean(trained_job):
     fig = V.whh_eig_fig_from(np.array([0.9, 0.5j]), "lstm", 120, np.array([0.3]), lang="ko")
     _korean(fig)
     assert {t.name for t in fig.data[1:]} == {"0 단계", "120 단계"} and "후보 값 블록" in fig.layout.title.text
-    sens = V.untrained_sensitivity(1.8, 10, 1e-6)
-    _korean(V.growth_fig(sens, "학습 전 tanh RNN", lang="ko"))
-    lam = np.linspace(-0.2, 0.2, len(V.CHAOS_RADII))
-    _korean(V.chaos_fig(lam, (1.0, 0.0), lang="ko"))
-    lines = [V.describe(trained_job, "ko"), V.sensitivity_text(sens, "ko"), V.chaos_text(lam, "ko"),
+    sens = CHV.untrained_sensitivity(1.8, 10, 1e-6)
+    _korean(CHV.growth_fig(sens, "학습 전 tanh RNN", lang="ko"))
+    lam = np.linspace(-0.2, 0.2, len(CHV.CHAOS_RADII))
+    _korean(CHV.chaos_fig(lam, (1.0, 0.0), lang="ko"))
+    lines = [V.describe(trained_job, "ko"), CHV.sensitivity_text(sens, "ko"), CHV.chaos_text(lam, "ko"),
              V.corners_text(V.FixedPointSummary(0, 0, (), (), 0.0), "ko"), *V.table_labels("ko").values()]
     assert [x for x in lines if untranslated_ko(x)] == [] and all(has_hangul(x) for x in lines[:4])
     assert V.describe(trained_job, "ko") == "LSTM, H = 16, 과제: 3비트 플립플롭"

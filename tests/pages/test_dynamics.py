@@ -8,6 +8,7 @@ import pytest
 
 from core.dynamics import ChaosSettings, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
+from explorer import chaos_views as CHV
 from explorer import dynamics_views as V
 from explorer import state
 from explorer.jobs import TrainingJob
@@ -58,20 +59,20 @@ def test_without_a_model_sensitivity_and_chaos_equal_the_engine():
     at.slider(key=state.DYN_SENS_RHO).set_value(1.8)
     at.run()
     chaos = _chart(at, "Edge of chaos")
-    lam = lyapunov_vs_radius(V.CHAOS_RADII, ChaosSettings())
+    lam = lyapunov_vs_radius(CHV.CHAOS_RADII, ChaosSettings())
     np.testing.assert_allclose(plot_array(_trace(chaos, "λ_max")["y"]), lam, atol=1e-6)
     star = _trace(chaos, "this network")
     assert star["x"] == [1.8]
     assert star["y"][0] == pytest.approx(lyapunov_at(1.8, ChaosSettings()), abs=1e-9)
     grow = _chart(at, "untrained tanh RNN, ρ = 1.80")
-    sens = V.untrained_sensitivity(1.8, 10, 1e-6)
+    sens = CHV.untrained_sensitivity(1.8, 10, 1e-6)
     y = plot_array(_trace(grow, "distance")["y"])
     np.testing.assert_allclose(y, sens.log_dist[np.isfinite(sens.log_dist)], rtol=1e-5)
     assert f"{sens.fit.slope:+.3f}" in _trace(grow, "fit")["name"]
     at.select_slider(key=state.DYN_CHAOS_INPUT).set_value(1.0)
     at.run()
     lam1 = plot_array(_trace(_chart(at, "Edge of chaos"), "λ_max")["y"])
-    np.testing.assert_allclose(lam1, lyapunov_vs_radius(V.CHAOS_RADII, ChaosSettings(input_scale=1.0)), atol=1e-6)
+    np.testing.assert_allclose(lam1, lyapunov_vs_radius(CHV.CHAOS_RADII, ChaosSettings(input_scale=1.0)), atol=1e-6)
     assert not np.allclose(lam1, lam)
 
 

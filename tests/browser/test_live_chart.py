@@ -1,0 +1,63 @@
+"""Live charts in a real browser: patches keep the reader's zoom, the curve stays bounded, and no
+extreme the reader saw leaves the chart."""
+import time
+
+import pytest
+
+from .conftest import assert_no_exception, wait_idle
+
+# a small, fast run, so the curve passes the 2,000-point bound within a test
+FAST_RUN = "lab.steps=200000&lab.kind=rnn&lab.hidden=8&lab.seq_len=10&lab.batch=8"
+LOSS_EL = """[...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+    && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'))"""
+# [last step drawn, points held, min y, max y, revision, x autorange, x range lo, x range hi, tag]
+STATE_JS = f"""() => {{ const el = {LOSS_EL};
+  if (!el || !el._fullData || !el._fullData.length || !el.__rnnxFig) return null;
+  if (!el.__testTag) el.__testTag = Math.random().toString(36).slice(2);
+  const x = el._fullData[0].x, y = Array.from(el._fullData[0].y), ax = el._fullLayout.xaxis;
+  return [Number(x[x.length - 1]), x.length, Math.min(...y), Math.max(...y), el.__rnnxFig.rev,
+          ax.autorange, ax.range[0], ax.range[1], el.__testTag]; }}"""
+
+
+def _state(page):
+    return page.evaluate(STATE_JS)
+
+
+@pytest.mark.xfail(strict=False, reason="issue 17 (open): over a long fast run the x zoom is sometimes reset "
+                   "to autorange by a data-only patch, with no resync; not yet understood")
+def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    # running (the page has rerun for the status change) and every chart drawn: from then on the
+    # loss chart is patched, not rebuilt
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                           ".some(e => e.innerText.trim() === 'running')", timeout=120000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=120000)
+    page.wait_for_function(f"(() => {{ const s = ({STATE_JS})(); return s && s[0] > 200; }})", timeout=120000)
+    page.wait_for_function(f"() => {{ const el = {LOSS_EL}; if (!el) return false;"
+                           " const r = el.getBoundingClientRect(); if (r.top >= 0 && r.bottom <= innerHeight) return true;"
+                           " el.scrollIntoView({block: 'center'}); return false; }", timeout=30000, polling=300)
+    x, y, w, h = page.evaluate(f"""() => {{ const r = ({LOSS_EL}).querySelector('.nsewdrag').getBoundingClientRect();
+        return [r.x, r.y, r.width, r.height]; }}""")
+    page.mouse.move(x + 0.3 * w, y + 0.3 * h)
+    time.sleep(0.3)  # a hand rests before it presses (plotly reads the hover first)
+    page.mouse.down()
+    page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=8)
+    page.mouse.up()
+    page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[5] === false; }}", timeout=15000)
+    zoomed = _state(page)
+    # the curve grows past the 2,000-point bound while the reader looks at the zoomed region
+    page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[0] > Math.max(3000, {zoomed[0]} + 1000); }}",
+                           timeout=240000, polling=500)
+    after = _state(page)
+    assert after[8] == zoomed[8], "the loss chart was rebuilt instead of patched"
+    assert after[4] > zoomed[4] + 2  # several refreshes came in
+    assert after[1] <= 2000 < after[0], f"{after[1]} points for {after[0]} steps"
+    # extremes the reader saw are still drawn (buckets merged, min and max kept)
+    assert after[2] <= zoomed[2] and after[3] >= zoomed[3], f"lost an extreme: {zoomed[2:4]} -> {after[2:4]}"
+    assert page.evaluate("() => window.__rnnxResyncs || 0") <= 3  # patches apply (a resync is the exception)
+    assert_no_exception(page)
+    # last: it fails now and then (see the xfail)
+    assert after[5] is False and after[6:8] == zoomed[6:8], (
+        f"zoom lost: {zoomed} -> {after}, resyncs {page.evaluate('() => window.__rnnxResyncs || 0')}")
