@@ -5,7 +5,9 @@ mounts a new chart in the browser: a full Plotly build and teardown every time (
 cost of an update, on the browser's one busy thread) and the user's zoom, pan and legend choices
 lost twice a second. This module draws such charts with a small Streamlit component (components
 v2, in the page, no iframe) keyed by the chart's key: its script keeps the graph and calls
-``Plotly.react``, so ``layout.uirevision`` keeps the user's view and only the data are redrawn.
+``Plotly.react``, so only the data are redrawn, and keeps the user's view: the axis ranges the
+reader zoomed or panned to are put into every layout drawn after (``layout.uirevision`` keeps the
+rest: legend choices, 3-D cameras).
 
 Plotly.js itself is the copy that ships inside the plotly Python package; Streamlit serves it from
 that folder through a (never mounted) v1 component route, so nothing is copied or written.
@@ -50,8 +52,40 @@ function loadPlotly(src) {
 
 const RELEASE_EVENTS = ["pointerup", "pointercancel", "mouseup"];
 const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no release was seen
+const CLEANUP_DELAY_MS = 1000;  // a cleaned-up graph still on the page after this is still in use
 
 const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
+
+// The reader's own view of each axis (zoom box, pan, scroll zoom), read from plotly's relayout
+// events and put into every layout drawn after: a live chart keeps its zoom however often its data
+// change. Plotly's uirevision alone keeps it only while the new layout's value matches the one
+// before the reader's edit, and over a long run a data-only update now and then still reset it.
+// A double click (autorange) forgets the axis; a new uirevision (another run) forgets them all.
+function watchView(gd) {
+  if (gd.__rnnxViewWatched || !gd.on) return;
+  gd.__rnnxViewWatched = true;
+  gd.on("plotly_relayout", (ev) => {
+    const view = gd.__rnnxView || (gd.__rnnxView = {});
+    for (const [k, v] of Object.entries(ev || {})) {
+      let m = k.match(/^([xy]axis\d*)\.range\[([01])\]$/);
+      if (m) { (view[m[1]] = view[m[1]] || [null, null])[Number(m[2])] = v; continue; }
+      m = k.match(/^([xy]axis\d*)\.range$/);
+      if (m && Array.isArray(v)) { view[m[1]] = v.slice(0, 2); continue; }
+      m = k.match(/^([xy]axis\d*)\.autorange$/);
+      if (m && v) delete view[m[1]];
+    }
+  });
+}
+
+function withView(gd, layout) {
+  if (gd.__rnnxViewRev !== layout.uirevision) { gd.__rnnxView = {}; gd.__rnnxViewRev = layout.uirevision; }
+  for (const [ax, r] of Object.entries(gd.__rnnxView || {})) {
+    if (r[0] !== null && r[1] !== null && r[0] !== undefined && r[1] !== undefined) {
+      layout[ax] = Object.assign({}, layout[ax], {range: r.slice(), autorange: false});
+    }
+  }
+  return layout;
+}
 
 function drawChart(holder, spec, src, failed, resync) {
   let gd = holder.querySelector(":scope > .rnnx-live-chart");
@@ -75,6 +109,8 @@ function drawChart(holder, spec, src, failed, resync) {
     // of a drag could drop the zoom. The latest figure is drawn when the button is released.
     gd.addEventListener("pointerdown", () => { gd.__rnnxDragging = true; }, true);
     gd.__rnnxRelease = () => {
+      clearTimeout(gd.__rnnxHoldTimer);
+      gd.__rnnxHoldTimer = null;
       if (!gd.__rnnxDragging) return;
       gd.__rnnxDragging = false;
       const pending = gd.__rnnxPending;
@@ -82,10 +118,19 @@ function drawChart(holder, spec, src, failed, resync) {
       if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
     };
     for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
+    // Streamlit calls a component's cleanup on unmount, but also now and then while the element
+    // stays on the page (a rerun that re-renders it). Tearing the graph down then dropped the
+    // reader's zoom and the drag listeners (a chart held its updates for good): tear down only
+    // once the graph has left the page.
     gd.__rnnxCleanup = () => {
-      if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
-      for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
-      if (window.Plotly) window.Plotly.purge(gd);
+      setTimeout(() => {
+        if (gd.isConnected || gd.__rnnxGone) return;
+        gd.__rnnxGone = true;
+        if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
+        for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
+        clearTimeout(gd.__rnnxHoldTimer);
+        if (window.Plotly) window.Plotly.purge(gd);
+      }, CLEANUP_DELAY_MS);
     };
   }
   let fig = JSON.parse(spec);
@@ -105,13 +150,16 @@ function drawChart(holder, spec, src, failed, resync) {
     // replay's frames come along (its slider and play button then work in the browser).
     const draw = () => {
       // copies: Plotly writes into what it is given, and a patch builds on the figure as sent
-      if (gd.__rnnxSeq === seq) Plotly.react(gd, {data: fig.data.map((t) => Object.assign({}, t)),
-        layout: structuredClone(fig.layout), frames: fig.frames || [], config: CONFIG});
+      if (gd.__rnnxSeq !== seq) return;
+      Plotly.react(gd, {data: fig.data.map((t) => Object.assign({}, t)),
+        layout: withView(gd, structuredClone(fig.layout)), frames: fig.frames || [], config: CONFIG});
+      watchView(gd);  // after the first draw: gd.on exists once Plotly has made the graph
     };
     if (gd.__rnnxDragging) {
       gd.__rnnxPending = draw;
-      clearTimeout(gd.__rnnxHoldTimer);
-      gd.__rnnxHoldTimer = setTimeout(gd.__rnnxRelease, HOLD_MAX_MS);
+      // counted from the first held update: later ones must not push it back (they come several
+      // times a second, and a release the page never saw would hold the chart for good)
+      if (!gd.__rnnxHoldTimer) gd.__rnnxHoldTimer = setTimeout(gd.__rnnxRelease, HOLD_MAX_MS);
     } else {
       draw();
     }

@@ -37,7 +37,8 @@ def test_korean_page_in_the_browser(page, app_server, shot_dir):
     assert any(HANGUL.search(t) for t in titles), titles
     assert HANGUL.search(page.evaluate(SVG_TEXT_JS))  # drawn into the figure, not just in its spec
     glyphs = page.evaluate(GLYPHS_JS, FONT_FAMILY)
-    assert glyphs["ink"] > 50 and glyphs["differ"], glyphs
+    assert glyphs["ink"] > 50 and glyphs["differ"], (
+        f"Hangul draws as boxes ({glyphs}): the browser has no Korean font; .ci/run installs fonts-noto-cjk")
     assert "lang=ko" in page.url
     screenshot(page, shot_dir, "korean_gradient_flow")
     # back to English from the sidebar switch: the page and the link follow

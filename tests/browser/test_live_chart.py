@@ -2,8 +2,6 @@
 extreme the reader saw leaves the chart."""
 import time
 
-import pytest
-
 from .conftest import assert_no_exception, wait_idle
 
 # a small, fast run, so the curve passes the 2,000-point bound within a test
@@ -23,8 +21,6 @@ def _state(page):
     return page.evaluate(STATE_JS)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 17 (open): over a long fast run the x zoom is sometimes reset "
-                   "to autorange by a data-only patch, with no resync; not yet understood")
 def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
     page.goto(f"{app_server}/training_lab?{FAST_RUN}")
     wait_idle(page)
@@ -38,14 +34,23 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
     page.wait_for_function(f"() => {{ const el = {LOSS_EL}; if (!el) return false;"
                            " const r = el.getBoundingClientRect(); if (r.top >= 0 && r.bottom <= innerHeight) return true;"
                            " el.scrollIntoView({block: 'center'}); return false; }", timeout=30000, polling=300)
-    x, y, w, h = page.evaluate(f"""() => {{ const r = ({LOSS_EL}).querySelector('.nsewdrag').getBoundingClientRect();
-        return [r.x, r.y, r.width, r.height]; }}""")
-    page.mouse.move(x + 0.3 * w, y + 0.3 * h)
-    time.sleep(0.3)  # a hand rests before it presses (plotly reads the hover first)
-    page.mouse.down()
-    page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=8)
-    page.mouse.up()
-    page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[5] === false; }}", timeout=15000)
+    # The page above the chart may still move (status line, messages) between measuring the chart
+    # and pressing: as a reader would, drag again if a drag did not zoom (at most three times).
+    for attempt in range(3):
+        page.wait_for_function(f"() => !!({LOSS_EL}) && !!({LOSS_EL}).querySelector('.nsewdrag')", timeout=30000)
+        x, y, w, h = page.evaluate(f"""() => {{ const r = ({LOSS_EL}).querySelector('.nsewdrag').getBoundingClientRect();
+            return [r.x, r.y, r.width, r.height]; }}""")
+        page.mouse.move(x + 0.3 * w, y + 0.3 * h)
+        time.sleep(0.3)  # a hand rests before it presses (plotly reads the hover first)
+        page.mouse.down()
+        page.mouse.move(x + 0.6 * w, y + 0.7 * h, steps=8)
+        page.mouse.up()
+        try:
+            page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[5] === false; }}", timeout=10000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise AssertionError("three drags on the loss chart did not zoom it")
     zoomed = _state(page)
     # the curve grows past the 2,000-point bound while the reader looks at the zoomed region
     page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[0] > Math.max(3000, {zoomed[0]} + 1000); }}",
@@ -58,6 +63,13 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
     assert after[2] <= zoomed[2] and after[3] >= zoomed[3], f"lost an extreme: {zoomed[2:4]} -> {after[2:4]}"
     assert page.evaluate("() => window.__rnnxResyncs || 0") <= 3  # patches apply (a resync is the exception)
     assert_no_exception(page)
-    # last: it fails now and then (see the xfail)
     assert after[5] is False and after[6:8] == zoomed[6:8], (
         f"zoom lost: {zoomed} -> {after}, resyncs {page.evaluate('() => window.__rnnxResyncs || 0')}")
+    # a double click gives the axes back to the data: later updates do not restore the old zoom
+    page.mouse.dblclick(x + 0.5 * w, y + 0.5 * h)
+    page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[5] === true; }}", timeout=15000)
+    rev = _state(page)[4]
+    page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[4] >= {rev} + 3; }}", timeout=120000,
+                           polling=300)
+    final = _state(page)
+    assert final[5] is True and final[7] > zoomed[7], f"the old zoom came back: {zoomed} -> {final}"
