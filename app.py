@@ -3,14 +3,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import runtime, session, state, tour, urlstate
-from explorer.boundary import guarded
-from explorer.i18n import LANGS
-from explorer.lang import current as current_lang, t
-from explorer.nav import available_pages, page_title, section_title
-from explorer.shell import disable_pages_folder_mode
-from explorer.settings import device_choices
-from explorer.widgets import language_style, presenter_style, task_title
+from explorer.app import session, state, tour, urlstate
+from explorer.app.boundary import guarded
+from explorer.app.i18n import LANGS
+from explorer.app.lang import current as current_lang, t
+from explorer.app.nav import available_pages, page_title, section_title
+from explorer.app.settings import device_choices
+from explorer.app.shell import disable_pages_folder_mode
+from explorer.app.widgets import language_style, presenter_style, task_title
+from explorer.jobs import runtime
 from core import describe_device, pick_device
 
 session.init()

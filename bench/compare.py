@@ -5,8 +5,8 @@
 For each cell, the same number of steps three ways, in the same process:
 - bare: a loop written here (the fused torch module + Linear on the last state, MSE, Adam,
   clip_grad_norm_), sampling the same task;
-- job: ``explorer.jobs.TrainingJob.run_sync``, the page's path (Trainer + live probes at the page's
-  cadence, explorer.compare_views.PROBE_EVERY / PROBE_SECONDS: a held-out evaluation and a trace);
+- job: ``explorer.jobs.training_job.TrainingJob.run_sync``, the page's path (Trainer + live probes at the page's
+  cadence, explorer.views.comparison.PROBE_EVERY / PROBE_SECONDS: a held-out evaluation and a trace);
 then the wall time of each and the ratio bare/job (1.0 = no overhead; DESIGN.md asks >= 0.9 for
 training with the probes on). Default steps: the preset's whole budget (long on a slow CPU).
 When CUDA is available the table is repeated on CUDA. The preset's pass/fail criteria are checked
@@ -24,8 +24,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.compare import CELLS, PRESETS, build_trainers, criteria_results, evaluate  # noqa: E402
-from explorer.compare_views import PROBE_EVERY, PROBE_SECONDS  # noqa: E402
-from explorer.jobs import TrainingJob  # noqa: E402
+from explorer.views.comparison import PROBE_EVERY, PROBE_SECONDS  # noqa: E402
+from explorer.jobs.training_job import TrainingJob  # noqa: E402
 
 
 def _sync(device):

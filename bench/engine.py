@@ -24,7 +24,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import Trainer, build_model, get_task, trace  # noqa: E402
-from explorer.jobs import PROBE_EVERY  # noqa: E402  (the Training lab's default cadence)
+from explorer.jobs.training_job import PROBE_EVERY  # noqa: E402  (the Training lab's default cadence)
 
 def bare_loop(kind: str, task, device, B: int, H: int):
     """The plainest loop: fused module, Linear readout, MSE, Adam. Returns run(steps) -> steps/s."""

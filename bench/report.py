@@ -3,7 +3,7 @@
     python bench/report.py [--steps 1000] [--probe-every 100] [--lang en] [--json]
 
 Trains the Training lab's default run (sine, T = 50, LSTM, H = 32) through
-``explorer.jobs.TrainingJob.run_sync`` (the page's path: probes every ``--probe-every`` steps and
+``explorer.jobs.training_job.TrainingJob.run_sync`` (the page's path: probes every ``--probe-every`` steps and
 at the clock's cadence, PROBE_SECONDS), then builds the report of that run in each language and of
 a run probed ten times as often (more frames: the replays thin them to MAX_FRAMES). Prints the
 build time (plotly.js is compressed once per process, before: timed on its own) and the size.
@@ -23,11 +23,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from explorer.figures.replay import MAX_FRAMES  # noqa: E402
-from explorer.jobs import TrainingJob  # noqa: E402
-from explorer.report import build_report  # noqa: E402
-from explorer.report_html import plotly_js_payload  # noqa: E402
-from explorer.report_record import from_jobs  # noqa: E402
-from explorer.runs import RunSettings, build_trainer  # noqa: E402
+from explorer.jobs.training_job import TrainingJob  # noqa: E402
+from explorer.report.build import build_report  # noqa: E402
+from explorer.report.document import plotly_js_payload  # noqa: E402
+from explorer.report.record import from_jobs  # noqa: E402
+from explorer.jobs.runs import RunSettings, build_trainer  # noqa: E402
 
 BUILD_BUDGET_S = 3.0
 SIZE_BUDGET = 5 * 10**6  # bytes

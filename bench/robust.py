@@ -91,7 +91,7 @@ def model_zip(**model) -> bytes:
 def reversal_zip(out_steps: int = 100_000) -> bytes:
     """A real reversal-task export whose config then claims ``out_steps`` output steps."""
     from core.export import CONFIG_FILE, WEIGHTS_FILE, export_model
-    from explorer.runs import RunSettings, build_trainer
+    from explorer.jobs.runs import RunSettings, build_trainer
     s = RunSettings("reversal", 8, "gru", 8, 1, "tanh", False, 0.01, 8, "adam", 1.0, 0, 100, 10, "cpu")
     tr = build_trainer(s)
     z = zipfile.ZipFile(io.BytesIO(export_model(tr.model, tr.task, {f: getattr(s, f) for f in s.__dataclass_fields__})))

@@ -90,7 +90,7 @@ def engine_rate(task_name: str, seconds: float = 5.0) -> float:
     training job steps it (``advance``: losses read back every few steps)."""
     import torch
 
-    from explorer.runs import RunSettings, build_trainer
+    from explorer.jobs.runs import RunSettings, build_trainer
     torch.set_num_threads(1)
     s = RunSettings(task_name, 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 10**6, 50, "cpu")
     tr = build_trainer(s)

@@ -31,7 +31,7 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per cell
 # workspace, which dominate with wide inputs (1,000 channels, one-hot vocabularies). Measured.
 INPUT_COPIES = {"rnn": 2, "gru": 2, "lstm": 6}
 ATTN_SIZE = 32  # core.models.AttentionHead's default attention width
-PROBE_SEQUENCES = 6  # sequences a job traces at each probe (explorer.jobs.PROBE_SEQUENCES)
+PROBE_SEQUENCES = 6  # sequences a job traces at each probe (explorer.jobs.training_job.PROBE_SEQUENCES)
 COPIES = {"adam": 5, "sgd": 4}  # parameter, gradient, (Adam: two moments | SGD: momentum), rollback copy
 
 

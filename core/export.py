@@ -26,7 +26,7 @@ MODEL_FORMAT, SETTINGS_FORMAT = "rnn-explorer-model", "rnn-explorer-settings"
 VERSION = 1
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 META_KEY = "rnn_explorer_config"  # safetensors metadata entry holding config.json
-LIMITS = ImportLimits()  # core's own limits; the app passes its widgets' (explorer.data_views.app_limits)
+LIMITS = ImportLimits()  # core's own limits; the app passes its widgets' (explorer.views.data.app_limits)
 HISTORY_COLUMNS = ("step", "loss", "grad_norm", "metric", "clipped", "diverged", "val_loss", "val_metric")
 
 

@@ -33,7 +33,7 @@ class ExportError(ValueError):
     """A file that is not a valid export; the message says what is wrong.
 
     ``key`` names the message and ``params`` its values, so that a user interface can show it in
-    another language (explorer.data_text.export_error_text); the message itself stays English.
+    another language (explorer.views.data_text.export_error_text); the message itself stays English.
     Messages and string values are clipped to ``MAX_MESSAGE`` / ``MAX_VALUE`` characters.
     """
 
@@ -49,7 +49,7 @@ class ExportError(ValueError):
 @dataclass(frozen=True)
 class ImportLimits:
     """The largest things an import may declare. Core's defaults are generous; the app passes its
-    own widgets' limits (explorer.data_views.app_limits)."""
+    own widgets' limits (explorer.views.data.app_limits)."""
 
     max_bytes: int = 200 * 2**20  # largest file or zip member
     max_ratio: int = 1000  # largest expansion of one zip member

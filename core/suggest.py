@@ -4,7 +4,7 @@
 options (``task_options()`` for ``dataset_task``), the model (``model_options()`` for
 ``build_model``), the optimiser (``trainer_options()`` for ``Trainer``), the number of steps for
 the time budget, and for every setting a ``Reason``: a catalogue key (``suggest.reason.<key>``
-in explorer/locales; ``explorer.suggest_text`` renders it) and the values its sentence takes.
+in explorer/locales; ``explorer.views.data_suggest_text`` renders it) and the values its sentence takes.
 Core stays English: the reasons carry no text.
 
 The rule (one rule for every dataset, tuned on public UCR/UEA sets of different shapes; see

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trivial baseline: loss {task.baseline_loss:.4f}, {task.metric} {task.baseline_metric:.4f}")
     recorder = None
     if a.report:  # the report builder lives in explorer/ (plotly); core imports it only when asked
-        from explorer.report_record import CliRecorder
+        from explorer.report.record import CliRecorder
         recorder = CliRecorder(tr, a.steps, probe_every=a.probe_every)
     t0 = time.perf_counter()
     for i in range(a.steps):
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"step {rec['step']:6d}  loss {rec['loss']:.4f}  held-out {ev['loss']:.4f}  "
                   f"{task.metric} {ev['metric']:.4f}  |g| {rec['grad_norm']:.3g}  {rate:.0f} steps/s")
     if recorder is not None:
-        from explorer.report import write_report
+        from explorer.report.build import write_report
         write_report(recorder.record(vars(a), sys.argv[1:] if argv is None else argv), a.report, lang=a.lang)
         print(f"report written to {a.report}")
     if a.save:

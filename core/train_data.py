@@ -23,7 +23,7 @@ from .suggest import data_shape, suggest_settings
 from .tasks import Batch, Task
 from .trainer import Trainer
 
-# the Training lab's defaults (explorer/state.py), used when settings are not "suggested"
+# the Training lab's defaults (explorer/app/state.py), used when settings are not "suggested"
 LAB_DEFAULTS = dict(cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, lr=1e-2, batch_size=32,
                     clip=1.0, steps=1000, max_steps=None, standardize=True, val_fraction=0.2)
 EVAL_EVERY = 25  # steps between held-out evaluations (each may keep a new best checkpoint)

@@ -1,18 +1,19 @@
 """Bidirectional & attention (lecture note section 7): reading the future, attending to the step that matters."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
-from explorer import widgets as W  # noqa: E402
-from explorer import bidir_views as V
-from explorer import runtime, state
-from explorer import settings as ST
-from explorer.cache import cached
+from explorer.app import settings as ST
+from explorer.app import state
+from explorer.app import widgets as W  # noqa: E402
+from explorer.app.cache import cached
 from explorer.figures.structures import wiring_diagram
+from explorer.jobs import runtime
+from explorer.views import bidirectional_attention as V
 from core.budget import BudgetError
-from explorer.lang import current, t
-from explorer.runs import run_error_text
+from explorer.app.lang import current, t
+from explorer.jobs.runs import run_error_text
 
 ss = st.session_state
 lang = current()

@@ -2,18 +2,19 @@
 import numpy as np
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_point
-from explorer import compare_views as V
-from explorer import report_ui, runtime, share_ui, state
-from explorer import settings as ST
-from explorer import widgets as W
+from explorer.app import report_ui, share_ui, state
+from explorer.app import settings as ST
+from explorer.app import widgets as W
+from explorer.jobs import runtime
+from explorer.views import comparison as V
 from core.budget import BudgetError
-from explorer.cache import cached
-from explorer.lang import current, t
-from explorer.runs import run_error_text
+from explorer.app.cache import cached
+from explorer.app.lang import current, t
+from explorer.jobs.runs import run_error_text
 
 ss = st.session_state
 lang = current()
@@ -186,7 +187,7 @@ if st.button(t("compare.sweep"), key="compare.sweep", icon=":material/timeline:"
     acc = np.zeros((len(CELLS), len(sweep.delays)))
     for j, d in enumerate(sweep.delays):
         for i, k in enumerate(CELLS):
-            acc[i, j] = cached(sweep_point, k, d, sweep)  # the server's byte-bounded store (explorer.cache)
+            acc[i, j] = cached(sweep_point, k, d, sweep)  # the server's byte-bounded store (explorer.app.cache)
             bar.progress((j * len(CELLS) + i + 1) / acc.size,
                          text=t("compare.sweep_point", cell=V.FC.cell_name(k, lang), delay=d))
     bar.empty()

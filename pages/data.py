@@ -1,22 +1,21 @@
 """Data page: upload sequences, check and prepare them; export and import models, settings, histories."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.budget import BudgetError
 from core.datasets import DatasetError
-from explorer import data_text as DT
-from explorer import data_views as V
-from explorer import held_out as HO
-from explorer import run_files as RF
-from explorer import runtime, state
-from explorer import settings as ST
-from explorer import upload_widgets as U
-from explorer import widgets as W
-from explorer.baseline_views import best_model
-from explorer.lang import current, fmt, t
-from explorer.runs import UPLOAD_PREFIX
+from explorer.app import settings as ST
+from explorer.app import state
+from explorer.app import upload_widgets as U
+from explorer.app import widgets as W
+from explorer.app.lang import current, fmt, t
+from explorer.jobs import run_files as RF
+from explorer.jobs import runtime
+from explorer.jobs.runs import UPLOAD_PREFIX
+from explorer.views import data as V, data_held_out as HO, data_text as DT
+from explorer.views.data_baselines import best_model
 
 ss = st.session_state
 lang = current()

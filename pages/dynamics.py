@@ -4,21 +4,22 @@ import time
 
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
-from explorer import chaos_views as CHV
-from explorer import dynamics_views as V
-from explorer import report_ui, runtime, share_ui, state
-from explorer import settings as ST
-from explorer import widgets as W
-from explorer.cache import cached
+from explorer.app import report_ui, share_ui, state
+from explorer.app import settings as ST
+from explorer.app import widgets as W
+from explorer.app.cache import cached
 from explorer.figures.training import loss_figure
+from explorer.jobs import runtime
+from explorer.views import dynamics as V
+from explorer.views import dynamics_chaos as CHV
 from core.budget import BudgetError
-from explorer.lang import current, fmt, t
-from explorer.runs import run_error_text
+from explorer.app.lang import current, fmt, t
+from explorer.jobs.runs import run_error_text
 
 ss = st.session_state
 lang = current()

@@ -1,20 +1,21 @@
 """Gradient flow lab (lecture note section 6): vanishing and exploding gradients, measured."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core import gradients as G
-from explorer import widgets as W  # noqa: E402
-from explorer import gradient_views as V
-from explorer import gradient_story as S
-from explorer import runtime, state
-from explorer import settings as ST
-from explorer.lang import current, fmt, t
+from explorer.app import settings as ST
+from explorer.app import state
+from explorer.app import widgets as W  # noqa: E402
+from explorer.app.lang import current, fmt, t
+from explorer.jobs import runtime
+from explorer.views import gradient_flow as V
+from explorer.views import gradient_flow_story as S
 from core.budget import BudgetError
 from core.page_costs import check_page, flow_cost
-from explorer.cache import cached
-from explorer.dataset_errors import budget_error_text
+from explorer.app.cache import cached
+from explorer.views.data_errors import budget_error_text
 
 ss = st.session_state
 lang = current()
@@ -22,7 +23,7 @@ runtime.limiter()  # the server-wide resource also pins torch to one intra-op th
 st.title(t("nav.gradient_flow.title"))
 st.caption(t("gradient.caption"))
 
-# Results go to the server's byte-bounded store (explorer.cache); each computation's cost is checked
+# Results go to the server's byte-bounded store (explorer.app.cache); each computation's cost is checked
 # first (core.page_costs): a link asking for too much gets a message saying what to reduce.
 def checked(cost, key: str, fn, *args, spinner: str, cache_key: tuple = ()):
     try:

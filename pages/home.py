@@ -1,12 +1,12 @@
 """Home: what the app is, and a link to every page."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 
-from explorer.lang import current, t  # noqa: E402
-from explorer.nav import available_pages, page_blurb, page_title, section_title  # noqa: E402
+from explorer.app.lang import current, t  # noqa: E402
+from explorer.app.nav import available_pages, page_blurb, page_title, section_title  # noqa: E402
 
 lang = current()
 st.title(t("app.page_title"))

@@ -1,16 +1,16 @@
 """I/O structures (lecture note section 4): the five wirings, each with a small trained example."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
-from explorer import widgets as W  # noqa: E402
-from explorer import io_views as V
-from explorer import state
-from explorer import settings as ST
+from explorer.app import settings as ST
+from explorer.app import state
+from explorer.app import widgets as W  # noqa: E402
+from explorer.views import io_structures as V
 from core.budget import BudgetError
-from explorer.lang import current, t
-from explorer.runs import run_error_text
+from explorer.app.lang import current, t
+from explorer.jobs.runs import run_error_text
 
 ss = st.session_state
 lang = current()

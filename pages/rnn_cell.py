@@ -3,20 +3,20 @@ Vanilla RNN: the cell as a first-order dynamical system (cobweb for H = 1, phase
 LSTM and GRU: every gate's equation, the cell diagram, the direct-path product and a play control."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 
 from core import gated_cell as gc  # noqa: E402
 from core import tiny_rnn as tr  # noqa: E402
-from explorer import cell_views as V  # noqa: E402
-from explorer import cell_widgets as CW  # noqa: E402
-from explorer import gated_cell_views as GV  # noqa: E402
-from explorer import state  # noqa: E402
-from explorer import settings as ST
-from explorer import widgets as W  # noqa: E402
+from explorer.app import settings as ST
+from explorer.app import state  # noqa: E402
+from explorer.app import widgets as W  # noqa: E402
+from explorer.app.lang import current, fmt, t  # noqa: E402
 from explorer.figures import cell as cf  # noqa: E402
-from explorer.lang import current, fmt, t  # noqa: E402
+from explorer.views import rnn_cell as V  # noqa: E402
+from explorer.views import rnn_cell_gated as GV  # noqa: E402
+from explorer.views import rnn_cell_widgets as CW  # noqa: E402
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]

@@ -1,20 +1,21 @@
 """Training lab (lecture note section 5): train live and watch loss, states and gradients."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.generate import generate_text
-from explorer import baseline_views as BV
-from explorer import lab_views as V
-from explorer import report_ui, runtime, share_ui, state
-from explorer import settings as ST
-from explorer import upload_widgets as U
-from explorer import widgets as W
-from explorer.jobs import TrainingJob
-from explorer.lang import current, t
-from explorer.run_files import run_record
-from explorer.runs import UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
+from explorer.app import report_ui, share_ui, state
+from explorer.app import settings as ST
+from explorer.app import upload_widgets as U
+from explorer.app import widgets as W
+from explorer.app.lang import current, t
+from explorer.jobs import runtime
+from explorer.jobs.run_files import run_record
+from explorer.jobs.runs import UPLOAD_PREFIX, RunSettings, build_trainer, run_error_text
+from explorer.jobs.training_job import TrainingJob
+from explorer.views import data_baselines as BV
+from explorer.views import training_lab as V
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -114,7 +115,7 @@ def pair():
 
 
 def show_run(job: TrainingJob) -> None:
-    """The live view of the run (layout only; figures come from explorer.lab_views)."""
+    """The live view of the run (layout only; figures come from explorer.views.training_lab)."""
     task = job.trainer.task
     snap0 = job.snapshot()
     entry = BV.upload_entry(task, ss[state.DATASETS])

@@ -2,19 +2,20 @@
 forward values, the gradient flowing back, and dL/dW_hh as a sum of per-step shares."""
 import streamlit as st
 
-from explorer.shell import use_navigation_only
+from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 import copy  # noqa: E402
 
 from core.graph import MAX_DRAWN_STEPS  # noqa: E402
-from explorer import widgets as W  # noqa: E402
-from explorer import graph_views as V  # noqa: E402
-from explorer import runtime, state  # noqa: E402
-from explorer import settings as ST
-from explorer.cache import cached  # noqa: E402
+from explorer.app import settings as ST
+from explorer.app import state  # noqa: E402
+from explorer.app import widgets as W  # noqa: E402
+from explorer.app.cache import cached  # noqa: E402
+from explorer.app.lang import current, fmt, t  # noqa: E402
 from explorer.figures import graph as gf  # noqa: E402
-from explorer.lang import current, fmt, t  # noqa: E402
+from explorer.jobs import runtime
+from explorer.views import unrolled_graph as V  # noqa: E402
 
 ss = st.session_state
 presenter = ss[state.PRESENTER]
@@ -24,7 +25,7 @@ st.caption(t("graph.caption"))
 
 
 def _task(structure: str, T: int, attention: bool):
-    return cached(V.task_for, structure, T, attention)  # the server's byte-bounded store (explorer.cache)
+    return cached(V.task_for, structure, T, attention)  # the server's byte-bounded store (explorer.app.cache)
 
 
 runtime.limiter()  # creating it sets torch to one intra-op thread: tiny models run ~10x faster

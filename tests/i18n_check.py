@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from explorer.i18n import HANGUL
+from explorer.app.i18n import HANGUL
 
 # Latin-letter words that Korean text keeps as they are. Add only names and abbreviations,
 # never ordinary English words.

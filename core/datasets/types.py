@@ -35,7 +35,7 @@ class DatasetError(ValueError):
 
     ``str(e)`` is the English message; ``key`` names its catalogue text (``data_errors.<key>``)
     and ``params`` the values that text takes (``Phrase`` values are translated in turn), so the
-    explorer can show it in another language (``explorer.dataset_errors``). Core stays English.
+    explorer can show it in another language (``explorer.views.data_errors``). Core stays English.
     """
 
     def __init__(self, message: str, key: str | None = None, **params):

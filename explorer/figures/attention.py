@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import DIVERGING_COLORSCALE, PALETTE, base_layout, compact, empty_figure
 
 BI_COLOR = PALETTE[0]  # bidirectional / attention model (blue)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.i18n import text
+from explorer.app.i18n import text
 
 from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import PALETTE, TIME_COLORSCALE, base_layout, compact, empty_figure
 
 MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import FONT_SIZE, base_layout, compact
 from .gradients import BOUND_COLOR, CLIPPED_COLOR, PLAIN_COLOR, _log10_pos, _path_color, _pow10, _range
 

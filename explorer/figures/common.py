@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..i18n import has, text
+from ..app.i18n import has, text
 
 # Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = (

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import (
     cell_name,
     CELL_COLORS,

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import PALETTE, base_layout, compact, downsample_index, empty_figure
 
 MAX_SERIES_POINTS = 4000  # points per channel of a long series (first and last kept)

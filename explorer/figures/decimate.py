@@ -4,7 +4,7 @@
 shift every time a point arrives and the whole curve changes on every refresh. Here buckets are
 fixed stretches of x (the training step), ``width`` a power of two: while the width stays the same,
 every full bucket keeps the same two points, so a refresh changes only the last bucket and appends
-new ones (``explorer.live_chart`` then sends just that tail). The width doubles when the curve
+new ones (``explorer.app.live_chart`` then sends just that tail). The width doubles when the curve
 outgrows ``max_points``; two buckets merge, and their min and max survive the merge, so the
 extremes a reader saw (a divergence spike, the lowest loss) stay on the chart.
 

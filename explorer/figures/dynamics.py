@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.i18n import text
+from explorer.app.i18n import text
 
 from .common import FONT_SIZE, PALETTE, TIME_COLORSCALE, base_layout, compact, downsample_index, empty_figure
 

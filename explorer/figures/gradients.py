@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import CELL_COLORS, FONT_SIZE, PALETTE, base_layout, compact, empty_figure
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}

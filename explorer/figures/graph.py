@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.i18n import text
+from explorer.app.i18n import text
 
 from .cell import layout
 from .common import DIVERGING_COLORSCALE, WEIGHT_COLORS, compact

@@ -3,7 +3,7 @@
 Streamlit's own ``st.plotly_chart`` gives a chart a new identity whenever its data change, so the
 browser throws the chart away and builds a new one on every refresh: the user's zoom is lost and
 the redraw costs several times a Plotly update. Live charts are therefore drawn by
-``explorer.live_chart``, which keeps one Plotly graph and updates it in place; Streamlit's theme is
+``explorer.app.live_chart``, which keeps one Plotly graph and updates it in place; Streamlit's theme is
 not applied there, so it travels with the figure as a Plotly template (values read from Streamlit
 1.67's light theme with this app's config).
 

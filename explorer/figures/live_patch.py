@@ -6,7 +6,7 @@ the GIL the training thread needs), the network and the browser (parsing it all)
 turns a figure into plain dicts with numpy arrays; ``figure_patch`` compares two such figures and
 says, trace by trace, what to set, delete or splice (keep the first ``k`` values of an array and
 append the rest: a growing curve sends its new tail only); ``live_json`` writes either as JSON,
-arrays in Plotly's compact base64 form. The browser half lives in ``explorer.live_chart``.
+arrays in Plotly's compact base64 form. The browser half lives in ``explorer.app.live_chart``.
 
 Pure: plotly figures and dicts in, dicts and JSON text out; no streamlit.
 """

@@ -2,7 +2,7 @@
 
 Pure helpers used by ``explorer.figures.training``: they make the traces, shapes and annotations
 (plain dicts) of a figure. Every mark lives in the figure itself (no client-side state), so the live chart
-(``explorer.live_chart``), which sends the whole layout on every update, keeps drawing them.
+(``explorer.app.live_chart``), which sends the whole layout on every update, keeps drawing them.
 """
 from __future__ import annotations
 

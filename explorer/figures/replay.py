@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import compact, downsample_index
 from .states import (log_floor, curve_values, grad_norm_curve, grad_norm_heatmap, hidden_grid, hidden_heatmap,
                      joined_paths, trajectory_figure, trajectory_sample)

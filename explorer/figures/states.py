@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import (
     CELL_COLORS,
     DIVERGING_COLORSCALE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import CELL_COLORS, PALETTE, WEIGHT_COLORS, base_layout, compact, empty_figure
 
 STRUCTURES = ("one_to_one", "one_to_many", "many_to_one", "many_to_many", "encoder_decoder",

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import text
+from ..app.i18n import text
 from .common import (
     PALETTE,
     base_layout,

@@ -1,7 +1,7 @@
 """Every page in a real browser: it loads through the navigation, shows a chart, no exception box."""
 import pytest
 
-from explorer.nav import PAGE_TABLE, page_title
+from explorer.app.nav import PAGE_TABLE, page_title
 
 from .conftest import assert_no_exception, screenshot, wait_idle
 

@@ -108,7 +108,7 @@ def test_three_sessions_train_apart_and_stop_when_closed(browser, server, shot_d
         for _, ctx, _ in sessions:
             ctx.close()
     # A closed tab's runs stop once its sessions have been gone for the TTL (a reload within it would
-    # find them: explorer/session_boards.py), checked every TTL/4 s: then the CPU rests.
+    # find them: explorer/jobs/session_boards.py), checked every TTL/4 s: then the CPU rests.
     time.sleep(TTL_S + 3.0)
     c0 = _cpu_s(pid)
     time.sleep(3.0)

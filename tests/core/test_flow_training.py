@@ -9,8 +9,8 @@ import torch
 
 from core import gradients as G
 from core.flow_training import FlowTraining, trained_flow_model
-from explorer.settings import DEFAULTS
-from explorer import state
+from explorer.app.settings import DEFAULTS
+from explorer.app import state
 
 DEFAULT = G.FlowSetup(seq_len=DEFAULTS[state.GF_SEQ_LEN], hidden_size=DEFAULTS[state.GF_HIDDEN],
                       spectral_radius=DEFAULTS[state.GF_RHO], seed=DEFAULTS[state.GF_SEED])

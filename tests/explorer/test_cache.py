@@ -1,4 +1,4 @@
-"""The server's byte-bounded store (explorer.cache) and the pages' cost estimates (core.page_costs)."""
+"""The server's byte-bounded store (explorer.app.cache) and the pages' cost estimates (core.page_costs)."""
 import threading
 from dataclasses import dataclass
 
@@ -8,7 +8,7 @@ import torch
 
 from core.budget import BudgetError
 from core.page_costs import Cost, check_page, flow_cost, page_seconds
-from explorer.cache import ByteLRU, cache_bytes, nbytes
+from explorer.app.cache import ByteLRU, cache_bytes, nbytes
 
 MB = 2**20
 

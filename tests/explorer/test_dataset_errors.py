@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from core.datasets import DatasetError, Phrase, SequenceDataset, dataset_task, load_dataset
-from explorer import i18n
-from explorer.dataset_errors import dataset_error_text
+from explorer.app import i18n
+from explorer.views.data_errors import dataset_error_text
 from tests.core.test_dataset_archive import ARCHIVE_ERRORS
 from tests.core.test_datasets import CORPUS, GOOD_ROW, TASK_ERRORS, _labelled, _wide, _zip, npz, series
 from tests.i18n_check import has_hangul, untranslated_ko
@@ -292,7 +292,7 @@ def test_placeholders_match_between_languages():
 
 def test_budget_errors_in_both_languages():
     from core import budget as B
-    from explorer.dataset_errors import budget_error_text
+    from explorer.views.data_errors import budget_error_text
     errors = []
     for est, kw in ((B.train_step("lstm", 256, 1000, 1, 512, 1), dict(input_size=1)),
                     (B.train_step("lstm", 256, 1000, 3000, 8, 3000, loss_kind="cross_entropy"), dict(input_size=3000))):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import threading
 
 from core import Trainer, build_model, get_task
-from explorer.jobs import JobBoard, JobLimiter, TrainingJob
+from explorer.jobs.job_board import JobBoard
+from explorer.jobs.concurrency import JobLimiter
+from explorer.jobs.training_job import TrainingJob
 from tests.explorer.test_jobs import _wait
 
 

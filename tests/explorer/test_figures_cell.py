@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from core import tiny_rnn as tr
-from explorer.settings import DEFAULTS
-from explorer import cell_views as V
-from explorer import state
+from explorer.app.settings import DEFAULTS
+from explorer.views import rnn_cell as V
+from explorer.app import state
 from tests.latex_check import parse_bmatrices
 from explorer.figures import cell as cf
 
@@ -184,7 +184,7 @@ def test_fixed_point_rows_in_korean():
 
 @pytest.mark.parametrize("label", ["stable", "stable spiral", "unstable", "unstable spiral", "saddle", "marginal"])
 def test_every_verdict_has_words(label):
-    from explorer.i18n import has
+    from explorer.app.i18n import has
     from tests.i18n_check import has_hangul
 
     assert V.verdict(label, "en") == label
@@ -192,7 +192,7 @@ def test_every_verdict_has_words(label):
 
 
 def test_input_errors_in_both_languages():
-    from explorer.i18n import text
+    from explorer.app.i18n import text
     from tests.i18n_check import has_hangul
 
     # the catalogue's English is the engine's message, word for word

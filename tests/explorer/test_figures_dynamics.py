@@ -7,9 +7,9 @@ import torch
 
 from core.analysis import fit_pca, project
 from core.dynamics import FlipFlopRecipe, all_corners
-from explorer import chaos_views as CHV
-from explorer import dynamics_views as V
-from explorer.i18n import text
+from explorer.views import dynamics_chaos as CHV
+from explorer.views import dynamics as V
+from explorer.app.i18n import text
 from explorer.figures import dynamics as FD
 
 

@@ -6,13 +6,13 @@ import pytest
 
 from core import gated_cell as gc
 from core import tiny_rnn as tr
-from explorer.settings import DEFAULTS
-from explorer import gated_cell_views as GV
-from explorer import state
-from explorer.settings import GATED_RANGE
+from explorer.app.settings import DEFAULTS
+from explorer.views import rnn_cell_gated as GV
+from explorer.app import state
+from explorer.app.settings import GATED_RANGE
 from tests.latex_check import parse_bmatrices
 from explorer.figures import gated_cell as gf
-from explorer.widgets import presenter_figure
+from explorer.app.widgets import presenter_figure
 
 
 def _values(**over):

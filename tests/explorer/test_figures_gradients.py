@@ -119,7 +119,7 @@ def _texts(fig) -> list[str]:
 
 
 def test_builders_speak_korean_and_keep_english_by_default():
-    from explorer.i18n import HANGUL
+    from explorer.app.i18n import HANGUL
     from tests.i18n_check import untranslated_ko
 
     T = 60

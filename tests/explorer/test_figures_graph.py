@@ -7,7 +7,7 @@ import torch
 
 from core import trace
 from core.graph import STRUCTURES, build_graph
-from explorer import graph_views as V
+from explorer.views import unrolled_graph as V
 from explorer.figures import graph as gf
 
 

@@ -561,7 +561,7 @@ def test_empty_figure_message_from_the_catalogue():
 
 def test_task_catalogue_matches_the_engine_in_english():
     from core import TASKS, get_task
-    from explorer.i18n import catalogue, text
+    from explorer.app.i18n import catalogue, text
 
     for name in TASKS:
         task = get_task(name)

@@ -1,9 +1,9 @@
-"""The sentence under the Gradient flow chart follows the measured numbers (explorer.gradient_story)."""
+"""The sentence under the Gradient flow chart follows the measured numbers (explorer.views.gradient_flow_story)."""
 import numpy as np
 
 from core import gradients as G
 from core.flow_training import FlowTraining
-from explorer import gradient_story as S
+from explorer.views import gradient_flow_story as S
 
 
 def _flow(rate, gate=None, kind="rnn", T=100):

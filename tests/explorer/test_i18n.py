@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer import i18n
+from explorer.app import i18n
 from tests.i18n_check import has_hangul, untranslated_ko
 
 ROOT = Path(__file__).resolve().parents[2]

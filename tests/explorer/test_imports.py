@@ -7,10 +7,10 @@ import zipfile
 import pytest
 
 from core.export import CONFIG_FILE, WEIGHTS_FILE, export_model
-from explorer import run_files as RF
-from explorer.data_text import message_text
-from explorer.jobs import JobBoard
-from explorer.runs import HIDDEN_CHOICES, SEQ_LEN_RANGE, RunSettings, build_trainer, import_limits
+from explorer.jobs import run_files as RF
+from explorer.views.data_text import message_text
+from explorer.jobs.job_board import JobBoard
+from explorer.jobs.runs import HIDDEN_CHOICES, SEQ_LEN_RANGE, RunSettings, build_trainer, import_limits
 
 CURRENT = RunSettings("sine", 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 1000, 100, "cpu")
 

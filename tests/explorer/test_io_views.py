@@ -1,10 +1,11 @@
-"""io_views and bidir_views without Streamlit: figures follow the trained results."""
+"""The I/O structures and Bidirectional & attention page logic (explorer.views.io_structures,
+explorer.views.bidirectional_attention) without Streamlit: figures follow the trained results."""
 import numpy as np
 import pytest
 
 from core.demos import DEMOS
-from explorer import bidir_views as B
-from explorer import io_views as V
+from explorer.views import bidirectional_attention as B
+from explorer.views import io_structures as V
 
 
 @pytest.mark.parametrize("structure", list(V.STRUCTURES))

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from core import Trainer, build_model, get_task
-from explorer.jobs import HandoverLock, JobBoard, JobLimiter, TrainingJob
+from explorer.jobs.concurrency import HandoverLock, JobLimiter
+from explorer.jobs.job_board import JobBoard
+from explorer.jobs.training_job import TrainingJob
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +133,7 @@ def test_divergence_pauses_with_a_message_and_keeps_the_model():
     snap = job.snapshot()
     assert "rolled back" in snap.message
     # the same message in Korean, from its catalogue key and values (pages show it in their language)
-    from explorer.i18n import text
+    from explorer.app.i18n import text
     from tests.i18n_check import has_hangul, untranslated_ko
     assert snap.message_key == "jobs.msg.diverged"
     assert text(snap.message_key, "en", **snap.message_values) == snap.message

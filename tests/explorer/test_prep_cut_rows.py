@@ -2,7 +2,7 @@
 import numpy as np
 
 from core.datasets import SequenceDataset, dataset_task
-from explorer.data_views import preparation_rows
+from explorer.views.data import preparation_rows
 
 
 def _labelled(lengths, seed=0):

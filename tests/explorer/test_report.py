@@ -13,12 +13,12 @@ from plotly.offline import get_plotlyjs
 from core.analysis import fit_pca
 from core.train import main as train_main
 from explorer.figures import replay as R
-from explorer.i18n import HANGUL, text
-from explorer.jobs import TrainingJob
-from explorer.report import build_report, replay_figures
-from explorer.report_html import plotly_js_payload
-from explorer.report_record import from_jobs, link
-from explorer.runs import RunSettings, build_trainer
+from explorer.app.i18n import HANGUL, text
+from explorer.jobs.training_job import TrainingJob
+from explorer.report.build import build_report, replay_figures
+from explorer.report.document import plotly_js_payload
+from explorer.report.record import from_jobs, link
+from explorer.jobs.runs import RunSettings, build_trainer
 
 SPEC = re.compile(r'<script type="application/json" id="(chart-\d+)-spec">(.*?)</script>', re.S)
 DIV = re.compile(r'<div class="chart[^"]*" id="(chart-\d+)" data-spec="chart-\d+-spec"></div>')
@@ -198,7 +198,7 @@ def test_an_upload_with_a_test_file_lists_the_best_step_with_val_and_test_metric
     from core.datasets import SequenceDataset
     from core.train_data import holdout_tasks
     from core import Trainer, build_model
-    from explorer.baseline_views import value_text
+    from explorer.views.data_baselines import value_text
 
     def updown(n, seed, T=16):
         rng = np.random.default_rng(seed)

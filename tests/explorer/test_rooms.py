@@ -9,15 +9,15 @@ from dataclasses import replace
 import pytest
 import torch
 
-from explorer import follow_feeds, state
-from explorer.settings import DEFAULTS
-from explorer.run_files import lab_settings
-from explorer.follow_copy import take_copy
-from explorer.job_board import JobBoard
-from explorer.jobs import TrainingJob
-from explorer.rooms import (CODE_ALPHABET, CODE_LEN, ENDED, LEFT, RoomRegistry, new_code, normalize_code,
-                            show_code)
-from explorer.runs import build_trainer
+from explorer.views import follow_feeds
+from explorer.app import state
+from explorer.app.settings import DEFAULTS
+from explorer.jobs.run_files import lab_settings
+from explorer.views.follow_copy import take_copy
+from explorer.jobs.job_board import JobBoard
+from explorer.jobs.training_job import TrainingJob
+from explorer.jobs.rooms import CODE_ALPHABET, CODE_LEN, ENDED, LEFT, RoomRegistry, new_code, normalize_code, show_code
+from explorer.jobs.runs import build_trainer
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -257,8 +257,8 @@ def test_one_snapshot_per_publish_for_all_languages(registry):
 def test_comparison_and_dynamics_feeds_build_their_charts(lang):
     """The other two pages that can be shared: their feeds build the page's charts from the jobs."""
     from core.dynamics import FlipFlopRecipe
-    from explorer import compare_views as CV
-    from explorer import dynamics_views as DV
+    from explorer.views import comparison as CV
+    from explorer.views import dynamics as DV
 
     reg = RoomRegistry(follow_feeds.FEEDS, publish_s=0, clock=Clock())
     try:

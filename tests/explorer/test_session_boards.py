@@ -3,8 +3,8 @@ from __future__ import annotations
 
 
 from core import Trainer, build_model, get_task
-from explorer.jobs import TrainingJob
-from explorer.session_boards import BoardRegistry
+from explorer.jobs.training_job import TrainingJob
+from explorer.jobs.session_boards import BoardRegistry
 from tests.explorer.test_jobs import _wait
 
 

@@ -1,9 +1,9 @@
-"""Suggested settings told in English and Korean (explorer/suggest_text.py)."""
+"""Suggested settings told in English and Korean (explorer/views/data_suggest_text.py)."""
 import pytest
 
 from core.suggest import DataShape, Reason, suggest_settings
-from explorer.i18n import catalogue
-from explorer.suggest_text import SETTINGS, reason_text, suggestion_lines
+from explorer.app.i18n import catalogue
+from explorer.views.data_suggest_text import SETTINGS, reason_text, suggestion_lines
 from tests.i18n_check import has_hangul
 
 SHAPES = [DataShape("labelled", 50, 150, 150, 1, 2), DataShape("labelled", 270, 7, 29, 12, 9),

@@ -4,13 +4,13 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from explorer import state, urlstate
-from explorer.nav import PAGE_TABLE
-from explorer import settings
-from explorer.settings import DEFAULTS
-from explorer.tour import apply_step, page_keys
-from explorer.tour_steps import TOUR
-from explorer.widgets import PRESENTER_MIN_LINE, presenter_figure
+from explorer.app import state, urlstate
+from explorer.app.nav import PAGE_TABLE
+from explorer.app import settings
+from explorer.app.settings import DEFAULTS
+from explorer.app.tour import apply_step, page_keys
+from explorer.app.tour_steps import TOUR
+from explorer.app.widgets import PRESENTER_MIN_LINE, presenter_figure
 from tests.pages.conftest import APP, _stop_jobs_after_test, press  # noqa: F401 (autouse fixture: stops jobs)
 
 TITLES = {"rnn_cell": "RNN cell", "unrolled_graph": "Unrolled graph", "io_structures": "Input/output structures",

@@ -1,9 +1,9 @@
 """Shareable links: which keys travel, how values are written and read back, what is rejected."""
 import pytest
 
-from explorer import settings, state, urlstate
-from explorer.settings import DEFAULTS, TABLES
-from explorer.nav import PAGE_TABLE
+from explorer.app import settings, state, urlstate
+from explorer.app.settings import DEFAULTS, TABLES
+from explorer.app.nav import PAGE_TABLE
 from pathlib import Path
 
 KEYS = urlstate.url_keys()

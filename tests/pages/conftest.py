@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.live_chart import LIVE_COMPONENT
+from explorer.app.live_chart import LIVE_COMPONENT
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -18,7 +18,7 @@ def _stop_jobs_after_test():
     yield
     import streamlit as st
 
-    from explorer.jobs import TrainingJob
+    from explorer.jobs.training_job import TrainingJob
     # Server-wide resources (the limiter, the registry of job boards) would carry over from test
     # to test: drop them (the registry's on_release stops its jobs).
     st.cache_resource.clear()
@@ -38,7 +38,7 @@ def open_page(path: str, timeout: float = 60) -> AppTest:
 
 def chart_specs(at: AppTest) -> list[dict]:
     """The plotly figures on the page in page order, as JSON specs: ``st.plotly_chart`` charts and
-    live charts (``explorer.live_chart``: a component whose data carry the spec)."""
+    live charts (``explorer.app.live_chart``: a component whose data carry the spec)."""
     return [spec for _, spec in keyed_chart_specs(at)]
 
 

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from explorer import state
+from explorer.app import state
 from tests.pages.conftest import chart_specs, open_page, press
 from tests.pages.conftest import plot_array as _plot_array
 
@@ -18,7 +18,7 @@ def plot_array(v):
 
 def _jobs():
     """Live TrainingJob objects (the session's JobBoard cannot be read outside a script run)."""
-    from explorer.jobs import TrainingJob
+    from explorer.jobs.training_job import TrainingJob
     return [o for o in gc.get_objects() if type(o) is TrainingJob and o.snapshot().status != "stopped"]
 
 

@@ -1,7 +1,7 @@
 """The Bidirectional & attention page in Korean, after both trainings: nothing left in English."""
 import time
 
-from explorer import state
+from explorer.app import state
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs
 from tests.pages.test_bidirectional_attention import _jobs, press_until

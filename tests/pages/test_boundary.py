@@ -7,7 +7,7 @@ import pytest
 from streamlit.errors import FragmentHandledException
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from explorer import boundary, nav
+from explorer.app import boundary, nav
 from tests.pages.conftest import open_page
 
 

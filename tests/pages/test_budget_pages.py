@@ -5,9 +5,9 @@ import gc
 import pytest
 
 from core.budget import BudgetError
-from explorer import state
-from explorer.data_text import error_text
-from explorer.jobs import TrainingJob
+from explorer.app import state
+from explorer.views.data_text import error_text
+from explorer.jobs.training_job import TrainingJob
 from tests.pages.conftest import open_page, press
 from tests.pages.test_i18n_pages import open_in
 

@@ -9,9 +9,10 @@ import pytest
 
 from core import get_task
 from core.compare import CELLS, PRESETS, matched_hidden_sizes
-from explorer import compare_views as V
-from explorer import state
-from explorer.jobs import JobLimiter, TrainingJob
+from explorer.views import comparison as V
+from explorer.app import state
+from explorer.jobs.concurrency import JobLimiter
+from explorer.jobs.training_job import TrainingJob
 
 from .conftest import chart_specs, open_page
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from core.compare import CELLS, PRESETS, SweepSettings
-from explorer import compare_views as V
-from explorer import state
-from explorer.i18n import text
-from explorer.jobs import TrainingJob
+from explorer.views import comparison as V
+from explorer.app import state
+from explorer.app.i18n import text
+from explorer.jobs.training_job import TrainingJob
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from core.datasets import dataset_task, load_dataset
-from explorer import data_views as V
-from explorer import held_out as HO
-from explorer import run_files as RF
-from explorer import state
-from explorer.jobs import TrainingJob
+from explorer.views import data as V
+from explorer.views import data_held_out as HO
+from explorer.jobs import run_files as RF
+from explorer.app import state
+from explorer.jobs.training_job import TrainingJob
 from tests.pages.conftest import chart_specs, open_page, plot_array, press
 
 PAGE = "pages/data.py"

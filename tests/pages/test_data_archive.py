@@ -4,9 +4,9 @@ notes are told in both languages."""
 import numpy as np
 
 from core.datasets import load_dataset
-from explorer import data_text as DT
-from explorer import state
-from explorer.i18n import text
+from explorer.views import data_text as DT
+from explorer.app import state
+from explorer.app.i18n import text
 from tests.core.test_dataset_archive import ARFF_REL, ARFF_UNI, TS_MULTI, TS_UNI, ts
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import open_page, press

@@ -11,12 +11,12 @@ import pytest
 
 from core.datasets import dataset_task, load_dataset
 from core.export import ExportError, import_model, read_settings
-from explorer.settings import DEFAULTS
-from explorer import data_text as DT
-from explorer import held_out as HO
-from explorer import run_files as RF
-from explorer import state
-from explorer.i18n import text
+from explorer.app.settings import DEFAULTS
+from explorer.views import data_text as DT
+from explorer.views import data_held_out as HO
+from explorer.jobs import run_files as RF
+from explorer.app import state
+from explorer.app.i18n import text
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs, press
 from tests.pages.test_data import series_csv, ucr, upload

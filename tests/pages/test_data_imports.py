@@ -2,7 +2,7 @@
 import io
 import zipfile
 
-from explorer import state
+from explorer.app import state
 from tests.pages.conftest import open_page, press
 
 PAGE = "pages/data.py"

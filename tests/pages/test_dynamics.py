@@ -8,10 +8,10 @@ import pytest
 
 from core.dynamics import ChaosSettings, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
-from explorer import chaos_views as CHV
-from explorer import dynamics_views as V
-from explorer import state
-from explorer.jobs import TrainingJob
+from explorer.views import dynamics_chaos as CHV
+from explorer.views import dynamics as V
+from explorer.app import state
+from explorer.jobs.training_job import TrainingJob
 
 from .conftest import chart_specs, open_page, plot_array, press
 

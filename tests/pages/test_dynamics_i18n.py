@@ -3,9 +3,9 @@ the views, every text, label, metric, chart title, axis and legend on the page i
 import gc
 import time
 
-from explorer import dynamics_views as V
-from explorer import state
-from explorer.jobs import TrainingJob
+from explorer.views import dynamics as V
+from explorer.app import state
+from explorer.jobs.training_job import TrainingJob
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.test_i18n_pages import open_in, page_texts
 

@@ -11,14 +11,15 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from explorer import runtime, share_ui, state
-from explorer.run_files import lab_settings
-from explorer.i18n import text
-from explorer.settings import DEFAULTS
-from explorer.job_board import JobBoard
-from explorer.jobs import TrainingJob
-from explorer.rooms import new_code, show_code
-from explorer.runs import build_trainer
+from explorer.jobs import runtime
+from explorer.app import share_ui, state
+from explorer.jobs.run_files import lab_settings
+from explorer.app.i18n import text
+from explorer.app.settings import DEFAULTS
+from explorer.jobs.job_board import JobBoard
+from explorer.jobs.training_job import TrainingJob
+from explorer.jobs.rooms import new_code, show_code
+from explorer.jobs.runs import build_trainer
 
 from .conftest import APP, press
 

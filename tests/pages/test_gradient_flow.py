@@ -7,8 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import cliff as GC
 from core import gradients as G
-from explorer import state
-from explorer.gradient_views import untrained_flows, untrained_jacobians
+from explorer.app import state
+from explorer.views.gradient_flow import untrained_flows, untrained_jacobians
 
 from .conftest import APP, keyed_chart_specs, plot_array, press
 
@@ -158,8 +158,8 @@ def test_long_exploding_sequence_does_not_break_the_page():
 
 def test_lab_source_copies_the_model_and_measures_it():
     from core import Trainer, build_model, get_task
-    from explorer.gradient_views import lab_flow, lab_source
-    from explorer.jobs import TrainingJob
+    from explorer.views.gradient_flow import lab_flow, lab_source
+    from explorer.jobs.training_job import TrainingJob
     task = get_task("sine", seq_len=40)
     model = build_model("gru", 1, 8, 1, seed=0)
     job = TrainingJob(Trainer(model, task, lr=0.01, device="cpu"), 5)

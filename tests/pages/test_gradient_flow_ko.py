@@ -3,9 +3,9 @@ in the table and in the charts is Korean; the English wording is what the engine
 import numpy as np
 
 from core import gradients as G
-from explorer import gradient_views as V
-from explorer import state
-from explorer.i18n import HANGUL
+from explorer.views import gradient_flow as V
+from explorer.app import state
+from explorer.app.i18n import HANGUL
 from tests.i18n_check import untranslated_ko
 from tests.pages.conftest import chart_specs, keyed_chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts
@@ -139,7 +139,7 @@ def test_english_table_and_notes_are_the_engine_words():
 
 def test_lab_source_label_in_both_languages():
     from core import Trainer, build_model, get_task
-    from explorer.jobs import TrainingJob
+    from explorer.jobs.training_job import TrainingJob
     task = get_task("sine", seq_len=20)
     job = TrainingJob(Trainer(build_model("rnn", 1, 8, 1, seed=0), task, lr=0.01, device="cpu"), 2)
     job.run_sync(2)

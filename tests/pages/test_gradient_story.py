@@ -6,10 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import gradients as G
-from explorer import gradient_story as S
-from explorer import gradient_views as V
-from explorer import state
-from explorer.i18n import text
+from explorer.views import gradient_flow_story as S
+from explorer.views import gradient_flow as V
+from explorer.app import state
+from explorer.app.i18n import text
 
 from .conftest import APP, keyed_chart_specs, plot_array
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.nav import PAGE_TABLE
+from explorer.app.nav import PAGE_TABLE
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import APP, chart_specs
 

@@ -1,6 +1,6 @@
 """The I/O structures page under AppTest: diagrams per structure, training on demand, examples."""
 from core.demos import DEMOS
-from explorer import state
+from explorer.app import state
 from tests.pages.conftest import chart_specs, open_page, plot_array, press
 
 PAGE = "pages/io_structures.py"

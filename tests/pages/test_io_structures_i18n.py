@@ -1,5 +1,5 @@
 """The I/O structures page in Korean, after training: every text, metric and figure is translated."""
-from explorer import state
+from explorer.app import state
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts

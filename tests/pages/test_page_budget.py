@@ -2,8 +2,8 @@
 what the pages compute goes to the server's byte-bounded store."""
 from streamlit.testing.v1 import AppTest
 
-from explorer import cache
-from explorer import gradient_views as GV
+from explorer.app import cache
+from explorer.views import gradient_flow as GV
 from tests.pages.conftest import APP
 
 

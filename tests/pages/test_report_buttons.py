@@ -4,10 +4,10 @@ import gc
 import time
 
 from core.compare import PRESETS
-from explorer import report_ui, state
-from explorer.i18n import text
-from explorer.jobs import TrainingJob
-from explorer.report import build_report
+from explorer.app import report_ui, state
+from explorer.app.i18n import text
+from explorer.jobs.training_job import TrainingJob
+from explorer.report.build import build_report
 from tests.pages.conftest import open_page, press
 
 

@@ -5,8 +5,8 @@ import torch
 
 from core import tiny_rnn as tr
 from tests.latex_check import parse_bmatrices
-from explorer import cell_views as V
-from explorer import state
+from explorer.views import rnn_cell as V
+from explorer.app import state
 from tests.pages.conftest import chart_specs, open_page, plot_array
 
 

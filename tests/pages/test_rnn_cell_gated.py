@@ -7,9 +7,9 @@ import torch
 
 from core import gated_cell as gc
 from tests.latex_check import parse_bmatrices
-from explorer import cell_views as V
-from explorer import gated_cell_views as GV
-from explorer import state
+from explorer.views import rnn_cell as V
+from explorer.views import rnn_cell_gated as GV
+from explorer.app import state
 from tests.i18n_check import untranslated_ko
 from tests.pages.conftest import APP, chart_specs, keyed_chart_specs, open_page, press
 from tests.pages.test_i18n_pages import open_in, page_texts

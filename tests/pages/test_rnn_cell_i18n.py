@@ -1,7 +1,7 @@
 """The RNN cell page in Korean: every state a reader can reach (the sentiment unit, H = 1, 2, 3,
 typed matrices and inputs with their errors) shows Korean text, the numbers stay the same, and
 switching back to English shows no Korean."""
-from explorer import state
+from explorer.app import state
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts

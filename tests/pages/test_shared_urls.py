@@ -4,8 +4,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import state, urlstate
-from explorer.settings import DEFAULTS, TABLES, Between
+from explorer.app import state, urlstate
+from explorer.app.settings import DEFAULTS, TABLES, Between
 from tests.pages.conftest import APP, chart_specs
 
 # page -> settings a lecturer might share (all different from the defaults)
@@ -76,7 +76,7 @@ def test_a_shared_link_reproduces_the_pages_settings(page):
 
 @pytest.mark.parametrize("page", list(SHARED))
 def test_widgets_show_their_settings_domain(page):
-    """Every widget's options and range are its setting's domain in explorer/settings.py (so links
+    """Every widget's options and range are its setting's domain in explorer/app/settings.py (so links
     never carry what a widget refuses, and a widget that forgets to read the table is caught)."""
     at = _open(page, {})
     doms = urlstate.domains(urlstate.url_keys())
@@ -127,7 +127,7 @@ def test_a_link_naming_a_comparison_preset_applies_it():
     """An old link (delayed_recall_24, replaced in issue 18) opens its successor, and the address
     bar then names the new preset."""
     from core.compare import PRESETS
-    from explorer import compare_views as V
+    from explorer.views import comparison as V
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["compare.preset"] = "delayed_recall_24"
     at.query_params["compare.seed"] = "3"

@@ -1,5 +1,5 @@
 """The Training lab under AppTest: renders, builds a run from the widgets, shows live charts."""
-from explorer import state
+from explorer.app import state
 from tests.pages.conftest import chart_specs, open_page, plot_array, press
 
 PAGE = "pages/training_lab.py"
@@ -9,7 +9,7 @@ def lab_job(at):
     """The session's Training-lab job (AppTest gives no handle on session resources)."""
     import gc
 
-    from explorer.jobs import TrainingJob
+    from explorer.jobs.training_job import TrainingJob
     jobs = [o for o in gc.get_objects() if type(o) is TrainingJob and not o._stop.is_set()]
     assert len(jobs) == 1, f"expected one live job, found {len(jobs)}"
     return jobs[0]
@@ -93,8 +93,8 @@ def test_train_runs_in_the_background():
 def test_metric_chart_only_when_it_differs_from_the_loss():
     """Regression: the metric is the loss, so one curve chart; classification: loss and accuracy."""
     from tests.pages.conftest import chart_specs, open_page, press
-    from explorer import state
-    from explorer.jobs import TrainingJob
+    from explorer.app import state
+    from explorer.jobs.training_job import TrainingJob
     import gc
     counts = {}
     for task in ("sine", "parity"):

@@ -5,8 +5,8 @@ import re
 import pytest
 import torch
 
-from explorer import graph_views as V
-from explorer import state
+from explorer.views import unrolled_graph as V
+from explorer.app import state
 from tests.pages.conftest import chart_specs, open_page, plot_array, press
 
 PAGE = "pages/unrolled_graph.py"

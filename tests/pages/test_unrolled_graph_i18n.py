@@ -1,6 +1,6 @@
 """The Unrolled graph page in Korean: the wirings, backward mode, a long (summarised) sequence and
 the Training lab's model all show Korean text, with the same numbers as in English."""
-from explorer import state
+from explorer.app import state
 from tests.i18n_check import has_hangul, untranslated_ko
 from tests.pages.conftest import chart_specs, press
 from tests.pages.test_i18n_pages import open_in, page_texts

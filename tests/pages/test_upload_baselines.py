@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core.suggest import data_shape, suggest_settings
-from explorer import state
-from explorer.jobs import TrainingJob
+from explorer.app import state
+from explorer.jobs.training_job import TrainingJob
 from tests.i18n_check import has_hangul
 from tests.pages.conftest import keyed_chart_specs, open_page, plot_array, press
 from tests.pages.test_data import upload
@@ -212,7 +212,7 @@ def test_training_lab_results_in_korean():
 
 
 def test_a_batch_between_the_labs_choices_is_snapped_and_its_reason_follows():
-    from explorer import suggest_views as SV
+    from explorer.views import data_suggest as SV
     from core.datasets import load_dataset
     y = ["sine"] * 16 + ["square"] * 14  # 24 training sequences after the split: batch 6
     ds = load_dataset(wide_csv(y, waves(y, 30, 0)), "W.csv")

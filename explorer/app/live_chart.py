@@ -1,0 +1,276 @@
+"""Live charts: one Plotly graph per chart, kept in the page and updated in place.
+
+``st.plotly_chart`` derives a chart's identity from its figure, so each refresh of a live chart
+mounts a new chart in the browser: a full Plotly build and teardown every time (several times the
+cost of an update, on the browser's one busy thread) and the user's zoom, pan and legend choices
+lost twice a second. This module draws such charts with a small Streamlit component (components
+v2, in the page, no iframe) keyed by the chart's key: its script keeps the graph and calls
+``Plotly.react``, so only the data are redrawn, and keeps the user's view: the axis ranges the
+reader zoomed or panned to are put into every layout drawn after (``layout.uirevision`` keeps the
+rest: legend choices, 3-D cameras).
+
+Plotly.js itself is the copy that ships inside the plotly Python package; Streamlit serves it from
+that folder through a (never mounted) v1 component route, so nothing is copied or written.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from functools import partial
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+from .lang import t
+from .live_updates import PATCH_JS, chart_data, forget
+
+LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
+GROUP_COMPONENT = "rnnx_live_charts"  # a group of live charts in rows (class mode's followers)
+_PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
+PLOTLY_FILE = "plotly.min.js"
+
+# The components' scripts run in the page. ``drawChart(holder, spec, src, failed)`` keeps one graph
+# div in ``holder`` (created on the first call, reused after) and draws the JSON text ``spec`` into
+# it with Plotly.react; ``src`` is the URL of plotly.js, ``failed`` the message shown if it cannot
+# be loaded. With ``resync`` (a function), ``spec`` is a patch (explorer.app.live_updates) applied to the
+# figure drawn last; one made for other revisions calls ``resync(rev)`` instead, and draws nothing.
+_COMMON_JS = r"""
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__rnnxPlotly) {
+    window.__rnnxPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__rnnxPlotly = null; reject(new Error("could not load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__rnnxPlotly;
+}
+
+const RELEASE_EVENTS = ["pointerup", "pointercancel", "mouseup"];
+const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no release was seen
+const CLEANUP_DELAY_MS = 1000;  // a cleaned-up graph still on the page after this is still in use
+
+const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
+
+// The reader's own view of each axis (zoom box, pan, scroll zoom), read from plotly's relayout
+// events and put into every layout drawn after: a live chart keeps its zoom however often its data
+// change. Plotly's uirevision alone keeps it only while the new layout's value matches the one
+// before the reader's edit, and over a long run a data-only update now and then still reset it.
+// A double click (autorange) forgets the axis; a new uirevision (another run) forgets them all.
+function watchView(gd) {
+  if (gd.__rnnxViewWatched || !gd.on) return;
+  gd.__rnnxViewWatched = true;
+  gd.on("plotly_relayout", (ev) => {
+    const view = gd.__rnnxView || (gd.__rnnxView = {});
+    for (const [k, v] of Object.entries(ev || {})) {
+      let m = k.match(/^([xy]axis\d*)\.range\[([01])\]$/);
+      if (m) { (view[m[1]] = view[m[1]] || [null, null])[Number(m[2])] = v; continue; }
+      m = k.match(/^([xy]axis\d*)\.range$/);
+      if (m && Array.isArray(v)) { view[m[1]] = v.slice(0, 2); continue; }
+      m = k.match(/^([xy]axis\d*)\.autorange$/);
+      if (m && v) delete view[m[1]];
+    }
+  });
+}
+
+function withView(gd, layout) {
+  if (gd.__rnnxViewRev !== layout.uirevision) { gd.__rnnxView = {}; gd.__rnnxViewRev = layout.uirevision; }
+  for (const [ax, r] of Object.entries(gd.__rnnxView || {})) {
+    if (r[0] !== null && r[1] !== null && r[0] !== undefined && r[1] !== undefined) {
+      layout[ax] = Object.assign({}, layout[ax], {range: r.slice(), autorange: false});
+    }
+  }
+  return layout;
+}
+
+function drawChart(holder, spec, src, failed, resync) {
+  let gd = holder.querySelector(":scope > .rnnx-live-chart");
+  // The same figure again (a refresh in which it did not change): nothing to draw. Redrawing would
+  // also put a replay's slider back where the server left it, not where the reader moved it.
+  if (gd && gd.__rnnxSpec === spec) return gd;
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "rnnx-live-chart";
+    gd.setAttribute("data-testid", "rnnxLiveChart");
+    holder.appendChild(gd);
+    // The column can change width without a window resize (sidebar folded, layout change):
+    // follow the box, as Streamlit's own charts do.
+    if (window.ResizeObserver) {
+      gd.__rnnxResize = new ResizeObserver(() => {
+        if (window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);
+      });
+      gd.__rnnxResize.observe(gd);
+    }
+    // While the user drags on the chart (zoom box, pan), new data wait: an update in the middle
+    // of a drag could drop the zoom. The latest figure is drawn when the button is released.
+    gd.addEventListener("pointerdown", () => { gd.__rnnxDragging = true; }, true);
+    gd.__rnnxRelease = () => {
+      clearTimeout(gd.__rnnxHoldTimer);
+      gd.__rnnxHoldTimer = null;
+      if (!gd.__rnnxDragging) return;
+      gd.__rnnxDragging = false;
+      const pending = gd.__rnnxPending;
+      gd.__rnnxPending = null;
+      if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
+    };
+    for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
+    // Streamlit calls a component's cleanup on unmount, but also now and then while the element
+    // stays on the page (a rerun that re-renders it). Tearing the graph down then dropped the
+    // reader's zoom and the drag listeners (a chart held its updates for good): tear down only
+    // once the graph has left the page.
+    gd.__rnnxCleanup = () => {
+      setTimeout(() => {
+        if (gd.isConnected || gd.__rnnxGone) return;
+        gd.__rnnxGone = true;
+        if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
+        for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
+        clearTimeout(gd.__rnnxHoldTimer);
+        if (window.Plotly) window.Plotly.purge(gd);
+      }, CLEANUP_DELAY_MS);
+    };
+  }
+  let fig = JSON.parse(spec);
+  if (resync) {
+    if (!gd.__rnnxFig || !fig.bases.includes(gd.__rnnxFig.rev)) { resync(fig.rev); return gd; }
+    fig = applyPatch(gd.__rnnxFig, fig);
+  }
+  gd.__rnnxSpec = spec;
+  gd.__rnnxFig = fig;
+  gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
+  gd.style.width = "100%";
+  const seq = (gd.__rnnxSeq || 0) + 1;
+  gd.__rnnxSeq = seq;
+  loadPlotly(new URL(src, document.baseURI).href).then((Plotly) => {
+    if (gd.__rnnxSeq !== seq) return;  // a newer figure came while plotly.js loaded
+    // Plotly.react updates the graph in place; layout.uirevision keeps the user's zoom; a
+    // replay's frames come along (its slider and play button then work in the browser).
+    const draw = () => {
+      // copies: Plotly writes into what it is given, and a patch builds on the figure as sent
+      if (gd.__rnnxSeq !== seq) return;
+      Plotly.react(gd, {data: fig.data.map((t) => Object.assign({}, t)),
+        layout: withView(gd, structuredClone(fig.layout)), frames: fig.frames || [], config: CONFIG});
+      watchView(gd);  // after the first draw: gd.on exists once Plotly has made the graph
+    };
+    if (gd.__rnnxDragging) {
+      gd.__rnnxPending = draw;
+      // counted from the first held update: later ones must not push it back (they come several
+      // times a second, and a release the page never saw would hold the chart for good)
+      if (!gd.__rnnxHoldTimer) gd.__rnnxHoldTimer = setTimeout(gd.__rnnxRelease, HOLD_MAX_MS);
+    } else {
+      draw();
+    }
+  }).catch((e) => {
+    gd.textContent = failed + " (" + e.message + ")";
+  });
+  return gd;
+}
+"""
+
+# One chart: ``data`` is {"spec": JSON text, "src", "failed"}, or "patch" in place of "spec".
+_JS = _COMMON_JS + PATCH_JS + r"""
+export default function ({ data, parentElement, setTriggerValue }) {
+  const gd = data.patch === undefined ? drawChart(parentElement, data.spec, data.src, data.failed)
+    : drawChart(parentElement, data.patch, data.src, data.failed, (rev) => {
+      window.__rnnxResyncs = (window.__rnnxResyncs || 0) + 1;  // counted for bench/ui.py
+      setTriggerValue("resync", rev);
+    });
+  return gd.__rnnxCleanup;  // on unmount only
+}
+"""
+
+# A group of charts in rows (class mode: one element per group, so a follower's refresh costs
+# the server a few elements, not one per chart): ``data`` is bytes (a Uint8Array here), the UTF-8
+# lines "src", "failed" and the JSON of {"rows": [[key, ...], ...], "specs": {key: spec JSON
+# text}}. Each key keeps its own graph (and its reader's zoom) as rows come and go.
+_GROUP_JS = _COMMON_JS + r"""
+function readGroup(raw) {
+  const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw));
+  const i = text.indexOf("\n"), j = text.indexOf("\n", i + 1);
+  return {src: text.slice(0, i), failed: text.slice(i + 1, j), group: text.slice(j + 1)};
+}
+
+export default function ({ data: raw, parentElement }) {
+  const data = readGroup(raw);
+  let root = parentElement.querySelector(":scope > .rnnx-live-group");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "rnnx-live-group";
+    root.__rnnxCells = {};
+    parentElement.appendChild(root);
+    root.__rnnxCleanup = () => {
+      for (const cell of Object.values(root.__rnnxCells)) { const gd = cell.firstChild; if (gd && gd.__rnnxCleanup) gd.__rnnxCleanup(); }
+    };
+  }
+  if (root.__rnnxGroup === data.group) return root.__rnnxCleanup;
+  root.__rnnxGroup = data.group;
+  const g = JSON.parse(data.group);
+  const cells = root.__rnnxCells, used = new Set();
+  g.rows.forEach((row, i) => {
+    let line = root.children[i];
+    if (!line) {
+      line = document.createElement("div");
+      line.style.cssText = "display:flex;gap:1rem;width:100%;margin-bottom:1rem";
+      root.appendChild(line);
+    }
+    row.forEach((key, j) => {
+      let cell = cells[key];
+      if (!cell) {
+        cell = cells[key] = document.createElement("div");
+        cell.style.cssText = "flex:1 1 0;min-width:0";
+        cell.setAttribute("data-chart-key", key);
+      }
+      if (line.children[j] !== cell) line.insertBefore(cell, line.children[j] || null);  // moved, not rebuilt
+      used.add(key);
+      drawChart(cell, g.specs[key], data.src, data.failed);
+    });
+    while (line.children.length > row.length) line.removeChild(line.lastChild);
+  });
+  while (root.children.length > g.rows.length) root.removeChild(root.lastChild);
+  for (const key of Object.keys(cells)) {
+    if (!used.has(key)) { const gd = cells[key].firstChild; if (gd && gd.__rnnxCleanup) gd.__rnnxCleanup(); delete cells[key]; }
+  }
+  return root.__rnnxCleanup;  // on unmount only
+}
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    """Register the component and the route to plotly.js once per server (both are app-wide)."""
+    served = components_v1.declare_component("rnnx_plotly_js", path=_PLOTLY_DIR)
+    src = f"component/{served.name}/{PLOTLY_FILE}"  # relative to the page (works under a base path)
+    return st.components.v2.component(LIVE_COMPONENT, js=_JS, isolate_styles=False), src
+
+
+@st.cache_resource(show_spinner=False)
+def _group_component():
+    return st.components.v2.component(GROUP_COMPONENT, js=_GROUP_JS, isolate_styles=False)
+
+
+def live_chart(fig, key: str, *, where=None) -> None:
+    """Draw ``fig`` as a live chart: the same graph is updated in place on every rerun.
+
+    Args:
+        fig: a plotly figure (its ``layout.uirevision`` decides when the user's view is kept).
+        key: the chart's key; the chart's identity in the browser, so it must be stable.
+        where: a container or column to draw in (default: the current one).
+    """
+    mount, src = _component()
+    # a timed refresh sends what changed (explorer.app.live_updates); "resync": the browser asks for all
+    data = {**chart_data(fig, key), "src": src, "failed": t("widgets.live_chart_failed")}
+    with where if where is not None else contextlib.nullcontext():
+        mount(key=key, data=data, width="stretch", height="content", on_resync_change=partial(forget, key))
+
+
+def live_chart_group(group: bytes, key: str) -> None:
+    """Draw a group of live charts in rows as one element (``group``: UTF-8 JSON of {"rows":
+    [[chart key, ...], ...], "specs": {chart key: live_spec text}}, built once for every follower
+    by ``explorer.jobs.rooms``); each chart keeps its graph, and its reader's zoom, across updates.
+    Sent as bytes, which Streamlit forwards as they are (a dict would be JSON-escaped, and hashed
+    for its identity, once per follower and refresh)."""
+    head = f"{_component()[1]}\n{t('widgets.live_chart_failed')}\n".encode()
+    _group_component()(key=key, data=head + group, width="stretch", height="content")

@@ -1,0 +1,98 @@
+"""Live charts send only what changed: the server half (what each chart last sent, per session)
+and the browser half (``PATCH_JS``, included by ``explorer.app.live_chart``'s component).
+
+A full script run (page load, widget change) sends each live chart's whole figure; a timed
+fragment's rerun sends a patch against the figure that chart last sent (``explorer.figures.
+live_patch``): a growing curve its new points, a probe chart its arrays. Every message carries a
+revision, a patch the revision it applies to; a browser whose chart holds another one (it missed
+a message, or was mounted anew) does not guess: it asks for the whole figure (the component's
+``resync`` trigger), and the server forgets what it sent, so the rerun that follows sends it.
+"""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ..figures.live import figure_parts
+from ..figures.live_patch import live_json, patch_from_any
+
+SENT = "_rnnx_live_sent"  # session state: chart key -> _Sent (what the browser was last sent)
+BASES = 3  # a patch applies to any of the chart's last BASES revisions (a browser may skip a message)
+
+
+class _Sent:
+    """What one chart last sent: its revision, figure dict, the figure object it came from (a
+    cached figure sent again costs nothing), the message itself, and the (revision, figure dict)
+    of the last ``BASES`` messages (what a browser may hold)."""
+
+    __slots__ = ("rev", "parts", "fig", "data", "history")
+
+    def __init__(self, rev: int, parts: dict, fig, data: dict, history: list):
+        self.rev, self.parts, self.fig, self.data, self.history = rev, parts, fig, data, history
+
+
+def _fragment_rerun() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def chart_data(fig, key: str) -> dict:
+    """The component data for live chart ``key`` showing ``fig``: {"spec": JSON text} (the whole
+    figure) or {"patch": JSON text} (what changed since the chart's last message)."""
+    sent_all = st.session_state.setdefault(SENT, {})
+    last = sent_all.get(key)
+    partial = last is not None and last.parts is not None and _fragment_rerun()
+    if partial and fig is last.fig:  # the same (cached) figure: the same message, nothing to do
+        return last.data
+    parts = figure_parts(fig)
+    rev = 1 if last is None else last.rev + 1
+    history = last.history if partial else []
+    patch = patch_from_any([p for _, p in history], parts) if partial else {"full": True}
+    if patch is None:  # nothing changed (partial: ``last`` holds a figure)
+        last.fig = fig
+        return last.data
+    if "full" in patch:
+        data, history = {"spec": live_json({**parts, "rev": rev})}, []
+    else:
+        data = {"patch": live_json({**patch, "rev": rev, "bases": [r for r, _ in history]})}
+    sent_all[key] = _Sent(rev, parts, fig, data, (history + [(rev, parts)])[-BASES:])
+    return data
+
+
+def forget(key: str) -> None:
+    """The browser asked for the whole figure (the ``resync`` trigger): send it on the next run
+    (under the next revision: revisions only grow)."""
+    last = st.session_state.get(SENT, {}).get(key)
+    if last is not None:
+        last.parts = last.fig = None
+
+
+# The browser half: ``applyPatch(fig, p)`` gives the figure ``p`` (a parsed patch) makes of
+# ``fig`` (the chart's current {data, layout, rev}); arrays spliced as Float64Array.
+PATCH_JS = r"""
+const TYPED = {f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
+               u4: Uint32Array, u2: Uint16Array, u1: Uint8Array};
+function plainArray(v) {  // plotly's base64 form {dtype, bdata} as a typed array
+  if (!v || typeof v.bdata !== "string" || v.shape) return v;
+  const s = atob(v.bdata), b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return new TYPED[v.dtype](b.buffer);
+}
+function splice(prev, keep, tail) {
+  prev = plainArray(prev); tail = plainArray(tail);
+  const out = new Float64Array(keep + tail.length);
+  out.set(Array.prototype.slice.call(prev, 0, keep)); out.set(tail, keep);
+  return out;
+}
+function applyPatch(fig, p) {
+  const data = p.traces.map((t, i) => {
+    if (t === null) return fig.data[i];
+    if (t.full) return t.full;
+    const tr = Object.assign({}, fig.data[i], t.set || {});
+    for (const k of t.del || []) delete tr[k];
+    for (const [k, [keep, tail]] of Object.entries(t.ext || {})) tr[k] = splice(fig.data[i][k], keep, tail);
+    return tr;
+  });
+  return {data, layout: p.layout || fig.layout, rev: p.rev};
+}
+"""

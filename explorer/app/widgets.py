@@ -1,0 +1,232 @@
+"""Controls declared once and reused by the pages (model, task, optimiser, run buttons)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import TASKS, get_task
+
+from . import session, state
+from . import settings as ST
+from .i18n import text
+from .lang import current, fmt, t
+from ..jobs.runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
+from ..figures.common import cell_name
+
+CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
+
+
+def cell_label(kind: str, lang: str | None = None) -> str:
+    """The name of a cell kind ("rnn", "lstm", "gru") in ``lang`` (None: the session's language)."""
+    return cell_name(kind, lang or current())
+
+
+def task_title(name: str, lang: str | None = None) -> str:
+    """A task's name for menus, "Sine forecasting (many-to-many)", in ``lang`` (None: the session's)."""
+    lang = lang or current()
+    if name.startswith(UPLOAD_PREFIX):
+        return text("widgets.uploaded", lang, name=name[len(UPLOAD_PREFIX):])
+    if name not in TASKS:
+        return name
+    return text("widgets.task_title", lang, title=text(f"tasks.{name}.title", lang),
+                io=text(f"tasks.io.{_task_io(name)}", lang))
+
+
+def task_description(name: str, lang: str | None = None) -> str:
+    """One-sentence description of a built-in task in ``lang`` (None: the session's language)."""
+    return text(f"tasks.{name}.description", lang or current())
+
+
+@st.cache_data(show_spinner=False)
+def _task_io(name: str) -> str:
+    return get_task(name).io
+
+
+def task_options() -> list[str]:
+    uploads = [UPLOAD_PREFIX + n for n in session.get(state.DATASETS)]
+    return list(TASKS) + uploads
+
+
+def task_controls(task_key: str, len_key: str, *, presenter: bool = False) -> str:
+    """Task select box and its sequence length; returns the chosen task key."""
+    def _reset_len():
+        st.session_state[len_key] = task_default_len(st.session_state[task_key], session.get(state.DATASETS))
+
+    opts = task_options()
+    if st.session_state.get(task_key) not in opts:
+        st.session_state[task_key] = opts[0]
+    lang = current()
+    titles = {o: task_title(o, lang) for o in opts}  # bound now: format_func may run outside the script
+    name = st.selectbox(t("widgets.task"), opts, key=task_key, format_func=titles.get, on_change=_reset_len)
+    if name in TASKS and not presenter:
+        st.caption(task_description(name, lang))
+    kind = upload_kind(name, session.get(state.DATASETS))
+    if task_has_length(name) or kind in ("series", "text"):
+        if kind == "series":
+            label, help_ = t("widgets.window_length"), t("widgets.window_length_help")
+        else:
+            label, help_ = t("widgets.seq_len"), t("widgets.seq_len_help")
+        st.number_input(label, *ST.bounds(len_key), key=len_key, help=help_)
+    return name
+
+
+def html_download(fig, name: str, key: str, label: str | None = None) -> None:
+    """A download button for ``fig`` as a standalone HTML page (plotly.js embedded, works
+    offline); the page is only built when the button is pressed. ``label``: None for the
+    catalogue's "Download as HTML"."""
+    from ..figures.common import figure_to_html
+    st.download_button(label or t("widgets.html_download"), lambda: figure_to_html(fig), file_name=f"{name}.html",
+                       mime="text/html", key=key, icon=":material/download:", on_click="ignore")
+
+
+def model_controls(kind_key: str, hidden_key: str, layers_key: str | None = None,
+                   act_key: str | None = None, bidir_key: str | None = None, *, presenter: bool = False) -> None:
+    lang = current()
+    cells = {k: cell_label(k, lang) for k in ST.options(kind_key)}
+    st.radio(t("widgets.cell_label"), ST.options(kind_key), key=kind_key, format_func=cells.get, horizontal=True)
+    st.select_slider(t("widgets.hidden"), ST.options(hidden_key), key=hidden_key)
+    if presenter:
+        return
+    c1, c2 = st.columns(2)
+    if layers_key:
+        c1.number_input(t("widgets.layers"), *ST.bounds(layers_key), key=layers_key)
+    if act_key:
+        c2.selectbox(t("widgets.activation"), ST.options(act_key), key=act_key, format_func=fmt("widgets.act"),
+                     disabled=st.session_state[kind_key] != "rnn", help=t("widgets.activation_help"))
+    if bidir_key:
+        st.checkbox(t("widgets.bidirectional"), key=bidir_key)
+
+
+def optimizer_controls(lr_key: str, batch_key: str, opt_key: str, clip_key: str, seed_key: str,
+                       *, presenter: bool = False) -> None:
+    st.select_slider(t("widgets.lr"), ST.options(lr_key), key=lr_key, format_func=lambda v: f"{v:g}")
+    if presenter:
+        return
+    c1, c2 = st.columns(2)
+    c1.selectbox(t("widgets.optimizer"), ST.options(opt_key), key=opt_key, format_func=fmt("widgets.opt"))
+    c2.select_slider(t("widgets.batch"), ST.options(batch_key), key=batch_key)
+    c1.number_input(t("widgets.clip"), *ST.bounds(clip_key), step=0.5, key=clip_key)
+    c2.number_input(t("widgets.seed"), *ST.bounds(seed_key), key=seed_key)
+
+
+def job_message(snap, lang: str | None = None) -> str:
+    """The job's message (divergence, error) in ``lang`` (None: the session's language)."""
+    lang = lang or current()
+    if snap.message_key:
+        return text(snap.message_key, lang, **dict(snap.message_values))
+    return snap.message
+
+
+def status_line(snap, limit: int | None = None) -> None:
+    """Progress bar, rate and the job's status in words."""
+    frac = min(1.0, snap.step / max(1, snap.target_steps))
+    st.progress(frac, text=t("widgets.progress", step=snap.step, target=snap.target_steps))
+    c = st.columns(4)
+    c[0].metric(t("widgets.status"), t(f"jobs.status.{snap.status}"))
+    c[1].metric(t("widgets.steps_per_s"), f"{snap.steps_per_s:.0f}")
+    c[2].metric(t("widgets.train_time"), f"{snap.elapsed_s:.1f} s")
+    last = snap.loss[-1] if len(snap.loss) else float("nan")
+    c[3].metric(t("widgets.last_loss"), f"{last:.4g}")
+    if snap.status == "queued":
+        pos = snap.queue_position
+        if pos and limit:
+            st.info(t("jobs.msg.queued_pos_limit", pos=pos, limit=limit))
+        elif pos:
+            st.info(t("jobs.msg.queued_pos", pos=pos))
+        elif limit:
+            st.info(t("jobs.msg.queued_limit", limit=limit))
+        else:
+            st.info(t("jobs.msg.queued"))
+    elif snap.status == "diverged":
+        st.error(job_message(snap))
+    elif snap.status == "error":
+        st.error(t("jobs.msg.error", message=job_message(snap)))
+
+
+# ---- lecture mode (presenter) ---------------------------------------------------------------------
+PRESENTER_FONT_SCALE = 1.4  # figure text on a projector, relative to the builders' sizes
+PRESENTER_MIN_LINE = 3.5  # px: the thinnest line drawn in presenter mode
+PRESENTER_CSS = """<style>
+[data-testid="stAppViewContainer"], [data-testid="stHeader"] {background: #ffffff; color: #000000;}
+[data-testid="stMainBlockContainer"] {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.5; color: #000;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.15rem; color: #1a1a1a;}
+h1 {font-size: 3.5rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 1.8rem !important;}
+[data-testid="stWidgetLabel"] p {font-size: 1.2rem !important; font-weight: 600; color: #000;}
+[data-testid="stMetricValue"] {font-size: 2.6rem;} [data-testid="stMetricLabel"] p {font-size: 1.2rem;}
+[data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {min-height: 3rem; border-width: 2px;}
+[data-baseweb="select"] div, [data-testid="stNumberInputField"], [data-testid="stTextInputRootElement"] input {font-size: 1.2rem;}
+[data-testid="stSidebar"] {background: #eef0f4;}
+[data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p {font-size: 1.15rem;}
+</style>"""
+
+
+def presenter_style() -> None:
+    """Projector CSS (larger type, black on white, full-width main column); app.py calls this in
+    presenter mode."""
+    st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+
+
+# Korean wraps between words (eojeol), never inside one; a long unbroken token may still wrap.
+KOREAN_CSS = "<style>.stApp {word-break: keep-all; overflow-wrap: anywhere;}</style>"
+
+
+def language_style(lang: str) -> None:
+    """Line-breaking rules of the page's language (app.py calls this on every run)."""
+    if lang == "ko":
+        st.html(KOREAN_CSS)  # style only: Streamlit adds it without taking up a row
+
+
+def presenter_figure(fig):
+    """A copy of ``fig`` for a projector: text ``PRESENTER_FONT_SCALE`` times larger, lines at least
+    ``PRESENTER_MIN_LINE`` px, markers a third larger. The original is left as it is."""
+    import plotly.graph_objects as go
+
+    f = go.Figure(fig)
+
+    def up(size, base=None):
+        s = size if size is not None else base
+        return None if s is None else round(s * PRESENTER_FONT_SCALE)
+
+    lay = f.layout
+    base = up(lay.font.size, 15)
+    # explicit sizes everywhere: Streamlit's chart theme would otherwise set its own small ones
+    f.update_layout(font_size=base, title_font_size=up(lay.title.font.size, base / PRESENTER_FONT_SCALE * 1.15),
+                    legend_font_size=up(lay.legend.font.size, base / PRESENTER_FONT_SCALE))
+    for axes in (f.for_each_xaxis, f.for_each_yaxis):
+        axes(lambda a: a.update(title_font_size=up(a.title.font.size, base / PRESENTER_FONT_SCALE),
+                                tickfont_size=up(a.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)))
+    for ann in lay.annotations or ():
+        if ann.font.size is not None:
+            ann.font.size = up(ann.font.size)
+    if lay.height:
+        f.update_layout(height=round(lay.height * 1.15))
+    for tr in f.data:
+        if tr.type in ("scatter", "scattergl", "scatter3d"):
+            mode = tr.mode or "lines"
+            if "lines" in mode:
+                tr.line.width = max(PRESENTER_MIN_LINE, (tr.line.width or 2) * 1.75)
+            if "markers" in mode and isinstance(tr.marker.size, (int, float)):
+                tr.marker.size = tr.marker.size * 4 / 3
+    return f
+
+
+def chart(fig, key: str | None = None, *, where=None, live: bool = False, **kwargs) -> None:
+    """``st.plotly_chart`` that restyles a copy of ``fig`` for the projector in presenter mode.
+
+    Args:
+        fig: the figure (None: nothing is drawn).
+        key: the chart's element key.
+        where: a container or column to draw in (default: the current one).
+        live: a chart that a timed fragment redraws: drawn by ``explorer.app.live_chart``, which
+            updates one graph in place (keeps the user's zoom, costs the browser far less).
+        **kwargs: passed on to ``st.plotly_chart``.
+    """
+    if fig is None:
+        return
+    if st.session_state.get(state.PRESENTER):
+        fig = presenter_figure(fig)
+    if live:
+        from .live_chart import live_chart
+        live_chart(fig, key, where=where)
+        return
+    (where or st).plotly_chart(fig, key=key, **kwargs)
