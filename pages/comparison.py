@@ -9,15 +9,17 @@ from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_po
 from explorer.app import report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import widgets as W
+from explorer.app.job_controls import JobControls, job_row
 from explorer.jobs import runtime
 from explorer.views import comparison as V
-from core.budget import BudgetError
 from explorer.app.cache import cached
 from explorer.app.lang import current, t
 from explorer.jobs.runs import run_error_text
 
 ss = st.session_state
 lang = current()
+CONTROLS = JobControls(tuple(V.JOB_NAMES[k] for k in CELLS), state.CMP_SIGNATURE, "compare.train", "compare.pause",
+                       "compare.reset", "compare.stale", widths=(1.3, 1, 1, 3))
 st.title(t("nav.comparison.title"))
 st.caption(t("compare.caption"))
 
@@ -68,37 +70,13 @@ for c, k in zip(cols, CELLS):
     c.metric(t("compare.params_metric", cell=V.FC.cell_name(k, lang)), f"{sizes[k][1]:,}")
     c.caption(t("compare.hidden_caption", hidden=sizes[k][0]))
 
-board = runtime.session_jobs()
 limiter = runtime.limiter()
-jobs = {k: board.get(V.JOB_NAMES[k]) for k in CELLS}
-have = all(j is not None for j in jobs.values())
-stale = have and ss[state.CMP_SIGNATURE] != settings.signature()
-b = st.columns([1.3, 1, 1, 3])
-if b[0].button(t("compare.train"), icon=":material/play_arrow:", type="primary", key="compare.train",
-               use_container_width=True, help=t("compare.train_help")):
-    try:
-        if not have or stale:
-            jobs = V.make_jobs(settings, task, limiter)  # BudgetError before any model is built
-            for k, j in jobs.items():
-                board.put(V.JOB_NAMES[k], j)
-            ss[state.CMP_SIGNATURE] = settings.signature()
-            ss[state.CMP_FINAL] = {}
-            have, stale = True, False
-        for j in jobs.values():
-            j.start()
-    except BudgetError as e:
-        st.error(t("compare.build_error", error=run_error_text(e, lang)))
-if b[1].button(t("compare.pause"), icon=":material/pause:", key="compare.pause", use_container_width=True,
-               disabled=not have):
-    for j in jobs.values():
-        j.pause()
-if b[2].button(t("compare.reset"), icon=":material/restart_alt:", key="compare.reset", use_container_width=True,
-               disabled=not have):
-    for k in CELLS:
-        board.remove(V.JOB_NAMES[k])
-    ss[state.CMP_SIGNATURE], ss[state.CMP_FINAL], have = None, {}, False
-if stale:
-    b[3].info(t("compare.stale", button=t("compare.train")))
+row = job_row(CONTROLS, settings.signature(), lambda: {V.JOB_NAMES[k]: j for k, j in
+                                                       V.make_jobs(settings, task, limiter).items()},
+              error=lambda e: t("compare.build_error", error=run_error_text(e, lang)),
+              on_new=lambda _: ss.update({state.CMP_FINAL: {}}), on_reset=lambda: ss.update({state.CMP_FINAL: {}}))
+have, stale = row.jobs is not None, row.stale
+jobs = {k: row.jobs[V.JOB_NAMES[k]] for k in CELLS} if have else {}
 share_ui.panel("comparison", tuple(V.JOB_NAMES.values()), view={"gate_seq": int(ss[state.CMP_GATE_SEQ])})
 if not have:
     st.info(t("compare.press_train", button=t("compare.train"), limit=limiter.limit))

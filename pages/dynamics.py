@@ -12,12 +12,12 @@ from core.trace import whh_eigenvalues
 from explorer.app import report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import widgets as W
+from explorer.app.job_controls import JobControls, job_row
 from explorer.app.cache import cached
 from explorer.figures.training import loss_figure
 from explorer.jobs import runtime
 from explorer.views import dynamics as V
 from explorer.views import dynamics_chaos as CHV
-from core.budget import BudgetError
 from explorer.app.lang import current, fmt, t
 from explorer.jobs.runs import run_error_text
 
@@ -26,6 +26,8 @@ lang = current()
 st.title(t("dynamics.title"))
 st.caption(t("dynamics.caption"))
 board = runtime.session_jobs()
+CONTROLS = JobControls((V.JOB_NAME,), state.DYN_SIGNATURE, state.DYN_BTN_TRAIN, state.DYN_BTN_PAUSE,
+                       state.DYN_BTN_RESET, "dynamics.stale")
 st.radio(t("dynamics.model"), ST.options(state.DYN_SOURCE), key=state.DYN_SOURCE, format_func=fmt("dynamics.source"), horizontal=True)
 
 if ss[state.DYN_SOURCE] == "flipflop":
@@ -41,30 +43,19 @@ if ss[state.DYN_SOURCE] == "flipflop":
                            help=t("dynamics.lr_help"))
         c[3].number_input(t("dynamics.steps"), *ST.bounds(state.DYN_STEPS), step=100, key=state.DYN_STEPS)
         c[4].number_input(t("dynamics.seed"), *ST.bounds(state.DYN_SEED), key=state.DYN_SEED)
-    job = board.get(V.JOB_NAME)
-    stale = job is not None and ss[state.DYN_SIGNATURE] != recipe
-    b = st.columns([1, 1, 1, 4])
-    if b[0].button(t("dynamics.btn.train"), icon=":material/play_arrow:", type="primary", key=state.DYN_BTN_TRAIN,
-                   use_container_width=True, help=t("dynamics.btn.train_help")):
-        try:
-            if job is None or stale:
-                job = V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())
-                board.put(V.JOB_NAME, job)
-                ss[state.DYN_SIGNATURE], ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = recipe, None, None
-                ss[state.DYN_WHH_INITIAL] = (job.id, whh_eigenvalues(job.trainer.model))
-                stale = False
-            job.start()
-        except BudgetError as e:  # over the server's memory budget: said before anything is built
-            st.error(run_error_text(e, lang))
-    if b[1].button(t("dynamics.btn.pause"), icon=":material/pause:", key=state.DYN_BTN_PAUSE, disabled=job is None,
-                   use_container_width=True):
-        job.pause()
-    if b[2].button(t("dynamics.btn.reset"), icon=":material/restart_alt:", key=state.DYN_BTN_RESET, disabled=job is None,
-                   use_container_width=True):
-        board.remove(V.JOB_NAME)
-        job, ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS], ss[state.DYN_SIGNATURE] = None, None, None, None
-    if stale:
-        b[3].info(t("dynamics.stale"))
+    def new_run() -> dict:
+        return {V.JOB_NAME: V.make_flipflop_job(recipe, ss[state.DEVICE], runtime.limiter())}
+
+    def forget_analyses(new: dict | None = None) -> None:
+        """New or no runs: the fixed points and PCA basis of the old one no longer apply."""
+        ss[state.DYN_FP_CACHE], ss[state.DYN_ANALYSIS] = None, None
+        if new is not None:
+            j = new[V.JOB_NAME]
+            ss[state.DYN_WHH_INITIAL] = (j.id, whh_eigenvalues(j.trainer.model))
+
+    row = job_row(CONTROLS, recipe, new_run, error=lambda e: run_error_text(e, lang), on_new=forget_analyses,
+                  on_reset=forget_analyses)
+    job = row.jobs[V.JOB_NAME] if row.jobs else None
     if recipe.kind == "gru":
         st.info(t("dynamics.gru_tol"), icon=":material/info:")
 else:

@@ -8,6 +8,7 @@ from core.generate import generate_text
 from explorer.app import report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import upload_widgets as U
+from explorer.app.job_controls import JobControls, job_row
 from explorer.app import widgets as W
 from explorer.app.lang import current, t
 from explorer.jobs import runtime
@@ -20,6 +21,8 @@ from explorer.views import training_lab as V
 ss = st.session_state
 presenter = ss[state.PRESENTER]
 lang = current()
+CONTROLS = JobControls(("lab",), state.LAB_SIGNATURE, state.LAB_BTN_TRAIN, state.LAB_BTN_PAUSE,
+                       state.LAB_BTN_RESET, "lab.settings_changed", step=state.LAB_BTN_STEP)
 MAX_HISTORY = 5_000  # training records kept per run (older ones are thinned): bounds memory per session
 st.title(t("lab.title"))
 st.caption(t("lab.caption"))
@@ -52,25 +55,15 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         U.suggest_reasons(upload, expanded=ss[state.LAB_SIGNATURE] is None)  # folded once a run exists
 
 board = runtime.session_jobs()
-job: TrainingJob | None = board.get("lab")
 settings = current_settings()
-if job is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run: what it was built with
-    ss[state.LAB_SIGNATURE] = run_record(job, settings).signature()
-stale = job is not None and ss[state.LAB_SIGNATURE] != settings.signature()
+if board.get("lab") is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run
+    ss[state.LAB_SIGNATURE] = run_record(board.get("lab"), settings).signature()
 
 
-def new_job() -> TrainingJob | None:
-    try:
-        trainer = build_trainer(settings, ss[state.DATASETS])
-        trainer.max_history = MAX_HISTORY
-    except (ValueError, RuntimeError) as e:
-        st.error(t("lab.build_error", error=run_error_text(e, lang)))
-        return None
-    j = TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)
-    board.put("lab", j)
-    ss[state.LAB_SIGNATURE] = settings.signature()
-    ss[state.LAB_SCRUB] = -1
-    return j
+def new_run() -> dict[str, TrainingJob]:
+    trainer = build_trainer(settings, ss[state.DATASETS])
+    trainer.max_history = MAX_HISTORY
+    return {"lab": TrainingJob(trainer, settings.steps, limiter=runtime.limiter(), probe_every=settings.probe_every)}
 
 
 def apply_live_settings(j: TrainingJob) -> None:
@@ -81,31 +74,10 @@ def apply_live_settings(j: TrainingJob) -> None:
     j.target_steps = max(settings.steps, j.trainer.step_count if not j.snapshot().active else 0)
 
 
-b = st.columns([1, 1, 1, 1, 3])
-if b[0].button(t("lab.btn.train"), icon=":material/play_arrow:", type="primary", key=state.LAB_BTN_TRAIN,
-               use_container_width=True, help=t("lab.btn.train_help")):
-    if job is None or stale:
-        job = new_job()
-    if job is not None:
-        apply_live_settings(job)
-        job.start()
-if b[1].button(t("lab.btn.pause"), icon=":material/pause:", key=state.LAB_BTN_PAUSE, disabled=job is None,
-               use_container_width=True):
-    job.pause()
-if b[2].button(t("lab.btn.step"), icon=":material/skip_next:", key=state.LAB_BTN_STEP, use_container_width=True,
-               help=t("lab.btn.step_help")):
-    if job is None or stale:
-        job = new_job()
-    if job is not None:
-        apply_live_settings(job)
-        job.step_once()
-if b[3].button(t("lab.btn.reset"), icon=":material/restart_alt:", key=state.LAB_BTN_RESET, disabled=job is None,
-               use_container_width=True, help=t("lab.btn.reset_help")):
-    board.remove("lab")
-    ss[state.LAB_SIGNATURE] = None
-    job = None
-if job is not None and ss[state.LAB_SIGNATURE] != settings.signature():
-    b[4].info(t("lab.settings_changed"))
+row = job_row(CONTROLS, settings.signature(), new_run, prepare=apply_live_settings,
+              error=lambda e: t("lab.build_error", error=run_error_text(e, lang)),
+              on_new=lambda _: ss.update({state.LAB_SCRUB: -1}))
+job: TrainingJob | None = row.jobs["lab"] if row.jobs else None
 share_ui.panel("training_lab", ("lab",), view={"dims": 3 if ss[state.LAB_VIEW3D] else 2})  # class mode
 
 
