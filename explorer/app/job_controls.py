@@ -68,40 +68,35 @@ def job_row(c: JobControls, signature: object, build: Callable[[], dict], *,
     n_buttons = 4 if c.step else 3
     cols = st.columns(list(c.widths) if c.widths else [1] * n_buttons + [4 if c.step is None else 3])
 
-    def runs_for_now() -> dict | None:
-        """The runs to start or step: the board's, or new ones when there are none or they are stale."""
-        if jobs is not None and ss[c.signature_key] == signature:
-            return jobs
-        try:
-            new = build()
-        except (ValueError, RuntimeError) as e:
-            st.error(error(e))
-            return None
-        for name in c.names:
-            board.put(name, new[name])
-        ss[c.signature_key] = signature
-        if on_new is not None:
-            on_new(new)
-        return new
+    def run(action: str) -> dict | None:
+        """Start or step the board's runs, built anew when there are none or they are stale.
+        Returns the runs on the board afterwards (the old ones when building failed)."""
+        current = jobs
+        if current is None or ss[c.signature_key] != signature:
+            try:
+                new = build()
+            except (ValueError, RuntimeError) as e:
+                st.error(error(e))
+                return current
+            for name in c.names:
+                board.put(name, new[name])
+            ss[c.signature_key], current = signature, new
+            if on_new is not None:
+                on_new(new)
+        for j in current.values():
+            if prepare is not None:
+                prepare(j)
+            getattr(j, action)()
+        return current
 
     if _button(cols[0], c.train, primary=True, icon=":material/play_arrow:"):
-        jobs = runs_for_now() or jobs
-        if jobs is not None and ss[c.signature_key] == signature:
-            for j in jobs.values():
-                if prepare is not None:
-                    prepare(j)
-                j.start()
+        jobs = run("start")
     drawn_without_runs = jobs is None  # how Pause (and Reset) are drawn: greyed out without runs
     if _button(cols[1], c.pause, disabled=drawn_without_runs, icon=":material/pause:") and jobs is not None:
         for j in jobs.values():
             j.pause()
     if c.step and _button(cols[2], c.step, icon=":material/skip_next:"):
-        jobs = runs_for_now() or jobs
-        if jobs is not None and ss[c.signature_key] == signature:
-            for j in jobs.values():
-                if prepare is not None:
-                    prepare(j)
-                j.step_once()
+        jobs = run("step_once")
     if _button(cols[n_buttons - 1], c.reset, disabled=jobs is None, icon=":material/restart_alt:") and jobs is not None:
         for name in c.names:
             board.remove(name)
