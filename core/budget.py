@@ -32,6 +32,9 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per cell
 INPUT_COPIES = {"rnn": 2, "gru": 2, "lstm": 6}
 ATTN_SIZE = 32  # core.models.AttentionHead's default attention width
 PROBE_SEQUENCES = 6  # sequences a job traces at each probe (explorer.jobs.training_job.PROBE_SEQUENCES)
+# Most one job may use: the server itself (torch, Streamlit, the pages) holds ~0.5 GB, so a server
+# running one such job stays within 1.5 GB (bench/robust.py measures exactly that).
+JOB_CAP = 1 * GB
 COPIES = {"adam": 5, "sgd": 4}  # parameter, gradient, (Adam: two moments | SGD: momentum), rollback copy
 
 
@@ -78,13 +81,13 @@ def machine_budget(env=None, total: int | None = None, cores: int | None = None)
         env: the environment to read (default ``os.environ``).
         total, cores: the machine's memory and cores (default: measured).
     Returns:
-        a ``Budget``: a job may use 1/(2 x cores) of the memory, between 256 MB and 1.5 GB (every
-        core may run a job, and half the memory stays for the server and its pages).
+        a ``Budget``: a job may use 1/(2 x cores) of the memory, between 256 MB and ``JOB_CAP`` (1 GB;
+        every core may run a job, and half the memory stays for the server and its pages).
     """
     env = os.environ if env is None else env
     total = total_memory() if total is None else int(total)
     cores = max(1, os.cpu_count() or 1) if cores is None else max(1, int(cores))
-    job = _env_mb(env, "RNNX_JOB_MB", int(min(1.5 * GB, max(256 * MB, total // (2 * cores)))))
+    job = _env_mb(env, "RNNX_JOB_MB", int(min(JOB_CAP, max(256 * MB, total // (2 * cores)))))
     val = _env_mb(env, "RNNX_VAL_MB", min(128 * MB, max(16 * MB, job // 8)))
     page = _env_mb(env, "RNNX_PAGE_MB", job)
     try:

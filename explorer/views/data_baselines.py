@@ -91,8 +91,10 @@ def baseline_rows(b: Baselines, lang: str = "en") -> list[tuple[str, str, str]]:
     metric = text(f"data.metric.{b.metric}", lang)
     rows = []
     for k, v in b.values.items():
-        rows.append((baseline_label(k, lang), f"{metric} {value_text(b.metric, v)}",
-                     text(f"baselines.what.{k}", lang, period=b.notes.get("period") or "-")))
+        what = text(f"baselines.what.{k}", lang, period=b.notes.get("period") or "-")
+        if k == "1nn_euclidean" and b.notes.get("scored", b.n_held_out) < b.n_held_out:  # too many to compare all
+            what += text("baselines.what.1nn_subset", lang, scored=f"{b.notes['scored']:,}", n=f"{b.n_held_out:,}")
+        rows.append((baseline_label(k, lang), f"{metric} {value_text(b.metric, v)}", what))
     return rows
 
 

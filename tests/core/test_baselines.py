@@ -45,7 +45,48 @@ def test_unequal_lengths_are_resampled_to_the_longest_training_length():
     shape = lambda n: np.sin(np.linspace(0, np.pi, n))  # noqa: E731
     train = [shape(40), -shape(40)]
     b = classification_baselines(train, [0, 1], [shape(13), -shape(25), shape(31)], [0, 1, 0])
-    assert b.values["1nn_euclidean"] == 1.0 and b.notes == {"length": 40, "resampled": True, "majority_class": 0}
+    assert b.values["1nn_euclidean"] == 1.0
+    assert b.notes == {"length": 40, "resampled": True, "majority_class": 0, "scored": 3}
+
+
+def test_one_long_outlier_does_not_set_the_length():
+    """90,000 sequences of two steps and one of 400,000 once asked for 230 GB (every sequence
+    resampled to the outlier's length): the length is the task's cap, the memory stays small."""
+    import resource
+    n = 3000
+    seqs = [np.array([0.5, -0.5]) * (1 if i % 2 else -1) + RNG.normal(0, 0.05, 2) for i in range(n)]
+    seqs.append(np.sin(np.arange(400_000) / 17.0))
+    y = [i % 2 for i in range(n)] + [0]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    b = classification_baselines(seqs, y, seqs[:200], y[:200])
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert b.notes["length"] == 64 and b.notes["resampled"] is True  # max(64, 4 x the 99th percentile)
+    assert b.values["1nn_euclidean"] == 1.0
+    assert grown_mb < 200, grown_mb
+
+
+def test_many_distances_score_an_even_subset_of_the_held_out(monkeypatch):
+    import core.baselines as CB
+    monkeypatch.setattr(CB, "NN_PAIRS", 40 * 25)  # 40 training x 25 held-out at most
+    train = [RNG.normal(size=8) for _ in range(40)]
+    ty = RNG.integers(0, 2, 40)
+    test = [RNG.normal(size=8) for _ in range(100)]
+    vy = RNG.integers(0, 2, 100)
+    b = classification_baselines(train, ty, test, vy)
+    assert b.notes["scored"] == 25 and b.n_held_out == 100
+    assert b.values["constant"] == np.mean(vy == np.bincount(ty).argmax())  # the constant uses them all
+    pick = np.linspace(0, 99, 25).round().astype(int)
+    nn = nearest_neighbour(np.stack(train), np.stack([test[i] for i in pick]))
+    assert b.values["1nn_euclidean"] == np.mean(ty[nn] == vy[pick])
+
+
+def test_the_page_budget_shortens_the_resampled_length(monkeypatch):
+    monkeypatch.setenv("RNNX_PAGE_MB", "1")  # a quarter of 1 MB for (20 + 10) rows of 8-byte values
+    shape = lambda n: np.sin(np.linspace(0, np.pi, n))  # noqa: E731
+    train = [shape(2000) * (1 if i % 2 else -1) for i in range(20)]
+    b = classification_baselines(train, [i % 2 for i in range(20)], train[:10], [i % 2 for i in range(10)])
+    assert b.notes["length"] == 2**20 // 4 // (8 * 30) and b.notes["resampled"] is True
+    assert b.values["1nn_euclidean"] == 1.0
 
 
 def test_missing_values_are_interpolated_not_propagated():

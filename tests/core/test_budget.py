@@ -108,13 +108,14 @@ def test_data_check_names_the_dataset():
 
 def test_machine_budget_from_sizes_and_environment():
     b = B.machine_budget(env={}, total=16 * B.GB, cores=4)
-    assert (b.total_bytes, b.cores, b.job_bytes) == (16 * B.GB, 4, int(1.5 * B.GB))
+    assert (b.total_bytes, b.cores, b.job_bytes) == (16 * B.GB, 4, B.JOB_CAP)
+    assert B.JOB_CAP <= B.GB  # with the server's own ~0.5 GB, one run stays within 1.5 GB
     assert B.machine_budget(env={}, total=2 * B.GB, cores=2).job_bytes == 512 * B.MB
     assert B.machine_budget(env={}, total=512 * B.MB, cores=8).job_bytes == 256 * B.MB  # the floor
     b = B.machine_budget(env={"RNNX_JOB_MB": "300", "RNNX_VAL_MB": "20", "RNNX_MAX_STEPS": "123"},
                          total=16 * B.GB, cores=4)
     assert (b.job_bytes, b.val_bytes, b.max_steps) == (300 * B.MB, 20 * B.MB, 123)
-    assert B.machine_budget(env={"RNNX_JOB_MB": "lots"}, total=16 * B.GB, cores=4).job_bytes == int(1.5 * B.GB)
+    assert B.machine_budget(env={"RNNX_JOB_MB": "lots"}, total=16 * B.GB, cores=4).job_bytes == B.JOB_CAP
     assert B.total_memory() > 64 * B.MB
 
 
@@ -169,5 +170,5 @@ def test_a_job_counts_its_probes_when_they_outweigh_a_step():
     probe = B.trace("lstm", 6, 1000, 4, 512, 4).total
     assert probe > step
     assert B.check_job(task, "lstm", 512, 1).total == probe  # batch 1: the probe is the larger
-    assert B.check_job(task, "lstm", 64, 256).total == B.train_step("lstm", 256, 1000, 4, 64, 4,
+    assert B.check_job(task, "lstm", 64, 256, limit=2 * B.GB).total == B.train_step("lstm", 256, 1000, 4, 64, 4,
                                                                      loss_kind="cross_entropy").total
