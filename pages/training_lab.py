@@ -46,7 +46,7 @@ with st.expander(t("lab.settings"), expanded=not presenter):
     with c3.container(border=True):
         W.optimizer_controls(state.LAB_LR, state.LAB_BATCH, state.LAB_OPT, state.LAB_CLIP,
                              state.LAB_SEED, presenter=presenter)
-        cc = st.columns(2)
+        cc = st.columns([3, 2])  # room for six digits of steps
         cc[0].number_input(t("lab.steps"), *ST.bounds(state.LAB_STEPS), step=100, key=state.LAB_STEPS)
         cc[1].number_input(t("lab.probe_every"), *ST.bounds(state.LAB_PROBE), key=state.LAB_PROBE, help=t("lab.probe_every_help"))
     upload = ss[state.LAB_TASK][len(UPLOAD_PREFIX):] if ss[state.LAB_TASK].startswith(UPLOAD_PREFIX) else None
