@@ -71,10 +71,17 @@ for c, k in zip(cols, CELLS):
     c.caption(t("compare.hidden_caption", hidden=sizes[k][0]))
 
 limiter = runtime.limiter()
+
+
+def forget_finals(_new=None) -> None:
+    """New or no runs: the final evaluations of the old ones no longer apply."""
+    ss[state.CMP_FINAL] = {}
+
+
 row = job_row(CONTROLS, settings.signature(), lambda: {V.JOB_NAMES[k]: j for k, j in
                                                        V.make_jobs(settings, task, limiter).items()},
               error=lambda e: t("compare.build_error", error=run_error_text(e, lang)),
-              on_new=lambda _: ss.update({state.CMP_FINAL: {}}), on_reset=lambda: ss.update({state.CMP_FINAL: {}}))
+              on_new=forget_finals, on_reset=forget_finals)
 have, stale = row.jobs is not None, row.stale
 jobs = {k: row.jobs[V.JOB_NAMES[k]] for k in CELLS} if have else {}
 share_ui.panel("comparison", tuple(V.JOB_NAMES.values()), view={"gate_seq": int(ss[state.CMP_GATE_SEQ])})

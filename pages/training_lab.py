@@ -54,10 +54,10 @@ with st.expander(t("lab.settings"), expanded=not presenter):
         U.suggest_button(upload, state.LAB_BTN_SUGGEST, st.columns([1, 3])[0])
         U.suggest_reasons(upload, expanded=ss[state.LAB_SIGNATURE] is None)  # folded once a run exists
 
-board = runtime.session_jobs()
 settings = current_settings()
-if board.get("lab") is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run
-    ss[state.LAB_SIGNATURE] = run_record(board.get("lab"), settings).signature()
+found = runtime.session_jobs().get("lab")
+if found is not None and ss[state.LAB_SIGNATURE] is None:  # a reloaded tab found its run: what it was built with
+    ss[state.LAB_SIGNATURE] = run_record(found, settings).signature()
 
 
 def new_run() -> dict[str, TrainingJob]:
