@@ -52,21 +52,68 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def proc_status(pid: int) -> dict:
-    """VmRSS, VmHWM (kB) and Threads of ``pid`` from /proc."""
+def proc_status(pid: int, workers: bool = True) -> dict:
+    """VmRSS, VmHWM (kB) and Threads of ``pid`` from /proc, with its training workers: Workers (how
+    many processes it has forked and not reaped) and TreeMB (its VmRSS plus the workers' private
+    memory, in MiB: a forked worker shares the server's pages until either writes them, so this
+    counts every page the two use once)."""
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             k, _, v = line.partition(":")
             if k in ("VmRSS", "VmHWM", "Threads"):
                 out[k] = int(v.split()[0])
+    if not workers:  # the server alone (cheap enough to sample every few ms)
+        return out
+    kids = descendants(pid)
+    out["Workers"] = len(kids)
+    out["TreeMB"] = (out.get("VmRSS", 0) + sum(private_kb(k) for k in kids)) / 1024
     return out
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (the training workers a server forked), from /proc."""
+    parent = {}
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def private_kb(pid: int) -> int:
+    """Private_Clean + Private_Dirty (kB) of ``pid``: memory no other process shares (0 once gone)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1])
+    except OSError:
+        return 0
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) of ``pid``, of the children it has reaped (finished training
+    workers) and of its live descendants (workers still training)."""
+    total = 0.0
+    for p in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def start_server(port: int, *, ttl: int, max_jobs: int | None, log_dir: Path) -> subprocess.Popen:

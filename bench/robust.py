@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import CHROMIUM, CHROMIUM_ARGS, STATUS_JS, free_port, proc_status, start_server, stop_server  # noqa: E402
+from load import (CHROMIUM, CHROMIUM_ARGS, STATUS_JS, descendants, free_port, private_kb, proc_status,  # noqa: E402
+                  start_server, stop_server)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,16 +127,22 @@ def many_entries_zip(n: int = 450_000) -> bytes:
 # ---- measuring --------------------------------------------------------------------------------------
 
 class RSS(threading.Thread):
-    """Samples the server's VmRSS every 20 ms; ``peak(since)`` is the largest sample since a time."""
+    """Samples the server's memory every 20 ms: its VmRSS plus the private memory of its training
+    workers (forked processes share the server's pages until written; their own pages are counted,
+    looked up every 100 ms). ``peak(since)`` is the largest sample since a time."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.halt, self.samples = pid, threading.Event(), []
 
     def run(self):
+        workers_mb, looked = 0.0, 0.0
         while not self.halt.is_set():
             try:
-                self.samples.append((time.monotonic(), proc_status(self.pid)["VmRSS"] / 1024))
+                if time.monotonic() - looked >= 0.1:
+                    workers_mb = sum(private_kb(k) for k in descendants(self.pid)) / 1024
+                    looked = time.monotonic()
+                self.samples.append((time.monotonic(), proc_status(self.pid, workers=False)["VmRSS"] / 1024 + workers_mb))
             except (OSError, KeyError):
                 return
             self.halt.wait(0.02)

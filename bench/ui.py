@@ -11,7 +11,7 @@ Chromium (/usr/bin/chromium), presses Train and watches for ``--seconds``:
 - bytes per curve refresh: the websocket bytes of the loss chart's messages, divided by its
   refreshes (budget < 20 KiB); and all websocket bytes per refresh, for scale;
 - CPU used while watching, in cores: the browser's page (renderer) processes (all on the machine)
-  and this benchmark's server;
+  and this benchmark's server with its training worker process;
 - resyncs: live-chart patches the browser could not apply (it then asks for the whole figure).
 ``--json``: one last line with these figures.
 """
@@ -79,10 +79,10 @@ def cpu_seconds(cmdline_has: bytes, also: bytes = b"") -> float:
 
 
 def pid_cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds so far of process ``pid`` (this benchmark's own server)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User+system CPU seconds so far of this benchmark's server and its training workers (on
+    Linux a run trains in a process forked from the server: explorer/jobs/forked.py)."""
+    from load import cpu_seconds
+    return cpu_seconds(pid)
 
 
 def engine_rate(task_name: str, seconds: float = 5.0) -> float:
@@ -181,7 +181,7 @@ def main() -> None:
     print(f"  bytes per curve refresh              {res['curve_kib_per_refresh']:8.2f} KiB   budget < 20 KiB"
           f"   (all messages: {res['all_kib_per_refresh']:.1f} KiB a refresh)")
     print(f"  CPU, browser page (renderer)         {renderer:8.2f} cores")
-    print(f"  CPU, server (training + scripts)     {server_cpu:8.2f} cores   (this machine: {os.cpu_count()})")
+    print(f"  CPU, server and training worker      {server_cpu:8.2f} cores   (this machine: {os.cpu_count()})")
     print(f"  live-chart resyncs                   {resyncs:8d}")
     if a.json:
         print(json.dumps(res))

@@ -68,10 +68,8 @@ def new_run() -> dict[str, TrainingJob]:
 
 def apply_live_settings(j: TrainingJob) -> None:
     """Learning rate, clipping, target and probe cadence may change while a run goes on."""
-    j.set_lr(settings.lr)
-    j.trainer.set_clip(settings.clip)
-    j.probe_every = settings.probe_every
-    j.target_steps = max(settings.steps, j.trainer.step_count if not j.snapshot().active else 0)
+    j.configure(lr=settings.lr, clip=settings.clip, probe_every=settings.probe_every,
+                target_steps=max(settings.steps, j.trainer.step_count if not j.snapshot().active else 0))
 
 
 row = job_row(CONTROLS, settings.signature(), new_run, prepare=apply_live_settings,

@@ -5,7 +5,9 @@
 - ``TrainingJob``: one run; start / pause / resume / step once / stop; probes (held-out loss and
   a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories. A task
   with a test file (``task.test``) is also scored on it at each probe; only the validation metric
-  chooses the best step.
+  chooses the best step. On Linux a CPU run trains in a forked worker process (``forked.py``)
+  while the job's thread mirrors what it sends back: training then shares no GIL with the
+  server's script runs; elsewhere (and on CUDA) it trains in the job's thread.
 - ``JobBoard`` (in ``job_board.py``): the jobs of one browser session; ``shutdown()`` stops them
   all (called when the session ends).
 """
@@ -21,6 +23,7 @@ from core import Batch, Trainer, trace
 from core.analysis import align_basis, fit_pca
 
 from ..app.i18n import text
+from . import forked
 from .concurrency import HandoverLock, JobLimiter
 from .snapshots import Probe, Progress, Snapshot
 
@@ -41,12 +44,15 @@ class TrainingJob:
         limiter: the server-wide ``JobLimiter`` (None: no limit).
         probe_every / probe_seconds / probe_min_seconds: probe cadence (see module constants).
         pca_dims: 2 or 3 components kept in the basis.
+        mode: "process" (a forked worker trains), "thread" (the job's thread trains) or "auto"
+            (``forked.default_mode``: process on Linux for CPU runs unless ``RNNX_JOB_MODE`` says
+            otherwise). Test doubles that share objects with the test must use "thread".
     """
 
     def __init__(self, trainer: Trainer, target_steps: int = 1000, *, limiter: JobLimiter | None = None,
                  probe_every: int = PROBE_EVERY, probe_seconds: float = PROBE_SECONDS,
                  probe_min_seconds: float = PROBE_MIN_SECONDS, pca_dims: int = 3,
-                 name: str = "run"):
+                 name: str = "run", mode: str = "auto"):
         self.id = uuid.uuid4().int  # unique without shared counters
         self.name = name
         self.trainer = trainer
@@ -57,6 +63,10 @@ class TrainingJob:
         self.probe_seconds = float(probe_seconds)
         self.probe_min_seconds = float(probe_min_seconds)
         self.pca_dims = pca_dims
+        self.mode = forked.resolve_mode(mode, trainer.device)  # "process" or "thread"
+        self._child = None  # the running worker process (process mode, while it trains)
+        self._model_step = 0  # step of the weights in trainer.model while a worker trains (see model_step)
+        self._outbox = None  # in a worker: collects what is sent back to the server
         self._lock = HandoverLock()  # guards trainer and the published state
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -156,13 +166,17 @@ class TrainingJob:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _wait_parked(self, timeout: float = 5.0) -> None:
+    def _wait_parked(self, timeout: float = 30.0) -> None:
+        """Wait until the loop is parked: the thread idle and no worker process training (its
+        state is back in ``trainer``)."""
         end = time.time() + timeout
-        while self.alive and self._status == "running" and time.time() < end:
+        while self.alive and (self._status == "running" or self._child is not None) and time.time() < end:
             time.sleep(0.005)
 
     # ---- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        if self.mode == "process":
+            return forked.drive(self)
         holding = False
         try:
             while not self._stop.is_set():
@@ -188,17 +202,7 @@ class TrainingJob:
                     with self._lock:
                         self._status = "running"
                 with self._lock.for_loop():
-                    t0 = time.perf_counter()  # after the handover: run time is training time
-                    recs = self.trainer.advance()  # losses read back every few steps: no sync a step
-                    self._run_seconds += time.perf_counter() - t0
-                    end = self.trainer.step_count >= self.target_steps
-                    if self._diverged(recs + self._after_step(force_probe=end)):
-                        continue
-                    if end:
-                        self._status = "done"
-                        return
-                    if self.trainer.should_stop:  # patience spent (the trainer's, None by default)
-                        self._status = "done"
+                    if self._one_step() == "done":
                         return
                 if self.limiter is not None and self.limiter.should_yield(self.id):
                     self.limiter.release(self.id)  # another session waits: queue again (fair share)
@@ -217,6 +221,23 @@ class TrainingJob:
             with self._lock:
                 if self._status in ("running", "queued", "paused") and self._stop.is_set():
                     self._status = "stopped"
+
+    def _one_step(self) -> str | None:
+        """One step of the training loop (the lock held): "done" at the target or when patience is
+        spent, "diverged" after a divergence (paused), else None."""
+        t0 = time.perf_counter()  # after the handover: run time is training time
+        recs = self.trainer.advance()  # losses read back every few steps: no sync a step
+        self._run_seconds += time.perf_counter() - t0
+        end = self.trainer.step_count >= self.target_steps
+        recs += self._after_step(force_probe=end)
+        if self._outbox is not None:
+            self._outbox.records(recs)
+        if self._diverged(recs):
+            return "diverged"
+        if end or self.trainer.should_stop:  # patience: the trainer's, None by default
+            self._status = "done"
+            return "done"
+        return None
 
     def _after_step(self, force_probe: bool = False) -> list[dict]:
         """Account for the step just taken; probe when due, reading pending steps back first.
@@ -247,6 +268,13 @@ class TrainingJob:
 
     def _probe_now(self) -> None:
         """Held-out loss and a trace of the probe sequences; refit and align the PCA basis."""
+        p = self._measure_probe()
+        self._apply_probe(p)
+        if self._outbox is not None:
+            self._outbox.probe(p, self.trainer)
+
+    def _measure_probe(self) -> dict:
+        """What a probe sees now (numpy arrays, picklable: a worker sends it to the server)."""
         tr = self.trainer
         ev = tr.evaluate(track_best=True)  # keeps a copy of the weights when held-out improves
         b = self._probe_batch
@@ -254,25 +282,32 @@ class TrainingJob:
         step = tr.step_count
         test = getattr(self.task, "test", None)
         te = {"loss": np.nan, "metric": np.nan} if test is None else tr.evaluate(test)
-        self._val.append((step, ev["loss"], ev["metric"], te["loss"], te["metric"]))
-        row = t.grad_h_norm.astype(np.float32)
-        self._grad_rows.append((step, row))
-        if len(self._grad_rows) > MAX_GRAD_ROWS:  # thin the older half, keep the recent detail
-            half = len(self._grad_rows) // 2
-            self._grad_rows = self._grad_rows[:half:2] + self._grad_rows[half:]
         H = t.hidden.shape[-1]
         k = min(self.pca_dims, H, t.hidden.shape[0] * t.hidden.shape[1])
         basis = fit_pca(t.hidden.reshape(-1, H), k=k)
         if self._basis is not None and self._basis.components.shape == basis.components.shape:
             basis = align_basis(basis, self._basis)
-        self._basis = basis
-        self._states.append((step, t.hidden.astype(np.float32)))
+        probe = Probe(step, ev["loss"], ev["metric"], t.hidden, t.grad_h_norm, t.output,
+                      b.y.numpy(), b.x.numpy(), t.gates, t.cell, t.attention)
+        return {"val": (step, ev["loss"], ev["metric"], te["loss"], te["metric"]), "basis": basis, "probe": probe,
+                "grad_row": t.grad_h_norm.astype(np.float32), "hidden": t.hidden.astype(np.float32),
+                "time": time.perf_counter()}
+
+    def _apply_probe(self, p: dict) -> None:
+        """Keep a probe's results in the bounded histories (the worker and the server alike)."""
+        step = p["val"][0]
+        self._val.append(p["val"])
+        self._grad_rows.append((step, p["grad_row"]))
+        if len(self._grad_rows) > MAX_GRAD_ROWS:  # thin the older half, keep the recent detail
+            half = len(self._grad_rows) // 2
+            self._grad_rows = self._grad_rows[:half:2] + self._grad_rows[half:]
+        self._basis = p["basis"]
+        self._states.append((step, p["hidden"]))
         while sum(s.nbytes for _, s in self._states) > MAX_STATE_BYTES and len(self._states) > 2:
             del self._states[1:len(self._states) // 2:2]  # keep the first and the recent ones
-        self._probe = Probe(step, ev["loss"], ev["metric"], t.hidden, t.grad_h_norm, t.output,
-                            b.y.numpy(), b.x.numpy(), t.gates, t.cell, t.attention)
+        self._probe = p["probe"]
         self._last_probe_step = step
-        self._last_probe_time = time.perf_counter()
+        self._last_probe_time = p["time"]
 
     # ---- reading ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -320,12 +355,39 @@ class TrainingJob:
         return Progress(self.id, self._status, self.trainer.step_count, self.target_steps, rate,
                         self._last_probe_step, loss)
 
+    @property
+    def model_step(self) -> int:
+        """The training step of the weights in ``trainer.model``: the trainer's step, except while
+        a worker process trains, which sends its weights at each probe."""
+        return self._model_step if self._child is not None else self.trainer.step_count
+
     def locked(self):
         """The job's lock: ``with job.locked():`` reads the model between two training steps."""
         return self._lock
 
     def set_lr(self, lr: float) -> None:
+        self.configure(lr=lr)
+
+    def configure(self, *, lr: float | None = None, clip: float | None = None, probe_every: int | None = None,
+                  target_steps: int | None = None) -> None:
+        """Change what may change mid-run (None: leave as is; ``clip`` 0: off). A training worker
+        gets the change before its next step."""
+        change = {k: v for k, v in dict(lr=lr, clip=clip, probe_every=probe_every,
+                                        target_steps=target_steps).items() if v is not None}
         with self._lock:
-            self.trainer.set_lr(lr)
-            if self._status == "diverged":
+            self._configure(change)
+            if self._status == "diverged" and lr is not None:
                 self._message, self._message_key, self._message_values = "", "", {}
+            child = self._child
+        if child is not None:
+            child.send(("configure", change))
+
+    def _configure(self, change: dict) -> None:
+        if "lr" in change:
+            self.trainer.set_lr(change["lr"])
+        if "clip" in change:
+            self.trainer.set_clip(change["clip"])
+        if "probe_every" in change:
+            self.probe_every = max(1, int(change["probe_every"]))
+        if "target_steps" in change:
+            self.target_steps = int(change["target_steps"])

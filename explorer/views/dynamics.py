@@ -89,7 +89,7 @@ def fresh_analysis(job: TrainingJob, last: Analysis | None, now: float, active: 
     """``last`` while it is recent enough (same job and step, or < ANALYSIS_INTERVAL_S old while
     training), else a new ``analyse`` aligned to it."""
     if last is not None and last.job == job.id and (
-            last.step == job.trainer.step_count or (active and now - last.time < ANALYSIS_INTERVAL_S)):
+            last.step == job.model_step or (active and now - last.time < ANALYSIS_INTERVAL_S)):
         return last
     return analyse(job, last.basis if last is not None and last.job == job.id else None)
 
@@ -98,8 +98,8 @@ def analyse(job: TrainingJob, previous: PCABasis | None = None, n: int = N_SEQUE
     """Copy the job's model, run held-out sequences through layer 0 and fit a 3-component PCA
     (aligned to ``previous`` so the picture does not flip between refreshes)."""
     tr = job.trainer
-    step = tr.step_count
-    model = frozen_copy(tr.model)
+    with job.locked():  # the weights and the step they are from, together
+        step, model = job.model_step, frozen_copy(tr.model)
     vb = tr.validation_batch(256)
     n = min(n, vb.x.shape[0])
     x = vb.x[:n].cpu()
@@ -327,9 +327,8 @@ def whh_eig_fig_from(eig: np.ndarray, kind: str, step: int, initial: np.ndarray 
 
 def live_whh(job: TrainingJob) -> tuple[np.ndarray, int]:
     """W_hh eigenvalues of the job's model now (a detached copy of the block; the thread may step)."""
-    m = job.trainer.model
-    with torch.no_grad():
-        return whh_eigenvalues(m), job.trainer.step_count
+    with job.locked(), torch.no_grad():
+        return whh_eigenvalues(job.trainer.model), job.model_step
 
 
 def corners_text(summary: FixedPointSummary, lang: str = "en") -> str:

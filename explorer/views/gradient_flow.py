@@ -88,15 +88,17 @@ def lab_source(job, lang: str = "en") -> LabSource:
     tr = job.trainer
     src = tr.model
     model = model_from_config(src.config)
-    model.load_state_dict({k: v.detach().cpu().clone() for k, v in src.state_dict().items()})
+    with job.locked():  # the weights and the step they are from, together
+        model.load_state_dict({k: v.detach().cpu().clone() for k, v in src.state_dict().items()})
+        step = job.model_step
     vb = tr.validation_batch(256)
     n = min(LAB_BATCH, vb.x.shape[0])
     batch = Batch(vb.x[:n].cpu(), vb.y[:n].cpu(), None if vb.lengths is None else vb.lengths[:n].cpu())
     c = src.config
     act = f", {c.nonlinearity}" if c.kind == "rnn" else ""
     label = text("gradient.lab_label", lang, cell=FG.CELL_NAMES[c.kind], act=act, hidden=c.hidden_size,
-                 layers=c.num_layers, task=tr.task.name, T=batch.x.shape[1], steps=tr.step_count)
-    return LabSource(model, tr.task, batch, tr.step_count, label)
+                 layers=c.num_layers, task=tr.task.name, T=batch.x.shape[1], steps=step)
+    return LabSource(model, tr.task, batch, step, label)
 
 
 def lab_flow(src: LabSource) -> dict[str, G.Flow]:

@@ -11,6 +11,13 @@ from explorer.jobs.job_board import JobBoard
 from explorer.jobs.training_job import TrainingJob
 
 
+@pytest.fixture(autouse=True, params=["process", "thread"])
+def job_mode(request, monkeypatch):
+    """Every test in both places a run can train: a forked worker process and the job's thread."""
+    monkeypatch.setenv("RNNX_JOB_MODE", request.param)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _no_leftover_threads():
     made = []

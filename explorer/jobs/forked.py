@@ -1,0 +1,317 @@
+"""A training job's worker process (no Streamlit).
+
+Why: a job's thread trains under the same GIL as the server's script runs, so every figure built
+for a page (or for sixty followers of a class room) slowed training down, and training slowed the
+pages. In process mode the job's thread forks a worker for each stretch of training (start or
+resume until pause, target, divergence, error or a fair-share yield). The fork copies the job as
+it stands (model, optimiser, data stream, uploaded data: nothing is pickled on the way out and
+big arrays stay shared), the worker trains it, and it sends back what pages draw:
+
+- every ``SEND_S`` seconds, the new step records and the rate window;
+- at each probe, the probe's results, the model's weights and (when it improved) the best
+  checkpoint, so readers of ``job.trainer.model`` see the weights of the probe they are shown;
+- when it parks, the whole trainer state (optimiser moments, data stream, best checkpoint), after
+  which the server's copy is exact again and the worker exits.
+
+The job's thread (``drive``) holds the limiter's slot, applies these messages to the job under
+its lock, and forwards pause and ``configure`` to the worker. Everything else (``step_once``,
+``run_sync``, snapshots) works on the server's copy as in thread mode, after the worker parks.
+
+Messages are pickled by this code and read only from our own child over a private pipe; user
+files are never unpickled (DESIGN.md's upload rules are about those).
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+
+MODE_ENV = "RNNX_JOB_MODE"  # "thread" or "process": overrides where CPU runs train (default: process on Linux)
+SEND_S = 0.05  # seconds between the worker's record messages (the live chart asks for 4+ a second)
+PARK_S = 60.0  # seconds a worker may take to park (one slow step and a probe) before it is killed
+
+
+def default_mode(device) -> str:
+    """Where a run on ``device`` trains when its job says "auto": "process" on Linux for CPU runs
+    (fork is safe there for a CPU-only torch; CUDA cannot be used in a forked child), else
+    "thread". ``RNNX_JOB_MODE`` overrides it for CPU runs."""
+    if getattr(device, "type", str(device)) != "cpu" or not sys.platform.startswith("linux"):
+        return "thread"
+    env = os.environ.get(MODE_ENV, "").strip().lower()
+    return env if env in ("thread", "process") else "process"
+
+
+def resolve_mode(mode: str, device) -> str:
+    """"auto" -> ``default_mode(device)``; "process" falls back to "thread" where it cannot fork."""
+    if mode not in ("auto", "thread", "process"):
+        raise ValueError(f"unknown job mode {mode!r}; choose 'auto', 'thread' or 'process'")
+    if mode == "thread":
+        return "thread"
+    auto = default_mode(device)
+    if mode == "process" and getattr(device, "type", str(device)) == "cpu" and sys.platform.startswith("linux"):
+        return "process"
+    return auto
+
+
+class Worker:
+    """The server's handle on one worker process: its pipe and process."""
+
+    def __init__(self, process, conn):
+        self.process = process
+        self.conn = conn
+
+    def send(self, msg) -> None:
+        try:
+            self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError):  # the worker has just exited: it parks without this
+            pass
+
+    def recv(self, timeout: float):
+        """The next message (a dict), None when none came within ``timeout``; raises EOFError when
+        the worker is gone without parking."""
+        if not self.conn.poll(timeout):
+            return None
+        return pickle.loads(self.conn.recv_bytes())
+
+    def end(self) -> None:
+        """Reap the process (kill it when it did not exit by itself)."""
+        self.process.join(2.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+        self.conn.close()
+
+
+# ---- the worker (in the forked child) ------------------------------------------------------------
+class Outbox:
+    """What the worker has not sent yet."""
+
+    def __init__(self):
+        self.recs: list[dict] = []
+        self.probes: list[dict] = []
+
+    def records(self, recs: list[dict]) -> None:
+        self.recs += recs
+
+    def probe(self, p: dict, trainer) -> None:
+        p = dict(p, model=_cpu_state(trainer.model.state_dict()),
+                 best=(trainer.best_step, trainer.best_metric, trainer._since_best, trainer._best_loss))
+        if trainer.best_step == trainer.step_count:  # improved at this probe: the server keeps the copy too
+            p["best_state"] = trainer._best_state
+        self.probes.append(p)
+
+    def take(self, job, park: dict | None = None) -> bytes:
+        msg = {"recs": self.recs, "probes": self.probes, "step": job.trainer.step_count,
+               "rate": list(job._rate_window), "run_s": job._run_seconds, "park": park}
+        self.recs, self.probes = [], []
+        return pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _cpu_state(sd: dict) -> dict:
+    return {k: v.detach().to("cpu", copy=True) for k, v in sd.items()}
+
+
+def _child(job, conn, parent_pid: int) -> None:
+    """The worker's main: train ``job`` (this process's copy) until told to pause, or until it is
+    done, diverges or fails; then send the trainer's state back and exit."""
+    from .concurrency import HandoverLock
+    # the server's signal handlers (Streamlit's shutdown) mean nothing here: TERM and INT end the worker
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    gc.freeze()  # the inherited heap is never collected here: its pages stay shared with the server
+    # the server's locks and events may have been held by another thread at the fork: new ones
+    job._lock = HandoverLock()
+    job._pause, job._stop, job._wake = threading.Event(), threading.Event(), threading.Event()
+    job.limiter, job._thread, job._child = None, None, None
+    tr = job.trainer
+    tr.callbacks = []  # subscribers live in the server: it calls them as records arrive
+    job._outbox = out = Outbox()
+    job._status = "running"
+    why, last = None, time.perf_counter()
+    try:
+        while why is None:
+            while conn.poll():
+                cmd, arg = pickle.loads(conn.recv_bytes())
+                if cmd == "pause":
+                    why = "paused"
+                elif cmd == "configure":
+                    job._configure(arg)
+            if why is not None:
+                break
+            if os.getppid() != parent_pid:  # the server is gone: nothing to report to
+                os._exit(0)
+            why = job._one_step()
+            now = time.perf_counter()
+            if out.probes or now - last >= SEND_S:
+                conn.send_bytes(out.take(job))
+                last = now
+        if why == "paused":
+            recs = tr.flush()
+            out.records(recs)
+            if job._diverged(recs):
+                why = "diverged"
+        state = tr.state_dict()
+        state["history"] = None  # the server has every record already
+        park = {"status": why, "state": state, "message": (job._message, job._message_key, job._message_values)}
+    except Exception as e:  # sent as the job's error; the server keeps the last weights it had
+        park = {"status": "error", "state": None, "message": (f"{type(e).__name__}: {e}", "", {})}
+    conn.send_bytes(out.take(job, park))
+    conn.close()
+
+
+# ---- the server's side (the job's thread) ---------------------------------------------------------
+def launch(job) -> Worker:
+    """Fork a worker that trains ``job`` from where it stands."""
+    ctx = mp.get_context("fork")
+    mine, theirs = ctx.Pipe()
+    with job._lock:  # a consistent copy: no reader or step in the middle of changing it
+        p = ctx.Process(target=_child, args=(job, theirs, os.getpid()), daemon=True, name=f"rnnx-worker-{job.id}")
+        p.start()
+        job._child = w = Worker(p, mine)
+        job._model_step = job.trainer.step_count
+    theirs.close()
+    return w
+
+
+def apply(job, msg: dict) -> str | None:
+    """Apply a worker's message to the server's copy of ``job``; returns the park status
+    ("paused", "done", "diverged", "error") when the worker has parked, else None."""
+    tr = job.trainer
+    with job._lock:
+        for rec in msg["recs"]:
+            tr._record(rec)
+            for fn in tr.callbacks:
+                fn(tr, rec)
+        tr.step_count = msg["step"]
+        job._rate_window, job._run_seconds = msg["rate"], msg["run_s"]
+        for p in msg["probes"]:
+            job._apply_probe(p)
+            tr.model.load_state_dict(p["model"])
+            job._model_step = p["val"][0]
+            tr.best_step, tr.best_metric, tr._since_best, tr._best_loss = p["best"]
+            if "best_state" in p:
+                tr._best_state = p["best_state"]
+        park = msg["park"]
+        if park is None:
+            return None
+        if park["state"] is not None:
+            state = park["state"]
+            state["history"] = tr.history
+            tr.load_state_dict(state)
+        why = park["status"]
+        if why in ("diverged", "error"):
+            job._message, job._message_key, job._message_values = park["message"]
+            job._status = why
+            job._pause.set()
+        elif why == "done":
+            job._status = "done"
+        return why
+
+
+def park(job, worker: Worker | None) -> str | None:
+    """Ask the worker to stop after its current step and wait for its state (or kill it after
+    ``PARK_S``). Returns its park status (None: no worker)."""
+    if worker is None:
+        return None
+    worker.send(("pause", None))
+    end = time.monotonic() + PARK_S
+    why = None
+    try:
+        while why is None and time.monotonic() < end:
+            msg = worker.recv(0.2)
+            if msg is not None:
+                why = apply(job, msg)
+    except (EOFError, OSError):
+        why = _lost(job, worker)
+    finally:
+        worker.end()
+        with job._lock:
+            job._child = None
+    return why
+
+
+def _lost(job, worker: Worker) -> str:
+    """The worker ended without parking (killed, out of memory): an error; the server's copy keeps
+    the records and the weights of the last probe."""
+    from ..app.i18n import text
+    worker.process.join(2.0)
+    code = worker.process.exitcode
+    with job._lock:
+        job._status = "error"
+        job._message = text("jobs.msg.worker_lost", "en", code=code)
+        job._message_key, job._message_values = "jobs.msg.worker_lost", {"code": code}
+        job._pause.set()
+    return "error"
+
+
+def drive(job) -> None:
+    """The job's thread in process mode: the thread loop of ``TrainingJob._run`` with the training
+    steps in a worker."""
+    holding, worker = False, None
+    limiter = job.limiter
+    try:
+        while not job._stop.is_set():
+            if job._pause.is_set():
+                park(job, worker)
+                worker = None
+                if holding:
+                    limiter and limiter.release(job.id)
+                    holding = False
+                with job._lock:
+                    if job._status in ("running", "queued"):
+                        job._status = "paused"
+                job._wake.wait(0.5)
+                job._wake.clear()
+                continue
+            if not holding:
+                with job._lock:
+                    job._status = "queued"
+                if limiter is not None and not limiter.acquire(
+                        job.id, lambda: job._stop.is_set() or job._pause.is_set(), job.owner):
+                    continue
+                holding = True
+                with job._lock:
+                    job._status = "running"
+            if worker is None:
+                worker = launch(job)
+            why = None
+            try:
+                msg = worker.recv(0.1)
+                while msg is not None and why is None:
+                    why = apply(job, msg)
+                    msg = worker.recv(0) if why is None else None
+            except (EOFError, OSError):
+                why = _lost(job, worker)
+            if why is not None:  # parked by itself: done, diverged or failed
+                worker.end()
+                with job._lock:
+                    job._child = None
+                worker = None
+                if why in ("done", "error"):
+                    return
+                continue  # diverged: paused, the loop parks on the next turn
+            if limiter is not None and limiter.should_yield(job.id):
+                park(job, worker)  # another session waits: queue again (fair share)
+                worker = None
+                limiter.release(job.id)
+                holding = False
+        park(job, worker)
+        worker = None
+    except Exception as e:  # a job must never take the server down; the page shows this
+        with job._lock:
+            job._status = "error"
+            job._message = f"{type(e).__name__}: {e}"
+            job._message_key, job._message_values = "", {}
+    finally:
+        if worker is not None:
+            park(job, worker)
+        if holding and limiter is not None:
+            limiter.release(job.id)
+        with job._lock:
+            if job._status in ("running", "queued", "paused") and job._stop.is_set():
+                job._status = "stopped"
