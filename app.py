@@ -60,5 +60,6 @@ def run_status() -> None:
 # The address bar is always a link to this view. Written before the page runs: after a page's
 # st.stop() Streamlit refuses state and query-parameter access for the rest of the run.
 urlstate.save(nav.url_path)
+runtime.tune_server()  # once per server: GIL switch interval, the imported modules out of the collector's scans
 guarded(nav.run, nav.url_path or "home")  # an unexpected error: a short message and an id, the trace in the log
 run_status()  # (not reached after a page's st.stop(): the sidebar then skips the run line)

@@ -87,6 +87,10 @@ class Session:
                 self.cache[f.ref_hash] = self.runs
             elif f.metadata.cacheable and f.hash:
                 self.cache[f.hash] = self.runs
+            if kind == "navigation":
+                # a whole run (also one the server started itself: st.rerun): as the browser, forget the
+                # fragments' timers; the run announces its own (a vanished one's rerun gets no answer)
+                self.fragments.clear()
             if kind == "navigation" and not self.page_hash:
                 for p in f.navigation.app_pages:
                     if p.url_pathname == self.page:

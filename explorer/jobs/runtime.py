@@ -11,8 +11,10 @@
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
+import sys
 import uuid
 
 import streamlit as st
@@ -25,6 +27,8 @@ from .rooms import RoomRegistry
 from .session_boards import BoardRegistry
 
 MAX_JOBS_ENV = "RNNX_MAX_JOBS"  # override the concurrency limit (e.g. for a lecture server)
+GC_THRESHOLDS = (700, 10, 100)  # the server's cycle collector: full collections 10x rarer (Python's: 700, 10, 10)
+SWITCH_S = 0.001  # the server's GIL switch interval (Python's: 0.005 s); see tune_server()
 RECONNECT_ENV = "RNNX_RECONNECT_S"  # seconds a tab's runs outlive its last connection (default: Streamlit's TTL)
 TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -43,6 +47,29 @@ export default function ({ data, setTriggerValue }) {
   }
 }
 """
+
+
+@st.cache_resource(show_spinner=False)
+def tune_server() -> bool:
+    """Once per server (app.py, before the first page), for a server that many tabs share (class
+    mode: ``bench/load_ws.py --followers 60``). Training runs in worker processes, so what is left
+    under the server's GIL is its event loop and the script runs; the event loop must get the GIL
+    quickly:
+
+    - the GIL's switch interval is 1 ms (Python's: 5 ms): Streamlit starts a thread for every
+      script run and its event loop waits until that thread has started; the health check's median
+      went from 14-19 ms to 6-10 ms;
+    - what is alive now (the modules: streamlit, plotly, torch, the app) is collected once and then
+      frozen out of the cycle collector's sight, whose full collections held the GIL for 240-300 ms
+      every few seconds, scanning all of it; full collections are also made rarer
+      (``GC_THRESHOLDS``). Objects made later are collected as usual; frozen ones are never freed
+      by a cycle collection, so this runs once, not periodically."""
+    sys.setswitchinterval(SWITCH_S)
+    if gc.get_freeze_count() == 0:  # once per process (tests clear the resource cache between pages)
+        gc.collect()
+        gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    return True
 
 
 @st.cache_resource(show_spinner=False)

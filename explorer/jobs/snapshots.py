@@ -81,3 +81,30 @@ class Progress:
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
+
+
+class HistoryArrays:
+    """A trainer's records as arrays for snapshots, converting only the records added since the
+    last call (a long run's 100,000 records cost milliseconds of the GIL on every refresh). Thinning
+    or a reload gives the trainer a new list: then all anew."""
+
+    def __init__(self):
+        self._list = None  # the history list converted last
+        self._n = 0  # how many of its records
+        self._arrays: tuple = ()
+
+    def of(self, history: list) -> tuple:
+        """(steps, loss, grad_norm, metric) of ``history``, each (N,) float, read-only (snapshots
+        share them)."""
+        start = self._n if history is self._list and self._n <= len(history) else 0
+        tail = history[start:]
+        new = (np.fromiter((r["step"] for r in tail), float, len(tail)),
+               np.fromiter((r["loss"] for r in tail), float, len(tail)),
+               np.fromiter((r["grad_norm"] for r in tail), float, len(tail)),
+               np.fromiter((r.get("metric", np.nan) for r in tail), float, len(tail)))
+        if start:
+            new = tuple(np.concatenate([a, b]) for a, b in zip(self._arrays, new))
+        for a in new:
+            a.flags.writeable = False
+        self._list, self._n, self._arrays = history, start + len(tail), new
+        return new

@@ -25,7 +25,7 @@ from core.analysis import align_basis, fit_pca
 from ..app.i18n import text
 from . import forked
 from .concurrency import HandoverLock, JobLimiter
-from .snapshots import Probe, Progress, Snapshot
+from .snapshots import HistoryArrays, Probe, Progress, Snapshot
 
 PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of this cadence) ...
 PROBE_MIN_SECONDS = 0.3  # ... but not more often than this (a fast run would probe many times a second)
@@ -65,6 +65,7 @@ class TrainingJob:
         self.pca_dims = pca_dims
         self.mode = forked.resolve_mode(mode, trainer.device)  # "process" or "thread"
         self._child = None  # the running worker process (process mode, while it trains)
+        self._history = HistoryArrays()  # the records as arrays, converted as they come
         self._model_step = 0  # step of the weights in trainer.model while a worker trains (see model_step)
         self._outbox = None  # in a worker: collects what is sent back to the server
         self._lock = HandoverLock()  # guards trainer and the published state
@@ -312,11 +313,7 @@ class TrainingJob:
     # ---- reading ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         with self._lock:
-            h = self.trainer.history
-            steps = np.fromiter((r["step"] for r in h), float, len(h))
-            loss = np.fromiter((r["loss"] for r in h), float, len(h))
-            gn = np.fromiter((r["grad_norm"] for r in h), float, len(h))
-            metric = np.fromiter((r.get("metric", np.nan) for r in h), float, len(h))
+            steps, loss, gn, metric = self._history.of(self.trainer.history)
             val = np.array(self._val, dtype=float).reshape(-1, 5)
             best = self.trainer.best_step
             at_best = val[val[:, 0] == best, 4] if best is not None else val[:0, 4]

@@ -16,6 +16,22 @@ from explorer.jobs.training_job import TrainingJob
 pytestmark = pytest.mark.skipif(not os.sys.platform.startswith("linux"), reason="process mode forks (Linux)")
 
 
+@pytest.fixture(autouse=True)
+def _stop_every_job():
+    """Every job a test made is stopped after it (a paused job's thread would outlive the test)."""
+    made, orig = [], TrainingJob.__init__
+
+    def spy(self, *a, **k):
+        orig(self, *a, **k)
+        made.append(self)
+    TrainingJob.__init__ = spy
+    yield
+    TrainingJob.__init__ = orig
+    for j in made:
+        j.stop()
+        assert j._child is None  # no worker outlives its job
+
+
 def _job(target=300, mode="process", seed=0, task="sine", **kw):
     t = get_task(task, seq_len=20)
     m = build_model("lstm", t.input_size, 16, t.output_size, head=t.head, seed=seed)
