@@ -3,7 +3,8 @@
     python bench/ui.py [--seconds 20] [--task sine] [--pin] [--json]
 
 Starts `streamlit run app.py` on a free loopback port, opens the Training lab in headless
-Chromium (/usr/bin/chromium), presses Train and watches for ``--seconds``:
+Chromium (/usr/bin/chromium), presses Train, scrolls to the charts as a reader watching them does
+(the loss and trajectories charts in sight) and watches for ``--seconds``:
 - loss chart refreshes/s: how often the loss chart's data changes in the browser (budget >= 4);
 - probe charts refreshes/s: how often the probe charts' figure changes (budget >= 2);
 - steps/s with the page open (the progress bar) against the same run alone in this process (the
@@ -43,14 +44,22 @@ LAST_STEP_JS = """() => {
   return x.length ? Number(x[x.length - 1]) : 0;
 }"""
 
-# The probe charts' refreshes: each live chart keeps the figure it drew (``__rnnxFig``, a new object
-# for every figure or patch it applied); a change of the trajectories chart's counts as one.
+# The probe charts' refreshes: each live chart keeps the figure it last drew on screen
+# (``__rnnxDrawn``, a new object for every figure or patch drawn); a change of the trajectories
+# chart's counts as one.
 PROBE_STEP_JS = """() => {
   const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
       && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Hidden-state trajectories'));
-  if (!p || !p.__rnnxFig) return -1;
-  if (!p.__rnnxFig.__benchId) p.__rnnxFig.__benchId = (window.__benchN = (window.__benchN || 0) + 1);
-  return p.__rnnxFig.__benchId;
+  if (!p || !p.__rnnxDrawn) return -1;
+  if (!p.__rnnxDrawn.__benchId) p.__rnnxDrawn.__benchId = (window.__benchN = (window.__benchN || 0) + 1);
+  return p.__rnnxDrawn.__benchId;
+}"""
+# The reader watches the charts: the loss chart at the top of the window (the trajectories chart
+# is below it, in sight too).
+SCROLL_JS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+      && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  p.scrollIntoView({block: 'start'});
 }"""
 RESYNC_JS = "() => window.__rnnxResyncs || 0"
 LOSS_KEY = b"lab.chart.loss"  # the loss chart's element key: its messages carry it
@@ -144,6 +153,8 @@ def main() -> None:
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60000)
             page.get_by_role("button", name="Train").click()
             page.wait_for_function(f"({LAST_STEP_JS})() > 0", timeout=60000)
+            page.evaluate(SCROLL_JS)
+            page.wait_for_function(f"({PROBE_STEP_JS})() > 0", timeout=60000)
             renderer0, server0 = cpu_seconds(b"chromium", b"--type=renderer"), pid_cpu_seconds(server.pid)
             bytes0, loss0, t0 = received[0], loss_bytes[0], time.perf_counter()
             step0 = page.evaluate(PROGRESS_STEP_JS)

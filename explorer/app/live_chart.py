@@ -153,6 +153,7 @@ function drawChart(holder, spec, src, failed, resync) {
       if (gd.__rnnxSeq !== seq) return;
       Plotly.react(gd, {data: fig.data.map((t) => Object.assign({}, t)),
         layout: withView(gd, structuredClone(fig.layout)), frames: fig.frames || [], config: CONFIG});
+      gd.__rnnxDrawn = fig;  // the figure on screen (bench/ui.py counts these)
       watchView(gd);  // after the first draw: gd.on exists once Plotly has made the graph
     };
     if (gd.__rnnxDragging) {
