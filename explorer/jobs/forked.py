@@ -13,8 +13,8 @@ big arrays stay shared), the worker trains it, and it sends back what pages draw
 - when it parks, the whole trainer state (optimiser moments, data stream, best checkpoint), after
   which the server's copy is exact again and the worker exits.
 
-The job's thread (``drive``) holds the limiter's slot, applies these messages to the job under
-its lock, and forwards pause and ``configure`` to the worker. Everything else (``step_once``,
+The job's thread (``TrainingJob._run`` with a ``Stepper``) holds the limiter's slot, applies these
+messages to the job under its lock, and forwards pause and ``configure`` to the worker. Everything else (``step_once``,
 ``run_sync``, snapshots) works on the server's copy as in thread mode, after the worker parks.
 
 Messages are pickled by this code and read only from our own child over a private pipe; user
@@ -30,6 +30,8 @@ import signal
 import sys
 import threading
 import time
+
+from . import probes
 
 MODE_ENV = "RNNX_JOB_MODE"  # "thread" or "process": overrides where CPU runs train (default: process on Linux)
 SEND_S = 0.05  # seconds between the worker's record messages (the live chart asks for 4+ a second)
@@ -190,7 +192,7 @@ def apply(job, msg: dict) -> str | None:
         tr.step_count = msg["step"]
         job._rate_window, job._run_seconds = msg["rate"], msg["run_s"]
         for p in msg["probes"]:
-            job._apply_probe(p)
+            probes.keep(job, p)
             tr.model.load_state_dict(p["model"])
             job._model_step = p["val"][0]
             tr.best_step, tr.best_metric, tr._since_best, tr._best_loss = p["best"]
@@ -249,69 +251,37 @@ def _lost(job, worker: Worker) -> str:
     return "error"
 
 
-def drive(job) -> None:
-    """The job's thread in process mode: the thread loop of ``TrainingJob._run`` with the training
-    steps in a worker."""
-    holding, worker = False, None
-    limiter = job.limiter
-    try:
-        while not job._stop.is_set():
-            if job._pause.is_set():
-                park(job, worker)
-                worker = None
-                if holding:
-                    limiter and limiter.release(job.id)
-                    holding = False
-                with job._lock:
-                    if job._status in ("running", "queued"):
-                        job._status = "paused"
-                job._wake.wait(0.5)
-                job._wake.clear()
-                continue
-            if not holding:
-                with job._lock:
-                    job._status = "queued"
-                if limiter is not None and not limiter.acquire(
-                        job.id, lambda: job._stop.is_set() or job._pause.is_set(), job.owner):
-                    continue
-                holding = True
-                with job._lock:
-                    job._status = "running"
-            if worker is None:
-                worker = launch(job)
-            why = None
-            try:
-                msg = worker.recv(0.1)
-                while msg is not None and why is None:
-                    why = apply(job, msg)
-                    msg = worker.recv(0) if why is None else None
-            except (EOFError, OSError):
-                why = _lost(job, worker)
-            if why is not None:  # parked by itself: done, diverged or failed
-                worker.end()
-                with job._lock:
-                    job._child = None
-                worker = None
-                if why in ("done", "error"):
-                    return
-                continue  # diverged: paused, the loop parks on the next turn
-            if limiter is not None and limiter.should_yield(job.id):
-                park(job, worker)  # another session waits: queue again (fair share)
-                worker = None
-                limiter.release(job.id)
-                holding = False
-        park(job, worker)
-        worker = None
-    except Exception as e:  # a job must never take the server down; the page shows this
-        with job._lock:
-            job._status = "error"
-            job._message = f"{type(e).__name__}: {e}"
-            job._message_key, job._message_values = "", {}
-    finally:
-        if worker is not None:
-            park(job, worker)
-        if holding and limiter is not None:
-            limiter.release(job.id)
-        with job._lock:
-            if job._status in ("running", "queued", "paused") and job._stop.is_set():
-                job._status = "stopped"
+class Stepper:
+    """Process mode's stepper for ``TrainingJob._run``: forks a worker when the loop trains and has
+    none, applies what it sends, and parks it when the loop pauses or yields its slot."""
+
+    def __init__(self, job):
+        self.job = job
+        self.worker: Worker | None = None
+
+    def advance(self) -> str | None:
+        """Apply what the worker sent within 0.1 s (forking one first if there is none): None
+        while it trains, else how it parked by itself ("done", "diverged", "error")."""
+        if self.worker is None:
+            self.worker = launch(self.job)
+        why = None
+        try:
+            msg = self.worker.recv(0.1)
+            while msg is not None and why is None:
+                why = apply(self.job, msg)
+                msg = self.worker.recv(0) if why is None else None
+        except (EOFError, OSError):
+            why = _lost(self.job, self.worker)
+        if why is not None:  # it has exited: reap it
+            self.worker.end()
+            with self.job._lock:
+                self.job._child = None
+            self.worker = None
+        return why
+
+    def park(self) -> None:
+        """Stop the worker after its step and take its state back (nothing when none trains)."""
+        park(self.job, self.worker)
+        self.worker = None
+
+    close = park  # the loop has ended (even by an error): no worker outlives it

@@ -5,7 +5,7 @@
 - ``TrainingJob``: one run; start / pause / resume / step once / stop; probes (held-out loss and
   a trace of a few fixed sequences) at a cadence, a stable PCA basis, bounded histories. A task
   with a test file (``task.test``) is also scored on it at each probe; only the validation metric
-  chooses the best step. On Linux a CPU run trains in a forked worker process (``forked.py``)
+  chooses the best step (probes: ``probes.py``). On Linux a CPU run trains in a forked worker process (``forked.py``)
   while the job's thread mirrors what it sends back: training then shares no GIL with the
   server's script runs; elsewhere (and on CUDA) it trains in the job's thread.
 - ``JobBoard`` (in ``job_board.py``): the jobs of one browser session; ``shutdown()`` stops them
@@ -19,11 +19,10 @@ import uuid
 
 import numpy as np
 
-from core import Batch, Trainer, trace
-from core.analysis import align_basis, fit_pca
+from core import Batch, Trainer
 
 from ..app.i18n import text
-from . import forked
+from . import forked, probes
 from .concurrency import HandoverLock, JobLimiter
 from .snapshots import HistoryArrays, Probe, Progress, Snapshot
 
@@ -31,8 +30,24 @@ PROBE_EVERY = 100  # steps between probes (bench/engine.py measures the cost of 
 PROBE_MIN_SECONDS = 0.3  # ... but not more often than this (a fast run would probe many times a second)
 PROBE_SECONDS = 2.0  # ... and at least this often, so slow runs (long T, big H) still update
 PROBE_SEQUENCES = 6  # sequences traced at each probe
-MAX_GRAD_ROWS = 300  # rows kept of the (training step x t) gradient-norm history
-MAX_STATE_BYTES = 8 * 2**20  # hidden-state history kept for the scrub slider, per job
+
+
+class _InThread:
+    """Thread mode's stepper (``forked.Stepper`` is process mode's): steps in the job's thread."""
+
+    def __init__(self, job: "TrainingJob"):
+        self.job = job
+
+    def advance(self) -> str | None:  # one step, between readers: "done", "diverged" or None
+        with self.job._lock.for_loop():
+            return self.job._one_step()
+
+    def park(self) -> None:  # read back the pending steps (a divergence among them pauses the run)
+        with self.job._lock:
+            self.job._diverged(self.job.trainer.flush())
+
+    def close(self) -> None:  # nothing runs outside this thread
+        pass
 
 
 class TrainingJob:
@@ -168,22 +183,20 @@ class TrainingJob:
         return self._thread is not None and self._thread.is_alive()
 
     def _wait_parked(self, timeout: float = 30.0) -> None:
-        """Wait until the loop is parked: the thread idle and no worker process training (its
-        state is back in ``trainer``)."""
+        """Wait until the thread is idle and no worker trains (its state is back in ``trainer``)."""
         end = time.time() + timeout
         while self.alive and (self._status == "running" or self._child is not None) and time.time() < end:
             time.sleep(0.005)
 
     # ---- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
-        if self.mode == "process":
-            return forked.drive(self)
+        """The job's thread: a limiter slot while training, park on pause, yield to a waiting session."""
+        stepper = forked.Stepper(self) if self.mode == "process" else _InThread(self)
         holding = False
         try:
             while not self._stop.is_set():
                 if self._pause.is_set():
-                    with self._lock:
-                        self._diverged(self.trainer.flush())  # read back before parking
+                    stepper.park()
                     if holding:
                         self.limiter and self.limiter.release(self.id)
                         holding = False
@@ -202,14 +215,13 @@ class TrainingJob:
                     holding = True
                     with self._lock:
                         self._status = "running"
-                with self._lock.for_loop():
-                    if self._one_step() == "done":
-                        return
+                if stepper.advance() in ("done", "error"):
+                    return
                 if self.limiter is not None and self.limiter.should_yield(self.id):
+                    stepper.park()
                     self.limiter.release(self.id)  # another session waits: queue again (fair share)
                     holding = False
-            with self._lock:
-                self._diverged(self.trainer.flush())
+            stepper.park()
         except Exception as e:  # a job must never take the server down; the page shows this
             with self._lock:
                 self._status = "error"
@@ -217,6 +229,7 @@ class TrainingJob:
                 self._message = f"{type(e).__name__}: {e}"
                 self._message_key, self._message_values = "", {}
         finally:
+            stepper.close()
             if holding and self.limiter is not None:
                 self.limiter.release(self.id)
             with self._lock:
@@ -269,46 +282,10 @@ class TrainingJob:
 
     def _probe_now(self) -> None:
         """Held-out loss and a trace of the probe sequences; refit and align the PCA basis."""
-        p = self._measure_probe()
-        self._apply_probe(p)
+        p = probes.measure(self)
+        probes.keep(self, p)
         if self._outbox is not None:
             self._outbox.probe(p, self.trainer)
-
-    def _measure_probe(self) -> dict:
-        """What a probe sees now (numpy arrays, picklable: a worker sends it to the server)."""
-        tr = self.trainer
-        ev = tr.evaluate(track_best=True)  # keeps a copy of the weights when held-out improves
-        b = self._probe_batch
-        t = trace(tr.model, b.x, b.y, self.task, lengths=b.lengths)
-        step = tr.step_count
-        test = getattr(self.task, "test", None)
-        te = {"loss": np.nan, "metric": np.nan} if test is None else tr.evaluate(test)
-        H = t.hidden.shape[-1]
-        k = min(self.pca_dims, H, t.hidden.shape[0] * t.hidden.shape[1])
-        basis = fit_pca(t.hidden.reshape(-1, H), k=k)
-        if self._basis is not None and self._basis.components.shape == basis.components.shape:
-            basis = align_basis(basis, self._basis)
-        probe = Probe(step, ev["loss"], ev["metric"], t.hidden, t.grad_h_norm, t.output,
-                      b.y.numpy(), b.x.numpy(), t.gates, t.cell, t.attention)
-        return {"val": (step, ev["loss"], ev["metric"], te["loss"], te["metric"]), "basis": basis, "probe": probe,
-                "grad_row": t.grad_h_norm.astype(np.float32), "hidden": t.hidden.astype(np.float32),
-                "time": time.perf_counter()}
-
-    def _apply_probe(self, p: dict) -> None:
-        """Keep a probe's results in the bounded histories (the worker and the server alike)."""
-        step = p["val"][0]
-        self._val.append(p["val"])
-        self._grad_rows.append((step, p["grad_row"]))
-        if len(self._grad_rows) > MAX_GRAD_ROWS:  # thin the older half, keep the recent detail
-            half = len(self._grad_rows) // 2
-            self._grad_rows = self._grad_rows[:half:2] + self._grad_rows[half:]
-        self._basis = p["basis"]
-        self._states.append((step, p["hidden"]))
-        while sum(s.nbytes for _, s in self._states) > MAX_STATE_BYTES and len(self._states) > 2:
-            del self._states[1:len(self._states) // 2:2]  # keep the first and the recent ones
-        self._probe = p["probe"]
-        self._last_probe_step = step
-        self._last_probe_time = p["time"]
 
     # ---- reading ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
