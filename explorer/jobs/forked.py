@@ -38,11 +38,15 @@ SEND_S = 0.05  # seconds between the worker's record messages (the live chart as
 PARK_S = 60.0  # seconds a worker may take to park (one slow step and a probe) before it is killed
 
 
+def _can_fork(device) -> bool:
+    """A CPU run on Linux: fork is safe there for a CPU-only torch (CUDA cannot live in a forked child)."""
+    return getattr(device, "type", str(device)) == "cpu" and sys.platform.startswith("linux")
+
+
 def default_mode(device) -> str:
-    """Where a run on ``device`` trains when its job says "auto": "process" on Linux for CPU runs
-    (fork is safe there for a CPU-only torch; CUDA cannot be used in a forked child), else
-    "thread". ``RNNX_JOB_MODE`` overrides it for CPU runs."""
-    if getattr(device, "type", str(device)) != "cpu" or not sys.platform.startswith("linux"):
+    """Where a run on ``device`` trains when its job says "auto": "process" where it can fork,
+    unless ``RNNX_JOB_MODE`` says "thread"; elsewhere "thread"."""
+    if not _can_fork(device):
         return "thread"
     env = os.environ.get(MODE_ENV, "").strip().lower()
     return env if env in ("thread", "process") else "process"
@@ -52,12 +56,9 @@ def resolve_mode(mode: str, device) -> str:
     """"auto" -> ``default_mode(device)``; "process" falls back to "thread" where it cannot fork."""
     if mode not in ("auto", "thread", "process"):
         raise ValueError(f"unknown job mode {mode!r}; choose 'auto', 'thread' or 'process'")
-    if mode == "thread":
-        return "thread"
-    auto = default_mode(device)
-    if mode == "process" and getattr(device, "type", str(device)) == "cpu" and sys.platform.startswith("linux"):
-        return "process"
-    return auto
+    if mode == "auto":
+        return default_mode(device)
+    return "process" if mode == "process" and _can_fork(device) else "thread"
 
 
 class Worker:
@@ -202,9 +203,12 @@ def apply(job, msg: dict) -> str | None:
         if park is None:
             return None
         if park["state"] is not None:
-            state = park["state"]
+            state, cfg = park["state"], tr.config
             state["history"] = tr.history
             tr.load_state_dict(state)
+            # a configure() that crossed the park on the pipe: the server's settings are the newest
+            tr.set_lr(cfg.lr)
+            tr.set_clip(cfg.clip)
         why = park["status"]
         if why in ("diverged", "error"):
             job._message, job._message_key, job._message_values = park["message"]
@@ -231,10 +235,15 @@ def park(job, worker: Worker | None) -> str | None:
     except (EOFError, OSError):
         why = _lost(job, worker)
     finally:
-        worker.end()
-        with job._lock:
-            job._child = None
+        _reap(job, worker)
     return why
+
+
+def _reap(job, worker: Worker) -> None:
+    """The worker has parked (or is lost): reap its process; the job has no worker now."""
+    worker.end()
+    with job._lock:
+        job._child = None
 
 
 def _lost(job, worker: Worker) -> str:
@@ -273,9 +282,7 @@ class Stepper:
         except (EOFError, OSError):
             why = _lost(self.job, self.worker)
         if why is not None:  # it has exited: reap it
-            self.worker.end()
-            with self.job._lock:
-                self.job._child = None
+            _reap(self.job, self.worker)
             self.worker = None
         return why
 

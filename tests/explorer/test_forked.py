@@ -17,19 +17,8 @@ pytestmark = pytest.mark.skipif(not os.sys.platform.startswith("linux"), reason=
 
 
 @pytest.fixture(autouse=True)
-def _stop_every_job():
-    """Every job a test made is stopped after it (a paused job's thread would outlive the test)."""
-    made, orig = [], TrainingJob.__init__
-
-    def spy(self, *a, **k):
-        orig(self, *a, **k)
-        made.append(self)
-    TrainingJob.__init__ = spy
-    yield
-    TrainingJob.__init__ = orig
-    for j in made:
-        j.stop()
-        assert j._child is None  # no worker outlives its job
+def _stop_jobs(stop_jobs):
+    """Every job a test made is stopped after it (tests/explorer/conftest.py)."""
 
 
 def _job(target=300, mode="process", seed=0, task="sine", **kw):
@@ -191,3 +180,21 @@ def test_a_closed_board_leaves_no_worker():
     for pid in pids:
         assert _wait(lambda: not os.path.exists(f"/proc/{pid}"), 10)  # exited and reaped
     assert all(j._child is None and not j.alive for j in jobs)
+
+
+def test_a_setting_changed_while_the_worker_parks_is_kept():
+    """configure() may cross the worker's park message on the pipe: the park's state (with the
+    learning rate and clipping the worker had) must not undo the server's newer settings."""
+    job = _job(target=10**6)
+    job.start()
+    assert _wait(lambda: job.snapshot().step > 10 and job._child is not None)
+    job.pause()
+    assert _wait(lambda: job._child is None and job.snapshot().status == "paused")
+    state = job.trainer.state_dict()  # what a worker parked with: lr 1e-2, no clipping
+    state["history"] = None
+    job.configure(lr=2e-3, clip=0.25)  # the reader's change, sent as the worker was parking
+    forked.apply(job, {"recs": [], "probes": [], "step": job.trainer.step_count,
+                       "rate": job._rate_window, "run_s": job._run_seconds,
+                       "park": {"status": "paused", "state": state, "message": ("", "", {})}})
+    assert job.trainer.config.lr == 2e-3 and job.trainer.config.clip == 0.25
+    assert all(g["lr"] == 2e-3 for g in job.trainer.optimizer.param_groups)

@@ -19,18 +19,8 @@ def job_mode(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _no_leftover_threads():
-    made = []
-    orig = TrainingJob.__init__
-
-    def spy(self, *a, **k):
-        orig(self, *a, **k)
-        made.append(self)
-    TrainingJob.__init__ = spy
-    yield
-    TrainingJob.__init__ = orig
-    for j in made:
-        j.stop()
+def _stop_jobs(stop_jobs):
+    """Every job a test made is stopped after it (tests/explorer/conftest.py)."""
 
 
 def _job(seed=0, target=10_000, limiter=None, task="sine", lr=1e-2, **kw):
