@@ -54,7 +54,7 @@ def test_one_lecturer_three_followers(browser, app_server, shot_dir):
     try:
         lctx, lect = _context_page(browser)
         contexts.append(lctx)
-        lect.goto(f"{app_server}/training_lab?lab.steps=20000")
+        lect.goto(f"{app_server}/training_lab?lab.steps=200000")  # outlasts the test: a worker trains 20,000 steps in a minute
         wait_idle(lect)
         lect.get_by_role("button", name="Train").click()
         lect.wait_for_selector("button:has-text('Pause'):not([disabled])")
