@@ -71,6 +71,17 @@ def proc_status(pid: int, workers: bool = True) -> dict:
     return out
 
 
+def autogroup() -> bool | None:
+    """Whether Linux groups CPU time by session (``kernel.sched_autogroup_enabled``; None: not
+    Linux, or no such setting). A training worker is a session of its own (explorer/jobs/forked.py):
+    with autogroup its CPU share does not shrink as the server and other local programs get busy."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as f:
+            return f.read().strip() == "1"
+    except OSError:
+        return None
+
+
 def descendants(pid: int) -> list[int]:
     """The processes below ``pid`` (the training workers a server forked), from /proc."""
     parent = {}

@@ -94,6 +94,11 @@ def pid_cpu_seconds(pid: int) -> float:
     return cpu_seconds(pid)
 
 
+def autogroup() -> bool | None:
+    from load import autogroup
+    return autogroup()
+
+
 def engine_rate(task_name: str, seconds: float = 5.0) -> float:
     """steps/s of the Training lab's default run (LSTM H=32, B=32) without any UI, stepped as a
     training job steps it (``advance``: losses read back every few steps)."""
@@ -183,8 +188,9 @@ def main() -> None:
            "steps_per_s_page_open": round(with_page, 1), "steps_per_s_engine_alone": round(alone, 1),
            "speed_ratio": round(with_page / alone, 3), "curve_kib_per_refresh": round(nloss / max(changes, 1) / 1024, 2),
            "all_kib_per_refresh": round(nbytes / max(changes, 1) / 1024, 2), "renderer_cores": round(renderer, 2),
-           "server_cores": round(server_cpu, 2), "resyncs": resyncs, "seconds": round(dt, 1)}
-    print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium")
+           "server_cores": round(server_cpu, 2), "resyncs": resyncs, "seconds": round(dt, 1), "autogroup": autogroup()}
+    print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium"
+          f" (autogroup {res['autogroup']})")
     print(f"  loss chart refreshes/s               {changes / dt:8.2f}   budget >= 4")
     print(f"  probe charts refreshes/s             {probe_changes / dt:8.2f}   budget >= 2")
     print(f"  steps/s page open / engine alone     {with_page / alone:8.2f}   budget >= 0.9"

@@ -170,7 +170,8 @@ def run(a) -> int:
     health = [ms for t, ms in zip(mon.health_at, mon.health_ms) if w0 <= t <= w1] or mon.health_ms
     kib = [s.bytes_in / 1024 / max(1e-9, w1 - w0 + 5) for s in ok]
     out = {
-        "followers": n, "followers_ok": len(ok), "cores": os.cpu_count(), "load_avg_before": load_before[0],
+        "followers": n, "followers_ok": len(ok), "cores": os.cpu_count(), "autogroup": L.autogroup(),
+        "load_avg_before": load_before[0],
         "load_avg_after": load_after[0], "seconds_alone": round(a1 - a0, 1), "seconds_watched": round(w1 - w0, 1),
         "lecturer_steps_per_s_alone": alone, "lecturer_steps_per_s_followed": followed, "lecturer_ratio": ratio,
         "follower_refresh_min": min(rates, default=0.0), "follower_refresh_median": statistics.median(rates) if rates else 0.0,
@@ -198,7 +199,7 @@ def run(a) -> int:
     out["passed"] = passed
     mark = {True: "ok", False: "MISSED"}
     print(f"RNN Explorer class mode (websocket clients): 1 lecturer + {n} followers ({len(ok)} without errors, every "
-          f"third in Korean), {out['cores']} CPU cores, load average {load_before[0]:.2f} before / "
+          f"third in Korean), {out['cores']} CPU cores (autogroup {out['autogroup']}), load average {load_before[0]:.2f} before / "
           f"{load_after[0]:.2f} after; alone {a1 - a0:.0f} s, watched {w1 - w0:.0f} s, session TTL {a.ttl} s")
     print(f"lecturer's training: {alone:.1f} steps/s alone, {followed:.1f} with {n} followers: "
           f"{ratio:.2f}x (target >= 0.7x) {mark[passed['lecturer_ratio']]}")

@@ -198,3 +198,53 @@ def test_a_setting_changed_while_the_worker_parks_is_kept():
                        "park": {"status": "paused", "state": state, "message": ("", "", {})}})
     assert job.trainer.config.lr == 2e-3 and job.trainer.config.clip == 0.25
     assert all(g["lr"] == 2e-3 for g in job.trainer.optimizer.param_groups)
+
+
+def test_a_worker_is_a_scheduling_session_of_its_own():
+    """Its own session (on Linux, its own autogroup): the server's script runs do not share its CPU share."""
+    job = _job(target=10**6)
+    job.start()
+    assert _wait(lambda: job._child is not None and job.snapshot().step > 0)
+    pid = job._child.process.pid
+    assert os.getsid(pid) == pid != os.getsid(0)
+    job.stop()
+
+
+_SERVER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from core import Trainer, build_model, get_task
+from explorer.jobs.training_job import TrainingJob
+t = get_task("sine", seq_len=20)
+job = TrainingJob(Trainer(build_model("lstm", t.input_size, 16, t.output_size, head=t.head, seed=0), t, lr=1e-2,
+                          batch_size=16, device="cpu"), 10**6, mode="process")
+job.start()
+while job._child is None or job.snapshot().step == 0:
+    time.sleep(0.01)
+print(job._child.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"  # exited, not yet reaped by init
+    except FileNotFoundError:
+        return True
+
+
+def test_a_worker_ends_when_its_server_is_killed():
+    """In a session of its own no terminal signal reaches the worker: it must notice its server's end."""
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    server = subprocess.Popen([sys.executable, "-c", _SERVER.format(root=root)], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(server.stdout.readline())
+        assert not _gone(pid)
+        server.kill()  # no shutdown handler runs
+        server.wait(30)
+        assert _wait(lambda: _gone(pid), 30)
+    finally:
+        server.kill()
