@@ -37,6 +37,10 @@ from . import probes
 MODE_ENV = "RNNX_JOB_MODE"  # "thread" or "process": overrides where CPU runs train (default: process on Linux)
 SEND_S = 0.05  # seconds between the worker's record messages (the live chart asks for 4+ a second)
 PARK_S = 60.0  # seconds a worker may take to park (one slow step and a probe) before it is killed
+# Seconds a worker trains before it parks and a fresh one forks (the run goes on, as after Pause and
+# Train). A worker's own memory grows as the server writes to pages they still share (the worker
+# keeps the old copies: about 0.3 MB/s with a busy server); a fresh fork shares them all again.
+REFORK_S = 120.0
 
 
 def _can_fork(device) -> bool:
@@ -68,6 +72,7 @@ class Worker:
     def __init__(self, process, conn):
         self.process = process
         self.conn = conn
+        self.born = time.monotonic()
 
     def send(self, msg) -> None:
         try:
@@ -293,6 +298,10 @@ class Stepper:
         if why is not None:  # it has exited: reap it
             _reap(self.job, self.worker)
             self.worker = None
+        elif time.monotonic() - self.worker.born > REFORK_S:
+            why = park(self.job, self.worker)  # the next advance forks a fresh one
+            self.worker = None
+            why = None if why == "paused" else why  # it parked at its target, or diverged, meanwhile
         return why
 
     def park(self) -> None:

@@ -248,3 +248,24 @@ def test_a_worker_ends_when_its_server_is_killed():
         assert _wait(lambda: _gone(pid), 30)
     finally:
         server.kill()
+
+
+def test_a_run_reforked_every_few_steps_ends_as_a_straight_run(monkeypatch):
+    """A long stretch's worker parks and a fresh one forks (its memory shared with the server again):
+    the run goes on exactly as if nothing happened."""
+    monkeypatch.setattr(forked, "REFORK_S", 0.15)
+    job, ref = _job(target=600), _job(target=600, mode="thread")
+    pids = set()
+    job.start()
+    ref.start()
+    end = time.time() + 120
+    while job.snapshot().status not in ("done", "error") and time.time() < end:
+        child = job._child
+        if child is not None:
+            pids.add(child.process.pid)
+        time.sleep(0.01)
+    assert _wait(lambda: ref.snapshot().status == "done" and job._child is None)
+    assert job.snapshot().status == "done" and len(pids) >= 3, pids
+    assert _same(_state(job), _state(ref))
+    assert torch.equal(torch.tensor(job.snapshot().loss), torch.tensor(ref.snapshot().loss))
+    assert job.snapshot().steps.tolist() == list(range(1, 601))
