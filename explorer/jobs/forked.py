@@ -125,10 +125,25 @@ def _cpu_state(sd: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in sd.items()}
 
 
-def _child(job, conn, parent_pid: int) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Have Linux SIGKILL this worker when the thread that forked it (its job's thread) ends, the
+    server's death included. The parent check in the training loop is not enough: a worker blocked
+    writing to a pipe that a dying server no longer read stayed behind for good (found after
+    bench runs: orphans asleep in ``send_bytes``)."""
+    import ctypes
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the server died before prctl took effect
+        os._exit(0)
+
+
+def _child(job, conn, parent_pid: int, server_end=None) -> None:
     """The worker's main: train ``job`` (this process's copy) until told to pause, or until it is
     done, diverges or fails; then send the trainer's state back and exit."""
     from .concurrency import HandoverLock
+    if server_end is not None:  # the fork copied the server's end too: a dead server must mean EOF here
+        server_end.close()
+    _die_with_parent(parent_pid)
     # the server's signal handlers (Streamlit's shutdown) mean nothing here: TERM and INT end the worker
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -187,7 +202,7 @@ def launch(job) -> Worker:
     ctx = mp.get_context("fork")
     mine, theirs = ctx.Pipe()
     with job._lock:  # a consistent copy: no reader or step in the middle of changing it
-        p = ctx.Process(target=_child, args=(job, theirs, os.getpid()), daemon=True, name=f"rnnx-worker-{job.id}")
+        p = ctx.Process(target=_child, args=(job, theirs, os.getpid(), mine), daemon=True, name=f"rnnx-worker-{job.id}")
         p.start()
         job._child = w = Worker(p, mine)
         job._model_step = job.trainer.step_count
@@ -293,6 +308,10 @@ class Stepper:
             while msg is not None and why is None:
                 why = apply(self.job, msg)
                 msg = self.worker.recv(0) if why is None else None
+            # ended without a word: a worker forked meanwhile for another job may hold a copy of
+            # this pipe's far end, so no EOF would ever come
+            if why is None and msg is None and not self.worker.process.is_alive() and not self.worker.conn.poll(0):
+                raise EOFError
         except (EOFError, OSError):
             why = _lost(self.job, self.worker)
         if why is not None:  # it has exited: reap it

@@ -234,8 +234,17 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_a_worker_ends_when_its_server_is_killed():
-    """In a session of its own no terminal signal reaches the worker: it must notice its server's end."""
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+@pytest.mark.parametrize("stalled", [False, True])
+def test_a_worker_ends_when_its_server_is_killed(stalled):
+    """In a session of its own no terminal signal reaches the worker: it must notice its server's
+    end, even when it is blocked writing to a pipe that the server had stopped reading (stalled:
+    the server is stopped until the worker stops training, then killed)."""
     import subprocess
     import sys
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -243,11 +252,24 @@ def test_a_worker_ends_when_its_server_is_killed():
     try:
         pid = int(server.stdout.readline())
         assert not _gone(pid)
+        if stalled:
+            os.kill(server.pid, signal.SIGSTOP)
+            # the worker fills the pipe, then blocks in its write: its CPU time stops growing
+            end, last = time.time() + 60, -1
+            while time.time() < end:
+                now = _cpu_ticks(pid)
+                if now == last:
+                    break
+                last = now
+                time.sleep(1.0)
+            assert now == last, "the worker never blocked on its full pipe"
         server.kill()  # no shutdown handler runs
         server.wait(30)
         assert _wait(lambda: _gone(pid), 30)
     finally:
         server.kill()
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_a_run_reforked_every_few_steps_ends_as_a_straight_run(monkeypatch):
