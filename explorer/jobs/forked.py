@@ -151,8 +151,8 @@ def _child(job, conn, parent_pid: int, server_end=None) -> None:
     # worker is then a scheduling group of its own, not one that its server's event loop and script
     # runs share. With a browser on the same laptop, training kept 0.64x its speed alone, 0.72x
     # apart; with 60 followers' clients on the machine the server's health check waited 106-232 ms
-    # at p95, 26 ms apart (bench/ui.py, bench/load_ws.py). The worker still ends with its server
-    # (the parent check in the loop below), and TERM from the server.
+    # at p95, 26 ms apart (bench/ui.py, bench/load_ws.py). It still ends with its server
+    # (_die_with_parent, the parent check in the loop below) and on TERM from it.
     with contextlib.suppress(OSError):
         os.setsid()
     gc.freeze()  # the inherited heap is never collected here: its pages stay shared with the server
@@ -310,7 +310,7 @@ class Stepper:
                 msg = self.worker.recv(0) if why is None else None
             # ended without a word: a worker forked meanwhile for another job may hold a copy of
             # this pipe's far end, so no EOF would ever come
-            if why is None and msg is None and not self.worker.process.is_alive() and not self.worker.conn.poll(0):
+            if why is None and not self.worker.process.is_alive() and not self.worker.conn.poll(0):
                 raise EOFError
         except (EOFError, OSError):
             why = _lost(self.job, self.worker)
