@@ -28,6 +28,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import stat
 import sys
 import threading
 import time
@@ -137,12 +138,34 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
+def _drop_server_sockets(keep: int) -> None:
+    """Let go of the sockets this worker copied from its server at the fork (its listening socket,
+    its browsers' connections, its event loop's wake-up pair, other workers' pipes), all but the
+    worker's own pipe ``keep``. A TCP connection stays open while any process holds it: one the
+    server closed stayed open for the browser, which sent its next requests on it, and nobody read
+    them (found: a tab's lazily loaded scripts and plotly.js pending for good, on all six of
+    Chromium's connections to the server). Each is replaced by /dev/null, not closed: a Python
+    object of the server's that closes its number later must not close something of the worker's."""
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+                if fd != keep and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.dup2(null, fd)
+    except FileNotFoundError:  # no /proc: nothing to go by
+        pass
+    finally:
+        os.close(null)
+
+
 def _child(job, conn, parent_pid: int, server_end=None) -> None:
     """The worker's main: train ``job`` (this process's copy) until told to pause, or until it is
     done, diverges or fails; then send the trainer's state back and exit."""
     from .concurrency import HandoverLock
     if server_end is not None:  # the fork copied the server's end too: a dead server must mean EOF here
         server_end.close()
+    _drop_server_sockets(conn.fileno())
     _die_with_parent(parent_pid)
     # the server's signal handlers (Streamlit's shutdown) mean nothing here: TERM and INT end the worker
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

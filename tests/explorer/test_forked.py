@@ -210,6 +210,35 @@ def test_a_worker_is_a_scheduling_session_of_its_own():
     job.stop()
 
 
+def test_a_worker_holds_none_of_the_servers_sockets():
+    """A connection the server closes ends for its client, and a socket it stops listening on takes
+    no more connections, a worker forked meanwhile or not. A worker's copy kept them open: a
+    browser's requests on a closed connection waited for good."""
+    import socket
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    served, _ = listener.accept()
+    job = _job(target=10**6)
+    job.start()
+    try:
+        assert _wait(lambda: job._child is not None and job.snapshot().step > 0)
+        served.close()  # the server is done with this connection
+        client.settimeout(20)
+        try:
+            got = client.recv(1)
+        except TimeoutError:
+            got = None
+        assert got == b"", "the connection stayed open after the server closed it"
+        address = listener.getsockname()
+        listener.close()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(address, timeout=20).close()
+    finally:
+        client.close()
+        listener.close()
+        job.stop()
+
+
 _SERVER = """
 import sys, time
 sys.path.insert(0, {root!r})
