@@ -38,6 +38,8 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 LOSS_LAST_STEP_JS = """() => {
   const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
       && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  // a student watches the chart: one out of sight is not redrawn (explorer/app/live_chart.py)
+  if (p) { const r = p.getBoundingClientRect(); if (r.bottom < 0 || r.top > innerHeight) p.scrollIntoView({block: 'center'}); }
   if (!p || !p._fullData || !p._fullData.length || !p._fullData[0].x) return -1;
   const x = p._fullData[0].x;
   return x.length ? Number(x[x.length - 1]) : 0;

@@ -7,7 +7,9 @@ lost twice a second. This module draws such charts with a small Streamlit compon
 v2, in the page, no iframe) keyed by the chart's key: its script keeps the graph and calls
 ``Plotly.react``, so only the data are redrawn, and keeps the user's view: the axis ranges the
 reader zoomed or panned to are put into every layout drawn after (``layout.uirevision`` keeps the
-rest: legend choices, 3-D cameras).
+rest: legend choices, 3-D cameras). A chart out of sight is not redrawn: its newest figure waits
+until the chart comes near the window (the browser's busy thread is the one a training run on the
+same laptop competes with).
 
 Plotly.js itself is the copy that ships inside the plotly Python package; Streamlit serves it from
 that folder through a (never mounted) v1 component route, so nothing is copied or written.
@@ -53,6 +55,7 @@ function loadPlotly(src) {
 const RELEASE_EVENTS = ["pointerup", "pointercancel", "mouseup"];
 const HOLD_MAX_MS = 3000;  // a held update is drawn after this even if no release was seen
 const CLEANUP_DELAY_MS = 1000;  // a cleaned-up graph still on the page after this is still in use
+const OFFSCREEN_MARGIN = "300px";  // a chart this close to the window counts as in sight (drawn before it is scrolled to)
 
 const CONFIG = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
 
@@ -118,6 +121,17 @@ function drawChart(holder, spec, src, failed, resync) {
       if (pending) setTimeout(pending, 0);  // after plotly's own handler has applied the zoom
     };
     for (const ev of RELEASE_EVENTS) window.addEventListener(ev, gd.__rnnxRelease, true);
+    // A chart out of sight is not redrawn (each redraw costs the browser's one busy thread, which
+    // a training run on the same laptop wants too): its latest figure waits, and is drawn as the
+    // chart comes within OFFSCREEN_MARGIN of the window.
+    if (window.IntersectionObserver) {
+      gd.__rnnxSight = new IntersectionObserver((entries) => {
+        gd.__rnnxInSight = entries[entries.length - 1].isIntersecting;
+        const waiting = gd.__rnnxOutOfSight;
+        if (gd.__rnnxInSight && waiting) { gd.__rnnxOutOfSight = null; waiting(); }
+      }, {rootMargin: OFFSCREEN_MARGIN});
+      gd.__rnnxSight.observe(gd);
+    }
     // Streamlit calls a component's cleanup on unmount, but also now and then while the element
     // stays on the page (a rerun that re-renders it). Tearing the graph down then dropped the
     // reader's zoom and the drag listeners (a chart held its updates for good): tear down only
@@ -127,6 +141,7 @@ function drawChart(holder, spec, src, failed, resync) {
         if (gd.isConnected || gd.__rnnxGone) return;
         gd.__rnnxGone = true;
         if (gd.__rnnxResize) gd.__rnnxResize.disconnect();
+        if (gd.__rnnxSight) gd.__rnnxSight.disconnect();
         for (const ev of RELEASE_EVENTS) window.removeEventListener(ev, gd.__rnnxRelease, true);
         clearTimeout(gd.__rnnxHoldTimer);
         if (window.Plotly) window.Plotly.purge(gd);
@@ -156,7 +171,9 @@ function drawChart(holder, spec, src, failed, resync) {
       gd.__rnnxDrawn = fig;  // the figure on screen (bench/ui.py counts these)
       watchView(gd);  // after the first draw: gd.on exists once Plotly has made the graph
     };
-    if (gd.__rnnxDragging) {
+    if (gd.__rnnxDrawn && gd.__rnnxInSight === false) {
+      gd.__rnnxOutOfSight = draw;  // the newest figure only: drawn when the chart comes into sight
+    } else if (gd.__rnnxDragging) {
       gd.__rnnxPending = draw;
       // counted from the first held update: later ones must not push it back (they come several
       // times a second, and a release the page never saw would hold the chart for good)

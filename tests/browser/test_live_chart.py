@@ -30,10 +30,11 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
                            ".some(e => e.innerText.trim() === 'running')", timeout=120000)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=120000)
-    page.wait_for_function(f"(() => {{ const s = ({STATE_JS})(); return s && s[0] > 200; }})", timeout=120000)
     page.wait_for_function(f"() => {{ const el = {LOSS_EL}; if (!el) return false;"
                            " const r = el.getBoundingClientRect(); if (r.top >= 0 && r.bottom <= innerHeight) return true;"
                            " el.scrollIntoView({block: 'center'}); return false; }", timeout=30000, polling=300)
+    # the reader watches the chart (a chart out of sight is not redrawn) while the run gets going
+    page.wait_for_function(f"(() => {{ const s = ({STATE_JS})(); return s && s[0] > 200; }})", timeout=120000)
     # The page above the chart may still move (status line, messages) between measuring the chart
     # and pressing: as a reader would, drag again if a drag did not zoom (at most three times).
     for attempt in range(3):
@@ -73,3 +74,29 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
                            polling=300)
     final = _state(page)
     assert final[5] is True and final[7] > zoomed[7], f"the old zoom came back: {zoomed} -> {final}"
+
+
+def test_a_chart_out_of_sight_waits_and_shows_the_newest_figure_in_sight(page, app_server):
+    """A live chart scrolled out of sight is not redrawn (the browser's thread is spared) but keeps
+    the newest figure, and draws it as soon as it comes back into sight."""
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                           ".some(e => e.innerText.trim() === 'running')", timeout=120000)
+    page.wait_for_function(f"() => {{ const el = {LOSS_EL}; if (el) el.scrollIntoView({{block: 'start'}}); return !!el; }}",
+                           timeout=120000)
+    page.wait_for_function(f"(() => {{ const s = ({STATE_JS})(); return s && s[0] > 200; }})", timeout=120000)
+    # the reader scrolls down to the last chart: the loss chart is far above the window
+    page.evaluate("() => { const c = [...document.querySelectorAll('.js-plotly-plot')]; c[c.length - 1].scrollIntoView({block: 'end'}); }")
+    page.wait_for_function(f"() => ({LOSS_EL}).getBoundingClientRect().bottom < -400", timeout=30000)
+    rev = _state(page)[4]
+    # new points keep coming (the chart's figure moves on), but none is drawn while out of sight
+    page.wait_for_function(f"() => ({LOSS_EL}).__rnnxFig.rev >= {rev} + 3", timeout=60000)
+    held = page.evaluate(f"() => {{ const el = {LOSS_EL}; return [el.__rnnxDrawn === el.__rnnxFig, el.__rnnxFig.rev]; }}")
+    assert held[0] is False, "a chart out of sight was redrawn with every new figure"
+    page.evaluate(f"() => ({LOSS_EL}).scrollIntoView({{block: 'start'}})")
+    # in sight again: the newest figure is drawn (at least the one it held)
+    page.wait_for_function(f"() => {{ const el = {LOSS_EL}; return el.__rnnxDrawn === el.__rnnxFig && el.__rnnxFig.rev >= {held[1]}; }}",
+                           timeout=10000)
+    assert_no_exception(page)
