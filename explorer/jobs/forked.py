@@ -145,13 +145,14 @@ def _drop_server_sockets(keep: int) -> None:
     server closed stayed open for the browser, which sent its next requests on it, and nobody read
     them (found: a tab's lazily loaded scripts and plotly.js pending for good, on all six of
     Chromium's connections to the server). Each is replaced by /dev/null, not closed: a Python
-    object of the server's that closes its number later must not close something of the worker's."""
+    object of the server's that closes its number later must not close something of the worker's.
+    Standard input and output stay: a service's may be sockets to its journal, not to a browser."""
     null = os.open(os.devnull, os.O_RDWR)
     try:
         for name in os.listdir("/proc/self/fd"):
             fd = int(name)
             with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
-                if fd != keep and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                if fd > 2 and fd != keep and stat.S_ISSOCK(os.fstat(fd).st_mode):
                     os.dup2(null, fd)
     except FileNotFoundError:  # no /proc: nothing to go by
         pass
