@@ -9,7 +9,8 @@ Chromium (/usr/bin/chromium), presses Train, scrolls to the charts as a reader w
 - probe charts refreshes/s: how often the trajectories chart is drawn anew (budget >= 2);
   both counted in the page as they are drawn, read at the start and the end of the watch;
 - steps/s with the page open (the progress bar) against the same run alone in this process (the
-  engine without UI, as a training job runs it), as a ratio (budget >= 0.9);
+  engine without UI, as a training job runs it; the mean of 5 s before and 5 s after the watch),
+  as a ratio (budget >= 0.9);
 - bytes per curve refresh: the websocket bytes of the loss chart's messages, divided by its
   refreshes (budget < 20 KiB); and all websocket bytes per refresh, for scale;
 - CPU used while watching, in cores: the browser's page (renderer) processes (all on the machine)
@@ -146,6 +147,9 @@ def main() -> None:
     a = p.parse_args()
     from playwright.sync_api import sync_playwright
 
+    # the engine alone before and after the watch (the mean is the reference): this machine's speed
+    # drifts by up to a tenth from minute to minute, and one reading after the watch moved the ratio
+    before = engine_rate(a.task)
     port = free_port()
     pin = ["taskset", "-c", "0"] if a.pin else []
     server = subprocess.Popen([*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -197,10 +201,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    alone = engine_rate(a.task)
+    after = engine_rate(a.task)
+    alone = (before + after) / 2
     with_page = (step1 - step0) / dt
     res = {"loss_refreshes_per_s": round(changes / dt, 2), "probe_refreshes_per_s": round(probe_changes / dt, 2),
            "steps_per_s_page_open": round(with_page, 1), "steps_per_s_engine_alone": round(alone, 1),
+           "engine_alone_before_after": [round(before, 1), round(after, 1)],
            "speed_ratio": round(with_page / alone, 3), "curve_kib_per_refresh": round(nloss / max(changes, 1) / 1024, 2),
            "all_kib_per_refresh": round(nbytes / max(changes, 1) / 1024, 2), "renderer_cores": round(renderer, 2),
            "server_cores": round(server_cpu, 2), "resyncs": resyncs, "seconds": round(dt, 1), "autogroup": autogroup()}
@@ -209,7 +215,7 @@ def main() -> None:
     print(f"  loss chart refreshes/s               {changes / dt:8.2f}   budget >= 4")
     print(f"  probe charts refreshes/s             {probe_changes / dt:8.2f}   budget >= 2")
     print(f"  steps/s page open / engine alone     {with_page / alone:8.2f}   budget >= 0.9"
-          f"   ({with_page:.1f} / {alone:.1f} steps/s)")
+          f"   ({with_page:.1f} / {alone:.1f} steps/s; alone before {before:.1f}, after {after:.1f})")
     print(f"  bytes per curve refresh              {res['curve_kib_per_refresh']:8.2f} KiB   budget < 20 KiB"
           f"   (all messages: {res['all_kib_per_refresh']:.1f} KiB a refresh)")
     print(f"  CPU, browser page (renderer)         {renderer:8.2f} cores")

@@ -134,6 +134,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from ui import autogroup, cpu_seconds, engine_rate, free_port, pid_cpu_seconds
+    before = engine_rate("sine")  # and after the watch: the reference is the mean (bench/ui.py)
     port = free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], stdout=subprocess.PIPE, text=True,
                               start_new_session=True)
@@ -157,18 +158,21 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
-    alone = engine_rate("sine")
+    after = engine_rate("sine")
+    alone = (before + after) / 2
     rate = (s1 - s0) / dt
     res = {"loss_refreshes_per_s": round((d1["loss"] - d0["loss"]) / dt, 2),
            "probe_refreshes_per_s": round((d1["traj"] - d0["traj"]) / dt, 2),
            "steps_per_s_page_open": round(rate, 1), "steps_per_s_engine_alone": round(alone, 1),
+           "engine_alone_before_after": [round(before, 1), round(after, 1)],
            "speed_ratio": round(rate / alone, 3), "renderer_cores": round(renderer, 2),
            "server_cores": round(server_cpu, 2), "seconds": round(dt, 1), "autogroup": autogroup()}
     print(f"The lab's six live charts fed by a stream (no Streamlit), {dt:.1f} s in headless Chromium"
           f" (autogroup {res['autogroup']})")
     print(f"  loss chart refreshes/s               {res['loss_refreshes_per_s']:8.2f}")
     print(f"  trajectories refreshes/s             {res['probe_refreshes_per_s']:8.2f}")
-    print(f"  steps/s page open / engine alone     {rate / alone:8.2f}   ({rate:.1f} / {alone:.1f} steps/s)")
+    print(f"  steps/s page open / engine alone     {rate / alone:8.2f}   ({rate:.1f} / {alone:.1f} steps/s;"
+          f" alone before {before:.1f}, after {after:.1f})")
     print(f"  CPU, browser page (renderer)         {renderer:8.2f} cores")
     print(f"  CPU, server and training worker      {server_cpu:8.2f} cores")
     if a.json:
