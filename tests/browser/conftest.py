@@ -8,6 +8,7 @@ Fixtures
     shot_dir    (session)  a pytest temporary directory for screenshots
 
 Helpers (import them with `from .conftest import wait_idle, assert_no_exception, screenshot`)
+    INTO_SIGHT_JS                      JS (el) => scrolls a live chart into sight (it is redrawn only there)
     wait_idle(page, timeout=60000)     wait until the Streamlit script has finished running
     assert_no_exception(page)          fail if Streamlit rendered an exception box
     screenshot(page, directory, name)  full-page PNG, returns its path
@@ -55,6 +56,10 @@ IDLE_SELECTOR = (
 )
 COMPILATION_ERROR_SELECTOR = "[data-testid='stApp'][data-test-script-state='compilationError']"
 EXCEPTION_SELECTOR = "[data-testid='stException']"
+# A reader watches a live chart, and one out of sight is not redrawn (explorer/app/live_chart.py):
+# a test that reads what a live chart shows brings it into sight first. A JS function of the element.
+INTO_SIGHT_JS = ("(el) => { const r = el.getBoundingClientRect();"
+                 " if (r.bottom < 0 || r.top > innerHeight) el.scrollIntoView({block: 'center'}); }")
 
 
 # --------------------------------------------------------------------------- collection

@@ -5,7 +5,7 @@ follower a run of their own; ending the room tells the followers."""
 import re
 import time
 
-from .conftest import VIEWPORT, assert_no_exception, screenshot, wait_idle
+from .conftest import INTO_SIGHT_JS, VIEWPORT, assert_no_exception, screenshot, wait_idle
 
 # the step of the first progress bar: "step 1,210 of 200,000" / "200,000단계 중 1,210단계"
 STEP_JS = """() => { const el = document.querySelector('[data-testid=stProgress]'); if (!el) return -1;
@@ -13,7 +13,8 @@ STEP_JS = """() => { const el = document.querySelector('[data-testid=stProgress]
   return m ? Number(m[1].replace(/,/g, '')) : -1; }"""
 LOSS_EL_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
     && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'))"""
-LOSS_LAST_X_JS = f"""() => {{ const p = ({LOSS_EL_JS})(); if (!p || !p._fullData || !p._fullData.length) return -1;
+LOSS_LAST_X_JS = f"""() => {{ const p = ({LOSS_EL_JS})(); if (p) ({INTO_SIGHT_JS})(p);  // watched, in sight
+  if (!p || !p._fullData || !p._fullData.length) return -1;
   const x = p._fullData[0].x; return x && x.length ? Number(x[x.length - 1]) : -1; }}"""
 X_RANGE_JS = f"""() => {{ const el = ({LOSS_EL_JS})(); return el && el._fullLayout
     ? [el._fullLayout.xaxis.autorange, el._fullLayout.xaxis.range[0], el._fullLayout.xaxis.range[1]] : null; }}"""

@@ -3,16 +3,18 @@ import json
 
 import pytest
 
-from .conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import INTO_SIGHT_JS, assert_no_exception, screenshot, wait_idle
 
 STEPS = 30
-# the loss chart's last training step (live charts decode plotly's typed arrays into _fullData)
+# the loss chart's last training step (live charts decode plotly's typed arrays into _fullData),
+# brought into sight as a reader watches it
 LAST_STEP_JS = """() => {
   const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
       && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  if (p) (%s)(p);
   if (!p || !p._fullData || !p._fullData.length || !p._fullData[0].x) return -1;
   const x = p._fullData[0].x; return x.length ? Number(x[x.length - 1]) : 0;
-}"""
+}""" % INTO_SIGHT_JS
 TRAJ_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
     && String(el.layout.title.text).includes('trajectories'))"""
 TRAJ_X_JS = f"""() => {{ const el = ({TRAJ_JS})(); return el && el._fullData.length ? Array.from(el._fullData[0].x).slice(0, 40) : null; }}"""

@@ -1,18 +1,18 @@
 """The Training lab in a real browser: train, watch the loss chart update, pause, switch pages."""
 import time
 
-from .conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import INTO_SIGHT_JS, assert_no_exception, screenshot, wait_idle
 
 # The last training step the loss chart shows. The reader watches it: a live chart out of sight is
 # not redrawn (explorer/app/live_chart.py), so it is scrolled into sight first, as a reader would.
 LOSS_POINTS_JS = """() => {
   const plots = [...document.querySelectorAll('.js-plotly-plot')];
   const p = plots.find(el => el.layout && el.layout.title && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
-  if (p) { const r = p.getBoundingClientRect(); if (r.bottom < 0 || r.top > innerHeight) p.scrollIntoView({block: 'center'}); }
+  if (p) (%s)(p);
   if (!p || !p._fullData || !p._fullData.length || !p._fullData[0].x) return -1;
   const x = p._fullData[0].x;  // decoded (the spec may hold base64 'bdata')
   return x.length ? Number(x[x.length - 1]) : 0;
-}"""
+}""" % INTO_SIGHT_JS
 
 
 def test_train_pause_switch_pages(page, app_server, shot_dir):
