@@ -119,15 +119,20 @@ def autogroup() -> bool | None:
     return autogroup()
 
 
+def lab_run_settings(task_name: str):
+    """The Training lab's default run (LSTM H=32, B=32, T=50, probes every 100 steps) on ``task_name``."""
+    from explorer.jobs.runs import RunSettings
+    return RunSettings(task_name, 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 10**6, 100, "cpu")
+
+
 def engine_rate(task_name: str, seconds: float = 5.0) -> float:
     """steps/s of the Training lab's default run (LSTM H=32, B=32) without any UI, stepped as a
     training job steps it (``advance``: losses read back every few steps)."""
     import torch
 
-    from explorer.jobs.runs import RunSettings, build_trainer
+    from explorer.jobs.runs import build_trainer
     torch.set_num_threads(1)
-    s = RunSettings(task_name, 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 10**6, 50, "cpu")
-    tr = build_trainer(s)
+    tr = build_trainer(lab_run_settings(task_name))
     tr.train(10)
     t0, n = time.perf_counter(), 0
     while time.perf_counter() - t0 < seconds:

@@ -62,12 +62,13 @@ def serve(port: int) -> None:
 
     from explorer.figures.live import figure_parts
     from explorer.figures.live_patch import live_json
-    from explorer.jobs.runs import RunSettings, build_trainer
+    from explorer.jobs.runs import build_trainer
     from explorer.jobs.training_job import TrainingJob
     from explorer.views import training_lab as V
+    from ui import lab_run_settings
     torch.set_num_threads(1)
-    settings = RunSettings("sine", 50, "lstm", 32, 1, "tanh", False, 0.01, 32, "adam", 1.0, 0, 10**6, 100, "cpu")
-    job = TrainingJob(build_trainer(settings), 10**6, probe_every=100, mode="process")
+    settings = lab_run_settings("sine")
+    job = TrainingJob(build_trainer(settings), settings.steps, probe_every=settings.probe_every, mode="process")
     task = job.trainer.task
     plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
 
