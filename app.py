@@ -1,65 +1,17 @@
-"""RNN Explorer: `streamlit run app.py`. Navigation, page config and the shared sidebar."""
-from pathlib import Path
+"""RNN Explorer: `streamlit run app.py`.
 
+Streamlit runs this file for every page view (as ``__main__``; a page opened without it runs it
+as ``__page__``, explorer/app/shell.py): the app itself is ``explorer.app.main.run``. To start the
+server, ``streamlit run`` imports this file and finds ``app`` below: Streamlit's own server plus
+the route that streams each session's live charts (explorer/app/live_feed.py).
+"""
 import streamlit as st
 
-from explorer.app import session, state, tour, urlstate
-from explorer.app.boundary import guarded
-from explorer.app.i18n import LANGS
-from explorer.app.lang import current as current_lang, t
-from explorer.app.nav import available_pages, page_title, section_title
-from explorer.app.settings import device_choices
-from explorer.app.shell import disable_pages_folder_mode
-from explorer.app.widgets import language_style, presenter_style, task_title
-from explorer.jobs import runtime
-from core import describe_device, pick_device
+if __name__ in ("__main__", "__page__"):
+    from explorer.app.main import run
 
-session.init()
-urlstate.load()  # a shared link's settings (and ?lang=ko), applied before any widget is drawn
-lang = current_lang()
-# the tab's icon ships with the app (a material-icon or emoji favicon is fetched from the internet,
-# and a lecture hall may be offline); Streamlit serves the file from its own media route
-APP_ICON = Path(__file__).resolve().parent / "explorer" / "static" / "icon.png"
-st.set_page_config(page_title=t("app.page_title"), page_icon=APP_ICON, layout="wide")
-disable_pages_folder_mode()
+    run()
+else:
+    from explorer.app.live_feed import routes
 
-PAGES: dict[str, list] = {}
-for section, path, icon in available_pages():
-    PAGES.setdefault(section_title(section, lang), []).append(
-        st.Page(path, title=page_title(path, lang), icon=icon, default=path == "pages/home.py"))
-nav = st.navigation(PAGES)
-
-with st.sidebar:
-    st.segmented_control(t("app.language"), list(LANGS), key=state.LANG, format_func=LANGS.get,
-                         selection_mode="single", required=True)
-    st.selectbox(t("app.device"), device_choices(), key=state.DEVICE, help=t("app.device_help"),
-                 format_func=lambda d, auto=t("app.device_auto"): auto if d == "auto" else d)
-    st.caption(t("app.training_on", device=describe_device(pick_device(st.session_state[state.DEVICE]))))
-    st.toggle(t("app.presenter"), key=state.PRESENTER, help=t("app.presenter_help"))
-    tour.sidebar()
-runtime.sync_tab()  # this tab's runs: a reloaded page finds them (before the page asks for its board)
-
-if st.session_state[state.PRESENTER]:
-    presenter_style()
-language_style(lang)
-
-
-def run_status() -> None:
-    """The active run, drawn after the page so a run the page just started is shown."""
-    lab = runtime.session_jobs().get("lab")
-    with st.sidebar:
-        if lab is None:
-            st.caption(t("app.no_run"))
-            return
-        snap = lab.snapshot()
-        cfg = lab.trainer.model.config
-        st.caption(t("app.run_line", task=task_title(lab.trainer.task.name), kind=cfg.kind.upper(),
-                     hidden=cfg.hidden_size, status=t(f"jobs.status.{snap.status}"), step=snap.step))
-
-
-# The address bar is always a link to this view. Written before the page runs: after a page's
-# st.stop() Streamlit refuses state and query-parameter access for the rest of the run.
-urlstate.save(nav.url_path)
-runtime.tune_server()  # once per server: GIL switch interval, the imported modules out of the collector's scans
-guarded(nav.run, nav.url_path or "home")  # an unexpected error: a short message and an id, the trace in the log
-run_status()  # (not reached after a page's st.stop(): the sidebar then skips the run line)
+    app = st.App(__file__, routes=routes())

@@ -11,8 +11,9 @@ Chromium (/usr/bin/chromium), presses Train, scrolls to the charts as a reader w
 - steps/s with the page open (the progress bar) against the same run alone in this process (the
   engine without UI, as a training job runs it; the mean of 5 s before and 5 s after the watch),
   as a ratio (budget >= 0.9);
-- bytes per curve refresh: the websocket bytes of the loss chart's messages, divided by its
-  refreshes (budget < 20 KiB); and all websocket bytes per refresh, for scale;
+- bytes per curve refresh: the bytes of the loss chart's messages (over the websocket, and over
+  the session's live stream, explorer/app/live_feed.py), divided by its refreshes (budget < 20
+  KiB); and all bytes of both per refresh, for scale;
 - CPU used while watching, in cores: the browser's page (renderer) processes (all on the machine)
   and this benchmark's server with its training worker process;
 - resyncs: live-chart patches the browser could not apply (it then asks for the whole figure).
@@ -53,6 +54,18 @@ LAST_STEP_JS = """() => {
 # live chart draws only what changed).
 COUNT_JS = """(() => {
   const counts = window.__benchDraws = {loss: 0, traj: 0};
+  // the live stream's messages: "chart key, kind, JSON" on three lines (ASCII: a character is a byte)
+  const streamed = window.__benchStream = {bytes: 0, loss: 0};
+  const Source = window.EventSource;
+  window.EventSource = class extends Source {
+    constructor(url, opts) {
+      super(url, opts);
+      this.addEventListener('message', (ev) => {
+        streamed.bytes += ev.data.length;
+        if (ev.data.startsWith("lab.chart.loss\\n")) streamed.loss += ev.data.length;
+      });
+    }
+  };
   const title = (layout) => String((layout && layout.title && (layout.title.text || layout.title)) || '')
       .replace(/<[^>]*>/g, '');
   let plotly;
@@ -79,7 +92,7 @@ SCROLL_JS = """() => {
       && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
   p.scrollIntoView({block: 'start'});
 }"""
-COUNTS_JS = "() => Object.assign({}, window.__benchDraws)"
+COUNTS_JS = "() => Object.assign({}, window.__benchDraws, {streamed: window.__benchStream.bytes, streamed_loss: window.__benchStream.loss})"
 PROBE_DRAWN_JS = "() => window.__benchDraws.traj > 0"
 RESYNC_JS = "() => window.__rnnxResyncs || 0"
 LOSS_KEY = b"lab.chart.loss"  # the loss chart's element key: its messages carry it
@@ -199,7 +212,8 @@ def main() -> None:
             server_cpu = (pid_cpu_seconds(server.pid) - server0) / dt
             step1 = page.evaluate(PROGRESS_STEP_JS)
             changes, probe_changes = (counts1[k] - counts0[k] for k in ("loss", "traj"))
-            nbytes, nloss = received[0] - bytes0, loss_bytes[0] - loss0
+            nbytes = received[0] - bytes0 + counts1["streamed"] - counts0["streamed"]
+            nloss = loss_bytes[0] - loss0 + counts1["streamed_loss"] - counts0["streamed_loss"]
             resyncs = page.evaluate(RESYNC_JS)
             page.get_by_role("button", name="Pause").click()
             browser.close()

@@ -5,7 +5,7 @@ from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.generate import generate_text
-from explorer.app import report_ui, share_ui, state
+from explorer.app import live_feed as LF, report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import upload_widgets as U
 from explorer.app.job_controls import JobControls, job_row
@@ -104,57 +104,81 @@ def show_run(job: TrainingJob) -> None:
     else:
         ss[state.LAB_SCRUB] = -1
 
-    # Running: 2.5 times a second. Queued: every 2 s (many waiting students must not load the server).
+    # Running: 5 times a second. Queued: every 2 s (many waiting students must not load the server).
+    # While the session's stream carries the charts (explorer.app.live_feed), the fragments rerun
+    # only for the status line and the run's changes: each rerun costs the browser's busy thread.
+    running = snap0.status == "running"
     curve_every = {"running": V.CURVE_REFRESH_S, "queued": 2.0}.get(snap0.status)
+    streaming0 = LF.session_feed().streaming
 
-    @st.fragment(run_every=curve_every)
+    def curve_figures() -> dict:
+        """Loss and metric (no st calls: the session's stream builds these in its own thread)."""
+        snap = job.snapshot()
+        if V.metric_is_loss(task):  # a regression task's metric is its loss: one chart, not two copies
+            return {"lab.chart.loss": V.loss_fig(snap, task, lang=lang, baselines=refs)}
+        return {"lab.chart.loss": V.loss_fig(snap, task, lang=lang),
+                "lab.chart.metric": V.metric_fig(snap, task, lang=lang, baselines=refs)}
+
+    @st.fragment(run_every=LF.cadence(curve_every, streaming0))
     def live_curves():
-        """Status, loss and metric: new points every step, so refreshed more than twice a second."""
+        """Status, loss and metric: new points every step, so refreshed several times a second."""
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
-        if snap.status != snap0.status:
-            st.rerun()  # started, ended or paused: redraw the page once so the timers follow
+        if snap.status != snap0.status or (running and LF.session_feed().streaming != streaming0):
+            st.rerun()  # started, ended or paused (or the stream came or went): redraw the page once so the timers follow
         if snap.status == "queued":
             return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing
-        if V.metric_is_loss(task):  # a regression task's metric is its loss: one chart, not two copies
-            W.chart(V.loss_fig(snap, task, lang=lang, baselines=refs), key="lab.chart.loss", live=True)
+        figs = W.live_figures("lab.curves", curve_figures, V.CURVE_REFRESH_S if running else None)
+        if V.metric_is_loss(task):
+            W.chart(figs["lab.chart.loss"], key="lab.chart.loss", live=True)
         else:
             c1, c2 = pair()
             with c1:
-                W.chart(V.loss_fig(snap, task, lang=lang), key="lab.chart.loss", live=True)
+                W.chart(figs["lab.chart.loss"], key="lab.chart.loss", live=True)
             with c2:
-                W.chart(V.metric_fig(snap, task, lang=lang, baselines=refs), key="lab.chart.metric", live=True)
+                W.chart(figs["lab.chart.metric"], key="lab.chart.metric", live=True)
         if entry is not None:
             U.run_results(snap, task, base)
 
 
     # Probe charts change only when a new probe arrives; the browser redraws them less often (3-D less still).
     dims = 3 if ss[state.LAB_VIEW3D] else 2
+    probe_every = V.PROBE_REFRESH_S * (2 if dims == 3 else 1) if running else None
+    scrub, fig_cache = ss[state.LAB_SCRUB], ss[state.LAB_FIG_CACHE]
+    probe_keys = {"pred": "lab.chart.pred", "traj": "lab.chart.traj", "hidden": "lab.chart.hidden",
+                  "grad": "lab.chart.grad", "gradmap": "lab.chart.gradmap"}
 
+    def probe_figures() -> dict:
+        """The five probe charts (no st calls: the session's stream builds these too)."""
+        snap = job.snapshot()
+        if snap.probe is None:
+            return {}
+        figs = V.probe_figures(snap, task, scrub, dims, fig_cache, job.id, lang=lang)
+        return {probe_keys[k]: f for k, f in figs.items() if not (k == "pred" and task.name == "char_lm")}
 
-    @st.fragment(run_every=(V.PROBE_REFRESH_S * (2 if dims == 3 else 1)) if snap0.status == "running" else None)
+    @st.fragment(run_every=LF.cadence(probe_every, streaming0))
     def live_probe():
         snap = job.snapshot()
         if snap.probe is None:
             st.caption(t("lab.no_probe"))
             return
-        figs = V.probe_figures(snap, task, ss[state.LAB_SCRUB], dims, ss[state.LAB_FIG_CACHE], job.id, lang=lang)
+        figs = W.live_figures("lab.probes", probe_figures, probe_every)
         c1, c2 = pair()
         with c1:
             if task.name == "char_lm":
                 st.markdown(t("lab.sampled_text", step=snap.probe.step))
-                st.code(V.cached(ss[state.LAB_FIG_CACHE], ("text", job.id, snap.probe.step), lambda: generate_text(
+                st.code(V.cached(fig_cache, ("text", job.id, snap.probe.step), lambda: generate_text(
                     job.trainer.model, task, "Shall I", 200, temperature=0.7)), language=None)
             else:
-                W.chart(figs["pred"], key="lab.chart.pred", live=True)
+                W.chart(figs["lab.chart.pred"], key="lab.chart.pred", live=True)
         with c2:
-            W.chart(figs["traj"], key="lab.chart.traj", live=True)
+            W.chart(figs["lab.chart.traj"], key="lab.chart.traj", live=True)
         c1, c2 = pair()
         with c1:
-            W.chart(figs["hidden"], key="lab.chart.hidden", live=True)
+            W.chart(figs["lab.chart.hidden"], key="lab.chart.hidden", live=True)
         with c2:
-            W.chart(figs["grad"], key="lab.chart.grad", live=True)
-        W.chart(figs["gradmap"], key="lab.chart.gradmap", live=True)
+            W.chart(figs["lab.chart.grad"], key="lab.chart.grad", live=True)
+        W.chart(figs["lab.chart.gradmap"], key="lab.chart.gradmap", live=True)
 
 
     live_curves()

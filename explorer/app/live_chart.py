@@ -25,7 +25,8 @@ import streamlit as st
 import streamlit.components.v1 as components_v1
 
 from .lang import t
-from .live_updates import PATCH_JS, chart_data, forget
+from .live_feed import STREAMED, session_feed
+from .live_updates import PATCH_JS, chart_data
 
 LIVE_COMPONENT = "rnnx_live_chart"  # the component's name (must be unique in the app)
 GROUP_COMPONENT = "rnnx_live_charts"  # a group of live charts in rows (class mode's followers)
@@ -35,8 +36,7 @@ PLOTLY_FILE = "plotly.min.js"
 # The components' scripts run in the page. ``drawChart(holder, spec, src, failed)`` keeps one graph
 # div in ``holder`` (created on the first call, reused after) and draws the JSON text ``spec`` into
 # it with Plotly.react; ``src`` is the URL of plotly.js, ``failed`` the message shown if it cannot
-# be loaded. With ``resync`` (a function), ``spec`` is a patch (explorer.app.live_updates) applied to the
-# figure drawn last; one made for other revisions calls ``resync(rev)`` instead, and draws nothing.
+# be loaded (``spec`` may also be the figure itself, parsed).
 _COMMON_JS = r"""
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -90,7 +90,7 @@ function withView(gd, layout) {
   return layout;
 }
 
-function drawChart(holder, spec, src, failed, resync) {
+function drawChart(holder, spec, src, failed) {
   let gd = holder.querySelector(":scope > .rnnx-live-chart");
   // The same figure again (a refresh in which it did not change): nothing to draw. Redrawing would
   // also put a replay's slider back where the server left it, not where the reader moved it.
@@ -148,11 +148,7 @@ function drawChart(holder, spec, src, failed, resync) {
       }, CLEANUP_DELAY_MS);
     };
   }
-  let fig = JSON.parse(spec);
-  if (resync) {
-    if (!gd.__rnnxFig || !fig.bases.includes(gd.__rnnxFig.rev)) { resync(fig.rev); return gd; }
-    fig = applyPatch(gd.__rnnxFig, fig);
-  }
+  const fig = typeof spec === "string" ? JSON.parse(spec) : spec;
   gd.__rnnxSpec = spec;
   gd.__rnnxFig = fig;
   gd.style.height = fig.layout.height + "px";  // the box is sized before Plotly has loaded
@@ -188,17 +184,83 @@ function drawChart(holder, spec, src, failed, resync) {
 }
 """
 
-# One chart: ``data`` is {"spec": JSON text, "src", "failed"}, or "patch" in place of "spec".
+# One chart: ``data`` is {"key", "feed": the session's stream (explorer.app.live_feed), "src",
+# "failed"} and, from a script run, "spec" (the whole figure) or "patch" (what changed). A page
+# keeps one store per stream: each chart's newest figure (``offer``: messages from script runs and
+# from the stream, in whatever order they come; revisions decide) and the chart drawing it.
 _JS = _COMMON_JS + PATCH_JS + r"""
+const RESYNC_GAP_MS = 1000;  // a chart asks for its whole figure at most this often
+const CLOSE_DELAY_MS = 5000;  // a stream no chart has used for this long is closed (another page)
+
+function liveStore(url) {
+  const all = window.__rnnxStores || (window.__rnnxStores = {});
+  const store = all[url] || (all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, es: null, dead: false});
+  if (url && !store.es && !store.dead) openStream(store);
+  return store;
+}
+
+function openStream(store) {
+  const es = new EventSource(new URL(store.url, document.baseURI).href);
+  store.es = es;
+  es.onopen = () => { window.__rnnxStreamOpens = (window.__rnnxStreamOpens || 0) + 1; };  // counted for tests
+  es.onmessage = (ev) => {
+    const d = ev.data, i = d.indexOf("\n"), j = d.indexOf("\n", i + 1);
+    offer(store, d.slice(0, i), d.slice(i + 1, j), JSON.parse(d.slice(j + 1)));
+  };
+  // refused (an ended session, no stream route): the page's fragments draw the charts instead
+  es.onerror = () => { if (es.readyState === EventSource.CLOSED) { store.es = null; store.dead = true; } };
+}
+
+function offer(store, key, kind, msg) {
+  const cur = store.figs[key], chart = store.charts[key];
+  if (cur && msg.rev <= cur.rev) return;  // older than what the chart holds (the other channel was faster)
+  if (kind === "spec") {
+    store.figs[key] = msg;
+  } else if (cur && msg.bases.includes(cur.rev)) {
+    store.figs[key] = applyPatch(cur, msg);
+  } else {  // made for a figure this page does not hold: ask for the whole figure, do not guess
+    const now = Date.now();
+    if (chart && !(store.asked[key] > now - RESYNC_GAP_MS)) { store.asked[key] = now; chart.resync(msg.rev); }
+    return;
+  }
+  delete store.asked[key];
+  if (chart) chart.draw(store.figs[key]);
+}
+
+function release(store, key, chart) {
+  if (store.charts[key] !== chart) return;
+  delete store.charts[key];
+  setTimeout(() => {
+    if (store.es && Object.keys(store.charts).length === 0) { store.es.close(); store.es = null; }
+  }, CLOSE_DELAY_MS);
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
-  const gd = data.patch === undefined ? drawChart(parentElement, data.spec, data.src, data.failed)
-    : drawChart(parentElement, data.patch, data.src, data.failed, (rev) => {
+  const store = liveStore(data.feed || ""), key = data.key;
+  const chart = {
+    resync: (rev) => {
       window.__rnnxResyncs = (window.__rnnxResyncs || 0) + 1;  // counted for bench/ui.py
       setTriggerValue("resync", rev);
-    });
-  return gd.__rnnxCleanup;  // on unmount only
+    },
+    draw: (fig) => { chart.gd = drawChart(parentElement, fig, data.src, data.failed); },
+  };
+  store.charts[key] = chart;
+  const text = data.spec !== undefined ? data.spec : data.patch;
+  if (text !== undefined && store.texts[key] !== text) {  // a rerun that repeats a message: nothing new
+    store.texts[key] = text;
+    offer(store, key, data.spec !== undefined ? "spec" : "patch", JSON.parse(text));
+  }
+  if (store.figs[key]) chart.draw(store.figs[key]);
+  // streamed, and none has come: the stream sends each chart's whole figure first (a stream
+  // that cannot open leaves the chart to the page's reruns, which ask for it)
+  else if (text === undefined && !store.es) chart.resync(0);
+  return () => {  // on unmount only (see drawChart)
+    if (chart.gd) chart.gd.__rnnxCleanup();
+    setTimeout(() => { if (!chart.gd || !chart.gd.isConnected) release(store, key, chart); }, CLEANUP_DELAY_MS);
+  };
 }
 """
+
 
 # A group of charts in rows (class mode: one element per group, so a follower's refresh costs
 # the server a few elements, not one per chart): ``data`` is bytes (a Uint8Array here), the UTF-8
@@ -273,15 +335,20 @@ def live_chart(fig, key: str, *, where=None) -> None:
     """Draw ``fig`` as a live chart: the same graph is updated in place on every rerun.
 
     Args:
-        fig: a plotly figure (its ``layout.uirevision`` decides when the user's view is kept).
+        fig: a plotly figure (its ``layout.uirevision`` decides when the user's view is kept), or
+            ``explorer.app.live_feed.STREAMED``: the session's stream brings it.
         key: the chart's key; the chart's identity in the browser, so it must be stable.
         where: a container or column to draw in (default: the current one).
     """
     mount, src = _component()
-    # a timed refresh sends what changed (explorer.app.live_updates); "resync": the browser asks for all
-    data = {**chart_data(fig, key), "src": src, "failed": t("widgets.live_chart_failed")}
+    feed = session_feed()
+    data = {"key": key, "feed": feed.url, "src": src, "failed": t("widgets.live_chart_failed")}
+    if fig is not STREAMED:  # a timed refresh sends what changed (explorer.app.live_updates)
+        with feed.lock:
+            data.update(chart_data(fig, key, feed.sent))
     with where if where is not None else contextlib.nullcontext():
-        mount(key=key, data=data, width="stretch", height="content", on_resync_change=partial(forget, key))
+        # "resync": the browser asks for the whole figure
+        mount(key=key, data=data, width="stretch", height="content", on_resync_change=partial(feed.forget, key))
 
 
 def live_chart_group(group: bytes, key: str) -> None:

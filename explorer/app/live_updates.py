@@ -10,13 +10,11 @@ a message, or was mounted anew) does not guess: it asks for the whole figure (th
 """
 from __future__ import annotations
 
-import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..figures.live import figure_parts
 from ..figures.live_patch import live_json, patch_from_any
 
-SENT = "_rnnx_live_sent"  # session state: chart key -> _Sent (what the browser was last sent)
 BASES = 3  # a patch applies to any of the chart's last BASES revisions (a browser may skip a message)
 
 
@@ -36,33 +34,53 @@ def _fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-def chart_data(fig, key: str) -> dict:
-    """The component data for live chart ``key`` showing ``fig``: {"spec": JSON text} (the whole
-    figure) or {"patch": JSON text} (what changed since the chart's last message)."""
-    sent_all = st.session_state.setdefault(SENT, {})
+def next_message(sent_all: dict, key: str, fig, partial: bool) -> dict | None:
+    """The next message for live chart ``key`` showing ``fig``: {"spec": JSON text} (the whole
+    figure) or {"patch": JSON text} (what changed since the chart's last message); None when
+    nothing changed since then. Records it in ``sent_all`` (chart key -> what it last sent; the
+    caller holds the lock that guards it).
+
+    Args:
+        sent_all: one session's record of what its charts last sent (``explorer.app.live_feed``).
+        partial: a patch may be sent (a timed refresh); False: the whole figure (a full script run).
+    """
     last = sent_all.get(key)
-    partial = last is not None and last.parts is not None and _fragment_rerun()
-    if partial and fig is last.fig:  # the same (cached) figure: the same message, nothing to do
-        return last.data
+    partial = partial and last is not None and last.parts is not None
+    if partial and fig is last.fig:  # the same (cached) figure: nothing new
+        return None
     parts = figure_parts(fig)
     rev = 1 if last is None else last.rev + 1
-    history = last.history if partial else []
-    patch = patch_from_any([p for _, p in history], parts) if partial else {"full": True}
+    # Kept across whole figures too: a script run's whole figure and the stream's next patch
+    # travel on two channels, and the patch may come first.
+    history = last.history if last is not None else []
+    bases = history
+    patch = patch_from_any([p for _, p in bases], parts) if partial else {"full": True}
+    if partial and patch is not None and "full" in patch and len(history) > 1:
+        bases = history[-1:]  # one that older figures cannot take: for the newest (the others ask)
+        patch = patch_from_any([p for _, p in bases], parts)
     if patch is None:  # nothing changed (partial: ``last`` holds a figure)
         last.fig = fig
-        return last.data
+        return None
     if "full" in patch:
-        data, history = {"spec": live_json({**parts, "rev": rev})}, []
+        data = {"spec": live_json({**parts, "rev": rev})}
     else:
-        data = {"patch": live_json({**patch, "rev": rev, "bases": [r for r, _ in history]})}
+        data = {"patch": live_json({**patch, "rev": rev, "bases": [r for r, _ in bases]})}
     sent_all[key] = _Sent(rev, parts, fig, data, (history + [(rev, parts)])[-BASES:])
     return data
 
 
-def forget(key: str) -> None:
-    """The browser asked for the whole figure (the ``resync`` trigger): send it on the next run
-    (under the next revision: revisions only grow)."""
-    last = st.session_state.get(SENT, {}).get(key)
+def chart_data(fig, key: str, sent_all: dict) -> dict:
+    """The component data for live chart ``key`` showing ``fig`` in this script run: the whole
+    figure on a full run, what changed on a timed fragment's rerun (the message sent last when
+    nothing did: the element must be drawn again, and the same data cost the browser nothing)."""
+    data = next_message(sent_all, key, fig, partial=_fragment_rerun())
+    return data if data is not None else sent_all[key].data
+
+
+def forget(sent_all: dict, key: str) -> None:
+    """The browser asked for the whole figure (the ``resync`` trigger): send it with the next
+    message (under the next revision: revisions only grow)."""
+    last = sent_all.get(key)
     if last is not None:
         last.parts = last.fig = None
 

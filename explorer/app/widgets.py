@@ -218,15 +218,40 @@ def chart(fig, key: str | None = None, *, where=None, live: bool = False, **kwar
         key: the chart's element key.
         where: a container or column to draw in (default: the current one).
         live: a chart that a timed fragment redraws: drawn by ``explorer.app.live_chart``, which
-            updates one graph in place (keeps the user's zoom, costs the browser far less).
+            updates one graph in place (keeps the user's zoom, costs the browser far less); ``fig``
+            may then be ``explorer.app.live_feed.STREAMED`` (the session's stream brings it).
         **kwargs: passed on to ``st.plotly_chart``.
     """
     if fig is None:
         return
-    if st.session_state.get(state.PRESENTER):
-        fig = presenter_figure(fig)
     if live:
         from .live_chart import live_chart
+        from .live_feed import STREAMED
+        if fig is not STREAMED and st.session_state.get(state.PRESENTER):
+            fig = presenter_figure(fig)
         live_chart(fig, key, where=where)
         return
+    if st.session_state.get(state.PRESENTER):
+        fig = presenter_figure(fig)
     (where or st).plotly_chart(fig, key=key, **kwargs)
+
+
+def live_figures(name: str, build, every_s: float | None) -> dict:
+    """``explorer.app.live_feed.live_figures`` with the presenter's restyling: the figures a timed
+    fragment draws as live charts, published to the session's stream (chart key -> figure).
+
+    Args:
+        name: the group's name in the session's feed (unique on the page).
+        build: () -> {chart key: plotly figure}; no ``st`` calls (the stream's thread runs it too).
+        every_s: seconds between refreshes while the page is open (None: not refreshed).
+    """
+    from .live_feed import live_figures as publish
+    # the stream's figures are restyled here; those drawn in this run, by chart()
+    streamed = _presented(build) if st.session_state.get(state.PRESENTER) else build
+    return publish(name, streamed, every_s, now=build)
+
+
+def _presented(build):
+    def restyled() -> dict:
+        return {k: presenter_figure(f) if f is not None else None for k, f in build().items()}
+    return restyled

@@ -21,11 +21,12 @@ PROBE_REFRESH_S = 0.4  # seconds between redraws of the probe charts (2-D); 3-D 
 
 def cached(cache: dict, key: tuple, make):
     """``make()`` once per ``key``; ``cache`` keeps only the latest few entries (bounded)."""
-    if key not in cache:
+    hit = cache.get(key, cache)  # (the session's live feed builds in its own thread too: no check-then-read)
+    if hit is cache:
         if len(cache) > 8:
             cache.clear()
-        cache[key] = make()
-    return cache[key]
+        hit = cache[key] = make()
+    return hit
 
 
 def probe_figures(snap, task, scrub: int, dims: int, cache: dict, job_id, lang: str = "en") -> dict:

@@ -100,3 +100,57 @@ def test_a_chart_out_of_sight_waits_and_shows_the_newest_figure_in_sight(page, a
     page.wait_for_function(f"() => {{ const el = {LOSS_EL}; return el.__rnnxDrawn === el.__rnnxFig && el.__rnnxFig.rev >= {held[1]}; }}",
                            timeout=10000)
     assert_no_exception(page)
+
+
+# the loss chart's revision (brought into sight first: a chart out of sight is not redrawn)
+REV_JS = f"""() => {{ const el = {LOSS_EL}; if (!el || !el.__rnnxFig) return -1;
+  const r = el.getBoundingClientRect(); if (r.bottom < 0 || r.top > innerHeight) el.scrollIntoView({{block: 'start'}});
+  return el.__rnnxFig.rev; }}"""
+
+
+def _watch_loss_messages(page) -> list:
+    """The websocket frames that carry the loss chart's data (a patch or a whole figure: its JSON
+    text, escaped in the element's data, holds the revision)."""
+    frames = []
+
+    def frame(payload):
+        b = payload if isinstance(payload, bytes) else payload.encode()
+        if b"lab.chart.loss" in b and b'\\"rev\\"' in b:
+            frames.append(len(b))
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    return frames
+
+
+def test_the_lab_streams_its_live_charts_instead_of_rerunning_for_them(page, app_server):
+    """While a run trains, the live charts come over the session's stream (explorer/app/live_feed.py),
+    not with timed reruns: the loss chart moves on and no websocket message carries its data."""
+    frames = _watch_loss_messages(page)
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("() => (window.__rnnxStreamOpens || 0) >= 1", timeout=120000)
+    page.wait_for_function(f"({REV_JS})() > 0", timeout=120000)
+    first = page.evaluate(REV_JS)
+    page.wait_for_function(f"({REV_JS})() >= {first} + 10", timeout=120000, polling=200)
+    n0, rev0 = len(frames), page.evaluate(REV_JS)  # settled: the page has rerun into streaming
+    page.wait_for_function(f"({REV_JS})() >= {rev0} + 15", timeout=120000, polling=200)
+    assert len(frames) - n0 <= 1, f"{len(frames) - n0} websocket messages carried the loss chart's data"
+    assert page.evaluate("() => window.__rnnxResyncs || 0") <= 2
+    assert page.evaluate("() => window.__rnnxStreamOpens") == 1  # one stream, kept open
+    assert_no_exception(page)
+
+
+def test_without_the_stream_the_lab_draws_its_live_charts_with_reruns(page, app_server):
+    """A stream that is refused (a proxy that blocks it, an ended session): the charts stay live,
+    drawn by the page's timed reruns as before."""
+    page.route("**/rnnx/live/**", lambda route: route.fulfill(status=404, body="blocked"))
+    frames = _watch_loss_messages(page)
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"({REV_JS})() > 0", timeout=120000)
+    rev0, n0 = page.evaluate(REV_JS), len(frames)
+    page.wait_for_function(f"({REV_JS})() >= {rev0} + 10", timeout=120000, polling=200)
+    assert len(frames) - n0 >= 8, "the reruns did not carry the loss chart"
+    assert page.evaluate("() => window.__rnnxStreamOpens || 0") == 0
+    assert_no_exception(page)
