@@ -6,7 +6,7 @@ from explorer.app.shell import use_navigation_only
 
 use_navigation_only()
 from core.compare import CELLS, EVAL_SEQUENCES, PRESETS, SweepSettings, sweep_point
-from explorer.app import report_ui, share_ui, state
+from explorer.app import live_feed as LF, report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import widgets as W
 from explorer.app.job_controls import JobControls, job_row
@@ -95,10 +95,23 @@ if not stale:  # a report of the runs as built: their settings, preset and pass/
     report_ui.compare_button(jobs, settings, preset, ss[state.CMP_FINAL])
 
 
-@st.fragment(run_every=0.5 if active0 else None)
+# While the session's stream carries the charts (explorer.app.live_feed), the fragments rerun only
+# for the status lines, badges and table: each rerun costs the browser's busy thread.
+streaming0 = LF.session_feed().streaming
+
+
+def curve_figures() -> dict:
+    """Loss and metric of the three runs (no st calls: the session's stream builds these too)."""
+    snaps = {k: j.snapshot() for k, j in jobs.items()}
+    return {"cmp_loss": V.loss_fig(snaps, task, lang=lang), "cmp_metric": V.metric_fig(snaps, task, lang=lang)}
+
+
+@st.fragment(run_every=LF.cadence(0.5, streaming0) if active0 else None)
 def live_curves():
     """Status, badges, loss and metric: new points every step, so redrawn twice a second."""
     snaps = {k: j.snapshot() for k, j in jobs.items()}
+    if active0 and LF.session_feed().streaming != streaming0:
+        st.rerun()  # the stream came or went: redraw the page once so the timers follow
     cols = st.columns(3)
     for c, (k, s) in zip(cols, snaps.items()):
         with c.container(border=True):
@@ -123,30 +136,42 @@ def live_curves():
             c.badge(V.badge_text(desc, v, ok, lang), color="gray" if ok is None else "green" if ok else "red",
                     icon=None if ok is None else ":material/check:" if ok else ":material/close:")
     c1, c2 = st.columns(2)
-    W.chart(V.loss_fig(snaps, task, lang=lang), key="cmp_loss", where=c1, live=True)
-    W.chart(V.metric_fig(snaps, task, lang=lang), key="cmp_metric", where=c2, live=True)
+    figs = W.live_figures("cmp.curves", curve_figures, 0.5 if active0 else None)
+    W.chart(figs["cmp_loss"], key="cmp_loss", where=c1, live=True)
+    W.chart(figs["cmp_metric"], key="cmp_metric", where=c2, live=True)
     if active0 and not any(s.active for s in snaps.values()):
         st.rerun()  # all finished: redraw once so the timers stop
 
 
 # The views below change only when a probe arrives: a slower timer, and figures built once per probe.
 # (One fragment for everything took about 1 s a run with two jobs training: never idle at 0.5 s.)
-@st.fragment(run_every=V.VIEWS_REFRESH_S if active0 else None)
+def view_builder(seq: int):
+    """The probe views by chart key, gates of sequence ``seq`` (no st calls: the session's stream
+    builds these too)."""
+    cache, ids = ss[state.CMP_FIG_CACHE], {k: j.id for k, j in jobs.items()}
+
+    def build() -> dict:
+        snaps = {k: j.snapshot() for k, j in jobs.items()}
+        return {f"cmp_{name}": f for name, f in V.probe_views(snaps, ids, seq, cache, lang=lang).items()}
+    return build
+
+
+@st.fragment(run_every=LF.cadence(V.VIEWS_REFRESH_S, streaming0) if active0 else None)
 def live_views():
     snaps = {k: j.snapshot() for k, j in jobs.items()}
-    seq = int(ss[state.CMP_GATE_SEQ]) - 1
-    figs = V.probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, ss[state.CMP_FIG_CACHE], lang=lang)
-    W.chart(figs["grad"], key="cmp_grad", live=True)
-    W.chart(figs["traj"], key="cmp_traj", live=True)
+    figs = W.live_figures("cmp.views", view_builder(int(ss[state.CMP_GATE_SEQ]) - 1),
+                          V.VIEWS_REFRESH_S if active0 else None)
+    W.chart(figs["cmp_grad"], key="cmp_grad", live=True)
+    W.chart(figs["cmp_traj"], key="cmp_traj", live=True)
     st.subheader(t("compare.gates"))
     st.caption(t("compare.gates_caption"))
     st.columns([1, 4])[0].number_input(t("compare.gate_seq"), *ST.bounds(state.CMP_GATE_SEQ), key=state.CMP_GATE_SEQ)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        W.chart(figs[f"gates_{k}"], key=f"cmp_gates_{k}", where=col, live=True)
+        W.chart(figs[f"cmp_gates_{k}"], key=f"cmp_gates_{k}", where=col, live=True)
     for k, col in zip(("lstm", "gru"), st.columns(2)):
-        W.chart(figs[f"means_{k}"], key=f"cmp_means_{k}", where=col, live=True)
+        W.chart(figs[f"cmp_means_{k}"], key=f"cmp_means_{k}", where=col, live=True)
     for k in ("lstm", "gru"):
-        W.chart(figs[f"sat_{k}"], key=f"cmp_sat_{k}", live=True)
+        W.chart(figs[f"cmp_sat_{k}"], key=f"cmp_sat_{k}", live=True)
     by_kind = V.finals_by_kind(jobs, ss[state.CMP_FINAL])
     st.subheader(t("compare.summary"))
     target = V.default_target(task, preset)

@@ -9,7 +9,7 @@ from explorer.app.shell import use_navigation_only
 use_navigation_only()
 from core.dynamics import ChaosSettings, FlipFlopRecipe, lyapunov_at, lyapunov_vs_radius
 from core.trace import whh_eigenvalues
-from explorer.app import report_ui, share_ui, state
+from explorer.app import live_feed as LF, report_ui, share_ui, state
 from explorer.app import settings as ST
 from explorer.app import widgets as W
 from explorer.app.job_controls import JobControls, job_row
@@ -82,17 +82,29 @@ else:
     initial = ss[state.DYN_WHH_INITIAL]
     initial = initial[1] if initial is not None and initial[0] == job.id else None
 
-    @st.fragment(run_every=0.5 if active0 else None)
+    # While the session's stream carries the two charts (explorer.app.live_feed), the fragment
+    # reruns only for the status line: each rerun costs the browser's busy thread.
+    streaming0 = LF.session_feed().streaming
+    loss_title = t("dynamics.loss_title")
+
+    def training_figures() -> dict:
+        """W_hh's eigenvalues and the loss (no st calls: the session's stream builds these too)."""
+        snap = job.snapshot()
+        eig, step = V.live_whh(job)
+        return {"dyn_whh": V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
+                "dyn_loss": loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
+                                        job.trainer.task.baseline_loss, title=loss_title, lang=lang)}
+
+    @st.fragment(run_every=LF.cadence(0.5, streaming0) if active0 else None)
     def training_live():
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
+        if active0 and LF.session_feed().streaming != streaming0:
+            st.rerun()  # the stream came or went: redraw the page once so the timers follow
         c1, c2 = st.columns(2)
-        eig, step = V.live_whh(job)
-        W.chart(V.whh_eig_fig_from(eig, job.trainer.model.config.kind, step, initial, lang=lang),
-                key="dyn_whh", where=c1, live=True)
-        W.chart(loss_figure(snap.steps, snap.loss, snap.val_steps, snap.val_loss,
-                            job.trainer.task.baseline_loss, title=t("dynamics.loss_title"), lang=lang),
-                key="dyn_loss", where=c2, live=True)
+        figs = W.live_figures("dyn.training", training_figures, 0.5 if active0 else None)
+        W.chart(figs["dyn_whh"], key="dyn_whh", where=c1, live=True)
+        W.chart(figs["dyn_loss"], key="dyn_loss", where=c2, live=True)
 
     @st.fragment(run_every=(3.0 if ss[state.DYN_VIEW3D] else 1.0) if active0 else None)
     def space_live():

@@ -187,9 +187,9 @@ def live_figures(name: str, build: Callable[[], dict], every_s: float | None,
     """The figures a timed fragment draws as live charts (call it in the fragment).
 
     Publishes ``build`` to the session's feed, to be streamed every ``every_s`` seconds (None: not
-    refreshed), and returns what to draw in this run: ``build()`` on a full run or while no stream
-    is open; on a fragment's rerun while one is, ``STREAMED`` for every key (nothing is built: the
-    stream brings the figures).
+    refreshed), and returns what to draw in this run: ``build()`` on a full run, while no stream is
+    open or when nothing is streamed; on a fragment's rerun while the stream carries these charts,
+    ``STREAMED`` for every key (nothing is built: the stream brings the figures).
 
     Args:
         name: the group's name in the feed (unique on the page).
@@ -202,7 +202,7 @@ def live_figures(name: str, build: Callable[[], dict], every_s: float | None,
     feed = session_feed()
     feed.publish(name, build, every_s)
     ctx = get_script_run_ctx()
-    if feed.streaming and ctx is not None and ctx.fragment_ids_this_run:
+    if every_s is not None and feed.streaming and ctx is not None and ctx.fragment_ids_this_run:
         return defaultdict(lambda: STREAMED)
     return (now or build)()
 

@@ -1,12 +1,13 @@
-"""Live charts send only what changed: the server half (what each chart last sent, per session)
-and the browser half (``PATCH_JS``, included by ``explorer.app.live_chart``'s component).
+"""Live charts send only what changed: the server half (what each chart last sent, per session);
+the browser half is ``applyPatch`` and ``offer`` in explorer/static/live_chart.js.
 
 A full script run (page load, widget change) sends each live chart's whole figure; a timed
-fragment's rerun sends a patch against the figure that chart last sent (``explorer.figures.
-live_patch``): a growing curve its new points, a probe chart its arrays. Every message carries a
-revision, a patch the revision it applies to; a browser whose chart holds another one (it missed
-a message, or was mounted anew) does not guess: it asks for the whole figure (the component's
-``resync`` trigger), and the server forgets what it sent, so the rerun that follows sends it.
+fragment's rerun, or the session's stream (``explorer.app.live_feed``), sends a patch against the
+figures that chart last sent (``explorer.figures.live_patch``): a growing curve its new points, a
+probe chart its arrays. Every message carries a revision, a patch the revisions it applies to; a
+browser whose chart holds another one (it missed a message, or was mounted anew) does not guess:
+it asks for the whole figure (the component's ``resync`` trigger), and the server forgets what it
+sent, so the message that follows brings it.
 """
 from __future__ import annotations
 
@@ -83,34 +84,3 @@ def forget(sent_all: dict, key: str) -> None:
     last = sent_all.get(key)
     if last is not None:
         last.parts = last.fig = None
-
-
-# The browser half: ``applyPatch(fig, p)`` gives the figure ``p`` (a parsed patch) makes of
-# ``fig`` (the chart's current {data, layout, rev}); arrays spliced as Float64Array.
-PATCH_JS = r"""
-const TYPED = {f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
-               u4: Uint32Array, u2: Uint16Array, u1: Uint8Array};
-function plainArray(v) {  // plotly's base64 form {dtype, bdata} as a typed array
-  if (!v || typeof v.bdata !== "string" || v.shape) return v;
-  const s = atob(v.bdata), b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return new TYPED[v.dtype](b.buffer);
-}
-function splice(prev, keep, tail) {
-  prev = plainArray(prev); tail = plainArray(tail);
-  const out = new Float64Array(keep + tail.length);
-  out.set(Array.prototype.slice.call(prev, 0, keep)); out.set(tail, keep);
-  return out;
-}
-function applyPatch(fig, p) {
-  const data = p.traces.map((t, i) => {
-    if (t === null) return fig.data[i];
-    if (t.full) return t.full;
-    const tr = Object.assign({}, fig.data[i], t.set || {});
-    for (const k of t.del || []) delete tr[k];
-    for (const [k, [keep, tail]] of Object.entries(t.ext || {})) tr[k] = splice(fig.data[i][k], keep, tail);
-    return tr;
-  });
-  return {data, layout: p.layout || fig.layout, rev: p.rev};
-}
-"""

@@ -220,7 +220,8 @@ def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str 
     """
     key = (tuple((k, job_ids[k], None if s.probe is None else s.probe.step, len(s.grad_rows_steps))
                  for k, s in snaps.items()), seq, lang)
-    if key not in cache:
+    figs = cache.get(key)  # (the session's live feed builds in its own thread too: no check-then-read)
+    if figs is None:
         if len(cache) >= MAX_CACHED_VIEWS:
             cache.clear()
         ymax = saturation_ymax(snaps)
@@ -230,7 +231,7 @@ def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str 
             figs[f"means_{k}"] = gate_means_fig(k, snaps[k], lang=lang)
             figs[f"sat_{k}"] = saturation_fig(k, snaps[k], ymax, lang=lang)
         cache[key] = figs
-    return cache[key]
+    return figs
 
 
 # ---- gates ------------------------------------------------------------------------------
