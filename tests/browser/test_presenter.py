@@ -12,6 +12,11 @@ LOSS_STYLE_JS = """() => {
   return {font: p._fullLayout.font.size, line: p._fullData[0].line.width,
           width: p.getBoundingClientRect().width, main: main};
 }"""
+LOSS_REV_JS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')].find(el => el.layout && el.layout.title
+      && String(el.layout.title.text).replace(/<[^>]*>/g, '').startsWith('Loss'));
+  return p && p.__rnnxFig ? p.__rnnxFig.rev : -1;
+}"""
 H1_PX_JS = "() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)"
 TEXT_PX_JS = ("() => parseFloat(getComputedStyle(document.querySelector("
               "'[data-testid=stMainBlockContainer] [data-testid=stAlert] p')).fontSize)")  # the "No run yet" note
@@ -21,7 +26,7 @@ def test_presenter_mode_training_lab(page, app_server, shot_dir):
     page.goto(f"{app_server}/training_lab?lab.steps=300")
     wait_idle(page)
     normal_h1, normal_text = page.evaluate(H1_PX_JS), page.evaluate(TEXT_PX_JS)
-    page.goto(f"{app_server}/training_lab?presenter=1&lab.steps=300")
+    page.goto(f"{app_server}/training_lab?presenter=1&lab.steps=3000")
     wait_idle(page)
     assert_no_exception(page)
     assert page.evaluate(H1_PX_JS) >= 1.2 * normal_h1  # projector type
@@ -32,9 +37,16 @@ def test_presenter_mode_training_lab(page, app_server, shot_dir):
     style = page.evaluate(LOSS_STYLE_JS)
     assert style["font"] >= 20 and style["line"] >= 3.5, style
     assert style["width"] >= 0.9 * style["main"], style  # one chart per row, full width
+    # the figures the session's stream brings (built away from the page's script) are restyled too
+    page.wait_for_function("() => (window.__rnnxStreamOpens || 0) >= 1", timeout=60000)
+    page.evaluate(LOSS_POINTS_JS)  # (in sight: a chart out of sight is not redrawn)
+    rev = page.evaluate(LOSS_REV_JS)
+    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() >= 0 && ({LOSS_REV_JS})() >= {rev} + 5", timeout=60000)
+    style = page.evaluate(LOSS_STYLE_JS)
+    assert style["font"] >= 20 and style["line"] >= 3.5, style
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
                            ".some(e => e.innerText.trim() === 'done')", timeout=90000)
-    assert "presenter=1" in page.url and "lab.steps=300" in page.url  # the link keeps the mode
+    assert "presenter=1" in page.url and "lab.steps=3000" in page.url  # the link keeps the mode
     assert_no_exception(page)
     screenshot(page, shot_dir, "presenter_training_lab")
 

@@ -125,3 +125,30 @@ def test_history_slider_follows_new_probes_while_at_the_end_and_stays_when_moved
     assert scrub.max == 4 and scrub.value == 1  # a chosen moment stays chosen
     traj = next(s for s in chart_specs(at) if "trajector" in s["layout"]["title"]["text"].lower())
     assert "step 2" in traj["layout"]["title"]["text"]  # probe 1 was taken at step 2
+
+
+def test_a_live_chart_element_carries_its_data_not_the_charts_code():
+    """Each live chart names the session's stream and loads the charts' module by URL: the
+    component's inline script travels with every element on every refresh, so it stays a few
+    lines (it carried 12 KB per chart per refresh)."""
+    import json
+    import re
+
+    from explorer.app.live_chart import LIVE_COMPONENT, LIVE_JS, STATIC_DIR
+    at = open_page(PAGE)
+    press(at, state.LAB_BTN_STEP)
+    lab_job(at).run_sync(2)
+    at.run()
+    live = [n for n in at._tree if getattr(n, "type", None) == "bidi_component"
+            and n.proto.component_name == LIVE_COMPONENT]
+    assert len(live) >= 5
+    feeds = set()
+    for node in live:
+        assert len(node.proto.js_content) < 1000, len(node.proto.js_content)
+        assert re.search(r"component/[\w.]+/live_chart\.js\?v=[0-9a-f]{12}", node.proto.js_content)
+        data = json.loads(node.proto.json)
+        assert "spec" in data and data["key"] in node.proto.id  # a full run: the whole figure, for its chart
+        feeds.add(data["feed"])
+    assert len(feeds) == 1 and re.fullmatch(r"rnnx/live/[0-9a-f]{32}", feeds.pop())  # one stream per session
+    code = (STATIC_DIR / LIVE_JS).read_text()
+    assert "export function chart(" in code and "export function group(" in code
