@@ -188,12 +188,31 @@ function applyPatch(fig, p) {
 
 const RESYNC_GAP_MS = 1000;  // a chart asks for its whole figure at most this often
 const CLOSE_DELAY_MS = 5000;  // a stream no chart has used for this long is closed (another page)
+// A tab hidden this long gives its stream back (a browser opens at most six connections to a
+// server, and each open stream holds one: a seventh tab would wait for good). Its page's reruns
+// draw its charts meanwhile; the stream opens again when the tab is shown.
+const HIDDEN_CLOSE_MS = 5000;
 
 function liveStore(url) {
   const all = window.__rnnxStores || (window.__rnnxStores = {});
-  const store = all[url] || (all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, es: null, dead: false});
-  if (url && !store.es && !store.dead) openStream(store);
+  let store = all[url];
+  if (!store) {
+    store = all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, es: null, dead: false, hideTimer: null};
+    if (url) watchVisibility(store);
+  }
+  if (url && !store.es && !store.dead && document.visibilityState !== "hidden") openStream(store);
   return store;
+}
+
+function watchVisibility(store) {
+  document.addEventListener("visibilitychange", () => {
+    clearTimeout(store.hideTimer);
+    if (document.visibilityState === "hidden") {
+      store.hideTimer = setTimeout(() => { if (store.es) { store.es.close(); store.es = null; } }, HIDDEN_CLOSE_MS);
+    } else if (!store.es && !store.dead && Object.keys(store.charts).length) {
+      openStream(store);
+    }
+  });
 }
 
 function openStream(store) {
@@ -250,7 +269,10 @@ export function chart({ data, parentElement, setTriggerValue }) {
   if (store.figs[key]) chart.draw(store.figs[key]);
   // streamed, and none has come: the stream sends each chart's whole figure first (a stream
   // that cannot open leaves the chart to the page's reruns, which ask for it)
-  else if (text === undefined && !store.es) chart.resync(0);
+  else if (text === undefined && !store.es && !(store.asked[key] > Date.now() - RESYNC_GAP_MS)) {
+    store.asked[key] = Date.now();
+    chart.resync(0);
+  }
   return () => {  // on unmount only (see drawChart)
     if (chart.gd) chart.gd.__rnnxCleanup();
     setTimeout(() => { if (!chart.gd || !chart.gd.isConnected) release(store, key, chart); }, CLEANUP_DELAY_MS);

@@ -154,3 +154,29 @@ def test_without_the_stream_the_lab_draws_its_live_charts_with_reruns(page, app_
     assert len(frames) - n0 >= 8, "the reruns did not carry the loss chart"
     assert page.evaluate("() => window.__rnnxStreamOpens || 0") == 0
     assert_no_exception(page)
+
+
+SET_VISIBILITY_JS = """(state) => {
+  Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+OPEN_STREAMS_JS = "() => Object.values(window.__rnnxStores || {}).filter(s => s.es).length"
+
+
+def test_a_hidden_tab_gives_its_stream_back_and_takes_it_again_when_shown(page, app_server):
+    """A browser opens six connections to a server at most and each open stream holds one: a tab
+    that is hidden closes its stream (its charts are then drawn by reruns), and opens it again when
+    it is shown, with the charts still live."""
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("() => (window.__rnnxStreamOpens || 0) >= 1", timeout=120000)
+    page.evaluate(SET_VISIBILITY_JS, "hidden")
+    page.wait_for_function(f"() => ({OPEN_STREAMS_JS})() === 0", timeout=30000)
+    page.evaluate(SET_VISIBILITY_JS, "visible")
+    page.wait_for_function("() => window.__rnnxStreamOpens >= 2", timeout=30000)
+    assert page.evaluate(OPEN_STREAMS_JS) == 1
+    page.wait_for_function(f"({REV_JS})() > 0", timeout=60000)
+    rev = page.evaluate(REV_JS)
+    page.wait_for_function(f"({REV_JS})() >= {rev} + 5", timeout=60000, polling=200)  # live again
+    assert_no_exception(page)
