@@ -17,6 +17,8 @@ Chromium (/usr/bin/chromium), presses Train, scrolls to the charts as a reader w
 - CPU used while watching, in cores: the browser's page (renderer) processes (all on the machine)
   and this benchmark's server with its training worker process;
 - resyncs: live-chart patches the browser could not apply (it then asks for the whole figure).
+``--hold probe|all``: the probe charts (or all charts) are not redrawn after their first draw, so
+that the renderer's CPU with and without their redraws says what they cost.
 ``--json``: one last line with these figures.
 """
 from __future__ import annotations
@@ -73,8 +75,12 @@ COUNT_JS = """(() => {
     plotly = v;
     const react = v.react;
     v.react = function (gd, fig) {
-      const done = react.apply(this, arguments);
       const name = title(fig && fig.layout);
+      // --hold: after its first draw a chart is not redrawn (what its redraws cost, by difference)
+      const hold = window.__benchHold;
+      if (gd.__benchDrawn && (hold === 'all' || (hold === 'probe' && !name.startsWith('Loss')))) return Promise.resolve(gd);
+      gd.__benchDrawn = true;
+      const done = react.apply(this, arguments);
       if (name.startsWith('Hidden-state trajectories')) counts.traj += 1;
       if (name.startsWith('Loss')) Promise.resolve(done).then(() => {
         const x = gd._fullData && gd._fullData[0] && gd._fullData[0].x;
@@ -127,6 +133,13 @@ def pid_cpu_seconds(pid: int) -> float:
     return cpu_seconds(pid)
 
 
+def own_cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds so far of process ``pid`` alone (the server, not its workers)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def autogroup() -> bool | None:
     from load import autogroup
     return autogroup()
@@ -161,6 +174,8 @@ def main() -> None:
     p.add_argument("--task", default="sine")
     p.add_argument("--pin", action="store_true",
                    help="server on CPU 0, browser on CPU 1 (a student's browser does not share the server's cores)")
+    p.add_argument("--hold", choices=("probe", "all"),
+                   help="after its first draw, do not redraw the probe charts (or any chart): what their redraws cost the page")
     p.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     a = p.parse_args()
     from playwright.sync_api import sync_playwright
@@ -194,6 +209,8 @@ def main() -> None:
                 if LOSS_KEY in (payload if isinstance(payload, bytes) else payload.encode()):
                     loss_bytes[0] += len(payload)
             page.on("websocket", lambda ws: ws.on("framereceived", frame))
+            if a.hold:
+                page.add_init_script(f"window.__benchHold = {json.dumps(a.hold)};")
             page.add_init_script(COUNT_JS)
             # a long run (the steps setting comes through the URL) so that it outlasts the watch
             page.goto(f"http://127.0.0.1:{port}/training_lab?lab.steps=200000&lab.task={a.task}")
@@ -203,6 +220,7 @@ def main() -> None:
             page.evaluate(SCROLL_JS)
             page.wait_for_function(PROBE_DRAWN_JS, timeout=60000)
             renderer0, server0 = cpu_seconds(b"chromium", b"--type=renderer"), pid_cpu_seconds(server.pid)
+            alone0 = own_cpu_seconds(server.pid)
             bytes0, loss0, t0 = received[0], loss_bytes[0], time.perf_counter()
             step0, counts0 = page.evaluate(PROGRESS_STEP_JS), page.evaluate(COUNTS_JS)
             time.sleep(a.seconds)  # nothing asks the page anything meanwhile
@@ -210,6 +228,7 @@ def main() -> None:
             dt = time.perf_counter() - t0
             renderer = (cpu_seconds(b"chromium", b"--type=renderer") - renderer0) / dt
             server_cpu = (pid_cpu_seconds(server.pid) - server0) / dt
+            server_only = (own_cpu_seconds(server.pid) - alone0) / dt
             step1 = page.evaluate(PROGRESS_STEP_JS)
             changes, probe_changes = (counts1[k] - counts0[k] for k in ("loss", "traj"))
             nbytes = received[0] - bytes0 + counts1["streamed"] - counts0["streamed"]
@@ -228,7 +247,8 @@ def main() -> None:
            "engine_alone_before_after": [round(before, 1), round(after, 1)],
            "speed_ratio": round(with_page / alone, 3), "curve_kib_per_refresh": round(nloss / max(changes, 1) / 1024, 2),
            "all_kib_per_refresh": round(nbytes / max(changes, 1) / 1024, 2), "renderer_cores": round(renderer, 2),
-           "server_cores": round(server_cpu, 2), "resyncs": resyncs, "seconds": round(dt, 1), "autogroup": autogroup()}
+           "server_cores": round(server_cpu, 2), "server_process_cores": round(server_only, 2), "resyncs": resyncs,
+           "hold": a.hold, "seconds": round(dt, 1), "autogroup": autogroup()}
     print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium"
           f" (autogroup {res['autogroup']})")
     print(f"  loss chart refreshes/s               {changes / dt:8.2f}   budget >= 4")
@@ -238,7 +258,10 @@ def main() -> None:
     print(f"  bytes per curve refresh              {res['curve_kib_per_refresh']:8.2f} KiB   budget < 20 KiB"
           f"   (all messages: {res['all_kib_per_refresh']:.1f} KiB a refresh)")
     print(f"  CPU, browser page (renderer)         {renderer:8.2f} cores")
-    print(f"  CPU, server and training worker      {server_cpu:8.2f} cores   (this machine: {os.cpu_count()})")
+    print(f"  CPU, server and training worker      {server_cpu:8.2f} cores   (this machine: {os.cpu_count()};"
+          f" the server process alone {server_only:.2f})")
+    if a.hold:
+        print(f"  (--hold {a.hold}: charts not redrawn after their first draw; refresh counts then count only what was drawn)")
     print(f"  live-chart resyncs                   {resyncs:8d}")
     if a.json:
         print(json.dumps(res))

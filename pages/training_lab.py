@@ -156,7 +156,8 @@ def show_run(job: TrainingJob) -> None:
         figs = V.probe_figures(snap, task, scrub, dims, fig_cache, job.id, lang=lang)
         return {probe_keys[k]: f for k, f in figs.items() if not (k == "pred" and task.name == "char_lm")}
 
-    @st.fragment(run_every=LF.cadence(probe_every, streaming0))
+    # streamed: the fragment only shows a sampled text (char_lm), which a reader needs a moment for anyway
+    @st.fragment(run_every=LF.cadence(probe_every, streaming0, slow_s=2 * LF.SLOW_S))
     def live_probe():
         snap = job.snapshot()
         if snap.probe is None:

@@ -207,11 +207,12 @@ def live_figures(name: str, build: Callable[[], dict], every_s: float | None,
     return (now or build)()
 
 
-def cadence(every_s: float | None, streaming: bool) -> float | None:
-    """A live fragment's ``run_every``: ``every_s``, or ``SLOW_S`` while a stream carries its charts."""
+def cadence(every_s: float | None, streaming: bool, slow_s: float = SLOW_S) -> float | None:
+    """A live fragment's ``run_every``: ``every_s``, or ``slow_s`` while a stream carries its charts
+    (what else the fragment shows sets how slow it may be)."""
     if every_s is None or not streaming:
         return every_s
-    return max(every_s, SLOW_S)
+    return max(every_s, slow_s)
 
 
 async def _events(feed: Feed):

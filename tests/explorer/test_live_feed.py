@@ -206,3 +206,4 @@ def test_cadence_slows_a_fragment_only_while_a_stream_carries_its_charts():
     assert LF.cadence(0.2, streaming=True) == LF.SLOW_S
     assert LF.cadence(None, streaming=True) is None
     assert LF.cadence(2.0, streaming=True) == 2.0
+    assert LF.cadence(0.4, streaming=True, slow_s=2.0) == 2.0
