@@ -1,4 +1,6 @@
 """LSTM vs GRU vs RNN (lecture note section 7): the three cells trained side by side, live."""
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -100,12 +102,6 @@ if not stale:  # a report of the runs as built: their settings, preset and pass/
 streaming0 = LF.session_feed().streaming
 
 
-def curve_figures() -> dict:
-    """Loss and metric of the three runs (no st calls: the session's stream builds these too)."""
-    snaps = {k: j.snapshot() for k, j in jobs.items()}
-    return {"cmp_loss": V.loss_fig(snaps, task, lang=lang), "cmp_metric": V.metric_fig(snaps, task, lang=lang)}
-
-
 @st.fragment(run_every=LF.cadence(0.5, streaming0) if active0 else None)
 def live_curves():
     """Status, badges, loss and metric: new points every step, so redrawn twice a second."""
@@ -136,7 +132,7 @@ def live_curves():
             c.badge(V.badge_text(desc, v, ok, lang), color="gray" if ok is None else "green" if ok else "red",
                     icon=None if ok is None else ":material/check:" if ok else ":material/close:")
     c1, c2 = st.columns(2)
-    figs = W.live_figures("cmp.curves", curve_figures, 0.5 if active0 else None)
+    figs = W.live_figures("cmp.curves", partial(V.live_curve_figures, jobs, task, lang), 0.5 if active0 else None)
     W.chart(figs["cmp_loss"], key="cmp_loss", where=c1, live=True)
     W.chart(figs["cmp_metric"], key="cmp_metric", where=c2, live=True)
     if active0 and not any(s.active for s in snaps.values()):
@@ -145,22 +141,11 @@ def live_curves():
 
 # The views below change only when a probe arrives: a slower timer, and figures built once per probe.
 # (One fragment for everything took about 1 s a run with two jobs training: never idle at 0.5 s.)
-def view_builder(seq: int):
-    """The probe views by chart key, gates of sequence ``seq`` (no st calls: the session's stream
-    builds these too)."""
-    cache, ids = ss[state.CMP_FIG_CACHE], {k: j.id for k, j in jobs.items()}
-
-    def build() -> dict:
-        snaps = {k: j.snapshot() for k, j in jobs.items()}
-        return {f"cmp_{name}": f for name, f in V.probe_views(snaps, ids, seq, cache, lang=lang).items()}
-    return build
-
-
 @st.fragment(run_every=LF.cadence(V.VIEWS_REFRESH_S, streaming0) if active0 else None)
 def live_views():
     snaps = {k: j.snapshot() for k, j in jobs.items()}
-    figs = W.live_figures("cmp.views", view_builder(int(ss[state.CMP_GATE_SEQ]) - 1),
-                          V.VIEWS_REFRESH_S if active0 else None)
+    build = partial(V.live_view_figures, jobs, int(ss[state.CMP_GATE_SEQ]) - 1, ss[state.CMP_FIG_CACHE], lang)
+    figs = W.live_figures("cmp.views", build, V.VIEWS_REFRESH_S if active0 else None)
     W.chart(figs["cmp_grad"], key="cmp_grad", live=True)
     W.chart(figs["cmp_traj"], key="cmp_traj", live=True)
     st.subheader(t("compare.gates"))

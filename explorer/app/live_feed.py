@@ -62,6 +62,7 @@ class Feed:
         self.sent: dict = {}  # chart key -> what it last sent (explorer.app.live_updates)
         self._sources: dict[str, _Source] = {}
         self._streams = 0  # open stream connections
+        self.generation = 0  # the newest stream's number: an older one (a lingering reconnect) ends
         self.closed = False  # the session ended: its streams end
 
     @property
@@ -93,14 +94,18 @@ class Feed:
         with self.lock:
             forget(self.sent, key)
 
-    def connect(self) -> None:
-        """A stream opened: its first message for each chart is the whole figure (the page may be new)."""
+    def connect(self) -> int:
+        """A stream opened: its first message for each chart is the whole figure (the page may be
+        new). Returns its generation: a stream whose generation is no longer the feed's ends (the
+        charts' messages must all go down one stream, or patches would miss their bases)."""
         with self.lock:
             self._streams += 1
+            self.generation += 1
             for key in list(self.sent):
                 forget(self.sent, key)
             for src in self._sources.values():
                 src.due = 0.0
+            return self.generation
 
     def disconnect(self) -> None:
         with self.lock:
@@ -216,11 +221,11 @@ def cadence(every_s: float | None, streaming: bool, slow_s: float = SLOW_S) -> f
 
 
 async def _events(feed: Feed):
-    feed.connect()
+    generation = feed.connect()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         idle_since = time.monotonic()
-        while not feed.closed:
+        while not feed.closed and feed.generation == generation:
             events = await anyio.to_thread.run_sync(feed.tick)
             if events:
                 idle_since = time.monotonic()
@@ -242,5 +247,7 @@ async def _stream(request: Request):
 
 
 def routes() -> list[Route]:
-    """The stream route, for app.py's ``st.App``."""
-    return [Route(STREAM_PATH, _stream)]
+    """The stream route, for app.py's ``st.App`` (under ``server.baseUrlPath``, as Streamlit's own
+    routes are: the page asks for it relative to itself)."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return [Route(f"/{base}{STREAM_PATH}" if base else STREAM_PATH, _stream)]

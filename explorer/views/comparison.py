@@ -234,6 +234,20 @@ def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str 
     return figs
 
 
+def live_curve_figures(jobs: dict, task, lang: str = "en") -> dict:
+    """Loss and metric of the three runs by chart key, from their snapshots now (no st calls: the
+    session's live stream builds these in its own thread)."""
+    snaps = {k: j.snapshot() for k, j in jobs.items()}
+    return {"cmp_loss": loss_fig(snaps, task, lang=lang), "cmp_metric": metric_fig(snaps, task, lang=lang)}
+
+
+def live_view_figures(jobs: dict, seq: int, cache: dict, lang: str = "en") -> dict:
+    """``probe_views`` by chart key ("cmp_" + its name), from the runs' snapshots now (no st calls)."""
+    snaps = {k: j.snapshot() for k, j in jobs.items()}
+    views = probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, cache, lang=lang)
+    return {f"cmp_{name}": f for name, f in views.items()}
+
+
 # ---- gates ------------------------------------------------------------------------------
 
 def gate_arrays(snap: Snapshot, seq: int) -> dict:

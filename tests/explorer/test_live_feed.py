@@ -3,6 +3,7 @@
 built at their cadence, and the stream route."""
 import asyncio
 import json
+import threading
 
 import numpy as np
 import plotly.graph_objects as go
@@ -135,8 +136,8 @@ def test_a_new_stream_starts_with_whole_figures_and_a_full_run_clears_the_source
     feed.publish("curves", b, every_s=1.0)
     feed.tick(now=10.0)
     assert events(feed.tick(now=11.0))[0][1] == "patch"
-    feed.connect()  # a new page: it holds nothing, and the source is due at once
-    assert feed.streaming
+    first = feed.connect()  # a new page: it holds nothing, and the source is due at once
+    assert feed.streaming and feed.generation == first
     assert events(feed.tick(now=11.1))[0][1] == "spec"
     feed.disconnect()
     assert not feed.streaming
@@ -157,6 +158,25 @@ def test_a_source_that_fails_is_dropped_and_the_others_go_on():
     assert good.calls == 2
 
 
+def run_async(coro, timeout: float = 60):
+    """``asyncio.run(coro)`` in a thread of its own (a browser test's Playwright keeps an event
+    loop running in the main thread for the whole session)."""
+    out = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as e:  # handed to the test's thread
+            out["error"] = e
+    t = threading.Thread(target=target)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), "the coroutine did not finish"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def get(app, path: str) -> tuple[int, dict, str]:
     """A GET through the ASGI app (the client stays connected): (status, headers, body)."""
     sent = []
@@ -170,7 +190,7 @@ def get(app, path: str) -> tuple[int, dict, str]:
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": [], "http_version": "1.1", "scheme": "http", "server": ("test", 80),
              "client": ("test", 1), "root_path": ""}
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), 30))
+    run_async(asyncio.wait_for(app(scope, receive, send), 30))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body.decode()
@@ -207,3 +227,35 @@ def test_cadence_slows_a_fragment_only_while_a_stream_carries_its_charts():
     assert LF.cadence(None, streaming=True) is None
     assert LF.cadence(2.0, streaming=True) == 2.0
     assert LF.cadence(0.4, streaming=True, slow_s=2.0) == 2.0
+
+
+def test_the_stream_route_lives_under_the_servers_base_path():
+    from streamlit import config
+    assert [r.path for r in LF.routes()] == ["/rnnx/live/{token}"]
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", "/course/rnn/")
+    try:
+        assert [r.path for r in LF.routes()] == ["/course/rnn/rnnx/live/{token}"]
+    finally:
+        config.set_option("server.baseUrlPath", before)
+
+
+def test_a_newer_stream_ends_an_older_one():
+    """A reconnect may open a stream before the server has seen the old one go: the charts'
+    messages must all go down one stream (a patch on the other would miss its bases)."""
+    feed = LF.Feed("w" * 32)
+    feed.publish("curves", Builder(), every_s=0.05)
+
+    async def run():
+        old = LF._events(feed)
+        assert (await old.__anext__()).startswith("retry:")
+        assert "data: k" in await old.__anext__()
+        new = LF._events(feed)
+        assert (await new.__anext__()).startswith("retry:")  # connected: the old stream's turn is over
+        with pytest.raises(StopAsyncIteration):
+            while True:
+                await asyncio.wait_for(old.__anext__(), 5)
+        assert feed.streaming  # the new one is still open
+        await new.aclose()
+        assert not feed.streaming
+    run_async(run())
