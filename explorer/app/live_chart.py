@@ -50,7 +50,7 @@ const mod = import(new URL("%(src)s", document.baseURI).href);
 export default function (args) {
   let cleanup = null, gone = false;
   mod.then((m) => { if (!gone) cleanup = m.%(fn)s(args); })
-     .catch((e) => { args.parentElement.textContent = %(failed)s + " (" + e.message + ")"; });
+     .catch((e) => { args.parentElement.textContent = ((args.data && args.data.failed) || %(failed)s) + " (" + e.message + ")"; });
   return () => { gone = true; if (cleanup) cleanup(); };
 }
 """
@@ -62,8 +62,9 @@ def _code_version() -> str:
 
 
 def _loader(fn: str, src: str) -> str:
-    return _LOADER_JS % {"src": f"{src}?v={_code_version()}", "fn": fn,
-                         "failed": json.dumps("could not load the live charts")}
+    """The inline script of a component whose code is function ``fn`` of the module at ``src``
+    (the message if it cannot be loaded: the chart's own, in the page's language, else English)."""
+    return _LOADER_JS % {"src": src, "fn": fn, "failed": json.dumps("could not load the live charts")}
 
 
 @st.cache_resource(show_spinner=False)
@@ -72,8 +73,8 @@ def _component():
     served = components_v1.declare_component("rnnx_plotly_js", path=_PLOTLY_DIR)
     src = f"component/{served.name}/{PLOTLY_FILE}"  # relative to the page (works under a base path)
     ours = components_v1.declare_component("rnnx_static", path=str(STATIC_DIR))
-    js = _loader("chart", f"component/{ours.name}/{LIVE_JS}")
-    group = _loader("group", f"component/{ours.name}/{LIVE_JS}")
+    module = f"component/{ours.name}/{LIVE_JS}?v={_code_version()}"
+    js, group = _loader("chart", module), _loader("group", module)
     return (st.components.v2.component(LIVE_COMPONENT, js=js, isolate_styles=False), src,
             st.components.v2.component(GROUP_COMPONENT, js=group, isolate_styles=False))
 
