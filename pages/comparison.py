@@ -99,14 +99,14 @@ if not stale:  # a report of the runs as built: their settings, preset and pass/
 
 # While the session's stream carries the charts (explorer.app.live_feed), the fragments rerun only
 # for the status lines, badges and table: each rerun costs the browser's busy thread.
-streaming0 = LF.session_feed().streaming
+streaming0 = LF.streaming()
 
 
 @st.fragment(run_every=LF.cadence(0.5, streaming0) if active0 else None)
 def live_curves():
     """Status, badges, loss and metric: new points every step, so redrawn twice a second."""
     snaps = {k: j.snapshot() for k, j in jobs.items()}
-    if active0 and LF.session_feed().streaming != streaming0:
+    if active0 and LF.streaming() != streaming0:
         st.rerun()  # the stream came or went: redraw the page once so the timers follow
     cols = st.columns(3)
     for c, (k, s) in zip(cols, snaps.items()):

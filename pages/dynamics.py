@@ -84,7 +84,7 @@ else:
 
     # While the session's stream carries the two charts (explorer.app.live_feed), the fragment
     # reruns only for the status line: each rerun costs the browser's busy thread.
-    streaming0 = LF.session_feed().streaming
+    streaming0 = LF.streaming()
     loss_title = t("dynamics.loss_title")
 
     def training_figures() -> dict:
@@ -99,7 +99,7 @@ else:
     def training_live():
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
-        if active0 and LF.session_feed().streaming != streaming0:
+        if active0 and LF.streaming() != streaming0:
             st.rerun()  # the stream came or went: redraw the page once so the timers follow
         c1, c2 = st.columns(2)
         figs = W.live_figures("dyn.training", training_figures, 0.5 if active0 else None)

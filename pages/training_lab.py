@@ -109,7 +109,7 @@ def show_run(job: TrainingJob) -> None:
     # only for the status line and the run's changes: each rerun costs the browser's busy thread.
     running = snap0.status == "running"
     curve_every = {"running": V.CURVE_REFRESH_S, "queued": 2.0}.get(snap0.status)
-    streaming0 = LF.session_feed().streaming
+    streaming0 = LF.streaming()
 
     def curve_figures() -> dict:
         """Loss and metric (no st calls: the session's stream builds these in its own thread)."""
@@ -124,7 +124,7 @@ def show_run(job: TrainingJob) -> None:
         """Status, loss and metric: new points every step, so refreshed several times a second."""
         snap = job.snapshot()
         W.status_line(snap, runtime.limiter().limit)
-        if snap.status != snap0.status or (running and LF.session_feed().streaming != streaming0):
+        if snap.status != snap0.status or (running and LF.streaming() != streaming0):
             st.rerun()  # started, ended or paused (or the stream came or went): redraw the page once so the timers follow
         if snap.status == "queued":
             return  # nothing to draw until a slot frees: waiting sessions cost the server almost nothing

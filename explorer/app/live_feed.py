@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from .live_updates import forget, next_message
+from .live_updates import forget, fragment_rerun, next_message
 
 STREAM_PATH = "/rnnx/live/{token}"  # the route; the page asks for it relative to itself (a base path works)
 SLOW_S = 1.0  # a fragment's cadence while a stream carries its charts (status line, run changes)
@@ -202,14 +202,17 @@ def live_figures(name: str, build: Callable[[], dict], every_s: float | None,
         every_s: seconds between refreshes while the page is open.
         now: builds the figures drawn in this run, if not ``build`` (the presenter's restyling).
     """
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     feed = session_feed()
     feed.publish(name, build, every_s)
-    ctx = get_script_run_ctx()
-    if every_s is not None and feed.streaming and ctx is not None and ctx.fragment_ids_this_run:
+    if every_s is not None and feed.streaming and fragment_rerun():
         return defaultdict(lambda: STREAMED)
     return (now or build)()
+
+
+def streaming() -> bool:
+    """Does a stream carry this session's live charts now (a page's fragments compare it with the
+    value their timers were set for, and rerun the page when it changed)?"""
+    return session_feed().streaming
 
 
 def cadence(every_s: float | None, streaming: bool, slow_s: float = SLOW_S) -> float | None:

@@ -30,7 +30,8 @@ class _Sent:
         self.rev, self.parts, self.fig, self.data, self.history = rev, parts, fig, data, history
 
 
-def _fragment_rerun() -> bool:
+def fragment_rerun() -> bool:
+    """Is this script run a timed fragment's (or a widget's in a fragment), not the whole page's?"""
     ctx = get_script_run_ctx()
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
@@ -74,7 +75,7 @@ def chart_data(fig, key: str, sent_all: dict) -> dict:
     """The component data for live chart ``key`` showing ``fig`` in this script run: the whole
     figure on a full run, what changed on a timed fragment's rerun (the message sent last when
     nothing did: the element must be drawn again, and the same data cost the browser nothing)."""
-    data = next_message(sent_all, key, fig, partial=_fragment_rerun())
+    data = next_message(sent_all, key, fig, partial=fragment_rerun())
     return data if data is not None else sent_all[key].data
 
 
