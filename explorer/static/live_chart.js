@@ -74,7 +74,10 @@ function drawChart(holder, spec, src, failed) {
     // follow the box, as Streamlit's own charts do.
     if (window.ResizeObserver) {
       gd.__rnnxResize = new ResizeObserver(() => {
-        if (window.Plotly && gd._fullLayout) window.Plotly.Plots.resize(gd);
+        // a chart being taken off the page (Reset, another page) reports a size too, and plotly
+        // refuses (a rejected promise) to resize a div that is not displayed
+        if (!window.Plotly || !gd._fullLayout || !gd.isConnected || gd.offsetParent === null) return;
+        window.Plotly.Plots.resize(gd).catch(() => {});
       });
       gd.__rnnxResize.observe(gd);
     }

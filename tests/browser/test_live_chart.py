@@ -180,3 +180,21 @@ def test_a_hidden_tab_gives_its_stream_back_and_takes_it_again_when_shown(page, 
     rev = page.evaluate(REV_JS)
     page.wait_for_function(f"({REV_JS})() >= {rev} + 5", timeout=60000, polling=200)  # live again
     assert_no_exception(page)
+
+
+def test_reset_takes_the_live_charts_off_the_page_without_errors(page, app_server):
+    """Reset removes a training run's live charts: no script error on the way (plotly once refused
+    to resize the graphs being removed: an uncaught rejection per chart)."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('.rnnx-live-chart').length >= 5", timeout=120000)
+    page.wait_for_function(f"({REV_JS})() > 3", timeout=120000)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 0", timeout=60000)
+    wait_idle(page)
+    page.wait_for_timeout(2000)  # the graphs' clean-up runs a second after they leave
+    assert errors == [], errors
+    assert_no_exception(page)
