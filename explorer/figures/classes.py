@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import PALETTE, TIME_COLORSCALE, base_layout, compact, empty_figure
+from .common import PALETTE, TIME_COLORSCALE, colorscale, compact, deep_merge, empty_figure, figure, layout_dict
 
 MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars
 MAX_BAR_CLASSES = 20  # classes in those bars; the most probable are kept
@@ -24,7 +24,8 @@ def class_prob_figure(
     many_to_one: bool = False,
     title: str | None = None,
     lang: str = "en",
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """Predicted class probabilities, per time step or per example.
 
     Args:
@@ -37,6 +38,8 @@ def class_prob_figure(
             a 2-D shape cannot tell the two apart.
         title: figure title; None: "Class probabilities" in ``lang``.
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts ({"data", "layout"}), unvalidated: the live chart's form, rebuilt at
+            every probe.
 
     Returns:
         Per-step: heatmap with classes on y and time on x, probabilities 0..1, the
@@ -60,45 +63,37 @@ def class_prob_figure(
     if title is None:
         title = text("fig.training.class_title", lang)
     if probs.size == 0:
-        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang)
+        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang, as_dict=as_dict)
     C = probs.shape[1]
     names = [str(c) for c in class_names] if class_names is not None else [str(c) for c in range(C)]
     if len(names) != C:
         raise ValueError(f"{len(names)} class names for {C} classes")
     target = None if target_t is None else np.asarray(target_t).astype(np.int64).reshape(-1)
     if per_step:
-        return _class_heatmap(probs, target, names, title, lang)
-    return _class_bars(probs, target, names, title, lang)
+        return _class_heatmap(probs, target, names, title, lang, as_dict)
+    return _class_bars(probs, target, names, title, lang, as_dict)
 
 
-def _class_heatmap(probs, target, names, title, lang) -> go.Figure:
+def _class_heatmap(probs, target, names, title, lang, as_dict) -> go.Figure | dict:
     cls, tgt_word = text("fig.training.class", lang), text("fig.training.target", lang)
     T = probs.shape[0]
     t = np.arange(T)
-    fig = go.Figure(
-        go.Heatmap(
-            z=compact(probs.T), x=t, y=names, zmin=0.0, zmax=1.0, colorscale=TIME_COLORSCALE,
-            colorbar=dict(title="p"),
-            hovertemplate="t %{x}<br>" + cls + " %{y}<br>p %{z:.3f}<extra></extra>",
-        )
-    )
+    data = [dict(type="heatmap", z=compact(probs.T), x=t, y=names, zmin=0.0, zmax=1.0, colorscale=colorscale(TIME_COLORSCALE),
+                 colorbar=dict(title=dict(text="p")),
+                 hovertemplate="t %{x}<br>" + cls + " %{y}<br>p %{z:.3f}<extra></extra>")]
     if target is not None:
         tgt = target[:T]
         ok = (tgt >= 0) & (tgt < len(names))  # e.g. -100 (ignore index) is not drawn
-        fig.add_trace(
-            go.Scatter(
-                x=t[: tgt.size][ok], y=[names[c] for c in tgt[ok]],
-                mode="markers", name=tgt_word,
-                marker=dict(color="white", size=7, line=dict(color="black", width=1)),
-                hovertemplate="t %{x}<br>" + tgt_word + " %{y}<extra></extra>",
-            )
-        )
-    base_layout(fig, title=title, x_title=text("fig.training.time_step", lang), y_title=cls)
-    fig.update_yaxes(type="category")
-    return fig
+        data.append(dict(type="scatter", x=t[: tgt.size][ok], y=[names[c] for c in tgt[ok]],
+                         mode="markers", name=tgt_word,
+                         marker=dict(color="white", size=7, line=dict(color="black", width=1)),
+                         hovertemplate="t %{x}<br>" + tgt_word + " %{y}<extra></extra>"))
+    layout = layout_dict({}, title=title, x_title=text("fig.training.time_step", lang), y_title=cls)
+    layout["yaxis"]["type"] = "category"
+    return figure(data, layout, as_dict)
 
 
-def _class_bars(probs, target, names, title, lang) -> go.Figure:
+def _class_bars(probs, target, names, title, lang, as_dict) -> go.Figure | dict:
     n = min(probs.shape[0], MAX_BAR_EXAMPLES)
     probs = probs[:n]
     tgt = target[:n] if target is not None else None
@@ -109,22 +104,17 @@ def _class_bars(probs, target, names, title, lang) -> go.Figure:
         extra = tgt[(tgt >= 0) & (tgt < classes.size)] if tgt is not None else []
         classes = np.unique(np.concatenate([top, extra]).astype(np.int64))
     x = [names[c] for c in classes]
-    fig = go.Figure()
+    data = []
     for i in range(n):
         true_c = int(tgt[i]) if tgt is not None and i < tgt.size else -1
         outline = np.where(classes == true_c, 3.0, 0.0)
         label = (text("fig.training.example_true", lang, i=i, name=names[true_c]) if 0 <= true_c < len(names)
                  else text("fig.training.example", lang, i=i))
-        fig.add_trace(
-            go.Bar(
-                x=x, y=compact(probs[i, classes]), name=label,
-                marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
-                hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>",
-            )
-        )
-    base_layout(fig, title=title, x_title=text("fig.training.class_outlined", lang),
-                y_title=text("fig.training.probability", lang))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(range=[0, 1])
-    fig.update_xaxes(type="category")
-    return fig
+        data.append(dict(
+            type="bar", x=x, y=compact(probs[i, classes]), name=label,
+            marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
+            hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>"))
+    layout = layout_dict({}, title=title, x_title=text("fig.training.class_outlined", lang),
+                         y_title=text("fig.training.probability", lang))
+    deep_merge(layout, dict(barmode="group", yaxis=dict(range=[0, 1]), xaxis=dict(type="category")))
+    return figure(data, layout, as_dict)

@@ -18,10 +18,13 @@ from .common import (
     DIVERGING_COLORSCALE,
     PALETTE,
     TIME_COLORSCALE,
-    base_layout,
+    colorscale,
     compact,
+    deep_merge,
     downsample_index,
     empty_figure,
+    figure,
+    layout_dict,
 )
 
 GRAD_TITLE = "||∂L/∂h_t||"  # a formula: the same in every language
@@ -40,7 +43,8 @@ def trajectory_figure(
     title: str | None = None,
     ranges: Sequence[Sequence[float]] | None = None,
     lang: str = "en",
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """Hidden-state trajectories projected on the leading principal components.
 
     Args:
@@ -56,6 +60,8 @@ def trajectory_figure(
         ranges: fixed axis ranges ((x0, x1), (y0, y1)[, (z0, z1)]) so an animation
             does not jump; None lets plotly autoscale.
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts ({"data", "layout"}), unvalidated: the live chart's form, rebuilt at
+            every probe.
 
     Returns:
         Figure (Scatter traces, or Scatter3d when k == 3): the paths, one trace
@@ -78,7 +84,7 @@ def trajectory_figure(
     if title is None:
         title = text("fig.states.traj_title", lang)
     if n == 0 or T == 0:
-        return empty_figure(title=title, lang=lang)
+        return empty_figure(title=title, lang=lang, as_dict=as_dict)
 
     seq, t_idx = trajectory_sample(n, T, max_points)
     labels = None if labels_n is None else np.asarray(labels_n).reshape(-1)
@@ -86,9 +92,9 @@ def trajectory_figure(
         raise ValueError(f"{labels.size} labels for {n} sequences")
 
     is3d = k == 3
-    Trace = go.Scatter3d if is3d else go.Scatter
+    trace_type = "scatter3d" if is3d else "scatter"
     line_w = 3 if is3d else 1.5
-    fig = go.Figure()
+    data = []
     if color_by == "time":
         groups = [(text("fig.states.trajectories", lang), seq, None)]
     else:
@@ -111,46 +117,33 @@ def trajectory_figure(
             style = dict(line=dict(color=color, width=line_w),
                          marker=dict(color=color, size=3 if is3d else 5))
         # One trace per group, sequences separated by NaN gaps: plotly's cost is per trace.
-        fig.add_trace(
-            Trace(
-                **{a: coords[:, j] for j, a in enumerate("xyz"[:k])}, mode="lines+markers",
-                name=name, connectgaps=False, customdata=custom,
-                hovertemplate=(text("fig.states.sequence", lang)
-                               + " %{customdata[0]}<br>t %{customdata[1]}<extra></extra>"),
-                **style,
-            )
-        )
+        data.append(dict(
+            type=trace_type, **{a: coords[:, j] for j, a in enumerate("xyz"[:k])}, mode="lines+markers",
+            name=name, connectgaps=False, customdata=custom,
+            hovertemplate=(text("fig.states.sequence", lang)
+                           + " %{customdata[0]}<br>t %{customdata[1]}<extra></extra>"),
+            **style))
 
     markers = ((text("fig.states.start", lang), 0, "circle"), (text("fig.states.end", lang), -1, "x"))
     for name, col, symbol in markers:
         pts = compact(proj[seq, t_idx[col]])
-        fig.add_trace(
-            Trace(
-                **{a: pts[:, j] for j, a in enumerate("xyz"[:k])}, mode="markers", name=name,
-                hoverinfo="skip",
-                marker=dict(symbol=symbol, size=7 if is3d else 11, color="black",
-                            line=dict(color="white", width=1)),
-            )
-        )
+        data.append(dict(
+            type=trace_type, **{a: pts[:, j] for j, a in enumerate("xyz"[:k])}, mode="markers", name=name,
+            hoverinfo="skip",
+            marker=dict(symbol=symbol, size=7 if is3d else 11, color="black", line=dict(color="white", width=1))))
 
-    base_layout(fig, title=title)
+    layout = layout_dict({}, title=title)
     if color_by == "time":
-        fig.update_layout(
-            coloraxis=dict(colorscale=TIME_COLORSCALE, cmin=0, cmax=max(T - 1, 1),
-                           colorbar=dict(title="t"))
-        )
+        layout["coloraxis"] = dict(colorscale=colorscale(TIME_COLORSCALE), cmin=0, cmax=max(T - 1, 1), colorbar=dict(title=dict(text="t")))
     axes = {}
     for j, name in enumerate(("xaxis", "yaxis", "zaxis")[:k]):
         pct = f" ({100 * explained[j]:.1f}%)" if explained is not None and j < len(explained) else ""
-        axes[name] = dict(title_text=text("fig.states.pc", lang, j=j + 1) + pct)
+        axes[name] = dict(title=dict(text=text("fig.states.pc", lang, j=j + 1) + pct))
         if ranges is not None:
             axes[name]["range"] = [float(v) for v in ranges[j]]
             axes[name]["autorange"] = False
-    if is3d:
-        fig.update_layout(scene=dict(**axes, aspectmode="cube" if ranges is not None else "auto"))
-    else:
-        fig.update_layout(**axes)
-    return fig
+    deep_merge(layout, dict(scene=dict(**axes, aspectmode="cube" if ranges is not None else "auto")) if is3d else axes)
+    return figure(data, layout, as_dict)
 
 
 def trajectory_sample(n: int, T: int, max_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +176,8 @@ def hidden_heatmap(
     max_steps: int = 500,
     title: str | None = None,
     lang: str = "en",
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """Hidden activations of one sequence as a units × time heatmap.
 
     Args:
@@ -192,6 +186,7 @@ def hidden_heatmap(
         max_steps: most time columns; beyond it consecutive steps are averaged.
         title: figure title; None: "Hidden state" in ``lang``.
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts, unvalidated, as in ``trajectory_figure``.
 
     Returns:
         Figure with one Heatmap, z of shape (<= max_units, <= max_steps), diverging
@@ -207,16 +202,12 @@ def hidden_heatmap(
         title = text("fig.states.hidden_title", lang)
     x_title, unit = text("fig.states.time_step", lang), text("fig.states.unit", lang)
     if T == 0 or H == 0:
-        return empty_figure(title=title, x_title=x_title, y_title=unit, lang=lang)
+        return empty_figure(title=title, x_title=x_title, y_title=unit, lang=lang, as_dict=as_dict)
     h, t, units = hidden_grid(h, max_units, max_steps)
-    fig = go.Figure(
-        go.Heatmap(
-            z=compact(h.T), x=compact(t), y=units, colorscale=DIVERGING_COLORSCALE, zmid=0.0,
-            colorbar=dict(title="h"),
-            hovertemplate="t %{x:.0f}<br>" + unit + " %{y}<br>h %{z:.3f}<extra></extra>",
-        )
-    )
-    return base_layout(fig, title=title, x_title=x_title, y_title=unit)
+    data = [dict(type="heatmap", z=compact(h.T), x=compact(t), y=units, colorscale=colorscale(DIVERGING_COLORSCALE), zmid=0.0,
+                 colorbar=dict(title=dict(text="h")),
+                 hovertemplate="t %{x:.0f}<br>" + unit + " %{y}<br>h %{z:.3f}<extra></extra>")]
+    return figure(data, layout_dict({}, title=title, x_title=x_title, y_title=unit), as_dict)
 
 
 def hidden_grid(h_th: np.ndarray, max_units: int = 128, max_steps: int = 500):
@@ -257,32 +248,30 @@ def curve_values(g: np.ndarray, floor: float | None) -> np.ndarray:
     return g if floor is None else np.where(g > 0, g, np.where(np.isnan(g), np.nan, floor))
 
 
-def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, lang: str) -> go.Figure:
+def _grad_curve_fig(curves: dict, colors: dict, log_y: bool, lang: str, as_dict: bool = False) -> go.Figure | dict:
     title = text("fig.states.grad_curve_title", lang, grad=GRAD_TITLE)
     x_title = text("fig.states.time_step", lang)
     data = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in curves.items()}
     if not data or all(v.size == 0 for v in data.values()):
-        return empty_figure(title=title, x_title=x_title, y_title=GRAD_TITLE, lang=lang)
+        return empty_figure(title=title, x_title=x_title, y_title=GRAD_TITLE, lang=lang, as_dict=as_dict)
     floor = log_floor(list(data.values()))
-    fig = go.Figure()
+    traces = []
     for j, (name, g) in enumerate(data.items()):
         g = curve_values(g, floor if log_y else None)
         color = colors.get(name) or CELL_COLORS.get(str(name).lower()) or PALETTE[j % len(PALETTE)]
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(g.size), y=compact(g), mode="lines", name=str(name),
-                line=dict(color=color, width=2.5),
-                hovertemplate="t %{x}<br>" + GRAD_TITLE + " %{y:.3g}<extra>" + str(name) + "</extra>",
-            )
-        )
-    base_layout(fig, title=title, x_title=x_title, y_title=GRAD_TITLE)
-    fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power")
-    return fig
+        traces.append(dict(
+            type="scatter", x=np.arange(g.size), y=compact(g), mode="lines", name=str(name),
+            line=dict(color=color, width=2.5),
+            hovertemplate="t %{x}<br>" + GRAD_TITLE + " %{y:.3g}<extra>" + str(name) + "</extra>"))
+    layout = layout_dict({}, title=title, x_title=x_title, y_title=GRAD_TITLE)
+    deep_merge(layout["yaxis"], dict(type="log" if log_y else "linear", exponentformat="power"))
+    return figure(traces, layout, as_dict)
 
 
 def grad_norm_curve(
-    grad_norm_t: np.ndarray, *, label: str | None = None, log_y: bool = True, lang: str = "en"
-) -> go.Figure:
+    grad_norm_t: np.ndarray, *, label: str | None = None, log_y: bool = True, lang: str = "en",
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """||dL/dh_t|| against time step t for one model.
 
     Args:
@@ -291,12 +280,13 @@ def grad_norm_curve(
         log_y: log y axis; values <= 0 are then clipped to a decade below the smallest
             positive value, NaN/inf become gaps.
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts, unvalidated, as in ``trajectory_figure``.
 
     Returns:
         Figure with one line trace.
     """
     name = label if label is not None else GRAD_TITLE
-    return _grad_curve_fig({name: grad_norm_t}, {}, log_y, lang)
+    return _grad_curve_fig({name: grad_norm_t}, {}, log_y, lang, as_dict)
 
 
 def grad_norm_curves(
@@ -323,7 +313,8 @@ def grad_norm_heatmap(
     max_rows: int = 300,
     max_cols: int = 500,
     lang: str = "en",
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """How the gradient reaching each time step evolves during training.
 
     Args:
@@ -332,6 +323,7 @@ def grad_norm_heatmap(
         max_rows: most training steps shown (evenly spaced, first and last kept).
         max_cols: most time steps shown (evenly spaced).
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts, unvalidated, as in ``trajectory_figure``.
 
     Returns:
         Figure with one Heatmap of log10 ||dL/dh_t||, z of shape
@@ -344,7 +336,7 @@ def grad_norm_heatmap(
     title = text("fig.states.grad_map_title", lang, grad=GRAD_TITLE)
     x_title, y_title = text("fig.states.time_step", lang), text("fig.states.training_step", lang)
     if g.ndim != 2 or g.size == 0:
-        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
+        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang, as_dict=as_dict)
     if steps.size != g.shape[0]:
         raise ValueError(f"{steps.size} steps for {g.shape[0]} rows of gradient norms")
     rows = downsample_index(g.shape[0], max_rows)
@@ -353,12 +345,8 @@ def grad_norm_heatmap(
     floor = log_floor([g])
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(np.isfinite(g), np.log10(np.maximum(g, floor)), np.nan)
-    fig = go.Figure(
-        go.Heatmap(
-            z=compact(z), x=cols, y=steps[rows], colorscale=TIME_COLORSCALE,
-            colorbar=dict(title="log₁₀ ||∂L/∂h_t||"),
-            hovertemplate=(text("fig.states.hover_step", lang) + " %{y}<br>t %{x}<br>log₁₀ "
-                           + text("fig.states.norm", lang) + " %{z:.2f}<extra></extra>"),
-        )
-    )
-    return base_layout(fig, title=title, x_title=x_title, y_title=y_title)
+    data = [dict(type="heatmap", z=compact(z), x=cols, y=steps[rows], colorscale=colorscale(TIME_COLORSCALE),
+                 colorbar=dict(title=dict(text="log₁₀ ||∂L/∂h_t||")),
+                 hovertemplate=(text("fig.states.hover_step", lang) + " %{y}<br>t %{x}<br>log₁₀ "
+                                + text("fig.states.norm", lang) + " %{z:.2f}<extra></extra>"))]
+    return figure(data, layout_dict({}, title=title, x_title=x_title, y_title=y_title), as_dict)

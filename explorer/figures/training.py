@@ -7,6 +7,8 @@ T = 1000 steps and H = 512 hidden units.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,11 +18,11 @@ from plotly.subplots import make_subplots
 from ..app.i18n import text
 from .common import (
     PALETTE,
-    base_layout,
     compact,
     deep_merge,
     downsample_index,
     empty_figure,
+    figure,
     finite_xy,
     layout_dict,
 )
@@ -62,8 +64,7 @@ def _curve_figure(
     if baseline is not None and not np.isfinite(baseline):
         baseline = None
     if x.size == 0 and vx.size == 0:
-        fig = empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang)
-        return fig.to_plotly_json() if as_dict else fig
+        return empty_figure(title=title, x_title=x_title, y_title=y_title, lang=lang, as_dict=as_dict)
 
     lines = finite_lines(baselines)
     all_y = np.concatenate([y, vy, ty_, [] if baseline is None else [baseline], list(lines.values())])
@@ -110,8 +111,7 @@ def _curve_figure(
     # for overlap and automatic margins on each redraw.
     deep_merge(layout, dict(margin=dict(l=72, b=56), xaxis=dict(tickangle=0, automargin=False),
                             yaxis=dict(type="log" if use_log else "linear", tickangle=0, automargin=False)))
-    spec = {"data": data, "layout": layout}
-    return spec if as_dict else go.Figure(spec)
+    return figure(data, layout, as_dict)
 
 
 def loss_figure(
@@ -227,7 +227,8 @@ def prediction_figure(
     max_points: int = 1000,
     title: str | None = None,
     lang: str = "en",
-) -> go.Figure:
+    as_dict: bool = False,
+) -> go.Figure | dict:
     """Regression predictions against targets.
 
     Args:
@@ -239,6 +240,8 @@ def prediction_figure(
             points in the scatter.
         title: figure title; None: "Predictions vs target" in ``lang``.
         lang: language of every text in the figure ("en" or "ko").
+        as_dict: plain dicts ({"data", "layout"}), unvalidated: the live chart's form, rebuilt at
+            every probe (plotly's subplot and trace validation cost ~20 ms of server time).
 
     Returns:
         Per-step: one subplot row per sequence (at most 4), target solid and
@@ -256,72 +259,67 @@ def prediction_figure(
     if title is None:
         title = text("fig.training.pred_title", lang)
     if target.size == 0:
-        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang)
+        return empty_figure(text("fig.training.no_predictions", lang), title=title, lang=lang, as_dict=as_dict)
     n_ch = min(target.shape[-1], MAX_CHANNELS)
     names = list(channel_names) if channel_names is not None else []
     names = [names[o] if o < len(names) else f"y{o}" for o in range(n_ch)]
 
     if target.ndim == 2:
-        return _prediction_scatter(target, pred, names, max_points, title, lang)
+        return _prediction_scatter(target, pred, names, max_points, title, lang, as_dict)
 
     n_rows = min(target.shape[0], MAX_PRED_ROWS)
     T = target.shape[1]
     t_idx = downsample_index(T, max_points)
-    fig = make_subplots(
-        rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-        subplot_titles=[text("fig.training.sequence", lang, i=i) for i in range(n_rows)] if n_rows > 1 else None,
-    )
+    titles = tuple(text("fig.training.sequence", lang, i=i) for i in range(n_rows)) if n_rows > 1 else None
+    data = []
     for i in range(n_rows):
+        axes = dict(xaxis=f"x{i + 1 if i else ''}", yaxis=f"y{i + 1 if i else ''}")  # row i's subplot
         for o in range(n_ch):
             color = PALETTE[o % len(PALETTE)]
             first = i == 0  # one legend entry per channel, toggling every row
-            common = dict(x=t_idx, legendgroup=names[o], showlegend=first)
-            fig.add_trace(
-                go.Scatter(
-                    y=compact(target[i, t_idx, o]), mode="lines",
-                    name=text("fig.training.channel_target", lang, name=names[o]),
-                    line=dict(color=color, width=2), **common,
-                ),
-                row=i + 1, col=1,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    y=compact(pred[i, t_idx, o]), mode="lines",
-                    name=text("fig.training.channel_predicted", lang, name=names[o]),
-                    line=dict(color=color, width=2, dash="dash"), **common,
-                ),
-                row=i + 1, col=1,
-            )
-    base_layout(fig, title=title, height=150 + 170 * n_rows)
-    fig.update_xaxes(title_text=text("fig.training.time_step", lang), row=n_rows, col=1)
-    return fig
+            common = dict(type="scatter", x=t_idx, mode="lines", legendgroup=names[o], showlegend=first, **axes)
+            data.append(dict(y=compact(target[i, t_idx, o]), name=text("fig.training.channel_target", lang, name=names[o]),
+                             line=dict(color=color, width=2), **common))
+            data.append(dict(y=compact(pred[i, t_idx, o]), name=text("fig.training.channel_predicted", lang, name=names[o]),
+                             line=dict(color=color, width=2, dash="dash"), **common))
+    layout = layout_dict(_rows_layout(n_rows, titles), title=title, height=150 + 170 * n_rows)
+    deep_merge(layout.setdefault(f"xaxis{n_rows if n_rows > 1 else ''}", {}),
+               dict(title=dict(text=text("fig.training.time_step", lang))))
+    return figure(data, layout, as_dict)
 
 
-def _prediction_scatter(target, pred, names, max_points, title, lang) -> go.Figure:
+@functools.lru_cache(maxsize=32)
+def _rows_layout_cached(n_rows: int, titles: tuple[str, ...] | None) -> dict:
+    fig = make_subplots(rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=list(titles) if titles else None)
+    return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+
+
+def _rows_layout(n_rows: int, titles: tuple[str, ...] | None) -> dict:
+    """The layout of ``n_rows`` subplots stacked on one shared time axis (axes, domains, subplot
+    titles), as plotly's ``make_subplots`` lays it out: computed once per shape (plotly's
+    validation is the slow part), a fresh copy each call."""
+    return copy.deepcopy(_rows_layout_cached(n_rows, titles))
+
+
+def _prediction_scatter(target, pred, names, max_points, title, lang, as_dict) -> go.Figure | dict:
     """Many-to-one: predicted against target, one colour per channel, identity line."""
     idx = downsample_index(target.shape[0], max(1, max_points // len(names)))
-    fig = go.Figure()
+    data = []
     both = np.concatenate([target[:, : len(names)].ravel(), pred[:, : len(names)].ravel()])
     both = both[np.isfinite(both)]
     if both.size:
         lo, hi = float(both.min()), float(both.max())
-        fig.add_trace(
-            go.Scatter(
-                x=[lo, hi], y=[lo, hi], mode="lines", name=text("fig.training.perfect", lang),
-                line=dict(color=BASELINE_COLOR, dash="dash"), hoverinfo="skip",
-            )
-        )
+        data.append(dict(type="scatter", x=[lo, hi], y=[lo, hi], mode="lines", name=text("fig.training.perfect", lang),
+                         line=dict(color=BASELINE_COLOR, dash="dash"), hoverinfo="skip"))
     for o, name in enumerate(names):
-        fig.add_trace(
-            go.Scatter(
-                x=compact(target[idx, o]), y=compact(pred[idx, o]), mode="markers", name=name,
-                marker=dict(color=PALETTE[o % len(PALETTE)], size=7, opacity=0.7),
-                hovertemplate=(text("fig.training.target", lang) + " %{x:.4g}<br>"
-                               + text("fig.training.predicted", lang) + " %{y:.4g}<extra>" + name + "</extra>"),
-            )
-        )
-    base_layout(fig, title=title, x_title=text("fig.training.target", lang),
-                y_title=text("fig.training.predicted", lang))
+        data.append(dict(
+            type="scatter", x=compact(target[idx, o]), y=compact(pred[idx, o]), mode="markers", name=name,
+            marker=dict(color=PALETTE[o % len(PALETTE)], size=7, opacity=0.7),
+            hovertemplate=(text("fig.training.target", lang) + " %{x:.4g}<br>"
+                           + text("fig.training.predicted", lang) + " %{y:.4g}<extra>" + name + "</extra>")))
+    layout = layout_dict({}, title=title, x_title=text("fig.training.target", lang),
+                         y_title=text("fig.training.predicted", lang))
     # Equal scales so the identity line sits at 45 degrees.
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return fig
+    deep_merge(layout["yaxis"], dict(scaleanchor="x", scaleratio=1))
+    return figure(data, layout, as_dict)

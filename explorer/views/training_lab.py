@@ -6,7 +6,6 @@ only lays them out.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from core.analysis import project
 
@@ -30,7 +29,9 @@ def cached(cache: dict, key: tuple, make):
 
 
 def probe_figures(snap, task, scrub: int, dims: int, cache: dict, job_id, lang: str = "en") -> dict:
-    """The five probe charts, rebuilt only when a new probe (or view setting, or language) arrives."""
+    """The five probe charts, rebuilt only when a new probe (or view setting, or language) arrives.
+    Plain dicts (the builders' ``as_dict``): plotly's validation of these figures would cost the
+    server more than their data (about 35 ms a probe)."""
     key = ("probe", job_id, snap.probe.step, len(snap.state_history), scrub, dims, lang)
     return cached(cache, key, lambda: {
         "pred": prediction_fig(snap, task, lang=lang),
@@ -81,7 +82,7 @@ def metric_fig(snap, task, lang: str = "en", baselines: dict | None = None) -> d
                            test_steps=snap.val_steps, test_values=snap.test_metric if _tested(snap) else None, as_dict=True)
 
 
-def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:
+def prediction_fig(snap, task, lang: str = "en") -> dict | None:
     """Predictions against targets on the probe sequences (None before the first probe)."""
     p = snap.probe
     if p is None:
@@ -89,15 +90,15 @@ def prediction_fig(snap, task, lang: str = "en") -> go.Figure | None:
     out, y = np.asarray(p.output), np.asarray(p.target)
     if task.loss_kind == "mse":
         return F.prediction_figure(y, out, channel_names=_out_names(task, lang),
-                                   title=text("lab.fig.pred_mse", lang), lang=lang)
+                                   title=text("lab.fig.pred_mse", lang), lang=lang, as_dict=True)
     probs = _softmax(out)
     names = class_names(task, lang)
     if probs.ndim == 2:  # many-to-one: one distribution per sequence
         return F.class_prob_figure(probs, y, names, many_to_one=True,
-                                   title=text("lab.fig.pred_many_to_one", lang), lang=lang)
+                                   title=text("lab.fig.pred_many_to_one", lang), lang=lang, as_dict=True)
     tgt = y[0].astype(float)
     tgt[tgt < 0] = np.nan  # IGNORE steps have no target
-    return F.class_prob_figure(probs[0], tgt, names, title=text("lab.fig.pred_per_step", lang), lang=lang)
+    return F.class_prob_figure(probs[0], tgt, names, title=text("lab.fig.pred_per_step", lang), lang=lang, as_dict=True)
 
 
 def class_names(task, lang: str = "en") -> list[str] | None:
@@ -128,7 +129,7 @@ def history_index(snap, scrub: int | None) -> int:
     return scrub
 
 
-def trajectory_fig(snap, scrub: int | None = None, dims: int = 2, lang: str = "en") -> go.Figure | None:
+def trajectory_fig(snap, scrub: int | None = None, dims: int = 2, lang: str = "en") -> dict | None:
     """Hidden-state trajectories in the run's current PCA basis (fixed axes while scrubbing)."""
     if snap.basis is None or not snap.state_history:
         return None
@@ -143,24 +144,24 @@ def trajectory_fig(snap, scrub: int | None = None, dims: int = 2, lang: str = "e
     pad = 0.05 * np.maximum(hi - lo, 1e-6)
     ranges = [(float(a - d), float(b + d)) for a, b, d in zip(lo, hi, pad)]
     return F.trajectory_figure(proj, explained=list(basis.explained[:k]), ranges=ranges,
-                               title=text("lab.fig.traj", lang, step=step), lang=lang)
+                               title=text("lab.fig.traj", lang, step=step), lang=lang, as_dict=True)
 
 
-def hidden_fig(snap, scrub: int | None = None, lang: str = "en") -> go.Figure | None:
+def hidden_fig(snap, scrub: int | None = None, lang: str = "en") -> dict | None:
     if not snap.state_history:
         return None
     step, hidden = snap.state_history[history_index(snap, scrub)]
-    return F.hidden_heatmap(hidden[0], title=text("lab.fig.hidden", lang, step=step), lang=lang)
+    return F.hidden_heatmap(hidden[0], title=text("lab.fig.hidden", lang, step=step), lang=lang, as_dict=True)
 
 
-def grad_curve_fig(snap, lang: str = "en") -> go.Figure | None:
+def grad_curve_fig(snap, lang: str = "en") -> dict | None:
     if snap.probe is None:
         return None
     return F.grad_norm_curve(snap.probe.grad_h_norm, label=text("lab.fig.grad_label", lang, step=snap.probe.step),
-                             lang=lang)
+                             lang=lang, as_dict=True)
 
 
-def grad_heatmap_fig(snap, lang: str = "en") -> go.Figure | None:
+def grad_heatmap_fig(snap, lang: str = "en") -> dict | None:
     if len(snap.grad_rows) == 0:
         return None
-    return F.grad_norm_heatmap(snap.grad_rows_steps, snap.grad_rows, max_rows=LIVE_HEATMAP_ROWS, lang=lang)
+    return F.grad_norm_heatmap(snap.grad_rows_steps, snap.grad_rows, max_rows=LIVE_HEATMAP_ROWS, lang=lang, as_dict=True)
