@@ -9,10 +9,12 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 from ..app.i18n import has, text
 
@@ -169,6 +171,35 @@ def figure(data: list[dict], layout: dict, as_dict: bool = False) -> go.Figure |
     costs 2-20 ms a figure, more than the data), else a validated ``go.Figure``."""
     spec = {"data": data, "layout": layout}
     return spec if as_dict else go.Figure(spec)
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(n_titles: int, options: tuple) -> dict:
+    fig = make_subplots(subplot_titles=[str(i) for i in range(n_titles)] or None, **dict(options))
+    return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+
+
+def subplot_grid(titles: Sequence[str], font_size: int | None = None, **options) -> dict:
+    """The layout ``make_subplots(subplot_titles=titles, **options)`` gives (axes, domains, the
+    titles' annotations, in ``font_size`` when given) as plain dicts without its template: computed
+    once per shape (plotly's validation is the slow part), a fresh copy each call. Subplot i
+    (row-major) is drawn on ``subplot_axes(i)``."""
+    layout = copy.deepcopy(_grid(len(titles), tuple(sorted(options.items()))))
+    font = {} if font_size is None else dict(font=dict(size=font_size))
+    notes = [deep_merge(a, dict(text=t, **font))  # plotly skips an empty title
+             for a, t in zip(layout.pop("annotations", []), titles) if t]
+    return {**layout, "annotations": notes} if notes else layout
+
+
+def subplot_axes(i: int) -> dict:
+    """A trace's axis references in subplot i (0-based, row-major): "x"/"y", "x2"/"y2", ..."""
+    return dict(xaxis=f"x{i + 1 if i else ''}", yaxis=f"y{i + 1 if i else ''}")
+
+
+def all_axes(layout: dict, letter: str, props: dict) -> None:
+    """``props`` merged into every ``letter`` ("x" or "y") axis of ``layout``, as ``update_xaxes()`` would."""
+    for k in [k for k in layout if re.fullmatch(fr"{letter}axis\d*", k)]:
+        deep_merge(layout[k], copy.deepcopy(props))
 
 
 def empty_figure(

@@ -7,13 +7,10 @@ T = 1000 steps and H = 512 hidden units.
 
 from __future__ import annotations
 
-import copy
-import functools
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..app.i18n import text
 from .common import (
@@ -25,6 +22,8 @@ from .common import (
     figure,
     finite_xy,
     layout_dict,
+    subplot_axes,
+    subplot_grid,
 )
 from .decimate import LIVE_CURVE_POINTS, decimate_minmax
 from .classes import class_prob_figure  # noqa: F401  (re-exported: it was defined here)
@@ -270,10 +269,10 @@ def prediction_figure(
     n_rows = min(target.shape[0], MAX_PRED_ROWS)
     T = target.shape[1]
     t_idx = downsample_index(T, max_points)
-    titles = tuple(text("fig.training.sequence", lang, i=i) for i in range(n_rows)) if n_rows > 1 else None
+    titles = [text("fig.training.sequence", lang, i=i) for i in range(n_rows)] if n_rows > 1 else []
     data = []
     for i in range(n_rows):
-        axes = dict(xaxis=f"x{i + 1 if i else ''}", yaxis=f"y{i + 1 if i else ''}")  # row i's subplot
+        axes = subplot_axes(i)
         for o in range(n_ch):
             color = PALETTE[o % len(PALETTE)]
             first = i == 0  # one legend entry per channel, toggling every row
@@ -282,24 +281,11 @@ def prediction_figure(
                              line=dict(color=color, width=2), **common))
             data.append(dict(y=compact(pred[i, t_idx, o]), name=text("fig.training.channel_predicted", lang, name=names[o]),
                              line=dict(color=color, width=2, dash="dash"), **common))
-    layout = layout_dict(_rows_layout(n_rows, titles), title=title, height=150 + 170 * n_rows)
+    grid = subplot_grid(titles, rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04)
+    layout = layout_dict(grid, title=title, height=150 + 170 * n_rows)
     deep_merge(layout.setdefault(f"xaxis{n_rows if n_rows > 1 else ''}", {}),
                dict(title=dict(text=text("fig.training.time_step", lang))))
     return figure(data, layout, as_dict)
-
-
-@functools.lru_cache(maxsize=32)
-def _rows_layout_cached(n_rows: int, titles: tuple[str, ...] | None) -> dict:
-    fig = make_subplots(rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=list(titles) if titles else None)
-    return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
-
-
-def _rows_layout(n_rows: int, titles: tuple[str, ...] | None) -> dict:
-    """The layout of ``n_rows`` subplots stacked on one shared time axis (axes, domains, subplot
-    titles), as plotly's ``make_subplots`` lays it out: computed once per shape (plotly's
-    validation is the slow part), a fresh copy each call."""
-    return copy.deepcopy(_rows_layout_cached(n_rows, titles))
 
 
 def _prediction_scatter(target, pred, names, max_points, title, lang, as_dict) -> go.Figure | dict:

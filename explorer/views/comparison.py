@@ -37,8 +37,6 @@ COLUMN_FORMATS = {"final_loss": "%.4f", "final_loss_mse": "%.4f", "final_accurac
                   "steps_per_s": "%.0f"}
 
 
-
-
 @dataclass(frozen=True)
 class PageSettings:
     """What the three jobs are built from (change any: a new comparison)."""
@@ -158,16 +156,19 @@ def default_target(task: Task, preset: Preset | None) -> float:
 
 
 # ---- live figures -----------------------------------------------------------------------
+# ``as_dict``: the builders' plain dicts, unvalidated, for live charts (plotly's validation cost
+# the server more than the data: ~16 ms per refresh of the curves, ~200 ms per set of probe views).
 
-def loss_fig(snaps: dict, task: Task, *, lang: str = "en") -> go.Figure:
+def loss_fig(snaps: dict, task: Task, *, lang: str = "en", as_dict: bool = False) -> go.Figure | dict:
     curves = {k: (s.steps, s.loss) for k, s in snaps.items()}
     vals = {k: (s.val_steps, s.val_loss) for k, s in snaps.items()}
     name = text("fig.compare.mse", lang) if task.loss_kind == "mse" else text("fig.compare.cross_entropy", lang)
     return FC.overlay_curves_figure(curves, val_curves=vals, baseline=task.baseline_loss, log_y=True,
-                                    title=text("fig.compare.loss_title", lang, name=name), y_title=name, lang=lang)
+                                    title=text("fig.compare.loss_title", lang, name=name), y_title=name, lang=lang,
+                                    as_dict=as_dict)
 
 
-def metric_fig(snaps: dict, task: Task, *, lang: str = "en") -> go.Figure:
+def metric_fig(snaps: dict, task: Task, *, lang: str = "en", as_dict: bool = False) -> go.Figure | dict:
     acc = task.metric == "accuracy"
     curves = {k: (s.steps, s.metric) for k, s in snaps.items()}
     vals = {k: (s.val_steps, s.val_metric) for k, s in snaps.items()}
@@ -176,16 +177,16 @@ def metric_fig(snaps: dict, task: Task, *, lang: str = "en") -> go.Figure:
     # MSE tasks: the metric is the loss, so show it on a linear axis (the baseline gap reads directly)
     return FC.overlay_curves_figure(curves, val_curves=vals, baseline=task.baseline_metric, log_y=False,
                                     y_range=(0, 1.02) if acc else (0, 2 * task.baseline_metric),
-                                    title=title, y_title=y_title, lang=lang)
+                                    title=title, y_title=y_title, lang=lang, as_dict=as_dict)
 
 
-def grad_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
+def grad_fig(snaps: dict, *, lang: str = "en", as_dict: bool = False) -> go.Figure | dict:
     rows = {k: (s.grad_rows_steps, s.grad_rows) for k, s in snaps.items()}
     zr = FC.common_range([g for _, g in rows.values()], log=True, pad=0.0)
-    return FC.grad_heatmaps_figure(rows, zrange=zr, lang=lang)
+    return FC.grad_heatmaps_figure(rows, zrange=zr, lang=lang, as_dict=as_dict)
 
 
-def trajectories_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
+def trajectories_fig(snaps: dict, *, lang: str = "en", as_dict: bool = False) -> go.Figure | dict:
     projs, explained = {}, {}
     for k, s in snaps.items():
         if s.basis is None or s.probe is None:
@@ -196,7 +197,7 @@ def trajectories_fig(snaps: dict, *, lang: str = "en") -> go.Figure:
     if r is not None:
         m = max(abs(r[0]), abs(r[1]))
         r = (-m, m)
-    return FC.trajectories_figure(projs, xy_range=r, explained=explained, lang=lang)
+    return FC.trajectories_figure(projs, xy_range=r, explained=explained, lang=lang, as_dict=as_dict)
 
 
 def finals_by_kind(jobs: dict, finals: dict) -> dict:
@@ -204,7 +205,8 @@ def finals_by_kind(jobs: dict, finals: dict) -> dict:
     return {k: finals[j.id] for k, j in jobs.items() if j.id in finals}
 
 
-def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str = "en") -> dict:
+def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str = "en",
+                as_dict: bool = False) -> dict:
     """The views that change only when a probe arrives: gradient heatmaps, trajectories, gates of
     sequence ``seq``, gate means and saturation. Built once per set of probes (``cache``, bounded).
 
@@ -214,37 +216,40 @@ def probe_views(snaps: dict, job_ids: dict, seq: int, cache: dict, *, lang: str 
         seq: the probe sequence the gate heatmaps show (0-based).
         cache: the session's figure cache (modified: at most ``MAX_CACHED_VIEWS`` entries).
         lang: language of the figures.
+        as_dict: plain dicts ({"data", "layout"}) instead of validated Figures (live charts).
 
     Returns:
-        name -> Figure: "grad", "traj", "gates_<k>", "means_<k>", "sat_<k>" for k in lstm, gru.
+        name -> Figure (or dicts): "grad", "traj", "gates_<k>", "means_<k>", "sat_<k>" for k in lstm, gru.
     """
     key = (tuple((k, job_ids[k], None if s.probe is None else s.probe.step, len(s.grad_rows_steps))
-                 for k, s in snaps.items()), seq, lang)
+                 for k, s in snaps.items()), seq, lang, as_dict)
     figs = cache.get(key)  # (the session's live feed builds in its own thread too: no check-then-read)
     if figs is None:
         if len(cache) >= MAX_CACHED_VIEWS:
             cache.clear()
         ymax = saturation_ymax(snaps)
-        figs = {"grad": grad_fig(snaps, lang=lang), "traj": trajectories_fig(snaps, lang=lang)}
+        figs = {"grad": grad_fig(snaps, lang=lang, as_dict=as_dict),
+                "traj": trajectories_fig(snaps, lang=lang, as_dict=as_dict)}
         for k in ("lstm", "gru"):
-            figs[f"gates_{k}"] = gate_heatmap_fig(k, snaps[k], seq, lang=lang)
-            figs[f"means_{k}"] = gate_means_fig(k, snaps[k], lang=lang)
-            figs[f"sat_{k}"] = saturation_fig(k, snaps[k], ymax, lang=lang)
+            figs[f"gates_{k}"] = gate_heatmap_fig(k, snaps[k], seq, lang=lang, as_dict=as_dict)
+            figs[f"means_{k}"] = gate_means_fig(k, snaps[k], lang=lang, as_dict=as_dict)
+            figs[f"sat_{k}"] = saturation_fig(k, snaps[k], ymax, lang=lang, as_dict=as_dict)
         cache[key] = figs
     return figs
 
 
 def live_curve_figures(jobs: dict, task, lang: str = "en") -> dict:
-    """Loss and metric of the three runs by chart key, from their snapshots now (no st calls: the
-    session's live stream builds these in its own thread)."""
+    """Loss and metric of the three runs by chart key, as plain dicts, from their snapshots now (no st
+    calls: the session's live stream builds these in its own thread)."""
     snaps = {k: j.snapshot() for k, j in jobs.items()}
-    return {"cmp_loss": loss_fig(snaps, task, lang=lang), "cmp_metric": metric_fig(snaps, task, lang=lang)}
+    return {"cmp_loss": loss_fig(snaps, task, lang=lang, as_dict=True),
+            "cmp_metric": metric_fig(snaps, task, lang=lang, as_dict=True)}
 
 
 def live_view_figures(jobs: dict, seq: int, cache: dict, lang: str = "en") -> dict:
-    """``probe_views`` by chart key ("cmp_" + its name), from the runs' snapshots now (no st calls)."""
+    """``probe_views`` (plain dicts) by chart key ("cmp_" + its name), from the runs' snapshots now (no st calls)."""
     snaps = {k: j.snapshot() for k, j in jobs.items()}
-    views = probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, cache, lang=lang)
+    views = probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, cache, lang=lang, as_dict=True)
     return {f"cmp_{name}": f for name, f in views.items()}
 
 
@@ -263,26 +268,28 @@ def gate_arrays(snap: Snapshot, seq: int) -> dict:
     return {n: out[n] for n in order if n in out}
 
 
-def gate_heatmap_fig(kind: str, snap: Snapshot, seq: int, *, lang: str = "en") -> go.Figure:
+def gate_heatmap_fig(kind: str, snap: Snapshot, seq: int, *, lang: str = "en",
+                     as_dict: bool = False) -> go.Figure | dict:
     g = gate_arrays(snap, seq)
     step = snap.probe.step if snap.probe is not None else 0
     title = text("fig.compare.gate_heatmap_title", lang, cell=FC.cell_name(kind, lang), seq=seq + 1, step=step)
-    return FC.gate_heatmaps_figure(g, title=title, lang=lang)
+    return FC.gate_heatmaps_figure(g, title=title, lang=lang, as_dict=as_dict)
 
 
-def gate_means_fig(kind: str, snap: Snapshot, *, lang: str = "en") -> go.Figure:
+def gate_means_fig(kind: str, snap: Snapshot, *, lang: str = "en", as_dict: bool = False) -> go.Figure | dict:
     """Mean over units and all probe sequences of each sigmoid gate, against time."""
     p = snap.probe
     means = {} if p is None else {n: np.asarray(v).mean(axis=(0, 2)) for n, v in p.gates.items() if n in SIGMOID_GATES}
     return FC.gate_means_figure(means, title=text("fig.compare.gate_means_title", lang, cell=FC.cell_name(kind, lang)),
-                                lang=lang)
+                                lang=lang, as_dict=as_dict)
 
 
-def saturation_fig(kind: str, snap: Snapshot, y_max: float | None = None, *, lang: str = "en") -> go.Figure:
+def saturation_fig(kind: str, snap: Snapshot, y_max: float | None = None, *, lang: str = "en",
+                   as_dict: bool = False) -> go.Figure | dict:
     p = snap.probe
     vals = {} if p is None else {n: v for n, v in p.gates.items() if n in SIGMOID_GATES}
     return FC.saturation_figure(vals, title=text("fig.compare.saturation_title", lang, cell=FC.cell_name(kind, lang)),
-                                y_max=y_max, lang=lang)
+                                y_max=y_max, lang=lang, as_dict=as_dict)
 
 
 def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
@@ -297,7 +304,6 @@ def saturation_ymax(snaps: dict, bins: int = 20) -> float | None:
                 h = np.histogram(np.clip(v, 0, 1), np.linspace(0, 1, bins + 1))[0]
                 top = max(top, float(h.max() / max(v.size, 1)))
     return min(1.0, top * 1.08) if top > 0 else None
-
 
 
 def finished(snap: Snapshot) -> bool:

@@ -150,10 +150,10 @@ def compare_feed(room, lang: str, prev: Frame | None) -> Frame:
     snaps = {k: room.snapshot(j) for k, j in jobs.items()}
     task = jobs["rnn"].trainer.task
     if b.curves:
-        b.specs.update(_specs({"loss": CV.loss_fig(snaps, task, lang=lang),
-                               "metric": CV.metric_fig(snaps, task, lang=lang)}))
+        b.specs.update(_specs({"loss": CV.loss_fig(snaps, task, lang=lang, as_dict=True),
+                               "metric": CV.metric_fig(snaps, task, lang=lang, as_dict=True)}))
     if b.probes:
-        b.specs.update(_specs(CV.probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, {}, lang=lang)))
+        b.specs.update(_specs(CV.probe_views(snaps, {k: j.id for k, j in jobs.items()}, seq, {}, lang=lang, as_dict=True)))
     return b.frame((("curves", (("loss", "metric"),)), ("probes", (("grad",), ("traj",), ("gates_lstm", "gates_gru"),
                                                                 ("means_lstm", "means_gru"), ("sat_lstm",), ("sat_gru",)))))
 

@@ -75,3 +75,27 @@ def press(at: AppTest, key: str) -> AppTest:
     runs with the element's own, possibly older, tree.)"""
     at.button(key=key).click()
     return at.run()
+
+
+def training_job_ids() -> set:
+    """The ids of every TrainingJob in memory now: the runs a test starts afterwards are the others
+    (an earlier test's finished runs of the same names may stay in memory until the GC frees them)."""
+    from explorer.jobs.training_job import TrainingJob
+    return {o.id for o in gc.get_objects() if type(o) is TrainingJob}
+
+
+def wait_new_jobs_done(before: set, prefix: str, n: int, timeout: float = 90) -> dict:
+    """The ``n`` runs named ``prefix``... started since ``before`` (``training_job_ids()``), by name,
+    once all are done and their threads have ended (waits on their state; fails after ``timeout`` s)."""
+    import time
+
+    from explorer.jobs.training_job import TrainingJob
+    end, jobs = time.time() + timeout, {}
+    while time.time() < end:
+        jobs = {o.name: o for o in gc.get_objects()
+                if type(o) is TrainingJob and o.name.startswith(prefix) and o.id not in before}
+        if len(jobs) == n and all(j.snapshot().status == "done" and not j.alive for j in jobs.values()):
+            return jobs
+        time.sleep(0.2)
+    raise AssertionError(f"{len(jobs)} of {n} runs started; not all done in {timeout} s: "
+                         f"{ {k: j.snapshot().status for k, j in jobs.items()} }")

@@ -1,6 +1,5 @@
 """The LSTM vs GRU vs RNN page: AppTest (widgets, parameter counts, the three jobs, the summary)
 and its view logic without Streamlit."""
-import gc
 import time
 
 import numpy as np
@@ -12,9 +11,8 @@ from core.compare import CELLS, PRESETS, matched_hidden_sizes
 from explorer.views import comparison as V
 from explorer.app import state
 from explorer.jobs.concurrency import JobLimiter
-from explorer.jobs.training_job import TrainingJob
 
-from .conftest import chart_specs, open_page
+from .conftest import chart_specs, open_page, training_job_ids, wait_new_jobs_done
 
 PAGE = "pages/comparison.py"
 
@@ -156,17 +154,10 @@ def test_train_all_three_and_summary():
     at.select_slider(key=state.CMP_HIDDEN).set_value(8).run()
     at.number_input(key=state.CMP_STEPS).set_value(60).run()
     assert not at.exception, at.exception
+    before = training_job_ids()
     at.button(key="compare.train").click().run()
     assert not at.exception, at.exception
-    jobs = {}
-    end = time.time() + 60
-    while time.time() < end:
-        jobs = {o.name: o for o in gc.get_objects() if type(o) is TrainingJob and o.name.startswith("compare.")
-                and o.target_steps == 60}
-        if len(jobs) == 3 and all(j.snapshot().status == "done" and not j.alive for j in jobs.values()):
-            break
-        time.sleep(0.2)
-    assert len(jobs) == 3 and all(j.snapshot().status == "done" for j in jobs.values())
+    jobs = wait_new_jobs_done(before, "compare.", 3, timeout=60)
     at.run()
     assert not at.exception, at.exception
     specs = chart_specs(at)

@@ -1,19 +1,15 @@
 """The LSTM vs GRU vs RNN page in Korean: catalogue texts of the presets and views, and the page
 after training (texts, table headers, charts, badges, the sweep result) with no English left."""
-import gc
 import re
-import time
 
 import numpy as np
-import pytest
 
 from core.compare import CELLS, PRESETS, SweepSettings
 from explorer.views import comparison as V
 from explorer.app import state
 from explorer.app.i18n import text
-from explorer.jobs.training_job import TrainingJob
 from tests.i18n_check import has_hangul, untranslated_ko
-from tests.pages.conftest import chart_specs, press
+from tests.pages.conftest import chart_specs, press, training_job_ids, wait_new_jobs_done
 from tests.pages.test_i18n_pages import open_in, page_texts
 
 PAGE = "pages/comparison.py"
@@ -67,18 +63,6 @@ def _colorbar_titles(spec) -> list[str]:
             if k.startswith("coloraxis") and "title" in v.get("colorbar", {})]
 
 
-def _wait_done(steps, timeout=90):
-    end = time.time() + timeout
-    jobs = {}
-    while time.time() < end:
-        jobs = {o.name: o for o in gc.get_objects() if type(o) is TrainingJob and o.name.startswith("compare.")
-                and o.target_steps == steps}
-        if len(jobs) == 3 and all(j.snapshot().status == "done" and not j.alive for j in jobs.values()):
-            return jobs
-        time.sleep(0.2)
-    raise AssertionError(f"the three runs did not finish: {[j.snapshot().status for j in jobs.values()]}")
-
-
 def test_trained_page_in_korean():
     at = open_in(PAGE, "ko")
     assert any(has_hangul(str(i.value)) for i in at.info)  # the default preset, explained in Korean
@@ -93,9 +77,10 @@ def test_trained_page_in_korean():
     at.number_input(key=state.CMP_STEPS).set_value(60)
     at.run()
     assert at.button(key="compare.train").label == "셋 모두 학습"
+    before = training_job_ids()
     press(at, "compare.train")
     assert not at.exception, at.exception
-    _wait_done(60)
+    wait_new_jobs_done(before, "compare.", 3)
     # the sweep's result as the page keeps it (running the sweep trains 15 models: too slow here)
     acc = np.array([[1.0, 0.6, 0.3, 0.3, 0.3], [1.0, 1.0, 0.95, 0.5, 0.3], [1.0, 0.9, 0.4, 0.3, 0.3]])
     at.session_state[state.CMP_SWEEP_RESULT] = (SweepSettings(steps=100), acc)
