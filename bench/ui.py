@@ -16,7 +16,8 @@ Chromium (/usr/bin/chromium), presses Train, scrolls to the charts as a reader w
   KiB); and all bytes of both per refresh, for scale;
 - CPU used while watching, in cores: the browser's page (renderer) processes (all on the machine)
   and this benchmark's server with its training worker process;
-- resyncs: live-chart patches the browser could not apply (it then asks for the whole figure).
+- resyncs: live-chart patches the browser could not apply (it then asks for the whole figure), and
+  the charts that asked (resync_charts).
 ``--hold probe|all``: the probe charts (or all charts) are not redrawn after their first draw, so
 that the renderer's CPU with and without their redraws says what they cost.
 ``--json``: one last line with these figures.
@@ -100,7 +101,7 @@ SCROLL_JS = """() => {
 }"""
 COUNTS_JS = "() => Object.assign({}, window.__benchDraws, {streamed: window.__benchStream.bytes, streamed_loss: window.__benchStream.loss})"
 PROBE_DRAWN_JS = "() => window.__benchDraws.traj > 0"
-RESYNC_JS = "() => window.__rnnxResyncs || 0"
+RESYNC_JS = "() => [window.__rnnxResyncs || 0, [...new Set(window.__rnnxResyncKeys || [])]]"
 LOSS_KEY = b"lab.chart.loss"  # the loss chart's element key: its messages carry it
 
 
@@ -233,7 +234,7 @@ def main() -> None:
             changes, probe_changes = (counts1[k] - counts0[k] for k in ("loss", "traj"))
             nbytes = received[0] - bytes0 + counts1["streamed"] - counts0["streamed"]
             nloss = loss_bytes[0] - loss0 + counts1["streamed_loss"] - counts0["streamed_loss"]
-            resyncs = page.evaluate(RESYNC_JS)
+            resyncs, resync_keys = page.evaluate(RESYNC_JS)
             page.get_by_role("button", name="Pause").click()
             browser.close()
     finally:
@@ -248,6 +249,7 @@ def main() -> None:
            "speed_ratio": round(with_page / alone, 3), "curve_kib_per_refresh": round(nloss / max(changes, 1) / 1024, 2),
            "all_kib_per_refresh": round(nbytes / max(changes, 1) / 1024, 2), "renderer_cores": round(renderer, 2),
            "server_cores": round(server_cpu, 2), "server_process_cores": round(server_only, 2), "resyncs": resyncs,
+           "resync_charts": resync_keys,
            "hold": a.hold, "seconds": round(dt, 1), "autogroup": autogroup()}
     print(f"Training lab, task {a.task}, LSTM H=32 B=32 T=50, {dt:.1f} s in headless Chromium"
           f" (autogroup {res['autogroup']})")
@@ -262,7 +264,7 @@ def main() -> None:
           f" the server process alone {server_only:.2f})")
     if a.hold:
         print(f"  (--hold {a.hold}: charts not redrawn after their first draw; refresh counts then count only what was drawn)")
-    print(f"  live-chart resyncs                   {resyncs:8d}")
+    print(f"  live-chart resyncs                   {resyncs:8d}  {' '.join(resync_keys)}")
     if a.json:
         print(json.dumps(res))
 

@@ -190,6 +190,7 @@ function applyPatch(fig, p) {
 // come; revisions decide) and the chart drawing it.
 
 const RESYNC_GAP_MS = 1000;  // a chart asks for its whole figure at most this often
+const MAX_WAITING = 8;  // patches kept per chart that came before the figure they were made for
 const CLOSE_DELAY_MS = 5000;  // a stream no chart has used for this long is closed (another page)
 // A tab hidden this long gives its stream back (a browser opens at most six connections to a
 // server, and each open stream holds one: a seventh tab would wait for good). Its page's reruns
@@ -200,7 +201,8 @@ function liveStore(url) {
   const all = window.__rnnxStores || (window.__rnnxStores = {});
   let store = all[url];
   if (!store) {
-    store = all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, es: null, dead: false, hideTimer: null};
+    store = all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, waiting: {}, es: null, dead: false,
+                        hideTimer: null};
     if (url) watchVisibility(store);
   }
   if (url && !store.es && !store.dead && document.visibilityState !== "hidden") openStream(store);
@@ -234,16 +236,31 @@ function offer(store, key, kind, msg) {
   const cur = store.figs[key], chart = store.charts[key];
   if (cur && msg.rev <= cur.rev) return;  // older than what the chart holds (the other channel was faster)
   if (kind === "spec") {
-    store.figs[key] = msg;
+    store.figs[key] = catchUp(msg, store.waiting[key]);
   } else if (cur && msg.bases.includes(cur.rev)) {
     store.figs[key] = applyPatch(cur, msg);
-  } else {  // made for a figure this page does not hold: ask for the whole figure, do not guess
+  } else {
+    // Made for a figure this page does not hold. It may be on its way: a script run's whole figure
+    // comes over the websocket with the page, and the stream's patches made for it can come first.
+    // Kept for that figure; the chart also asks for the whole figure, and does not guess.
+    const waiting = store.waiting[key] || (store.waiting[key] = []);
+    waiting.push(msg);
+    if (waiting.length > MAX_WAITING) waiting.shift();
     const now = Date.now();
     if (chart && !(store.asked[key] > now - RESYNC_GAP_MS)) { store.asked[key] = now; chart.resync(msg.rev); }
     return;
   }
   delete store.asked[key];
+  delete store.waiting[key];
   if (chart) chart.draw(store.figs[key]);
+}
+
+// A whole figure, brought up to date by the patches that came before it and apply to it in turn.
+function catchUp(fig, waiting) {
+  for (const p of (waiting || []).slice().sort((a, b) => a.rev - b.rev)) {
+    if (p.rev > fig.rev && p.bases.includes(fig.rev)) fig = applyPatch(fig, p);
+  }
+  return fig;
 }
 
 function release(store, key, chart) {
@@ -258,7 +275,8 @@ export function chart({ data, parentElement, setTriggerValue }) {
   const store = liveStore(data.feed || ""), key = data.key;
   const chart = {
     resync: (rev) => {
-      window.__rnnxResyncs = (window.__rnnxResyncs || 0) + 1;  // counted for bench/ui.py
+      window.__rnnxResyncs = (window.__rnnxResyncs || 0) + 1;  // counted for bench/ui.py, which names
+      (window.__rnnxResyncKeys = window.__rnnxResyncKeys || []).push(key);  // the charts that asked
       setTriggerValue("resync", rev);
     },
     draw: (fig) => { chart.gd = drawChart(parentElement, fig, data.src, data.failed); },
@@ -292,6 +310,9 @@ function readGroup(raw) {
   const i = text.indexOf("\n"), j = text.indexOf("\n", i + 1);
   return {src: text.slice(0, i), failed: text.slice(i + 1, j), group: text.slice(j + 1)};
 }
+
+// for tests (tests/browser/test_live_chart.py): messages offered in a given order to a bare store
+export const testing = {offer, store: () => ({figs: {}, texts: {}, charts: {}, asked: {}, waiting: {}})};
 
 export function group({ data: raw, parentElement }) {
   const data = readGroup(raw);

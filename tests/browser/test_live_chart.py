@@ -198,3 +198,45 @@ def test_reset_takes_the_live_charts_off_the_page_without_errors(page, app_serve
     page.wait_for_timeout(2000)  # the graphs' clean-up runs a second after they leave
     assert errors == [], errors
     assert_no_exception(page)
+
+
+def test_patches_that_come_before_their_whole_figure_are_applied_to_it(page, app_server):
+    """The stream can be faster than the websocket: patches made for the whole figure a script run
+    sends can reach the page before it. They wait for it and are applied to it in turn, so the
+    chart needs no resync (each one costs the server a whole figure). Messages from the server's own
+    ``next_message``, offered to explorer/static/live_chart.js in that order."""
+    import json
+
+    import numpy as np
+
+    from explorer.app.live_updates import next_message
+    from explorer.figures.live_patch import decode_arrays
+
+    sent, msgs = {}, []
+    for rev in range(1, 8):  # a curve that grows, a probe heatmap whose values change
+        fig = {"data": [{"type": "scatter", "x": np.arange(10 * rev), "y": np.sin(np.arange(10 * rev))},
+                        {"type": "heatmap", "z": np.full((3, 4), float(rev))}], "layout": {"title": {"text": "t"}}}
+        m = next_message(sent, "k", fig, partial=rev > 1)
+        kind = "spec" if "spec" in m else "patch"
+        msgs.append([kind, json.loads(m[kind])])
+    assert [k for k, _ in msgs] == ["spec"] + ["patch"] * 6
+    assert 1 not in msgs[5][1]["bases"]  # revision 6 cannot be applied to revision 1 on its own
+    page.goto(f"{app_server}/training_lab?{FAST_RUN}")
+    wait_idle(page)
+    page.get_by_role("button", name="Step once").click()  # live charts on the page: their module loads
+    module = page.wait_for_function("""() => performance.getEntriesByType("resource").map((e) => e.name)
+        .find((n) => n.includes("/live_chart.js"))""", timeout=120000).json_value()
+    held = page.evaluate("""async ([module, msgs]) => {
+      const m = await import(module), store = m.testing.store(), seen = {resyncs: 0, drawn: []};
+      const offer = ([kind, msg]) => m.testing.offer(store, "k", kind, msg);
+      msgs.slice(1, 5).forEach(offer);  // revisions 2-5 over the stream, before the page's figure
+      store.charts.k = {resync: () => { seen.resyncs += 1; }, draw: (f) => seen.drawn.push(f.rev)};
+      offer(msgs[0]);                   // revision 1: the script run's whole figure, with the chart
+      msgs.slice(5).forEach(offer);     // 6 and 7 over the stream
+      const fig = store.figs.k;
+      return {rev: fig.rev, resyncs: seen.resyncs, drawn: seen.drawn,
+              x: Array.from(fig.data[0].x), z: JSON.stringify(fig.data[1].z)};
+    }""", [module, msgs])
+    assert held["resyncs"] == 0 and held["drawn"] == [5, 6, 7] and held["rev"] == 7, held
+    assert held["x"] == list(range(70))
+    assert decode_arrays(json.loads(held["z"])).ravel().tolist() == [7.0] * 12
