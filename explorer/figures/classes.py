@@ -10,10 +10,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import PALETTE, TIME_COLORSCALE, colorscale, compact, deep_merge, empty_figure, figure, layout_dict
+from .common import (PALETTE, TIME_COLORSCALE, colorscale, compact, deep_merge, empty_figure, figure, layout_dict,
+                     legend_below)
 
 MAX_BAR_EXAMPLES = 6  # examples in the many-to-one probability bars
 MAX_BAR_CLASSES = 20  # classes in those bars; the most probable are kept
+BARS_HEIGHT = 430  # px of those bars without their legend's rows (below the plot)
 
 
 def class_prob_figure(
@@ -114,7 +116,9 @@ def _class_bars(probs, target, names, title, lang, as_dict) -> go.Figure | dict:
             type="bar", x=x, y=compact(probs[i, classes]), name=label,
             marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
             hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>"))
+    height = BARS_HEIGHT + 24 * -(-n // 3)
     layout = layout_dict({}, title=title, x_title=text("fig.training.class_outlined", lang),
-                         y_title=text("fig.training.probability", lang))
+                         y_title=text("fig.training.probability", lang), height=height)
     deep_merge(layout, dict(barmode="group", yaxis=dict(range=[0, 1]), xaxis=dict(type="category")))
+    legend_below(layout, n, height)  # an entry an example: rows of them above the plot would reach the title
     return figure(data, layout, as_dict)

@@ -202,6 +202,18 @@ def all_axes(layout: dict, letter: str, props: dict) -> None:
         deep_merge(layout[k], copy.deepcopy(props))
 
 
+def legend_below(layout: dict, entries: int, height: int, per_row: int = 3) -> dict:
+    """``layout`` (changed and returned) with its legend in rows under the x axis title, the
+    figure ``height`` px tall: above the plot, a legend of many entries wraps onto rows that climb
+    into the title. The bottom margin grows by a row for every ``per_row`` entries (a half-width
+    chart's row, in the app's font)."""
+    rows = -(-entries // per_row)
+    bottom = 70 + 24 * rows  # tick labels and the axis title, then the legend's rows
+    plot_px = height - layout.get("margin", {}).get("t", 70) - bottom
+    return deep_merge(layout, dict(legend=dict(orientation="h", yanchor="top", y=-58 / max(plot_px, 1), xanchor="left",
+                                               x=0.0), margin=dict(b=bottom)))
+
+
 def empty_figure(
     message: str | None = None,
     *,

@@ -22,6 +22,7 @@ from .common import (
     figure,
     finite_xy,
     layout_dict,
+    legend_below,
     subplot_axes,
     subplot_grid,
 )
@@ -282,9 +283,12 @@ def prediction_figure(
             data.append(dict(y=compact(pred[i, t_idx, o]), name=text("fig.training.channel_predicted", lang, name=names[o]),
                              line=dict(color=color, width=2, dash="dash"), **common))
     grid = subplot_grid(titles, rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04)
-    layout = layout_dict(grid, title=title, height=150 + 170 * n_rows)
+    height = 150 + 170 * n_rows + (0 if n_ch == 1 else 24 * -(-2 * n_ch // 3))
+    layout = layout_dict(grid, title=title, height=height)
     deep_merge(layout.setdefault(f"xaxis{n_rows if n_rows > 1 else ''}", {}),
                dict(title=dict(text=text("fig.training.time_step", lang))))
+    if n_ch > 1:  # two entries a channel: more than a row above the plot holds
+        legend_below(layout, 2 * n_ch, height)
     return figure(data, layout, as_dict)
 
 
