@@ -17,6 +17,9 @@ STATE_JS = f"""() => {{ const el = {LOSS_EL};
           ax.autorange, ax.range[0], ax.range[1], el.__testTag]; }}"""
 
 
+RESYNCS_JS = "() => window.__rnnxResyncs || 0"  # whole figures the page's charts asked for
+
+
 def _state(page):
     return page.evaluate(STATE_JS)
 
@@ -53,6 +56,10 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
             if attempt == 2:
                 raise AssertionError("three drags on the loss chart did not zoom it")
     zoomed = _state(page)
+    # Resyncs from here on: as the page reruns into streaming, a chart may ask for its whole figure
+    # once (seen on a busy machine: the chart drawn before any figure of its had come), not while
+    # it is being patched.
+    resyncs0 = page.evaluate(RESYNCS_JS)
     # the curve grows past the 2,000-point bound while the reader looks at the zoomed region
     page.wait_for_function(f"() => {{ const s = ({STATE_JS})(); return s && s[0] > Math.max(3000, {zoomed[0]} + 1000); }}",
                            timeout=240000, polling=500)
@@ -62,7 +69,7 @@ def test_a_zoomed_live_chart_stays_zoomed_and_bounded(page, app_server):
     assert after[1] <= 2000 < after[0], f"{after[1]} points for {after[0]} steps"
     # extremes the reader saw are still drawn (buckets merged, min and max kept)
     assert after[2] <= zoomed[2] and after[3] >= zoomed[3], f"lost an extreme: {zoomed[2:4]} -> {after[2:4]}"
-    assert page.evaluate("() => window.__rnnxResyncs || 0") <= 3  # patches apply (a resync is the exception)
+    assert page.evaluate(RESYNCS_JS) - resyncs0 <= 1  # patches apply (a resync is the exception)
     assert_no_exception(page)
     assert after[5] is False and after[6:8] == zoomed[6:8], (
         f"zoom lost: {zoomed} -> {after}, resyncs {page.evaluate('() => window.__rnnxResyncs || 0')}")
@@ -133,9 +140,10 @@ def test_the_lab_streams_its_live_charts_instead_of_rerunning_for_them(page, app
     first = page.evaluate(REV_JS)
     page.wait_for_function(f"({REV_JS})() >= {first} + 10", timeout=120000, polling=200)
     n0, rev0 = len(frames), page.evaluate(REV_JS)  # settled: the page has rerun into streaming
+    resyncs0 = page.evaluate(RESYNCS_JS)
     page.wait_for_function(f"({REV_JS})() >= {rev0} + 15", timeout=120000, polling=200)
     assert len(frames) - n0 <= 1, f"{len(frames) - n0} websocket messages carried the loss chart's data"
-    assert page.evaluate("() => window.__rnnxResyncs || 0") <= 2
+    assert page.evaluate(RESYNCS_JS) - resyncs0 <= 1
     assert page.evaluate("() => window.__rnnxStreamOpens") == 1  # one stream, kept open
     assert_no_exception(page)
 
