@@ -116,9 +116,8 @@ def _class_bars(probs, target, names, title, lang, as_dict) -> go.Figure | dict:
             type="bar", x=x, y=compact(probs[i, classes]), name=label,
             marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="black", width=outline)),
             hovertemplate=text("fig.training.class", lang) + " %{x}<br>p %{y:.3f}<extra>" + label + "</extra>"))
-    height = BARS_HEIGHT + 24 * -(-n // 3)
     layout = layout_dict({}, title=title, x_title=text("fig.training.class_outlined", lang),
-                         y_title=text("fig.training.probability", lang), height=height)
+                         y_title=text("fig.training.probability", lang), height=BARS_HEIGHT)
     deep_merge(layout, dict(barmode="group", yaxis=dict(range=[0, 1]), xaxis=dict(type="category")))
-    legend_below(layout, n, height)  # an entry an example: rows of them above the plot would reach the title
+    legend_below(layout, n)  # an entry an example: rows of them above the plot would reach the title
     return figure(data, layout, as_dict)

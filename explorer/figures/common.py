@@ -40,6 +40,7 @@ TIME_COLORSCALE = "Viridis"
 DIVERGING_COLORSCALE = "RdBu_r"
 
 FONT_SIZE = 15
+DEFAULT_FIGURE_HEIGHT = 450  # px, plotly's (and Streamlit's) height of a figure that sets none
 # Streamlit's own font first, then fonts with Hangul (Korean), so titles and labels in either
 # language render with real glyphs in the app and in exported HTML (Linux, macOS, Windows).
 FONT_FAMILY = ('"Source Sans", "Source Sans Pro", "Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", '
@@ -202,16 +203,16 @@ def all_axes(layout: dict, letter: str, props: dict) -> None:
         deep_merge(layout[k], copy.deepcopy(props))
 
 
-def legend_below(layout: dict, entries: int, height: int, per_row: int = 3) -> dict:
-    """``layout`` (changed and returned) with its legend in rows under the x axis title, the
-    figure ``height`` px tall: above the plot, a legend of many entries wraps onto rows that climb
-    into the title. The bottom margin grows by a row for every ``per_row`` entries (a half-width
-    chart's row, in the app's font)."""
+def legend_below(layout: dict, entries: int, per_row: int = 3) -> dict:
+    """``layout`` (changed and returned; its "height" set) with its legend in rows under the x axis
+    title: above the plot, a legend of many entries wraps onto rows that climb into the title. The
+    figure grows by a row for every ``per_row`` entries (a half-width chart's row, in the app's font)."""
     rows = -(-entries // per_row)
     bottom = 70 + 24 * rows  # tick labels and the axis title, then the legend's rows
+    height = layout.get("height", DEFAULT_FIGURE_HEIGHT) + 24 * rows
     plot_px = height - layout.get("margin", {}).get("t", 70) - bottom
-    return deep_merge(layout, dict(legend=dict(orientation="h", yanchor="top", y=-58 / max(plot_px, 1), xanchor="left",
-                                               x=0.0), margin=dict(b=bottom)))
+    return deep_merge(layout, dict(height=height, margin=dict(b=bottom), legend=dict(
+        orientation="h", yanchor="top", y=-58 / max(plot_px, 1), xanchor="left", x=0.0)))
 
 
 def empty_figure(

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .common import FONT_FAMILY, PALETTE
+from .common import DEFAULT_FIGURE_HEIGHT as DEFAULT_HEIGHT, FONT_FAMILY, PALETTE
 from .live_patch import decode_arrays, live_json
 
-DEFAULT_HEIGHT = 450  # px, Plotly's (and Streamlit's) height when a figure sets none
 _TEXT = "#808495"  # Streamlit's chart text: ticks, axis titles
 _GRID = "#e6eaf1"  # Streamlit's grid lines
 _HEADING = "#111111"  # the app's text colour (.streamlit/config.toml), used for chart titles

@@ -283,12 +283,11 @@ def prediction_figure(
             data.append(dict(y=compact(pred[i, t_idx, o]), name=text("fig.training.channel_predicted", lang, name=names[o]),
                              line=dict(color=color, width=2, dash="dash"), **common))
     grid = subplot_grid(titles, rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04)
-    height = 150 + 170 * n_rows + (0 if n_ch == 1 else 24 * -(-2 * n_ch // 3))
-    layout = layout_dict(grid, title=title, height=height)
+    layout = layout_dict(grid, title=title, height=150 + 170 * n_rows)
     deep_merge(layout.setdefault(f"xaxis{n_rows if n_rows > 1 else ''}", {}),
                dict(title=dict(text=text("fig.training.time_step", lang))))
     if n_ch > 1:  # two entries a channel: more than a row above the plot holds
-        legend_below(layout, 2 * n_ch, height)
+        legend_below(layout, 2 * n_ch)
     return figure(data, layout, as_dict)
 
 
