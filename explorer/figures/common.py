@@ -197,6 +197,11 @@ def subplot_axes(i: int) -> dict:
     return dict(xaxis=f"x{i + 1 if i else ''}", yaxis=f"y{i + 1 if i else ''}")
 
 
+def axis_name(letter: str, i: int) -> str:
+    """The layout key of subplot i's ``letter`` ("x" or "y") axis: "xaxis", "xaxis2", ..."""
+    return f"{letter}axis{i + 1 if i else ''}"
+
+
 def all_axes(layout: dict, letter: str, props: dict) -> None:
     """``props`` merged into every ``letter`` ("x" or "y") axis of ``layout``, as ``update_xaxes()`` would."""
     for k in [k for k in layout if re.fullmatch(fr"{letter}axis\d*", k)]:

@@ -10,9 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import (CELL_COLORS, DIVERGING_COLORSCALE, FONT_SIZE, PALETTE, TIME_COLORSCALE, all_axes, base_layout,
-                     cell_name, colorscale, compact, deep_merge, downsample_index, empty_figure, figure, finite_xy,
-                     layout_dict, subplot_axes, subplot_grid)
+from .common import (CELL_COLORS, DIVERGING_COLORSCALE, FONT_SIZE, PALETTE, TIME_COLORSCALE, all_axes, axis_name,
+                     base_layout, cell_name, colorscale, compact, deep_merge, downsample_index, empty_figure, figure,
+                     finite_xy, layout_dict, subplot_axes, subplot_grid)
 from .decimate import decimate_minmax
 
 BASELINE_COLOR = "#555555"
@@ -157,7 +157,7 @@ def grad_heatmaps_figure(rows: dict, *, zrange: tuple | None, max_rows: int = 12
         data.append(dict(type="heatmap", z=compact(z), x=c, y=np.asarray(steps)[r], coloraxis="coloraxis", name=cell,
                          hovertemplate=text("fig.compare.step", lang) + " %{y}<br>t %{x}<br>" + log_norm
                          + " %{z:.2f}<extra>" + cell + "</extra>", **subplot_axes(j)))
-        deep_merge(layout[f"xaxis{j + 1 if j else ''}"], dict(title=dict(text=t_title)))
+        deep_merge(layout[axis_name("x", j)], dict(title=dict(text=t_title)))
     layout = layout_dict(layout, title=title, height=400)
     layout["coloraxis"] = dict(colorscale=colorscale(TIME_COLORSCALE), colorbar=dict(title=dict(text=log_norm)))
     if zrange is not None:
@@ -199,10 +199,9 @@ def trajectories_figure(projs: dict, *, xy_range: tuple | None = None, explained
                          marker=dict(color=CELL_COLORS.get(k, "#000"), size=9, symbol="x"),
                          hovertemplate=text("fig.compare.final_state", lang) + "<extra></extra>", **subplot_axes(j)))
         ev = (explained or {}).get(k)
-        n = j + 1 if j else ""
-        deep_merge(layout[f"xaxis{n}"], dict(title=dict(
+        deep_merge(layout[axis_name("x", j)], dict(title=dict(
             text=text("fig.compare.pc_explained", lang, i=1, ratio=ev[0]) if ev is not None else pc1)))
-        deep_merge(layout[f"yaxis{n}"], dict(title=dict(
+        deep_merge(layout[axis_name("y", j)], dict(title=dict(
             text=text("fig.compare.pc_explained", lang, i=2, ratio=ev[1]) if ev is not None and len(ev) > 1 else pc2)))
     layout = layout_dict(layout, title=title, height=420)
     if xy_range is not None:
@@ -246,8 +245,8 @@ def gate_heatmaps_figure(gates: dict, *, title: str, max_units: int = 64, max_st
                          coloraxis="coloraxis" if n in SIGMOID else "coloraxis2",
                          hovertemplate=f"t %{{x}}<br>{unit} %{{y}}<br>%{{z:.3f}}<extra>{gate_short(n, lang)}</extra>",
                          **subplot_axes(i)))
-        deep_merge(layout[f"yaxis{i + 1 if i else ''}"], dict(title=dict(text=unit)))
-    deep_merge(layout[f"xaxis{len(names) if len(names) > 1 else ''}"],
+        deep_merge(layout[axis_name("y", i)], dict(title=dict(text=unit)))
+    deep_merge(layout[axis_name("x", len(names) - 1)],
                dict(title=dict(text=text("fig.compare.time_step", lang))))
     layout = layout_dict(layout, title=title, height=height)
     layout["coloraxis"] = dict(colorscale=colorscale(GATE_COLORSCALE), cmin=0.0, cmax=1.0, colorbar=dict(
@@ -321,7 +320,7 @@ def saturation_figure(values: dict, *, title: str, bins: int = 20, low: float = 
                          showlegend=False, marker=dict(color=color, opacity=np.where(sat, 1.0, 0.4).tolist(),
                                                        line=dict(width=0)),
                          hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + gate_short(n, lang) + "</extra>", **axes))
-        deep_merge(layout[f"xaxis{j + 1 if j else ''}"], dict(title=dict(text=text("fig.compare.gate_value", lang)),
+        deep_merge(layout[axis_name("x", j)], dict(title=dict(text=text("fig.compare.gate_value", lang)),
                                                               range=[0, 1]))
         # add_vrect's shape: the whole height of the panel (its y axis' domain)
         shapes += [dict(type="rect", x0=x0, x1=x1, xref=axes["xaxis"], y0=0, y1=1, yref=axes["yaxis"] + " domain",

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from ..app.i18n import text
 from .common import (
     PALETTE,
+    axis_name,
     compact,
     deep_merge,
     downsample_index,
@@ -284,7 +285,7 @@ def prediction_figure(
                              line=dict(color=color, width=2, dash="dash"), **common))
     grid = subplot_grid(titles, rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.04)
     layout = layout_dict(grid, title=title, height=150 + 170 * n_rows)
-    deep_merge(layout.setdefault(f"xaxis{n_rows if n_rows > 1 else ''}", {}),
+    deep_merge(layout.setdefault(axis_name("x", n_rows - 1), {}),
                dict(title=dict(text=text("fig.training.time_step", lang))))
     if n_ch > 1:  # two entries a channel: more than a row above the plot holds
         legend_below(layout, 2 * n_ch)
