@@ -197,12 +197,17 @@ const CLOSE_DELAY_MS = 5000;  // a stream no chart has used for this long is clo
 // draw its charts meanwhile; the stream opens again when the tab is shown.
 const HIDDEN_CLOSE_MS = 5000;
 
+// each chart's newest figure (figs), the last script-run text it took (texts), its drawing (charts),
+// when it last asked for a whole figure (asked), and patches that came before their figure (waiting)
+function newStore(url) {
+  return {url, figs: {}, texts: {}, charts: {}, asked: {}, waiting: {}, es: null, dead: false, hideTimer: null};
+}
+
 function liveStore(url) {
   const all = window.__rnnxStores || (window.__rnnxStores = {});
   let store = all[url];
   if (!store) {
-    store = all[url] = {url, figs: {}, texts: {}, charts: {}, asked: {}, waiting: {}, es: null, dead: false,
-                        hideTimer: null};
+    store = all[url] = newStore(url);
     if (url) watchVisibility(store);
   }
   if (url && !store.es && !store.dead && document.visibilityState !== "hidden") openStream(store);
@@ -312,7 +317,7 @@ function readGroup(raw) {
 }
 
 // for tests (tests/browser/test_live_chart.py): messages offered in a given order to a bare store
-export const testing = {offer, store: () => ({figs: {}, texts: {}, charts: {}, asked: {}, waiting: {}})};
+export const testing = {offer, store: () => newStore("")};
 
 export function group({ data: raw, parentElement }) {
   const data = readGroup(raw);
