@@ -132,8 +132,11 @@ class SeqModel(nn.Module):
     def encode(self, x_btf: Tensor, lengths_b: Tensor | None = None):
         """Fused pass: returns (out (B, T, D*H), h_n (L*D, B, H), c_n or None)."""
         if lengths_b is not None:
-            packed = nn.utils.rnn.pack_padded_sequence(x_btf, lengths_b.cpu(), batch_first=True,
-                                                       enforce_sorted=False)
+            lengths_cpu = lengths_b.cpu()  # packing reads them on the CPU (Trainer batches keep them there)
+            # sorted (as Trainer batches are): no index copies to the device, which would wait on it
+            ordered = bool((lengths_cpu[:-1] >= lengths_cpu[1:]).all())
+            packed = nn.utils.rnn.pack_padded_sequence(x_btf, lengths_cpu, batch_first=True,
+                                                       enforce_sorted=ordered)
             out, hn = self.rnn(packed)
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x_btf.shape[1])
         else:
@@ -155,7 +158,7 @@ class SeqModel(nn.Module):
             mask = None
             if lengths_b is not None:
                 T = out_btd.shape[1]
-                mask = torch.arange(T, device=out_btd.device)[None] < lengths_b.to(out_btd.device)[:, None]
+                mask = torch.arange(T, device=out_btd.device)[None] < lengths_b.to(out_btd.device, non_blocking=True)[:, None]
             return self.readout.attend(out_btd, last_bd, mask)
         # encoder_decoder: sum the directions of each layer into the decoder's initial state
         B = out_btd.shape[0]
@@ -170,8 +173,32 @@ class SeqModel(nn.Module):
         return self.readout(dec), None
 
     def forward(self, x_btf: Tensor, lengths_b: Tensor | None = None) -> Tensor:
+        if lengths_b is not None and self._runs_padded():
+            return self._forward_padded(x_btf, lengths_b)
         out, h_n, c_n = self.encode(x_btf, lengths_b)
         y, _ = self.head_forward(out, h_n, c_n, lengths_b, n_steps=x_btf.shape[1])
+        return y
+
+    def _runs_padded(self) -> bool:
+        """Whether variable lengths may skip packing: a forward-only model is causal (no valid
+        step depends on the padding after it) and reads only the top layer's outputs; its state
+        stays bounded through the padding (tanh cells, not the linear or ReLU RNN)."""
+        c = self.config
+        return (not c.bidirectional and c.head != "encoder_decoder"
+                and (c.kind != "rnn" or c.nonlinearity == "tanh"))
+
+    def _forward_padded(self, x_btf: Tensor, lengths_b: Tensor) -> Tensor:
+        """``forward`` for variable lengths without packing: the fused kernel runs the padded batch
+        whole (a packed LSTM runs several times slower on the CPU; bench/engine.py --varlen), the
+        padding's outputs are zeroed as packing would leave them, and each sequence's last state
+        is read at its own end. Equals the packed pass (tests/core/test_no_host_sync.py)."""
+        B, T = x_btf.shape[:2]
+        out_btd, _ = self.rnn(x_btf)
+        len_b = lengths_b.to(out_btd.device, non_blocking=True)
+        valid_bt = torch.arange(T, device=out_btd.device)[None] < len_b[:, None]
+        out_btd = out_btd * valid_bt[..., None]
+        last_bd = out_btd[torch.arange(B, device=out_btd.device), (len_b - 1).clamp(min=0)]
+        y, _ = self.head_forward(out_btd, last_bd[None], None, lengths_b, n_steps=T)
         return y
 
     def unrolled_encode(self, x_btf: Tensor, lengths_b: Tensor | None = None):

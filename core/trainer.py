@@ -128,12 +128,23 @@ class Trainer:
         self.config = TrainConfig(**{**self.config.__dict__, "clip": clip})
 
     def next_batch(self) -> Batch:
+        """The next training batch on the trainer's device, moved without a host sync.
+
+        Variable-length batches are sorted by decreasing length and keep ``lengths`` (B,) on the
+        CPU: packing reads them there, so a copy on the GPU would be read back every step (a
+        sync), and sorted lengths spare the packing's own index copies. The order of sequences
+        in a batch changes no mean loss."""
         b = self.task.sample(self.config.batch_size, self.generator)
+        lengths = b.lengths
+        if lengths is not None:
+            lengths = lengths.cpu()
+            order = torch.argsort(lengths, descending=True, stable=True)
+            b, lengths = Batch(b.x[order], b.y[order]), lengths[order]
         if self.device.type != "cuda":
-            return b.to(self.device)
+            return Batch(b.x.to(self.device), b.y.to(self.device), lengths)
         # a pageable host->device copy waits for the GPU's queue: pinned + non_blocking does not
-        pin = lambda t: None if t is None else t.pin_memory().to(self.device, non_blocking=True)  # noqa: E731
-        return Batch(pin(b.x), pin(b.y), pin(b.lengths))
+        pin = lambda t: t.pin_memory().to(self.device, non_blocking=True)  # noqa: E731
+        return Batch(pin(b.x), pin(b.y), None if lengths is None else lengths.pin_memory())
 
     def step(self) -> dict:
         """One optimisation step, read back at once: returns its record. A non-finite loss or
