@@ -15,7 +15,7 @@ from .lang import current as current_lang, t
 from .nav import available_pages, page_title, section_title
 from .settings import device_choices
 from .shell import disable_pages_folder_mode
-from .widgets import language_style, presenter_style, task_title
+from .widgets import language_style, layout_style, presenter_style, task_title
 
 # the tab's icon ships with the app (a material-icon or emoji favicon is fetched from the internet,
 # and a lecture hall may be offline); Streamlit serves the file from its own media route
@@ -63,6 +63,7 @@ def run() -> None:
     if st.session_state[state.PRESENTER]:
         presenter_style()
     language_style(lang)
+    layout_style()
 
     # The address bar is always a link to this view. Written before the page runs: after a page's
     # st.stop() Streamlit refuses state and query-parameter access for the rest of the run.

@@ -166,6 +166,23 @@ def presenter_style() -> None:
     st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
 
+# Charts side by side stack, each at full width, where their row is too narrow for two charts to be
+# read: on a laptop with the sidebar open (1024 px) two charts got 274 px each and cut their titles.
+# A container query on the row itself (not the window), so folding the sidebar brings them back
+# side by side; rows of controls (no chart in a column) are left as Streamlit lays them out.
+CHART_ROW_MIN_PX = 760  # a row of charts narrower than this shows one chart a row
+_CHART_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] '
+              ':is(.rnnx-live-chart, [data-testid="stPlotlyChart"]))')
+LAYOUT_CSS = (f"<style>{_CHART_ROW} {{container: rnnx-chart-row / inline-size; flex-wrap: wrap;}}"
+              f" @container rnnx-chart-row (max-width: {CHART_ROW_MIN_PX - 1}px)"
+              f" {{{_CHART_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%;}}}}</style>")
+
+
+def layout_style() -> None:
+    """Layout rules every page shares (app.py calls this on every run)."""
+    st.html(LAYOUT_CSS)  # style only: Streamlit adds it without taking up a row
+
+
 # Korean wraps between words (eojeol), never inside one; a long unbroken token may still wrap.
 KOREAN_CSS = "<style>.stApp {word-break: keep-all; overflow-wrap: anywhere;}</style>"
 

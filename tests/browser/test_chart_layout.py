@@ -32,3 +32,42 @@ def test_the_labs_chart_titles_legends_and_axis_titles_do_not_overlap(page, app_
     wait_idle(page)
     assert page.evaluate(COLLISIONS_JS) == []
     assert_no_exception(page)
+
+
+# [x, width] of every chart of the page, in page order
+CHART_BOXES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+  const r = gd.getBoundingClientRect(); return [Math.round(r.x), Math.round(r.width)]; })"""
+
+
+def _side_by_side(boxes):
+    return len({x for x, _ in boxes}) > 1
+
+
+def test_paired_charts_stack_where_the_window_is_too_narrow_for_two(page, app_server):
+    """A laptop window with the sidebar open (1024 px): two charts a row got 274 px each and cut
+    their titles. They stack, each at the main column's width, with no text collisions; folding the
+    sidebar (a wider row) brings them back side by side, as a wide window has them."""
+    page.set_viewport_size({"width": 1024, "height": 3400})
+    page.goto(f"{app_server}/training_lab?lab.task=temporal_order&lab.steps=100")
+    wait_idle(page)
+    page.get_by_role("button", name="Step once").click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 7", timeout=120000)
+    wait_idle(page)
+    boxes = page.evaluate(CHART_BOXES_JS)
+    main_w = page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]')"
+                           ".getBoundingClientRect().width")
+    assert not _side_by_side(boxes), boxes
+    assert all(w >= 500 for _, w in boxes), boxes  # each as wide as the column (564 px here)
+    assert page.evaluate(COLLISIONS_JS) == []
+    page.hover("[data-testid='stSidebar']")  # the fold button shows on hover
+    page.get_by_role("button", name="Collapse sidebar").click()
+    page.wait_for_function(f"() => document.querySelector('[data-testid=stMainBlockContainer]')"
+                           f".getBoundingClientRect().width > {main_w + 100}")
+    page.wait_for_function(f"() => new Set(({CHART_BOXES_JS})().map((b) => b[0])).size > 1")
+    assert _side_by_side(page.evaluate(CHART_BOXES_JS))
+    page.set_viewport_size({"width": 1400, "height": 3400})
+    page.get_by_role("button", name="Expand sidebar").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right > 100")
+    page.wait_for_function(f"() => new Set(({CHART_BOXES_JS})().map((b) => b[0])).size > 1")
+    assert page.evaluate(COLLISIONS_JS) == []
+    assert_no_exception(page)
