@@ -1,6 +1,8 @@
 """Controls declared once and reused by the pages (model, task, optimiser, run buttons)."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import TASKS, get_task
@@ -10,7 +12,7 @@ from . import settings as ST
 from .i18n import text
 from .lang import current, fmt, t
 from ..jobs.runs import UPLOAD_PREFIX, task_default_len, task_has_length, upload_kind
-from ..figures.common import cell_name
+from ..figures.common import DEFAULT_FIGURE_HEIGHT, cell_name
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}  # English; cell_label() in any language
 
@@ -215,9 +217,15 @@ def presenter_figure(fig):
     for ann in lay.annotations or ():
         if ann.font.size is not None:
             ann.font.size = up(ann.font.size)
-    if lay.height:
-        f.update_layout(height=round(lay.height * 1.15))
+    if lay.title.text and "font-size:" in lay.title.text:  # a subtitle's own size (<span style=...>)
+        lay.title.text = re.sub(r"font-size:\s*(\d+(?:\.\d+)?)px",
+                                lambda m: f"font-size:{up(float(m.group(1)))}px", lay.title.text)
+    _presenter_margins(f)
     for tr in f.data:
+        bar = _colorbar(tr)
+        if bar is not None:  # a colour scale's ticks and title, as the axes'
+            bar.tickfont.size = up(bar.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)
+            bar.title.font.size = up(bar.title.font.size, base / PRESENTER_FONT_SCALE)
         if tr.type in ("scatter", "scattergl", "scatter3d"):
             mode = tr.mode or "lines"
             if "lines" in mode:
@@ -225,6 +233,31 @@ def presenter_figure(fig):
             if "markers" in mode and isinstance(tr.marker.size, (int, float)):
                 tr.marker.size = tr.marker.size * 4 / 3
     return f
+
+
+def _colorbar(tr):
+    """The colour bar a trace draws (heatmaps and contours, or its markers'), else None."""
+    if tr.type in ("heatmap", "contour", "surface"):
+        return tr.colorbar if tr.showscale is not False else None
+    marker = getattr(tr, "marker", None)
+    return marker.colorbar if marker is not None and marker.showscale else None
+
+
+def _presenter_margins(f) -> None:
+    """The plot grows by 15 %; the margins that hold only text (title, legends, tick labels, axis
+    titles: top, bottom, left) grow with the type, so the texts keep their places around the plot. A legend under the
+    plot (placed in a fraction of the plot's height) keeps its place under the axis title."""
+    lay, leg = f.layout, f.layout.legend
+    t = 100 if lay.margin.t is None else lay.margin.t  # plotly's defaults
+    b = 80 if lay.margin.b is None else lay.margin.b
+    plot0 = max(1.0, (lay.height or DEFAULT_FIGURE_HEIGHT) - t - b)
+    plot1, t1, b1 = plot0 * 1.15, t * PRESENTER_FONT_SCALE, b * PRESENTER_FONT_SCALE
+    left = 80 if lay.margin.l is None else lay.margin.l  # tick labels and the y axis title
+    f.update_layout(height=round(plot1 + t1 + b1), margin_t=round(t1), margin_b=round(b1),
+                    margin_l=round(left * PRESENTER_FONT_SCALE))
+    if (leg.orientation == "h" and leg.yanchor == "top" and leg.y is not None and leg.y < 0
+            and leg.yref in (None, "paper")):
+        f.update_layout(legend_y=leg.y * plot0 * PRESENTER_FONT_SCALE / plot1)  # px under the plot, scaled
 
 
 def chart(fig, key: str | None = None, *, where=None, live: bool = False, **kwargs) -> None:

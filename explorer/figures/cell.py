@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from explorer.app.i18n import text
 
-from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact
+from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact, legend_below
 
 # Figures are built from plain dicts in one go.Figure call: plotly validates a dict once, where
 # make_subplots / add_trace / update_* validate again at every call (10x slower; the page must
@@ -130,11 +130,17 @@ def cobweb_figure(grid: np.ndarray, f: np.ndarray, path: np.ndarray, fp: np.ndar
         dict(type="scatter", x=[float(path[-2])], y=[float(path[-1])], mode="markers",
              name=f"(h_{t - 1}, h_{t})", marker=dict(size=14, color=TRAJ_COLOR, symbol="diamond")),
     ] + _fixed_point_traces(np.stack([fp, fp], -1), stable, labels, lang)
-    lay = layout(title=text("fig.cell.cobweb_title", lang, t=t), height=height, top=120,
+    lay = layout(title=text("fig.cell.cobweb_title", lang, t=t), height=height, top=70,
                  uirevision="cell-cobweb",
                  xaxis=dict(range=[lo, hi], title=dict(text="hₜ₋₁")),
                  yaxis=dict(range=[lo, hi], scaleanchor="x", scaleratio=1, title=dict(text="hₜ")))
-    return go.Figure(data=data, layout=lay)
+    return go.Figure(data=data, layout=_legend_below(lay, data))
+
+
+def _legend_below(lay: dict, data: list) -> dict:
+    """The legend in rows of two under the plot: above a half-width chart, its entries wrapped into
+    a column that climbed over the title (in presenter mode's larger type)."""
+    return legend_below(lay, sum(1 for d in data if d.get("showlegend", True) and d.get("name")), per_row=2)
 
 
 def _arrows(p_n2: np.ndarray, d_n2: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -191,11 +197,11 @@ def phase_figure(pts_n2: np.ndarray, d_n2: np.ndarray, grid: np.ndarray, g1: np.
         dict(type="scatter", x=[float(traj_t2[-1, 0])], y=[float(traj_t2[-1, 1])], mode="markers",
              name=f"h_{t}", marker=dict(size=16, color=TRAJ_COLOR, symbol="diamond")),
     ] + _fixed_point_traces(np.asarray(fp_k2, float).reshape(-1, 2), stable_k, labels, lang)
-    lay = layout(title=text("fig.cell.phase_title", lang, t=t, u=u_text), height=height, top=120,
+    lay = layout(title=text("fig.cell.phase_title", lang, t=t, u=u_text), height=height, top=70,
                  uirevision="cell-phase",
                  xaxis=dict(range=[lo, hi], title=dict(text="h₁")),
                  yaxis=dict(range=[lo, hi], scaleanchor="x", scaleratio=1, title=dict(text="h₂")))
-    return go.Figure(data=data, layout=lay)
+    return go.Figure(data=data, layout=_legend_below(lay, data))
 
 
 def trajectory3d_figure(h_t3: np.ndarray, t: int, height: int = 540, *, lang: str = "en") -> go.Figure:

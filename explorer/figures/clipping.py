@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import FONT_SIZE, base_layout, compact
+from .common import FONT_SIZE, base_layout, compact, legend_under
 from .gradients import BOUND_COLOR, CLIPPED_COLOR, PLAIN_COLOR, _log10_pos, _path_color, _pow10, _range
 
 
@@ -82,7 +82,7 @@ def clipping_figures(
         for tr in fig.data:
             if tr.mode == "markers" and top is not None:
                 tr.y = np.full(len(tr.x), 10 ** (top[1] - 0.1))
-        figs.append(fig)
+        figs.append(legend_under(fig))  # half width: above the plot it ran into the title
     return figs[0], figs[1]
 
 
@@ -150,8 +150,7 @@ def cliff_figure(
                 y_title=text("fig.gradients.b_axis", lang), uirevision="cliff")
     fig.update_xaxes(range=[float(w.min()), float(w.max())])
     fig.update_yaxes(range=[float(b.min()), float(b.max())])
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0.0),
-                      margin=dict(b=110))
+    legend_under(fig)
     return fig
 
 
@@ -178,4 +177,4 @@ def path_loss_figure(
     base_layout(fig, title=title, height=height, x_title=text("fig.gradients.gradient_step", lang),
                 y_title=loss_word, uirevision="pathloss")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
-    return fig
+    return legend_under(fig)  # above the plot, a projector's type runs it into the title

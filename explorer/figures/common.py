@@ -208,16 +208,31 @@ def all_axes(layout: dict, letter: str, props: dict) -> None:
         deep_merge(layout[k], copy.deepcopy(props))
 
 
+LEGEND_GAP_PX = 66  # plot's bottom to a legend under it: tick labels, axis title (and Streamlit's 8-px pad)
+LEGEND_ROW_PX = 24  # a legend row in the app's font
+
+
 def legend_below(layout: dict, entries: int, per_row: int = 3) -> dict:
     """``layout`` (changed and returned; its "height" set) with its legend in rows under the x axis
     title: above the plot, a legend of many entries wraps onto rows that climb into the title. The
     figure grows by a row for every ``per_row`` entries (a half-width chart's row, in the app's font)."""
     rows = -(-entries // per_row)
-    bottom = 70 + 24 * rows  # tick labels and the axis title, then the legend's rows
-    height = layout.get("height", DEFAULT_FIGURE_HEIGHT) + 24 * rows
+    bottom = LEGEND_GAP_PX + 12 + LEGEND_ROW_PX * rows  # tick labels and the axis title, then the legend's rows
+    height = layout.get("height", DEFAULT_FIGURE_HEIGHT) + LEGEND_ROW_PX * rows
     plot_px = height - layout.get("margin", {}).get("t", 70) - bottom
     return deep_merge(layout, dict(height=height, margin=dict(b=bottom), legend=dict(
-        orientation="h", yanchor="top", y=-58 / max(plot_px, 1), xanchor="left", x=0.0)))
+        orientation="h", yanchor="top", y=-LEGEND_GAP_PX / max(plot_px, 1), xanchor="left", x=0.0)))
+
+
+def legend_under(fig: go.Figure, per_row: int = 3) -> go.Figure:
+    """``legend_below`` for a built ``go.Figure`` (changed and returned): its legend entries counted,
+    its height grown by a row for every ``per_row`` of them. A legend placed at a fraction of the
+    plot's height climbs into the x axis title when its rows wrap and plotly shrinks the plot."""
+    entries = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
+    t = fig.layout.margin.t
+    layout = legend_below({"height": fig.layout.height or DEFAULT_FIGURE_HEIGHT,
+                           "margin": {"t": 70 if t is None else t}}, entries, per_row)
+    return fig.update_layout(layout)
 
 
 def empty_figure(

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import CELL_COLORS, FONT_SIZE, PALETTE, base_layout, compact, empty_figure
+from .common import CELL_COLORS, FONT_SIZE, PALETTE, base_layout, compact, empty_figure, legend_under
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 GRAD_TITLE = "||∂L/∂h_t||"
@@ -145,9 +145,8 @@ def flow_figure(
     base_layout(fig, title=title, height=height, x_title=text("fig.gradients.time_t_end", lang),
                 y_title=GRAD_TITLE, uirevision="flow")
     fig.update_yaxes(type="log", exponentformat="power", range=data_range)
-    # the legend sits below the axis title with room for a projector's larger type
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
-                      margin=dict(t=140 if badges else 70, b=130))
+    fig.update_layout(margin=dict(t=140 if badges else 70))
+    legend_under(fig)  # below the axis title, a row for every three entries
     if badges:
         _badges(fig, badges)
     return fig
@@ -187,8 +186,7 @@ def product_figure(
     base_layout(fig, title=title, height=height, x_title=text("fig.gradients.time_t", lang),
                 y_title=text("fig.gradients.product_y", lang), uirevision="products")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(list(products.values())))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
-                      margin=dict(b=120))
+    legend_under(fig)
     return fig
 
 
@@ -235,6 +233,5 @@ def singular_value_figure(
     base_layout(fig, title=title, height=height, x_title=time_k,
                 y_title=text("fig.gradients.singular_y", lang), uirevision="singular")
     fig.update_yaxes(type="log", exponentformat="power", range=_range(logs, pad=0.2))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0.0),
-                      margin=dict(b=130))
+    legend_under(fig)
     return fig

@@ -71,3 +71,50 @@ def test_paired_charts_stack_where_the_window_is_too_narrow_for_two(page, app_se
     page.wait_for_function(f"() => new Set(({CHART_BOXES_JS})().map((b) => b[0])).size > 1")
     assert page.evaluate(COLLISIONS_JS) == []
     assert_no_exception(page)
+
+
+GRADIENT_FLOW_VIEWS = {"Gradient flow": None, "Jacobians and gates": None, "Clipping": "Train both",
+                       "The cliff": None}  # view: the button that draws its charts (None: drawn at once)
+
+
+@pytest.mark.parametrize("width, presenter", [(1024, 0), (1400, 1)])
+def test_gradient_flow_legends_stay_clear_of_titles(page, app_server, width, presenter):
+    """Legends under the plot sit below the x axis title in every view of the Gradient flow page, on
+    a laptop and in presenter mode (larger type: a legend placed at a fraction of the plot's height
+    touched the axis title, and one above the plot ran into the chart's title)."""
+    page.set_viewport_size({"width": width, "height": 3400})
+    page.goto(f"{app_server}/gradient_flow?presenter={presenter}")
+    wait_idle(page)
+    seen = 0
+    for view, button in GRADIENT_FLOW_VIEWS.items():
+        page.get_by_text(view, exact=True).first.click()
+        wait_idle(page)
+        if button:
+            page.get_by_role("button", name=button).click()
+            wait_idle(page)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .legend').length >= 1",
+                               timeout=120000)
+        seen += page.evaluate("document.querySelectorAll('.js-plotly-plot .legend').length")
+        assert page.evaluate(COLLISIONS_JS) == [], view
+    assert seen >= 6  # every view's charts with legends were there to check
+    assert_no_exception(page)
+
+
+# page: the charts it draws on opening (every one is checked)
+OPENING_CHARTS = {"rnn_cell": 2, "dynamics": 2, "unrolled_graph": 2, "io_structures": 1, "bidirectional_attention": 3}
+
+
+@pytest.mark.parametrize("width, presenter", [(1024, 0), (1280, 1)])
+@pytest.mark.parametrize("name", list(OPENING_CHARTS))
+def test_chart_texts_do_not_collide_on_the_other_pages(page, app_server, name, width, presenter):
+    """A laptop, and a projector's larger type: the phase plane's legend (six entries above a
+    half-width plot) wrapped into a column over the title, and the Lyapunov chart's legend ran into
+    its subtitle. Legends sit under the plot now, and presenter mode grows the margins with the type."""
+    page.set_viewport_size({"width": width, "height": 3400})
+    page.goto(f"{app_server}/{name}?presenter={presenter}")
+    wait_idle(page)
+    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {OPENING_CHARTS[name]}",
+                           timeout=120000)
+    wait_idle(page)
+    assert page.evaluate(COLLISIONS_JS) == []
+    assert_no_exception(page)

@@ -101,10 +101,26 @@ def test_presenter_figure_scales_text_and_lines_of_a_copy():
     big = presenter_figure(fig)
     assert big.layout.font.size == 21 and big.layout.title.font.size == 28
     assert big.layout.xaxis.title.font.size == 22 and big.layout.xaxis.tickfont.size == 20
-    assert big.layout.height == 460
+    # the plot (400 - plotly's default margins 100 + 80) grows 15 %, the margins (text) as the type
+    assert (big.layout.margin.t, big.layout.margin.b, big.layout.margin.l) == (140, 112, 112)
+    assert big.layout.height == round(220 * 1.15) + 140 + 112
     assert big.data[0].line.width >= PRESENTER_MIN_LINE
+    assert big.data[2].colorbar.tickfont.size == 19 and big.data[2].colorbar.title.font.size == 21
+    assert big.data[1].marker.colorbar.tickfont.size is None  # no colour scale shown: untouched
     assert big.data[1].marker.size == 8
     assert fig.data[0].line.width == 1.5 and fig.layout.font.size == 15  # the original is untouched
+
+
+def test_presenter_figure_keeps_a_legend_under_the_axis_title_and_scales_subtitles():
+    from explorer.figures.common import legend_below
+    layout = legend_below({"height": 450, "margin": {"t": 70}, "title": {
+        "text": "Title<br><span style='font-size:14px'>subtitle</span>"}}, entries=7)
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], name=f"s{i}") for i in range(7)], layout)
+    big = presenter_figure(fig)
+    gap_px = lambda f: -f.layout.legend.y * (f.layout.height - f.layout.margin.t - f.layout.margin.b)  # noqa: E731
+    assert gap_px(big) == pytest.approx(gap_px(fig) * 1.4, abs=1)  # under the larger tick labels and axis title
+    assert big.layout.margin.b - gap_px(big) == pytest.approx(1.4 * (fig.layout.margin.b - gap_px(fig)), abs=1)
+    assert "font-size:20px" in big.layout.title.text and "font-size:14px" in fig.layout.title.text
 
 
 def test_every_step_has_korean_title_and_text_with_the_same_sections():
