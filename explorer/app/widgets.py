@@ -214,6 +214,8 @@ def presenter_figure(fig):
     for axes in (f.for_each_xaxis, f.for_each_yaxis):
         axes(lambda a: a.update(title_font_size=up(a.title.font.size, base / PRESENTER_FONT_SCALE),
                                 tickfont_size=up(a.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)))
+    # long tick labels ("0.0056") in the larger type outgrow a fixed left margin: the title moves out
+    f.for_each_yaxis(lambda a: a.update(automargin=True))
     for ann in lay.annotations or ():
         if ann.font.size is not None:
             ann.font.size = up(ann.font.size)

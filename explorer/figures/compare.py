@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..app.i18n import text
 from .common import (CELL_COLORS, DIVERGING_COLORSCALE, FONT_SIZE, PALETTE, TIME_COLORSCALE, all_axes, axis_name,
                      base_layout, cell_name, colorscale, compact, deep_merge, downsample_index, empty_figure, figure,
-                     finite_xy, layout_dict, subplot_axes, subplot_grid)
+                     finite_xy, layout_dict, legend_below, subplot_axes, subplot_grid)
 from .decimate import decimate_minmax
 
 BASELINE_COLOR = "#555555"
@@ -115,8 +115,10 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
                          hovertemplate=text("fig.compare.baseline_hover", lang) + ": %{y:.4g}<extra></extra>"))
     layout = layout_dict({}, title=title, x_title=x_title, y_title=y_title, height=440)
     # two lines: plotly anchors the first line's top, so push both into view
-    deep_merge(layout, dict(margin=dict(t=130), title=dict(pad=dict(t=22))) if "<br>" in title
-               else dict(margin=dict(t=110)))
+    deep_merge(layout, dict(margin=dict(t=100), title=dict(pad=dict(t=22))) if "<br>" in title
+               else dict(margin=dict(t=70)))
+    # under the plot: above it, a projector's type wrapped the entries into the (sub)title
+    legend_below(layout, sum(1 for d in data if d.get("showlegend", True)))
     deep_merge(layout["yaxis"], dict(type="log" if use_log else "linear", exponentformat="power"))
     if y_range is not None:
         layout["yaxis"]["range"] = list(y_range)

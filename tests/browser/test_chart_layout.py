@@ -1,21 +1,29 @@
-"""Chart texts do not collide in a real browser: a legend with many entries wraps onto several
-rows, and a wrapped legend above the plot climbs into the chart's title. Checked on the Training
-lab's charts for tasks whose legends have many entries (six examples, three channels), in a
-projector-sized window."""
+"""Chart texts do not collide in a real browser: title, legend, axis titles and tick labels.
+
+A legend with many entries wraps onto several rows; above the plot they climb into the chart's
+title, and a legend placed under the plot at a fraction of its height climbs into the x axis title
+when plotly shrinks the plot for it. A projector's larger type (presenter mode) makes every row
+taller and every tick label wider. Checked on the Training lab, the Gradient flow page's views, the
+comparison and the other pages' opening charts, on a laptop (1024 px, the sidebar open, where paired
+charts stack) and at projector sizes."""
 import pytest
 
 from .conftest import assert_no_exception, wait_idle
 
-# [chart title, [the pairs of its texts that overlap]] for every chart with a collision
+# [chart title, [the pairs of its texts that overlap]] for every chart with a collision. An axis
+# title may touch its tick labels (their boxes include the line's leading: 1.4 px at 1024 px wide),
+# not run into them: more than 3 px is a collision.
 COLLISIONS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
   const box = (sel) => [...gd.querySelectorAll(sel)].map((e) => e.getBoundingClientRect())
     .filter((r) => r.width > 0 && r.height > 0);
-  const parts = {title: box('.gtitle'), legend: box('.legend'), "x title": box('.xtitle, [class*="x"][class$="title"]')};
-  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
-  const pairs = [["title", "legend"], ["legend", "x title"]].filter(([p, q]) =>
-    parts[p].some((a) => parts[q].some((b) => hit(a, b))));
+  const parts = {title: box('.gtitle'), legend: box('.legend'), "x title": box('.xtitle, [class*="x"][class$="title"]'),
+                 "y title": box('.ytitle, [class^="y"][class$="title"]'), "x ticks": box('.xaxislayer-above text'),
+                 "y ticks": box('.yaxislayer-above text')};
+  const hit = (a, b, d) => a.left < b.right - d && b.left < a.right - d && a.top < b.bottom - d && b.top < a.bottom - d;
+  const pairs = [["title", "legend", 1], ["legend", "x title", 1], ["x title", "x ticks", 3], ["y title", "y ticks", 3]]
+    .filter(([p, q, d]) => parts[p].some((a) => parts[q].some((b) => hit(a, b, d))));
   const title = gd.querySelector('.gtitle');
-  return pairs.length ? [title ? title.textContent : "?", pairs.map((p) => p.join(" / "))] : null;
+  return pairs.length ? [title ? title.textContent : "?", pairs.map((p) => p.slice(0, 2).join(" / "))] : null;
 }).filter(Boolean)"""
 
 
@@ -118,3 +126,23 @@ def test_chart_texts_do_not_collide_on_the_other_pages(page, app_server, name, w
     wait_idle(page)
     assert page.evaluate(COLLISIONS_JS) == []
     assert_no_exception(page)
+
+
+def test_comparison_charts_in_presenter_mode(page, app_server):
+    """The comparison's curves carry a two-line title and four legend entries in half a row: above
+    the plot, a projector's type wrapped the legend into the subtitle. It sits under the plot now."""
+    page.set_viewport_size({"width": 1400, "height": 5000})
+    page.goto(f"{app_server}/comparison?presenter=1")
+    wait_idle(page)
+    page.get_by_role("button", name="Train all three").click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=180000)
+    # the legends at their longest: every cell's held-out curve has begun (three entries and a baseline)
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot .legend')].filter((l) =>"
+                           " (l.textContent.match(/held-out/g) || []).length >= 3).length >= 2", timeout=180000)
+    try:
+        assert page.evaluate(COLLISIONS_JS) == []
+        assert_no_exception(page)
+    finally:  # leave nothing training behind
+        pause = page.get_by_role("button", name="Pause")
+        if pause.count() and pause.first.is_enabled():
+            pause.first.click()
