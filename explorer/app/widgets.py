@@ -170,14 +170,30 @@ def presenter_style() -> None:
 
 # Charts side by side stack, each at full width, where their row is too narrow for two charts to be
 # read: on a laptop with the sidebar open (1024 px) two charts got 274 px each and cut their titles.
-# A container query on the row itself (not the window), so folding the sidebar brings them back
-# side by side; rows of controls (no chart in a column) are left as Streamlit lays them out.
+# Rows of four or more columns (widgets, buttons, metrics) go two a row, each half the row, where
+# they would get under ~150 px each (a select box showed "random G", a multiselect "RNN × LST",
+# the Dynamics lab's buttons "T..", "P..", "R.."). Container queries on the rows themselves (not the
+# window), so folding the sidebar brings them back side by side.
 CHART_ROW_MIN_PX = 760  # a row of charts narrower than this shows one chart a row
+WIDE_ROW_MIN_PX = 640  # a row of four or more columns narrower than this shows two a row
 _CHART_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] '
               ':is(.rnnx-live-chart, [data-testid="stPlotlyChart"]))')
+_WIDE_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]:nth-child(4))'
+# A row of three or more panels that hold rows of their own (the Training lab's settings: task,
+# cell, optimiser) stacks its panels where they would get under ~250 px: at 1024 px the labels
+# wrapped letter by letter ("Prob / e / every") and the task's name was cut.
+PANEL_ROW_MIN_PX = 760  # a row of panels narrower than this shows one panel a row
+_PANEL_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]:nth-child(3))'
+              ':has(> [data-testid="stColumn"] [data-testid="stHorizontalBlock"])')
 LAYOUT_CSS = (f"<style>{_CHART_ROW} {{container: rnnx-chart-row / inline-size; flex-wrap: wrap;}}"
               f" @container rnnx-chart-row (max-width: {CHART_ROW_MIN_PX - 1}px)"
-              f" {{{_CHART_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%;}}}}</style>")
+              f" {{{_CHART_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%;}}}}"
+              f" {_WIDE_ROW} {{container: rnnx-wide-row / inline-size; flex-wrap: wrap;}}"
+              f" @container rnnx-wide-row (max-width: {WIDE_ROW_MIN_PX - 1}px)"
+              f" {{{_WIDE_ROW} > [data-testid=\"stColumn\"] {{min-width: calc(50% - 0.5rem); max-width: calc(50% - 0.5rem);}}}}"
+              f" {_PANEL_ROW} {{container: rnnx-panel-row / inline-size; flex-wrap: wrap;}}"
+              f" @container rnnx-panel-row (max-width: {PANEL_ROW_MIN_PX - 1}px)"
+              f" {{{_PANEL_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%; max-width: none;}}}}</style>")
 
 
 def layout_style() -> None:

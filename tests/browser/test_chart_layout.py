@@ -146,3 +146,34 @@ def test_comparison_charts_in_presenter_mode(page, app_server):
         pause = page.get_by_role("button", name="Pause")
         if pause.count() and pause.first.is_enabled():
             pause.first.click()
+
+
+def test_settings_panels_and_rows_of_four_wrap_on_a_laptop(page, app_server):
+    """1024 px with the sidebar open: the Training lab's three settings panels got 130 px each (labels
+    wrapped letter by letter, the task's name was cut) and rows of four widgets or buttons 130 px a
+    column ("random G", "T.."). Panels stack; rows of four go two a row; a wide window keeps them
+    side by side."""
+    panels_js = ("() => [...document.querySelectorAll('[data-testid=stExpander] [data-testid=stHorizontalBlock]')]"
+                 ".filter((b) => b.querySelector(':scope > [data-testid=stColumn]:nth-child(3)'))[0]"
+                 ".querySelectorAll(':scope > [data-testid=stColumn]').length")
+    boxes_js = ("() => [...[...document.querySelectorAll('[data-testid=stExpander] [data-testid=stHorizontalBlock]')]"
+                ".filter((b) => b.querySelector(':scope > [data-testid=stColumn]:nth-child(3)'))[0]"
+                ".querySelectorAll(':scope > [data-testid=stColumn]')].map((c) => {"
+                " const r = c.getBoundingClientRect(); return [Math.round(r.x), Math.round(r.width)]; })")
+    page.set_viewport_size({"width": 1024, "height": 2000})
+    page.goto(f"{app_server}/training_lab")
+    wait_idle(page)
+    assert page.evaluate(panels_js) == 3
+    panels = page.evaluate(boxes_js)
+    assert len({x for x, _ in panels}) == 1 and all(w >= 500 for _, w in panels), panels  # stacked
+    for name in ("Train", "Pause", "Step once", "Reset"):
+        assert page.get_by_role("button", name=name, exact=True).bounding_box()["width"] >= 200, name
+    page.goto(f"{app_server}/gradient_flow")
+    wait_idle(page)
+    cells = page.locator("[data-testid=stMultiSelect]").first.bounding_box()
+    assert cells["width"] >= 240, cells  # "RNN × LSTM × GRU" whole
+    page.set_viewport_size({"width": 1400, "height": 2000})
+    page.goto(f"{app_server}/training_lab")
+    wait_idle(page)
+    assert len({x for x, _ in page.evaluate(boxes_js)}) == 3  # side by side where there is room
+    assert_no_exception(page)
