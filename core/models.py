@@ -158,7 +158,8 @@ class SeqModel(nn.Module):
             mask = None
             if lengths_b is not None:
                 T = out_btd.shape[1]
-                mask = torch.arange(T, device=out_btd.device)[None] < lengths_b.to(out_btd.device, non_blocking=True)[:, None]
+                len_b = lengths_b.to(out_btd.device, non_blocking=True)
+                mask = torch.arange(T, device=out_btd.device)[None] < len_b[:, None]
             return self.readout.attend(out_btd, last_bd, mask)
         # encoder_decoder: sum the directions of each layer into the decoder's initial state
         B = out_btd.shape[0]

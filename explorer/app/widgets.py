@@ -185,15 +185,22 @@ _WIDE_ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]:nt
 PANEL_ROW_MIN_PX = 760  # a row of panels narrower than this shows one panel a row
 _PANEL_ROW = ('[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]:nth-child(3))'
               ':has(> [data-testid="stColumn"] [data-testid="stHorizontalBlock"])')
-LAYOUT_CSS = (f"<style>{_CHART_ROW} {{container: rnnx-chart-row / inline-size; flex-wrap: wrap;}}"
-              f" @container rnnx-chart-row (max-width: {CHART_ROW_MIN_PX - 1}px)"
-              f" {{{_CHART_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%;}}}}"
-              f" {_WIDE_ROW} {{container: rnnx-wide-row / inline-size; flex-wrap: wrap;}}"
-              f" @container rnnx-wide-row (max-width: {WIDE_ROW_MIN_PX - 1}px)"
-              f" {{{_WIDE_ROW} > [data-testid=\"stColumn\"] {{min-width: calc(50% - 0.5rem); max-width: calc(50% - 0.5rem);}}}}"
-              f" {_PANEL_ROW} {{container: rnnx-panel-row / inline-size; flex-wrap: wrap;}}"
-              f" @container rnnx-panel-row (max-width: {PANEL_ROW_MIN_PX - 1}px)"
-              f" {{{_PANEL_ROW} > [data-testid=\"stColumn\"] {{min-width: 100%; max-width: none;}}}}</style>")
+
+
+def _stacking(name: str, row: str, below_px: int, column_css: str) -> str:
+    """CSS: rows matching the selector ``row`` wrap, and where a row is narrower than ``below_px``
+    its columns take ``column_css`` (a container query named ``name`` on the row itself)."""
+    return (f"{row} {{container: {name} / inline-size; flex-wrap: wrap;}}"
+            f" @container {name} (max-width: {below_px - 1}px)"
+            f" {{{row} > [data-testid=\"stColumn\"] {{{column_css}}}}}")
+
+
+LAYOUT_CSS = "<style>" + " ".join([
+    _stacking("rnnx-chart-row", _CHART_ROW, CHART_ROW_MIN_PX, "min-width: 100%;"),
+    _stacking("rnnx-wide-row", _WIDE_ROW, WIDE_ROW_MIN_PX,
+              "min-width: calc(50% - 0.5rem); max-width: calc(50% - 0.5rem);"),  # a lone last one stays half
+    _stacking("rnnx-panel-row", _PANEL_ROW, PANEL_ROW_MIN_PX, "min-width: 100%; max-width: none;"),
+]) + "</style>"
 
 
 def layout_style() -> None:
