@@ -92,13 +92,14 @@ def show_run(job: TrainingJob) -> None:
     base = BV.task_baselines(entry, task) if entry is not None else None  # cached on the dataset's entry
     refs = BV.chart_lines(base, lang)
     # View controls live outside the timed fragment, so a widget change reruns the page once.
-    v1, v2, v3 = st.columns([1, 3, 1])
-    v1.toggle(t("lab.view3d"), key=state.LAB_VIEW3D, help=t("lab.view3d_help"))
-    report_ui.lab_button(job, where=v3)  # built on click, from the job's snapshot then
+    # A flex row at their own widths (columns of 1:3:1 cut both labels on a laptop), apart, wrapping.
+    views = st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center")
+    views.toggle(t("lab.view3d"), key=state.LAB_VIEW3D, help=t("lab.view3d_help"))
+    report_ui.lab_button(job, where=views)  # built on click, from the job's snapshot then
     n_hist = len(snap0.state_history)
     if n_hist > 1 and not snap0.active:
         scrub0 = ss.get(state.LAB_SCRUB, -1)
-        shown = v2.slider(t("lab.scrub"), 0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
+        shown = st.slider(t("lab.scrub"), 0, n_hist - 1, n_hist - 1 if scrub0 < 0 else min(scrub0, n_hist - 1))
         # -1: "the latest", so the slider follows new probes (Step once) while it sits at the end
         ss[state.LAB_SCRUB] = -1 if shown == n_hist - 1 else shown
     else:

@@ -67,6 +67,10 @@ def test_paired_charts_stack_where_the_window_is_too_narrow_for_two(page, app_se
     assert not _side_by_side(boxes), boxes
     assert all(w >= 500 for _, w in boxes), boxes  # each as wide as the column (564 px here)
     assert page.evaluate(COLLISIONS_JS) == []
+    # the view row's toggle and report button at their own widths (1:3:1 columns cut them to 102 px)
+    assert page.get_by_role("button", name="Download report").bounding_box()["width"] >= 140
+    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=stDownloadButton] button *,"
+                         " [data-testid=stToggle] label *')].every((e) => e.scrollWidth <= e.clientWidth + 1)")
     page.hover("[data-testid='stSidebar']")  # the fold button shows on hover
     page.get_by_role("button", name="Collapse sidebar").click()
     page.wait_for_function(f"() => document.querySelector('[data-testid=stMainBlockContainer]')"
