@@ -21,11 +21,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import Trainer, build_model, get_task, trace  # noqa: E402
+from core.datasets import SequenceDataset, dataset_task  # noqa: E402
 from explorer.jobs.training_job import PROBE_EVERY  # noqa: E402  (the Training lab's default cadence)
 
 def _bare_parts(kind: str, task, device, H: int):
@@ -74,8 +76,6 @@ def bare_packed_loop(kind: str, task, device, B: int, H: int):
 
 def varlen_task(T: int = 100, n: int = 512):
     """A labelled dataset as an upload gives it: ``n`` sequences of 2 channels, lengths T/5..T."""
-    import numpy as np
-    from core.datasets import SequenceDataset, dataset_task
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(int(rng.integers(T // 5, T + 1)), 2)).astype(np.float32) for _ in range(n)]
     return dataset_task(SequenceDataset("labelled", seqs, labels=np.arange(n) % 3, classes=["a", "b", "c"],

@@ -270,8 +270,9 @@ def _colorbar(tr):
 
 def _presenter_margins(f) -> None:
     """The plot grows by 15 %; the margins that hold only text (title, legends, tick labels, axis
-    titles: top, bottom, left) grow with the type, so the texts keep their places around the plot. A legend under the
-    plot (placed in a fraction of the plot's height) keeps its place under the axis title."""
+    titles: top, bottom, left) grow with the type, so the texts keep their places around the plot.
+    A legend under the plot (placed in a fraction of the plot's height) keeps its place under the
+    axis title."""
     lay, leg = f.layout, f.layout.legend
     t = 100 if lay.margin.t is None else lay.margin.t  # plotly's defaults
     b = 80 if lay.margin.b is None else lay.margin.b

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from explorer.app.i18n import text
 
-from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact, legend_below
+from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact, legend_below, legend_entries
 
 # Figures are built from plain dicts in one go.Figure call: plotly validates a dict once, where
 # make_subplots / add_trace / update_* validate again at every call (10x slower; the page must
@@ -140,7 +140,7 @@ def cobweb_figure(grid: np.ndarray, f: np.ndarray, path: np.ndarray, fp: np.ndar
 def _legend_below(lay: dict, data: list) -> dict:
     """The legend in rows of two under the plot: above a half-width chart, its entries wrapped into
     a column that climbed over the title (in presenter mode's larger type)."""
-    return legend_below(lay, sum(1 for d in data if d.get("showlegend", True) and d.get("name")), per_row=2)
+    return legend_below(lay, legend_entries(data), per_row=2)
 
 
 def _arrows(p_n2: np.ndarray, d_n2: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:

@@ -224,14 +224,19 @@ def legend_below(layout: dict, entries: int, per_row: int = 3) -> dict:
         orientation="h", yanchor="top", y=-LEGEND_GAP_PX / max(plot_px, 1), xanchor="left", x=0.0)))
 
 
+def legend_entries(traces) -> int:
+    """Entries a legend shows for ``traces`` (plain dicts or plotly traces): named, not hidden."""
+    get = lambda tr, k: tr.get(k) if isinstance(tr, dict) else tr[k]  # noqa: E731
+    return sum(1 for tr in traces if get(tr, "showlegend") is not False and get(tr, "name"))
+
+
 def legend_under(fig: go.Figure, per_row: int = 3) -> go.Figure:
     """``legend_below`` for a built ``go.Figure`` (changed and returned): its legend entries counted,
     its height grown by a row for every ``per_row`` of them. A legend placed at a fraction of the
     plot's height climbs into the x axis title when its rows wrap and plotly shrinks the plot."""
-    entries = sum(1 for tr in fig.data if tr.showlegend is not False and tr.name)
     t = fig.layout.margin.t
     layout = legend_below({"height": fig.layout.height or DEFAULT_FIGURE_HEIGHT,
-                           "margin": {"t": 70 if t is None else t}}, entries, per_row)
+                           "margin": {"t": 70 if t is None else t}}, legend_entries(fig.data), per_row)
     return fig.update_layout(layout)
 
 

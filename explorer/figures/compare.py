@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..app.i18n import text
 from .common import (CELL_COLORS, DIVERGING_COLORSCALE, FONT_SIZE, PALETTE, TIME_COLORSCALE, all_axes, axis_name,
                      base_layout, cell_name, colorscale, compact, deep_merge, downsample_index, empty_figure, figure,
-                     finite_xy, layout_dict, legend_below, subplot_axes, subplot_grid)
+                     finite_xy, layout_dict, legend_below, legend_entries, subplot_axes, subplot_grid)
 from .decimate import decimate_minmax
 
 BASELINE_COLOR = "#555555"
@@ -118,7 +118,7 @@ def overlay_curves_figure(curves: dict, *, title: str, y_title: str, baseline: f
     deep_merge(layout, dict(margin=dict(t=100), title=dict(pad=dict(t=22))) if "<br>" in title
                else dict(margin=dict(t=70)))
     # under the plot: above it, a projector's type wrapped the entries into the (sub)title
-    legend_below(layout, sum(1 for d in data if d.get("showlegend", True)))
+    legend_below(layout, legend_entries(data))
     deep_merge(layout["yaxis"], dict(type="log" if use_log else "linear", exponentformat="power"))
     if y_range is not None:
         layout["yaxis"]["range"] = list(y_range)

@@ -147,3 +147,11 @@ def test_tour_sidebar_in_korean():
     assert labels == ["이전", "다음", "투어 끝내기"]
     assert not [s for s in shown + labels if untranslated_ko(s)]
     assert all(has_hangul(s) for s in shown if s.strip())
+
+
+def test_legend_entries_count_named_shown_traces_of_dicts_and_figures():
+    from explorer.figures.common import legend_entries
+    dicts = [dict(type="scatter", name="a"), dict(type="scatter", name="b", showlegend=False),
+             dict(type="scatter"), dict(type="heatmap", name="c", showlegend=True)]
+    assert legend_entries(dicts) == 2
+    assert legend_entries(go.Figure([go.Scatter(**{k: v for k, v in d.items() if k != "type"}) for d in dicts[:3]]).data) == 1
