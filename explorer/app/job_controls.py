@@ -66,7 +66,8 @@ def job_row(c: JobControls, signature: object, build: Callable[[], dict], *,
     jobs = {n: board.get(n) for n in c.names}
     jobs = jobs if all(j is not None for j in jobs.values()) else None
     n_buttons = 4 if c.step else 3
-    cols = st.columns(list(c.widths) if c.widths else [1] * n_buttons + [4 if c.step is None else 3])
+    # four buttons of 1.2 in 7: "Step once" whole at 1280 px with the sidebar open (1 of 7 cut it)
+    cols = st.columns(list(c.widths) if c.widths else [1.2] * n_buttons + [7 - 1.2 * n_buttons])
 
     def run(action: str) -> dict | None:
         """Start or step the board's runs, built anew when there are none or they are stale.

@@ -176,6 +176,11 @@ def test_settings_panels_and_rows_of_four_wrap_on_a_laptop(page, app_server):
     wait_idle(page)
     cells = page.locator("[data-testid=stMultiSelect]").first.bounding_box()
     assert cells["width"] >= 240, cells  # "RNN × LSTM × GRU" whole
+    page.set_viewport_size({"width": 1280, "height": 2000})  # a laptop: the run buttons in one row, whole
+    page.goto(f"{app_server}/training_lab")
+    wait_idle(page)
+    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=stButton] button *')]"
+                         ".every((e) => e.scrollWidth <= e.clientWidth + 1)")  # "Step o…" before
     page.set_viewport_size({"width": 1400, "height": 2000})
     page.goto(f"{app_server}/training_lab")
     wait_idle(page)
