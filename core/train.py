@@ -88,14 +88,19 @@ def main(argv: list[str] | None = None) -> int:
     if a.report:  # the report builder lives in explorer/ (plotly); core imports it only when asked
         from explorer.report.record import CliRecorder
         recorder = CliRecorder(tr, a.steps, probe_every=a.probe_every)
-    t0 = time.perf_counter()
-    for i in range(a.steps):
-        rec = tr.step()
-        if rec["diverged"]:
-            print(f"step {rec['step']}: loss is not finite; rolled back to the last finite parameters")
-        if (i + 1) % a.every == 0 or i + 1 == a.steps:
-            ev = tr.evaluate()
-            rate = (i + 1) / (time.perf_counter() - t0)
+    t0, steps_run = time.perf_counter(), 0
+    while tr.step_count < a.steps:
+        recs = tr.advance()  # losses stay on the device between readbacks: no host sync a step
+        steps_run += 1
+        n = tr.step_count
+        due = n % a.every == 0 or n >= a.steps or (recorder is not None and n % a.probe_every == 0)
+        for rec in recs + (tr.flush() if due else []):  # a probe or a line reads the step it names
+            if rec["diverged"]:
+                print(f"step {rec['step']}: loss is not finite; rolled back to the last finite parameters "
+                      f"(at most {tr.readback_every} steps back)")
+        if due and tr.history and tr.step_count == n:  # (a rollback moved it: printed when reached)
+            rec, ev = tr.history[-1], tr.evaluate()
+            rate = steps_run / (time.perf_counter() - t0)
             print(f"step {rec['step']:6d}  loss {rec['loss']:.4f}  held-out {ev['loss']:.4f}  "
                   f"{task.metric} {ev['metric']:.4f}  |g| {rec['grad_norm']:.3g}  {rate:.0f} steps/s")
     if recorder is not None:

@@ -135,15 +135,17 @@ def run_on_data(ds: SequenceDataset, test: SequenceDataset | None = None, *, sug
     w0, c0 = time.perf_counter(), time.process_time()
     tr.evaluate(track_best=True)  # step 0 is a candidate too
     while True:
-        rec = tr.step()
+        tr.advance()  # losses stay on the device between readbacks: no host sync a step
         if tr.step_count % EVAL_EVERY == 0:
-            ev = tr.evaluate(track_best=True)
+            tr.flush()  # a divergence in the pending steps is rolled back before anything is scored
+            rec, ev = tr.history[-1], tr.evaluate(track_best=True)
             if log and tr.step_count % (EVAL_EVERY * 20) == 0:
                 log(f"step {tr.step_count:6d}  loss {rec['loss']:.4f}  validation {task.metric} {ev['metric']:.4f}"
                     f"  best {tr.best_metric:.4f} at {tr.best_step}")
         if (target is not None and tr.step_count >= target) or (
                 budget_s and time.process_time() - c0 >= budget_s) or tr.should_stop:
             break
+    tr.flush()
     tr.evaluate(track_best=True)
     seconds, cpu = time.perf_counter() - w0, time.process_time() - c0
     final = _score(tr, test_batch)

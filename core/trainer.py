@@ -140,11 +140,14 @@ class Trainer:
             lengths = lengths.cpu()
             order = torch.argsort(lengths, descending=True, stable=True)
             b, lengths = Batch(b.x[order], b.y[order]), lengths[order]
-        if self.device.type != "cuda":
+        if self.device.type not in ("cuda", "meta"):  # CPU (a no-op), MPS and others: plain copies
             return Batch(b.x.to(self.device), b.y.to(self.device), lengths)
-        # a pageable host->device copy waits for the GPU's queue: pinned + non_blocking does not
-        pin = lambda t: t.pin_memory().to(self.device, non_blocking=True)  # noqa: E731
-        return Batch(pin(b.x), pin(b.y), None if lengths is None else lengths.pin_memory())
+        # a blocking host->device copy makes torch wait for the GPU's queue; a non_blocking one
+        # from pinned memory does not. meta stands in for CUDA in tests/core/test_no_host_sync.py
+        # (which fails on a blocking copy) and cannot pin.
+        cuda = self.device.type == "cuda"
+        move = lambda t: (t.pin_memory() if cuda else t).to(self.device, non_blocking=True)  # noqa: E731
+        return Batch(move(b.x), move(b.y), lengths.pin_memory() if cuda and lengths is not None else lengths)
 
     def step(self) -> dict:
         """One optimisation step, read back at once: returns its record. A non-finite loss or

@@ -4,13 +4,15 @@ back to the host (``.item()``, ``float()``, ``.cpu()``, ``bool()`` of a tensor) 
 it would wait for the GPU's queue on CUDA. Mixing devices raises too, as it would on CUDA.
 
 ``Trainer.advance`` must take ``readback_every - 1`` steps on meta, then fail at the readback
-(which proves the stand-in sees a read back)."""
+(which proves the stand-in sees a read back). Those steps must not wait the other way either:
+no blocking copy to the device, no CPU index into a device tensor (``tests/device_waits.py``)."""
 import numpy as np
 import pytest
 import torch
 
 from core import Trainer, build_model, get_task
 from core.datasets import SequenceDataset, dataset_task
+from tests.device_waits import DeviceWaits
 
 N = 4  # readback_every in these tests
 
@@ -50,8 +52,10 @@ def test_advance_reads_nothing_back_until_the_readback(task_name, kind, layers, 
     model = build_model(kind, task.input_size, 8, task.output_size, head=head, out_steps=task.out_steps,
                         num_layers=layers, bidirectional=bidir, seed=0)
     tr = Trainer(model, task, device="meta", seed=0, readback_every=N, clip=clip)
-    for i in range(N - 1):
-        assert tr.advance() == [] and tr.pending == i + 1
+    with DeviceWaits() as seen:
+        for i in range(N - 1):
+            assert tr.advance() == [] and tr.pending == i + 1
+    assert seen.waits == [], f"these would make the host wait for the GPU: {sorted(set(seen.waits))}"
     with pytest.raises((RuntimeError, NotImplementedError)):
         tr.advance()  # the N-th step reads the losses back: on meta there is nothing to read
 
@@ -122,3 +126,22 @@ def test_models_that_need_packing_keep_it(kw):
     kw = {"head": "last", **kw}
     model = build_model(kw.pop("kind"), 2, 8, 3, seed=0, **kw)
     assert not model._runs_padded()
+
+
+def test_the_wait_detector_sees_blocking_copies_and_cpu_indices():
+    """The detector above must see what it claims to: each of these would block on CUDA."""
+    m = torch.zeros(4, 3, device="meta")
+    idx = torch.tensor([0, 2])
+    cases = {"blocking copy": lambda: torch.ones(3).to("meta"),
+             "blocking copy_": lambda: m[0].copy_(torch.ones(3)),
+             "CPU index": lambda: m[idx],
+             "CPU index_select": lambda: m.index_select(0, idx)}
+    for what, fn in cases.items():
+        with DeviceWaits() as seen:
+            fn()
+        assert seen.waits, f"{what} went unseen"
+    with DeviceWaits() as seen:  # and what does not block passes
+        torch.ones(3).to("meta", non_blocking=True)
+        m * torch.tensor(2.0)  # a CPU scalar is read on the host
+        m[idx.to("meta", non_blocking=True)]
+    assert seen.waits == []

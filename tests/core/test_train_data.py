@@ -152,3 +152,41 @@ def test_holdout_series_validation_is_the_tail_of_the_training_file_and_the_test
     v = task.validation.y.numpy()
     assert np.nanmin(v) >= split and np.nanmax(v) < T  # validation targets: the training file's tail
     assert float(batch.x.min()) >= 1000  # the test windows are the test file's
+
+
+@pytest.mark.parametrize("mode", ["task", "data"])
+def test_the_command_line_reads_losses_back_every_few_steps_not_every_step(mode, tmp_path, capsys, monkeypatch):
+    """On a GPU each read back of a loss waits for the device's queue: the command line steps with
+    ``Trainer.advance`` (a readback every ``readback_every`` steps) and reads back at its own print,
+    probe and evaluation points only. Counted here as the trainer's readbacks of pending steps."""
+    from core.trainer import Trainer
+    syncs = []
+    real = Trainer._read_back
+
+    def counted(self, update):
+        if self._pending:
+            syncs.append(self.step_count)
+        return real(self, update)
+    monkeypatch.setattr(Trainer, "_read_back", counted)
+    if mode == "task":
+        args = ["--task", "sine", "--model", "lstm", "--hidden", "8", "--steps", "60", "--every", "25", "--json"]
+    else:
+        args = ["--data", str(_wide(tmp_path / "tr.csv", 30)), "--settings", "lab", "--steps", "60",
+                "--hidden", "8", "--json"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert _last_json(out)["steps"] == 60
+    if mode == "task":
+        assert "step     25" in out and "step     50" in out and "step     60" in out  # its lines still print
+    # 6 readbacks (every 10 steps) and at most one more per print or evaluation point (25, 50)
+    assert 6 <= len(syncs) <= 8, syncs
+
+
+def test_the_command_line_reports_a_divergence_and_still_runs_its_steps(capsys):
+    """A learning rate that blows up: the readback catches it, rolls back, and the run goes on to its
+    step count (steps after the non-finite one were taken on bad parameters and are redone)."""
+    assert main(["--task", "sine", "--model", "rnn", "--nonlinearity", "linear", "--hidden", "8", "--lr", "1e6",
+                 "--steps", "30", "--every", "10", "--json"]) == 1
+    out = capsys.readouterr().out
+    assert "loss is not finite; rolled back" in out
+    assert _last_json(out)["steps"] == 30 and _last_json(out)["diverged"] is True
