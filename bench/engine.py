@@ -1,6 +1,7 @@
 """Engine benchmark: Trainer and trace against a bare PyTorch loop, in the same process.
 
-    python bench/engine.py [--steps 150] [--rounds 3] [--threads 1] [--probe-every 50] [--big] [--json]
+    python bench/engine.py [--steps 150] [--rounds 3] [--threads 1] [--probe-every 50] [--big] [--varlen]
+                           [--device all|cpu|cuda] [--json]
 
 Prints, for rnn/lstm/gru at B=32, T=100, H=64 (sine forecasting, per-step head): steps/s of a
 bare loop (fused module + Linear + Adam, written here), of ``Trainer``, of ``Trainer`` with a
@@ -170,9 +171,13 @@ def main() -> None:
     p.add_argument("--big", action="store_true", help="on CUDA, also B=128 T=200 H=256")
     p.add_argument("--json", action="store_true", help="end with one JSON line of all rows")
     p.add_argument("--varlen", action="store_true", help="also a variable-length (uploaded) dataset")
+    p.add_argument("--device", default="all", choices=("all", "cpu", "cuda"),
+                   help="all: the CPU, and CUDA when there is one (cuda: CUDA only, to spare a GPU machine's time)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    if a.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: torch sees no CUDA device here")
+    devices = {"cpu": ["cpu"], "cuda": ["cuda"]}.get(a.device, ["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     rows = []
     for dev in devices:
         rows += table(dev, a.steps, a.probe_every, a.rounds)

@@ -21,8 +21,7 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
     return torch.device(device)
@@ -130,10 +129,9 @@ class Trainer:
     def next_batch(self) -> Batch:
         """The next training batch on the trainer's device, moved without a host sync.
 
-        Variable-length batches are sorted by decreasing length and keep ``lengths`` (B,) on the
-        CPU: packing reads them there, so a copy on the GPU would be read back every step (a
-        sync), and sorted lengths spare the packing's own index copies. The order of sequences
-        in a batch changes no mean loss."""
+        Variable-length batches keep ``lengths`` (B,) on the CPU, where packing reads them (on the
+        GPU they would be read back every step), sorted longest first: that spares packing's own
+        index copies, and the order of sequences in a batch changes no mean loss."""
         b = self.task.sample(self.config.batch_size, self.generator)
         lengths = b.lengths
         if lengths is not None:
@@ -142,9 +140,8 @@ class Trainer:
             b, lengths = Batch(b.x[order], b.y[order]), lengths[order]
         if self.device.type not in ("cuda", "meta"):  # CPU (a no-op), MPS and others: plain copies
             return Batch(b.x.to(self.device), b.y.to(self.device), lengths)
-        # a blocking host->device copy makes torch wait for the GPU's queue; a non_blocking one
-        # from pinned memory does not. meta stands in for CUDA in tests/core/test_no_host_sync.py
-        # (which fails on a blocking copy) and cannot pin.
+        # a blocking copy to the GPU makes the host wait for its queue; non_blocking from pinned
+        # memory does not (meta, CUDA's stand-in in tests/device_waits.py, cannot pin)
         cuda = self.device.type == "cuda"
         move = lambda t: (t.pin_memory() if cuda else t).to(self.device, non_blocking=True)  # noqa: E731
         return Batch(move(b.x), move(b.y), lengths.pin_memory() if cuda and lengths is not None else lengths)

@@ -145,3 +145,29 @@ def test_the_wait_detector_sees_blocking_copies_and_cpu_indices():
         m * torch.tensor(2.0)  # a CPU scalar is read on the host
         m[idx.to("meta", non_blocking=True)]
     assert seen.waits == []
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (the meta checks above stand in)")
+@pytest.mark.parametrize("task_name", list(TASKS))
+@pytest.mark.parametrize("kind,layers,bidir", [("rnn", 1, False), ("lstm", 2, False), ("gru", 1, True)])
+def test_on_cuda_no_step_between_readbacks_waits_for_the_device(task_name, kind, layers, bidir):
+    """The real thing on a GPU: ``torch.cuda.set_sync_debug_mode("error")`` raises on any call that
+    makes the host wait for the device (a read back, a blocking copy, a boolean mask's ``nonzero``).
+    The steps between readbacks must pass under it; the readback itself must not (so the mode is
+    seen to work)."""
+    task = TASKS[task_name]()
+    head = HEADS.get(task_name, task.head)
+    model = build_model(kind, task.input_size, 8, task.output_size, head=head, out_steps=task.out_steps,
+                        num_layers=layers, bidirectional=bidir, seed=0)
+    tr = Trainer(model, task, device="cuda", seed=0, readback_every=N, clip=1.0)
+    for _ in range(N):  # warm-up: lazy initialisation, cuDNN plans, the first readback
+        tr.advance()
+    assert tr.pending == 0
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for i in range(N - 1):
+            assert tr.advance() == [] and tr.pending == i + 1
+        with pytest.raises(RuntimeError):
+            tr.advance()  # the readback: one wait, on purpose
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
