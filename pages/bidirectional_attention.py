@@ -107,8 +107,10 @@ def live_attention():
                 help=t("bidir.on_mark_help", uniform=1 / w.shape[1]))
     for col, name in zip(m[1:3], V.ATTENTION_JOBS):
         mse = V.latest_val_mse(snaps.get(name), before.mse[name])
+        trained = snaps.get(name) is not None and snaps[name].val_metric.size > 0  # no change to show before
         col.metric(t("bidir.mse_label", model=V.attention_label(name, lang)), f"{mse:.4f}",
-                   t("bidir.from_untrained", delta=f"{mse - before.mse[name]:+.4f}"), delta_color="inverse")
+                   t("bidir.from_untrained", delta=f"{mse - before.mse[name]:+.4f}") if trained else None,
+                   delta_color="inverse")
     if baseline is not None:
         m[3].metric(t("bidir.baseline_mse"), f"{baseline:.4f}")
         W.chart(V.attention_compare_fig(snaps, before, baseline, lang=lang), key="att_compare", live=True)

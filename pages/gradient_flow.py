@@ -110,7 +110,7 @@ if view == V.VIEWS[0]:
     st.markdown(S.story(flows, fits, source, 0.0 if use_lab else float(ss[state.GF_FORGET]), V.TRAINING, lang))
     if trained:
         st.caption(V.trained_note(train_losses, lang))
-    st.dataframe(V.flow_table(flows, fits, lang), hide_index=True, width="stretch")
+    st.table(V.flow_table(flows, fits, lang), hide_index=True)  # static: every column in view, cells wrap
     st.caption(t("gradient.verdict_caption", skip=G.SKIP_END))
     if "rnn" in flows:
         act = src.model.config.nonlinearity if use_lab else ss[state.GF_ACT]

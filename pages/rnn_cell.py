@@ -116,7 +116,7 @@ def vanilla_view(step: int) -> None:
         if H < 3:
             st.caption(t("cell.map_caption"))
         if not presenter and H < 3:
-            st.dataframe(V.fixed_point_rows(fp, lang), hide_index=True, width="stretch")
+            st.table(V.fixed_point_rows(fp, lang), hide_index=True)  # static: every column in view, cells wrap
         elif H == 3:
             st.caption(t("cell.three_units"))
 

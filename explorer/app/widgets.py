@@ -154,7 +154,12 @@ PRESENTER_CSS = """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.15rem; color: #1a1a1a;}
 h1 {font-size: 3.5rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 1.8rem !important;}
 [data-testid="stWidgetLabel"] p {font-size: 1.2rem !important; font-weight: 600; color: #000;}
-[data-testid="stMetricValue"] {font-size: 2.6rem;} [data-testid="stMetricLabel"] p {font-size: 1.2rem;}
+[data-testid="stMetricValue"] {font-size: 2.6rem;}
+:is(button, [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBar"], [data-testid="stMetric"]) [data-testid="stMarkdownContainer"] p {color: inherit;}
+[data-testid="stSliderThumbValue"] [data-testid="stMarkdownContainer"] p, [data-testid="stSliderTickBar"] [data-testid="stMarkdownContainer"] p {font-size: 1.05rem; line-height: 1.1;}
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {font-size: 2.6rem; line-height: 1.25;}
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {font-size: 1.2rem; line-height: 1.3;}
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p {font-size: 1.15rem;}
 [data-testid="stBaseButton-primary"], [data-testid="stBaseButton-secondary"] {min-height: 3rem; border-width: 2px;}
 [data-baseweb="select"] div, [data-testid="stNumberInputField"], [data-testid="stTextInputRootElement"] input {font-size: 1.2rem;}
 [data-testid="stSidebar"] {background: #eef0f4;}
@@ -195,11 +200,18 @@ def _stacking(name: str, row: str, below_px: int, column_css: str) -> str:
             f" {{{row} > [data-testid=\"stColumn\"] {{{column_css}}}}}")
 
 
+# Texts Streamlit cuts with an ellipsis on one line wrap instead: a metric's label and delta
+# ("held-out MSE, attention h…"), a page link with its description (the Home page's list).
+WRAP_CSS = ":is([data-testid=\"stMetricLabel\"], [data-testid=\"stMetricDelta\"], [data-testid=\"stPageLink-NavLink\"]) " \
+    ":is(span, div, p) {white-space: normal; overflow: visible; text-overflow: clip; height: auto;}"
+
+
 LAYOUT_CSS = "<style>" + " ".join([
     _stacking("rnnx-chart-row", _CHART_ROW, CHART_ROW_MIN_PX, "min-width: 100%;"),
     _stacking("rnnx-wide-row", _WIDE_ROW, WIDE_ROW_MIN_PX,
               "min-width: calc(50% - 0.5rem); max-width: calc(50% - 0.5rem);"),  # a lone last one stays half
     _stacking("rnnx-panel-row", _PANEL_ROW, PANEL_ROW_MIN_PX, "min-width: 100%; max-width: none;"),
+    WRAP_CSS,
 ]) + "</style>"
 
 
@@ -251,6 +263,9 @@ def presenter_figure(fig):
         if bar is not None:  # a colour scale's ticks and title, as the axes'
             bar.tickfont.size = up(bar.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)
             bar.title.font.size = up(bar.title.font.size, base / PRESENTER_FONT_SCALE)
+        font = getattr(tr, "textfont", None)  # text drawn on the plot: node labels, heatmap cells
+        if font is not None and isinstance(font.size, (int, float)):
+            font.size = up(font.size)
         if tr.type in ("scatter", "scattergl", "scatter3d"):
             mode = tr.mode or "lines"
             if "lines" in mode:

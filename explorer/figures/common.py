@@ -17,6 +17,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from ..app.i18n import has, text
+from .decimate import downsample_index, minmax_downsample  # noqa: F401 (the figures import them from here)
 
 # Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = (
@@ -134,6 +135,8 @@ def layout_dict(existing: dict, *, title: str | None = None, uirevision: str | i
     )
     if title is not None:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container")
+        if "<br>" in title:
+            _two_line_title(layout, title, height)
     if height is not None:
         layout["height"] = height
     merged = deep_merge(existing, layout)
@@ -150,6 +153,15 @@ def layout_dict(existing: dict, *, title: str | None = None, uirevision: str | i
         for k in names:
             merged[k] = deep_merge(merged.get(k) or {}, {"title": {"text": axis_title}})
     return merged
+
+
+def _two_line_title(layout: dict, title: str, height: int | None) -> None:
+    """Room for a title with a second line: plotly anchors a multi-line title by its LAST line, so
+    at the top of the figure the first line was cut off. The title moves down a line and the top
+    margin grows; a ``<sup>`` subtitle is set at a readable 14 px (a span that presenter mode scales)."""
+    layout["title"]["text"] = title.replace("<sup>", "<span style='font-size:14px'>").replace("</sup>", "</span>")
+    layout["title"]["y"] = 1.0 - 30.0 / (height or 450)  # 450: plotly's default height
+    layout["margin"]["t"] = 90
 
 
 @functools.lru_cache(maxsize=None)
@@ -271,69 +283,6 @@ def empty_figure(
     for axis in ("xaxis", "yaxis"):
         deep_merge(layout[axis], dict(showticklabels=False, showgrid=False, zeroline=False))
     return figure([], layout, as_dict)
-
-
-def downsample_index(n: int, max_points: int) -> np.ndarray:
-    """Evenly spaced indices into a length-n axis, first and last always included.
-
-    Args:
-        n: length of the axis (>= 0).
-        max_points: most indices to return (>= 1).
-
-    Returns:
-        int64 array (m,), strictly increasing, m <= min(n, max_points); all of
-        range(n) when n <= max_points.
-    """
-    n = int(n)
-    max_points = int(max_points)
-    if max_points < 1:
-        raise ValueError(f"max_points must be at least 1, got {max_points}")
-    if n <= max_points:
-        return np.arange(max(n, 0), dtype=np.int64)
-    if max_points == 1:
-        return np.zeros(1, dtype=np.int64)
-    idx = np.round(np.linspace(0, n - 1, max_points)).astype(np.int64)
-    # Rounding cannot create duplicates when n > max_points, but be safe.
-    return np.unique(idx)
-
-
-def minmax_downsample(
-    x: np.ndarray, y: np.ndarray, max_points: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Downsample a curve while keeping its extremes.
-
-    The series is cut into buckets and each bucket keeps the points where y is lowest
-    and highest, so a one-step divergence spike survives where striding would drop it.
-
-    Args:
-        x: (N,) abscissae, e.g. training steps, increasing.
-        y: (N,) finite values; drop NaN/inf before calling.
-        max_points: most points to return (>= 1).
-
-    Returns:
-        (x_ds, y_ds), each (M,) with M <= max_points, in the original order; the first
-        and last points are kept. Inputs are returned unchanged when N <= max_points.
-    """
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x and y must be 1-D with equal length, got {x.shape} and {y.shape}")
-    n = y.shape[0]
-    if n <= max_points:
-        return x, y
-    n_buckets = (int(max_points) - 2) // 2
-    if n_buckets < 1:
-        idx = downsample_index(n, max_points)
-        return x[idx], y[idx]
-    edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
-    bucket = np.searchsorted(edges, np.arange(n), side="right") - 1
-    # Sort by (bucket, y): per bucket, the first entry is its min, the last its max.
-    order = np.lexsort((y, bucket))
-    starts = edges[:-1]
-    ends = edges[1:] - 1
-    keep = np.concatenate([order[starts], order[ends], [0, n - 1]])
-    idx = np.unique(keep)
-    return x[idx], y[idx]
 
 
 def finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

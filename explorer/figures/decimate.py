@@ -1,6 +1,6 @@
 """Stable decimation of a growing curve: a live chart never holds more than ``max_points``.
 
-``minmax_downsample`` (explorer.figures.common) cuts a curve into buckets by index, so the buckets
+``minmax_downsample`` (below, for finished curves) cuts a curve into buckets by index, so the buckets
 shift every time a point arrives and the whole curve changes on every refresh. Here buckets are
 fixed stretches of x (the training step), ``width`` a power of two: while the width stays the same,
 every full bucket keeps the same two points, so a refresh changes only the last bucket and appends
@@ -67,4 +67,67 @@ def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int = LIVE_CURVE_P
     first = np.flatnonzero(np.r_[True, b_sorted[1:] != b_sorted[:-1]])  # each bucket's min
     last = np.r_[first[1:] - 1, n - 1]  # ... and max
     idx = np.unique(np.concatenate([order[first], order[last]]))
+    return x[idx], y[idx]
+
+
+def downsample_index(n: int, max_points: int) -> np.ndarray:
+    """Evenly spaced indices into a length-n axis, first and last always included.
+
+    Args:
+        n: length of the axis (>= 0).
+        max_points: most indices to return (>= 1).
+
+    Returns:
+        int64 array (m,), strictly increasing, m <= min(n, max_points); all of
+        range(n) when n <= max_points.
+    """
+    n = int(n)
+    max_points = int(max_points)
+    if max_points < 1:
+        raise ValueError(f"max_points must be at least 1, got {max_points}")
+    if n <= max_points:
+        return np.arange(max(n, 0), dtype=np.int64)
+    if max_points == 1:
+        return np.zeros(1, dtype=np.int64)
+    idx = np.round(np.linspace(0, n - 1, max_points)).astype(np.int64)
+    # Rounding cannot create duplicates when n > max_points, but be safe.
+    return np.unique(idx)
+
+
+def minmax_downsample(
+    x: np.ndarray, y: np.ndarray, max_points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Downsample a curve while keeping its extremes.
+
+    The series is cut into buckets and each bucket keeps the points where y is lowest
+    and highest, so a one-step divergence spike survives where striding would drop it.
+
+    Args:
+        x: (N,) abscissae, e.g. training steps, increasing.
+        y: (N,) finite values; drop NaN/inf before calling.
+        max_points: most points to return (>= 1).
+
+    Returns:
+        (x_ds, y_ds), each (M,) with M <= max_points, in the original order; the first
+        and last points are kept. Inputs are returned unchanged when N <= max_points.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D with equal length, got {x.shape} and {y.shape}")
+    n = y.shape[0]
+    if n <= max_points:
+        return x, y
+    n_buckets = (int(max_points) - 2) // 2
+    if n_buckets < 1:
+        idx = downsample_index(n, max_points)
+        return x[idx], y[idx]
+    edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
+    bucket = np.searchsorted(edges, np.arange(n), side="right") - 1
+    # Sort by (bucket, y): per bucket, the first entry is its min, the last its max.
+    order = np.lexsort((y, bucket))
+    starts = edges[:-1]
+    ends = edges[1:] - 1
+    keep = np.concatenate([order[starts], order[ends], [0, n - 1]])
+    idx = np.unique(keep)
     return x[idx], y[idx]

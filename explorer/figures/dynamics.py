@@ -23,15 +23,10 @@ CATEGORY_COLORS = PALETTE[:7] + ("#882255", "#999933", "#44AA99", "#AA4499", "#D
 
 
 def _layout(fig: go.Figure, *, title: str, legend_below: bool = False, **kw) -> go.Figure:
-    """``base_layout`` with room for a two-line title; a <sup> subtitle is set at 14 px (readable).
-
-    ``legend_below``: the legend goes under the plot (many entries would otherwise wrap over the title).
+    """``base_layout`` (which makes room for a two-line title); ``legend_below``: the legend goes
+    under the plot (many entries would otherwise wrap over the title).
     """
-    title = title.replace("<sup>", "<span style='font-size:14px'>").replace("</sup>", "</span>")
     base_layout(fig, title=title, **kw)
-    if "<br>" in title:  # plotly anchors a multi-line title by its last line: push it down by one line
-        h = kw.get("height") or 450
-        fig.update_layout(margin=dict(t=90), title=dict(y=1.0 - 30.0 / h))
     if legend_below:
         fig.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
                                       xanchor="left"), margin=dict(b=120))

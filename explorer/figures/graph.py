@@ -269,19 +269,19 @@ def contributions_figure(norm_t: np.ndarray, entry_t: np.ndarray, autograd_entry
     tick_text = [str(v) for v in steps[:: max(1, T // 12)]] + ["Σₜ", autograd]
     lay = layout(height=height, top=60, uirevision="graph-contrib", showlegend=False, bargap=0.15,
                  xaxis=dict(anchor="y", domain=[0, 1], range=[-0.7, T + 2.7], showticklabels=False),
-                 yaxis=dict(domain=[0.6, 1.0], title=dict(text=text("fig.graph.share_axis", lang))),
+                 yaxis=dict(domain=[0.62, 1.0], title=dict(text=text("fig.graph.share_axis", lang))),
                  xaxis2=dict(anchor="y2", domain=[0, 1], range=[-0.7, T + 2.7], matches="x",
                              tickmode="array", tickvals=ticks, ticktext=tick_text,
                              title=dict(text=text("fig.graph.time_axis", lang))),
-                 yaxis2=dict(domain=[0.0, 0.48], title=dict(text=entry_label), zeroline=True,
+                 yaxis2=dict(domain=[0.0, 0.46], title=dict(text=entry_label), zeroline=True,
                              zerolinecolor="#444444"),
+                 # the lower plot's title and its sum on two lines of one annotation: on one line they
+                 # ran into each other on a laptop (1024 px) and in presenter mode
                  annotations=[
                      dict(text=text("fig.graph.norm_title", lang), x=0, xref="paper", y=1.0,
                           yref="paper", xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=15)),
-                     dict(text=text("fig.graph.entry_title", lang, entry=entry_label),
-                          x=0, xref="paper", y=0.49, yref="paper", xanchor="left", yanchor="bottom",
-                          showarrow=False, font=dict(size=15))]
-                 + [dict(text=f"Σₜ = {s:.6g}   {autograd} = {autograd_entry:.6g}", x=1.0, xref="paper", y=0.49,
-                         yref="paper", xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=15),
-                         bgcolor="rgba(255,255,255,0.85)")])
+                     dict(text=text("fig.graph.entry_title", lang, entry=entry_label)
+                          + f"<br>Σₜ = {s:.6g}   {autograd} = {autograd_entry:.6g}",
+                          x=0, xref="paper", y=0.47, yref="paper", xanchor="left", yanchor="bottom",
+                          align="left", showarrow=False, font=dict(size=15))])
     return go.Figure(data=data, layout=lay)

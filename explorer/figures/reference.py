@@ -53,9 +53,7 @@ def reference_lines(lines: dict[str, float], x_lo: float, x_hi: float, use_log: 
         right = i % 2 == 0
         note = dict(text=shown, xref="paper", x=1.0 if right else 0.0, xanchor="right" if right else "left",
                     yref="y", y=float(np.log10(value)) if use_log else value, yanchor="bottom", showarrow=False,
-                    font=dict(color=color))
-        if with_value:
-            note["bgcolor"] = "rgba(255,255,255,0.7)"
+                    font=dict(color=color), bgcolor="rgba(255,255,255,0.7)")  # legible where lines cross it
         notes.append(note)
     return traces, notes
 

@@ -112,6 +112,8 @@ def _curve_figure(
     # for overlap and automatic margins on each redraw.
     deep_merge(layout, dict(margin=dict(l=72, b=56), xaxis=dict(tickangle=0, automargin=False),
                             yaxis=dict(type="log" if use_log else "linear", tickangle=0, automargin=False)))
+    if use_log:  # "0.5", "0.02" between the decades, not a bare "5" or "2" that reads as five or two
+        layout["yaxis"]["minorloglabels"] = "complete"
     return figure(data, layout, as_dict)
 
 

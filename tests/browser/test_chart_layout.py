@@ -22,6 +22,12 @@ COLLISIONS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((
   const hit = (a, b, d) => a.left < b.right - d && b.left < a.right - d && a.top < b.bottom - d && b.top < a.bottom - d;
   const pairs = [["title", "legend", 1], ["legend", "x title", 1], ["x title", "x ticks", 3], ["y title", "y ticks", 3]]
     .filter(([p, q, d]) => parts[p].some((a) => parts[q].some((b) => hit(a, b, d))));
+  // a title's lines inside the chart (plotly anchors a two-line title by its last line: the first was cut)
+  const g = gd.getBoundingClientRect();
+  if ([...gd.querySelectorAll('.gtitle')].some((e) => e.getBoundingClientRect().top < g.top - 1)) pairs.push(["title", "top edge"]);
+  // texts written on the plot (annotations) clear of each other
+  const notes = box('.annotation-text');
+  if (notes.some((a, i) => notes.some((b, j) => i < j && hit(a, b, 1)))) pairs.push(["annotation", "annotation"]);
   const title = gd.querySelector('.gtitle');
   return pairs.length ? [title ? title.textContent : "?", pairs.map((p) => p.slice(0, 2).join(" / "))] : null;
 }).filter(Boolean)"""

@@ -73,3 +73,45 @@ def test_presenter_tour_next_and_back(page, app_server, shot_dir):
     wait_idle(page)
     assert_no_exception(page)
     screenshot(page, shot_dir, "presenter_tour_step2")
+
+
+WIDGET_TEXT_JS = """() => {
+  const px = (e) => e ? parseFloat(getComputedStyle(e).fontSize) : null;
+  const metric = document.querySelector('[data-testid=stMetricValue] p');
+  const body = document.querySelector('[data-testid=stMarkdown] p');
+  const thumb = document.querySelector('[data-testid=stSliderThumbValue]');
+  const knob = thumb && thumb.parentElement;  // the knob holds its value label
+  const colour = (name) => { const p = [...document.querySelectorAll('button p')].find((x) => x.innerText.trim() === name);
+                             return p ? getComputedStyle(p).color : null; };
+  return {metric: px(metric), body: px(body),
+          thumb_bottom: thumb && thumb.getBoundingClientRect().bottom, knob_top: knob && knob.getBoundingClientRect().top,
+          thumb_colour: thumb && getComputedStyle(thumb.querySelector('p') || thumb).color,
+          knob_colour: knob && getComputedStyle(knob).backgroundColor,
+          enabled: colour('Train'), disabled: colour('Pause')};
+}"""
+CUT_JS = """(sel) => [...document.querySelectorAll(sel)].filter((e) => e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.innerText.slice(0, 60))"""
+
+
+def test_presenter_mode_keeps_widgets_reading_as_widgets(page, app_server):
+    """The projector's larger body type reached text inside widgets: metric values fell to body size,
+    a slider's value sat on its knob in black, a disabled button's label turned black (it looked
+    clickable). Metric labels, deltas and the Home page's links wrap instead of being cut."""
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.goto(f"{app_server}/bidirectional_attention?presenter=1")
+    wait_idle(page)
+    w = page.evaluate(WIDGET_TEXT_JS)
+    assert w["metric"] >= 1.6 * w["body"], w
+    assert w["thumb_bottom"] <= w["knob_top"] + 1, w  # the value above the knob, not on it
+    assert w["thumb_colour"] != "rgb(0, 0, 0)", w  # the slider's own colour
+    assert page.evaluate(CUT_JS, "[data-testid=stMetricLabel] [data-testid=stMarkdownContainer]") == []
+    page.goto(f"{app_server}/training_lab?presenter=1")
+    wait_idle(page)
+    w = page.evaluate(WIDGET_TEXT_JS)
+    assert w["disabled"] and w["enabled"] and w["disabled"] != "rgb(0, 0, 0)", w  # Pause: nothing to pause yet
+    page.goto(f"{app_server}/?presenter=1")
+    wait_idle(page)
+    links = page.locator("[data-testid=stMain] [data-testid=stPageLink]")
+    assert links.count() >= 9
+    assert page.evaluate(CUT_JS, "[data-testid=stMain] [data-testid=stPageLink] *") == []
+    assert_no_exception(page)

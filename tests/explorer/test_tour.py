@@ -95,7 +95,8 @@ def test_next_walks_the_tour_with_each_preset_applied_by_its_widgets():
 def test_presenter_figure_scales_text_and_lines_of_a_copy():
     fig = go.Figure([go.Scatter(x=[0, 1], y=[1, 2], mode="lines", line=dict(width=1.5)),
                      go.Scatter(x=[0, 1], y=[2, 1], mode="markers", marker=dict(size=6)),
-                     go.Heatmap(z=[[1, 2], [3, 4]])])
+                     go.Heatmap(z=[[1, 2], [3, 4]]),
+                     go.Scatter(x=[0], y=[0], mode="markers+text", text=["h₀"], textfont=dict(size=14))])
     fig.update_layout(font=dict(size=15), title=dict(text="t", font=dict(size=20)), height=400)
     fig.update_xaxes(title_text="x", title_font_size=16, tickfont_size=14)
     big = presenter_figure(fig)
@@ -108,6 +109,7 @@ def test_presenter_figure_scales_text_and_lines_of_a_copy():
     assert big.data[2].colorbar.tickfont.size == 19 and big.data[2].colorbar.title.font.size == 21
     assert big.data[1].marker.colorbar.tickfont.size is None  # no colour scale shown: untouched
     assert big.data[1].marker.size == 8
+    assert big.data[3].textfont.size == 20  # text on the plot (a node's label) as the rest
     assert fig.data[0].line.width == 1.5 and fig.layout.font.size == 15  # the original is untouched
 
 

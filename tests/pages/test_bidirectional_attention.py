@@ -76,6 +76,8 @@ def test_attention_trains_live_and_focuses_on_the_mark():
     at.select_slider(key=state.ATT_SEQ_LEN).set_value(20).run()
     at.select_slider(key=state.ATT_STEPS).set_value(100).run()
     before = {x.label: x.value for x in at.metric}
+    # nothing trained yet: no change "from untrained" to show (a red "+0.0000" read as worse)
+    assert {x.label: x.delta for x in at.metric}["held-out MSE, attention head"] in (None, "")
     seen = {id(j) for j in _jobs()}
     press_until(at, state.ATT_BTN_TRAIN, lambda: any(id(j) not in seen for j in _jobs()))
     assert not at.exception
@@ -99,5 +101,7 @@ def test_attention_trains_live_and_focuses_on_the_mark():
     assert on_mark == round(float(z[np.arange(6), marks].mean()), 2)
     assert on_mark > float(before["attention on the mark"])
     assert after["held-out MSE, attention head"] == f"{snap.val_metric[-1]:.4f}"
+    delta = {x.label: x.delta for x in at.metric}["held-out MSE, attention head"]
+    assert delta.startswith(f"{snap.val_metric[-1] - float(before['held-out MSE, attention head']):+.4f}"[:4])
     cmp = _chart(at, "Marked recall")
     assert abs(cmp["data"][1]["y"][0] - snap.val_metric[-1]) < 1e-9

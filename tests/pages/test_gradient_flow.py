@@ -49,26 +49,26 @@ def test_flow_tab_matches_the_engine_and_reacts_to_widgets():
     setup = G.FlowSetup(seq_len=100, hidden_size=16)
     flows = untrained_flows(setup, ("rnn", "lstm", "gru"))
     np.testing.assert_allclose(_arr(spec["data"][0]["y"]), flows["rnn"].grad_norm, rtol=1e-9)
-    df = at.dataframe[0].value
+    df = at.table[0].value
     for i, k in enumerate(("rnn", "lstm", "gru")):
         assert df["verdict"][i] == G.fit_decay(flows[k].grad_norm).verdict
 
     # tanh, rho = 0.5: vanishing; linear, rho = 1.5: exploding; orthogonal linear 1.0: stable
     at.select_slider(key=state.GF_RHO).set_value(0.5).run()
     assert not at.exception
-    assert at.dataframe[0].value["verdict"][0] == "vanishing"
+    assert at.table[0].value["verdict"][0] == "vanishing"
     badges = [a["text"] for a in _chart(at, "gf_flow")["layout"]["annotations"]]
     assert any("RNN: vanishing" in b for b in badges)
     at.selectbox(key=state.GF_ACT).select("linear").run()
     at.select_slider(key=state.GF_RHO).set_value(1.5).run()
-    assert at.dataframe[0].value["verdict"][0] == "exploding"
+    assert at.table[0].value["verdict"][0] == "exploding"
     at.selectbox(key=state.GF_INIT).select("orthogonal").run()
     at.select_slider(key=state.GF_RHO).set_value(1.0).run()
-    assert at.dataframe[0].value["verdict"][0] == "stable"
+    assert at.table[0].value["verdict"][0] == "stable"
     # one cell only
     at.multiselect(key=state.GF_CELLS).set_value(["lstm"]).run()
     assert [d["name"] for d in _chart(at, "gf_flow")["data"]][0] == "LSTM"
-    assert len(at.dataframe[0].value) == 1
+    assert len(at.table[0].value) == 1
 
 
 def test_jacobian_tab_matches_engine_and_caps_large_settings():
@@ -147,11 +147,11 @@ def test_training_lab_model_source():
 def test_long_exploding_sequence_does_not_break_the_page():
     at = _page(**{state.GF_SEQ_LEN: 1000, state.GF_HIDDEN: 32, state.GF_ACT: "linear", state.GF_RHO: 1.5,
                   state.GF_CELLS: ["rnn"]})
-    assert at.dataframe[0].value["verdict"][0] == "exploding"
+    assert at.table[0].value["verdict"][0] == "exploding"
     # 1.5^1000 overflows even float64: the page says so instead of drawing an empty curve silently
     assert any("overflowed float64" in w.value for w in at.warning)
     at.select_slider(key=state.GF_SEQ_LEN).set_value(500).run()
-    assert not at.warning and at.dataframe[0].value["verdict"][0] == "exploding"
+    assert not at.warning and at.table[0].value["verdict"][0] == "exploding"
     y = _arr(_chart(at, "gf_flow")["data"][0]["y"])
     assert y.size == 500 and np.isfinite(y[-1]) and np.nanmax(y) > 1e50 * y[-1]
 

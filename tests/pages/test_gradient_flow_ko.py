@@ -24,7 +24,7 @@ def _open_ko(**settings):
 
 def _untranslated(at) -> list[str]:
     texts = page_texts(at)
-    for df in at.dataframe:
+    for df in at.table:
         v = df.value
         texts += [str(c) for c in v.columns]
         texts += [str(x) for c in v.columns for x in v[c]]
@@ -44,7 +44,7 @@ def test_flow_view_in_korean_after_changing_widgets():
     at.select_slider(key=state.GF_RHO).set_value(0.5)
     at.run()
     assert not at.exception
-    df = at.dataframe[0].value
+    df = at.table[0].value
     assert list(df.columns) == ["셀", "끝에서 ‖∂L/∂h‖", "t = 0에서 ‖∂L/∂h‖", "거꾸로 한 단계당 비율",
                                 "거꾸로 100단계당 log₁₀ 변화", "판정", "이유"]
     assert df["판정"][0] == "소실" and "거꾸로 100단계마다" in df["이유"][0] and "배 감소" in df["이유"][0]
@@ -57,7 +57,7 @@ def test_flow_view_in_korean_after_changing_widgets():
     at.run()
     at.select_slider(key=state.GF_RHO).set_value(1.5)
     at.run()
-    assert at.dataframe[0].value["판정"][0] == "폭발"
+    assert at.table[0].value["판정"][0] == "폭발"
     assert "선형" in at.selectbox(key=state.GF_ACT).options
     assert _untranslated(at) == []
     at.selectbox(key=state.GF_ACT).select("relu")

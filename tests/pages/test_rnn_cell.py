@@ -132,7 +132,7 @@ def test_typed_input_sequence(at):
 
 
 def test_presenter_mode_hides_the_table(at):
-    assert len(at.dataframe) == 1
+    assert len(at.table) == 1
     at.session_state[state.PRESENTER] = True
     at.run()
-    assert not at.exception and len(at.dataframe) == 0
+    assert not at.exception and len(at.table) == 0

@@ -11,7 +11,7 @@ PAGE = "pages/rnn_cell.py"
 
 def _untranslated(at) -> list[str]:
     texts = page_texts(at)
-    for df in at.dataframe:  # the fixed-point table: headers and verdicts
+    for df in at.table:  # the fixed-point table: headers and verdicts
         texts += [str(c) for c in df.value.columns] + [str(v) for v in df.value.iloc[:, -1]]
     return [s for s in texts if untranslated_ko(s)]
 
@@ -36,7 +36,7 @@ def test_cell_page_in_korean_after_interaction():
     at.run()
     cobweb = chart_specs(at)[1]
     assert cobweb["layout"]["title"]["text"].startswith("거미줄 그림")
-    assert list(at.dataframe[0].value.columns) == ["h*", "∂F/∂h의 고윳값", "최대 |λ|", "판정"]
+    assert list(at.table[0].value.columns) == ["h*", "∂F/∂h의 고윳값", "최대 |λ|", "판정"]
     assert _untranslated(at) == []
 
     at.radio(key=state.CELL_WEIGHT_MODE).set_value("typed")

@@ -103,7 +103,7 @@ def test_a_link_gives_the_same_numbers_in_a_new_session():
     flow = lambda at: json.dumps(chart_specs(at)[0]["data"], sort_keys=True)  # noqa: E731
     assert flow(a) == flow(b)
     assert flow(a) != flow(default)
-    assert a.dataframe[0].value.equals(b.dataframe[0].value)
+    assert a.table[0].value.equals(b.table[0].value)
 
 
 def test_a_bad_link_is_ignored_with_a_toast():
