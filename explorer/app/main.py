@@ -22,17 +22,30 @@ from .widgets import language_style, layout_style, presenter_style, task_title
 APP_ICON = Path(__file__).resolve().parents[1] / "static" / "icon.png"
 
 
+RUN_LINE_EVERY_S = 2.0  # the sidebar's run line refreshes this often while the run trains
+
+
 def run_status() -> None:
-    """The active run, drawn after the page so a run the page just started is shown."""
+    """The active run, drawn after the page so a run the page just started is shown. While it
+    trains the line refreshes on its own (a fragment): it read "running, step 135" while the
+    page's live view was at step 1,208."""
     lab = runtime.session_jobs().get("lab")
     with st.sidebar:
         if lab is None:
             st.caption(t("app.no_run"))
             return
-        snap = lab.snapshot()
-        cfg = lab.trainer.model.config
-        st.caption(t("app.run_line", task=task_title(lab.trainer.task.name), kind=cfg.kind.upper(),
-                     hidden=cfg.hidden_size, status=t(f"jobs.status.{snap.status}"), step=snap.step))
+        st.fragment(_run_line, run_every=RUN_LINE_EVERY_S if lab.snapshot().active else None)()
+
+
+def _run_line() -> None:
+    lab = runtime.session_jobs().get("lab")
+    if lab is None:  # reset between two refreshes
+        st.caption(t("app.no_run"))
+        return
+    snap = lab.snapshot()
+    cfg = lab.trainer.model.config
+    st.caption(t("app.run_line", task=task_title(lab.trainer.task.name), kind=cfg.kind.upper(),
+                 hidden=cfg.hidden_size, status=t(f"jobs.status.{snap.status}"), step=snap.step))
 
 
 def run() -> None:

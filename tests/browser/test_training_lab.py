@@ -1,6 +1,8 @@
 """The Training lab in a real browser: train, watch the loss chart update, pause, switch pages."""
 import time
 
+from explorer.jobs.training_job import PROBE_EVERY
+
 from .conftest import INTO_SIGHT_JS, assert_no_exception, screenshot, wait_idle
 
 # The last training step the loss chart shows. The reader watches it: a live chart out of sight is
@@ -133,4 +135,24 @@ def test_live_chart_says_so_when_plotly_js_cannot_load(page, app_server):
     wait_idle(page)
     page.get_by_role("button", name="Step once").click()
     page.get_by_text("could not load its drawing library").first.wait_for(timeout=60000)
+    assert_no_exception(page)
+
+
+SIDEBAR_STEP_JS = """() => { const e = [...document.querySelectorAll('[data-testid=stSidebar] p')]
+  .find(p => p.innerText.startsWith('Training-lab run'));
+  const m = e && e.innerText.match(/running, step ([\\d,]+)/); return m ? Number(m[1].replace(/,/g, '')) : -1; }"""
+
+
+def test_the_sidebar_run_line_follows_the_run(page, app_server):
+    """The sidebar's "Training-lab run: ... running, step N" advances on its own while the run
+    trains (it stayed at the step of the last full script run while the live view went on)."""
+    page.goto(f"{app_server}/training_lab?lab.steps=200000")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"() => ({SIDEBAR_STEP_JS})() >= 0", timeout=60000)
+    # the page's own script runs (the start, the first probe's charts at step 100) end early; past
+    # several probes only the line's own refresh can move it
+    page.wait_for_function(f"() => ({SIDEBAR_STEP_JS})() > 5 * {PROBE_EVERY}", timeout=120000)
+    page.get_by_role("button", name="Pause").click()
+    wait_idle(page)
     assert_no_exception(page)
