@@ -289,8 +289,8 @@ def prediction_figure(
     layout = layout_dict(grid, title=title, height=150 + 170 * n_rows)
     deep_merge(layout.setdefault(axis_name("x", n_rows - 1), {}),
                dict(title=dict(text=text("fig.training.time_step", lang))))
-    if n_ch > 1:  # two entries a channel: more than a row above the plot holds
-        legend_below(layout, 2 * n_ch)
+    # under the plot: above it, even one channel's two entries wrapped into the title of a half-width chart
+    legend_below(layout, 2 * n_ch)
     return figure(data, layout, as_dict)
 
 

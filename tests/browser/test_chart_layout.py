@@ -48,6 +48,21 @@ def test_the_labs_chart_titles_legends_and_axis_titles_do_not_overlap(page, app_
     assert_no_exception(page)
 
 
+def test_the_labs_paired_charts_at_1280_px(page, app_server):
+    """Two charts a row at 1280 px with the sidebar open (about 410 px each): the predictions chart's
+    legend, above the plot, wrapped into its title ("... targets (solid)")."""
+    page.set_viewport_size({"width": 1280, "height": 3400})
+    page.goto(f"{app_server}/training_lab?lab.task=sine&lab.steps=100")
+    wait_idle(page)
+    page.get_by_role("button", name="Step once").click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .legend').length >= 2",
+                           timeout=120000)
+    wait_idle(page)
+    assert _side_by_side(page.evaluate(CHART_BOXES_JS))
+    assert page.evaluate(COLLISIONS_JS) == []
+    assert_no_exception(page)
+
+
 # [x, width] of every chart of the page, in page order
 CHART_BOXES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
   const r = gd.getBoundingClientRect(); return [Math.round(r.x), Math.round(r.width)]; })"""
