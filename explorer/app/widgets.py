@@ -201,9 +201,11 @@ def _stacking(name: str, row: str, below_px: int, column_css: str) -> str:
 
 
 # Texts Streamlit cuts with an ellipsis on one line wrap instead: a metric's label and delta
-# ("held-out MSE, attention h…"), a page link with its description (the Home page's list).
-WRAP_CSS = ":is([data-testid=\"stMetricLabel\"], [data-testid=\"stMetricDelta\"], [data-testid=\"stPageLink-NavLink\"]) " \
-    ":is(span, div, p) {white-space: normal; overflow: visible; text-overflow: clip; height: auto;}"
+# ("held-out MSE, attention h…"), a page link with its description (the Home page's list), a
+# button's label ("Load the lecture's senti…" at 1024 px).
+WRAP_CSS = (":is([data-testid=\"stMetricLabel\"], [data-testid=\"stMetricDelta\"], [data-testid=\"stPageLink-NavLink\"], "
+            "[data-testid^=\"stBaseButton\"]) :is(span, div, p) "
+            "{white-space: normal; overflow: visible; text-overflow: clip; height: auto; overflow-wrap: normal;}")
 
 
 LAYOUT_CSS = "<style>" + " ".join([

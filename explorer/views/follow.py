@@ -56,9 +56,11 @@ def _no_room(registry, raw: str) -> None:
                     icon=":material/cast:")
     else:
         st.markdown(t("follow.intro"))
-    c = st.columns([2, 1, 3], vertical_alignment="bottom")
-    typed = c[0].text_input(t("follow.code_label"), key=state.FOLLOW_CODE, placeholder="ABCD-1234", max_chars=20)
-    if c[1].button(t("follow.btn.join"), icon=":material/login:", key=state.FOLLOW_BTN_JOIN, type="primary"):
+    # a flex row: the button at its label's width (a 1/6 column cut "Follow" to "Fol…" at 1024 px)
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    typed = row.text_input(t("follow.code_label"), key=state.FOLLOW_CODE, placeholder="ABCD-1234", max_chars=20,
+                           width=240)
+    if row.button(t("follow.btn.join"), icon=":material/login:", key=state.FOLLOW_BTN_JOIN, type="primary"):
         st.query_params[ROOM_PARAM] = normalize_code(typed) or typed.strip()[:40]
         st.rerun()
 

@@ -207,3 +207,24 @@ def test_settings_panels_and_rows_of_four_wrap_on_a_laptop(page, app_server):
     wait_idle(page)
     assert len({x for x, _ in page.evaluate(boxes_js)}) == 3  # side by side where there is room
     assert_no_exception(page)
+
+
+CUT_LABELS_JS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid^=stBaseButton] *,'
+  + ' [data-testid=stMain] [data-testid=stPageLink] *, [data-testid=stMetricLabel] *')]
+  .filter((e) => e.scrollWidth > e.clientWidth + 1 || (e.children.length === 0 && e.getBoundingClientRect().right
+          > e.closest('[data-testid^=stBaseButton], [data-testid=stPageLink], [data-testid=stMetricLabel]')
+              .getBoundingClientRect().right + 1))
+  .map((e) => e.innerText.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("name", ["rnn_cell", "follow", "", "bidirectional_attention", "dynamics"])
+def test_labels_of_buttons_links_and_metrics_are_not_cut_on_a_laptop(page, app_server, name):
+    """1024 px with the sidebar open: "Load the lecture's senti…", "Fol…", the Home page's links and
+    metric labels were cut with an ellipsis. They wrap between words, inside their box."""
+    page.set_viewport_size({"width": 1024, "height": 2400})
+    page.goto(f"{app_server}/{name}")
+    page.wait_for_selector("[data-testid=stMain] :is([data-testid^=stBaseButton], [data-testid=stPageLink])",
+                           timeout=120000)  # the page is drawn (idle alone may be before the first run)
+    wait_idle(page)
+    assert page.evaluate(CUT_LABELS_JS) == []
+    assert_no_exception(page)

@@ -99,6 +99,8 @@ def test_presenter_mode_keeps_widgets_reading_as_widgets(page, app_server):
     clickable). Metric labels, deltas and the Home page's links wrap instead of being cut."""
     page.set_viewport_size({"width": 1280, "height": 1400})
     page.goto(f"{app_server}/bidirectional_attention?presenter=1")
+    page.wait_for_selector("[data-testid=stMetricValue] p", timeout=120000)  # drawn (idle alone may precede the run)
+    page.wait_for_selector("[data-testid=stSliderThumbValue]", timeout=120000)
     wait_idle(page)
     w = page.evaluate(WIDGET_TEXT_JS)
     assert w["metric"] >= 1.6 * w["body"], w
@@ -106,12 +108,13 @@ def test_presenter_mode_keeps_widgets_reading_as_widgets(page, app_server):
     assert w["thumb_colour"] != "rgb(0, 0, 0)", w  # the slider's own colour
     assert page.evaluate(CUT_JS, "[data-testid=stMetricLabel] [data-testid=stMarkdownContainer]") == []
     page.goto(f"{app_server}/training_lab?presenter=1")
+    page.get_by_role("button", name="Pause").wait_for(timeout=120000)
     wait_idle(page)
     w = page.evaluate(WIDGET_TEXT_JS)
     assert w["disabled"] and w["enabled"] and w["disabled"] != "rgb(0, 0, 0)", w  # Pause: nothing to pause yet
     page.goto(f"{app_server}/?presenter=1")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink]').length >= 9",
+                           timeout=120000)
     wait_idle(page)
-    links = page.locator("[data-testid=stMain] [data-testid=stPageLink]")
-    assert links.count() >= 9
     assert page.evaluate(CUT_JS, "[data-testid=stMain] [data-testid=stPageLink] *") == []
     assert_no_exception(page)
