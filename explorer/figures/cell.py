@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from explorer.app.i18n import text
 
-from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact, legend_below, legend_entries
+from .common import FONT_SIZE, PALETTE, PLOTLY_WHITE, compact, legend_below, legend_entries, sub
 
 # Figures are built from plain dicts in one go.Figure call: plotly validates a dict once, where
 # make_subplots / add_trace / update_* validate again at every call (10x slower; the page must
@@ -128,7 +128,7 @@ def cobweb_figure(grid: np.ndarray, f: np.ndarray, path: np.ndarray, fp: np.ndar
         dict(type="scatter", x=sx, y=sy, mode="lines", name=text("fig.cell.trajectory", lang, t=t),
              line=dict(color=TRAJ_COLOR, width=2.5)),
         dict(type="scatter", x=[float(path[-2])], y=[float(path[-1])], mode="markers",
-             name=f"(h_{t - 1}, h_{t})", marker=dict(size=14, color=TRAJ_COLOR, symbol="diamond")),
+             name=f"(h{sub(t - 1)}, h{sub(t)})", marker=dict(size=14, color=TRAJ_COLOR, symbol="diamond")),
     ] + _fixed_point_traces(np.stack([fp, fp], -1), stable, labels, lang)
     lay = layout(title=text("fig.cell.cobweb_title", lang, t=t), height=height, top=70,
                  uirevision="cell-cobweb",
@@ -195,7 +195,7 @@ def phase_figure(pts_n2: np.ndarray, d_n2: np.ndarray, grid: np.ndarray, g1: np.
              name=text("fig.cell.trajectory", lang, t=t), line=dict(color=TRAJ_COLOR, width=2.5),
              marker=dict(size=7, color=TRAJ_COLOR), hovertemplate="h = (%{x:.3f}, %{y:.3f})<extra></extra>"),
         dict(type="scatter", x=[float(traj_t2[-1, 0])], y=[float(traj_t2[-1, 1])], mode="markers",
-             name=f"h_{t}", marker=dict(size=16, color=TRAJ_COLOR, symbol="diamond")),
+             name=f"h{sub(t)}", marker=dict(size=16, color=TRAJ_COLOR, symbol="diamond")),
     ] + _fixed_point_traces(np.asarray(fp_k2, float).reshape(-1, 2), stable_k, labels, lang)
     lay = layout(title=text("fig.cell.phase_title", lang, t=t, u=u_text), height=height, top=70,
                  uirevision="cell-phase",
@@ -210,7 +210,7 @@ def trajectory3d_figure(h_t3: np.ndarray, t: int, height: int = 540, *, lang: st
     data = [dict(type="scatter3d", x=h[:, 0], y=h[:, 1], z=h[:, 2], mode="lines+markers",
                  line=dict(color=TRAJ_COLOR, width=5), marker=dict(size=4),
                  name=text("fig.cell.trajectory", lang, t=t)),
-            dict(type="scatter3d", x=h[-1:, 0], y=h[-1:, 1], z=h[-1:, 2], mode="markers", name=f"h_{t}",
+            dict(type="scatter3d", x=h[-1:, 0], y=h[-1:, 1], z=h[-1:, 2], mode="markers", name=f"h{sub(t)}",
                  marker=dict(size=8, color="black", symbol="diamond"))]
     lay = layout(title=text("fig.cell.traj3d_title", lang, t=t), height=height, top=80, uirevision="cell-3d",
                  scene=dict(xaxis_title="h₁", yaxis_title="h₂", zaxis_title="h₃"))

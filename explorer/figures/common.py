@@ -338,6 +338,14 @@ def figure_to_html(fig: go.Figure) -> str:
     )
 
 
+_SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+def sub(n: int) -> str:
+    """A step index as Unicode subscript digits (plain text: no HTML in a label): 12 -> "₁₂"."""
+    return str(n).translate(_SUB)
+
+
 def cell_name(kind: str, lang: str = "en") -> str:
     """"Vanilla RNN", "LSTM" or "GRU" in ``lang`` (catalogue ``widgets.cell``); an unknown kind as it is."""
     return text(f"widgets.cell.{kind}", lang) if has(f"widgets.cell.{kind}") else kind

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from explorer.app.i18n import text
 
 from .cell import layout
-from .common import PALETTE, compact
+from .common import PALETTE, compact, sub
 
 GATE_COLORS = {"i": PALETTE[0], "f": PALETTE[3], "g": PALETTE[2], "o": PALETTE[4],
                "r": PALETTE[3], "z": PALETTE[0], "n": PALETTE[2]}
@@ -38,14 +38,6 @@ def vec_text(v, digits: int = 2) -> str:
     parts = [f"{x:.{digits}f}".replace("-", "−") for x in a]
     parts = ["0.00" if s in ("−0.00",) else s for s in parts]
     return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
-
-
-_SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-
-
-def sub(n: int) -> str:
-    """A step index as Unicode subscript digits (plain text: no HTML in a label): 12 -> "₁₂"."""
-    return str(n).translate(_SUB)
 
 
 def _id(*parts) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..app.i18n import text
-from .common import CELL_COLORS, PALETTE, WEIGHT_COLORS, base_layout, compact, empty_figure
+from .common import CELL_COLORS, PALETTE, WEIGHT_COLORS, base_layout, compact, empty_figure, sub
 
 STRUCTURES = ("one_to_one", "one_to_many", "many_to_one", "many_to_many", "encoder_decoder",
               "bidirectional", "attention")
@@ -70,7 +70,7 @@ def diagram_spec(structure: str, steps: int = 4) -> tuple[list[Node], list[Edge]
 
     def chain(prefix, role, xs, y, label):
         for i, x in enumerate(xs):
-            nodes.append(Node(f"{prefix}{i + 1}", x, y, f"{label}{_sub(i + 1)}", role))
+            nodes.append(Node(f"{prefix}{i + 1}", x, y, f"{label}{sub(i + 1)}", role))
 
     if structure == "encoder_decoder":
         chain("x", "input", range(T), 0, "x")
@@ -90,7 +90,7 @@ def diagram_spec(structure: str, steps: int = 4) -> tuple[list[Node], list[Edge]
     edges += [Edge(f"h{i}", f"h{i + 1}", "W_hh") for i in range(1, T)]
     inputs = [1] if structure == "one_to_many" else list(range(1, T + 1))
     for i in inputs:
-        nodes.append(Node(f"x{i}", i - 1, 0, f"x{_sub(i)}", "input"))
+        nodes.append(Node(f"x{i}", i - 1, 0, f"x{sub(i)}", "input"))
         edges.append(Edge(f"x{i}", f"h{i}", "W_xh"))
     if structure == "bidirectional":
         chain("b", "backward", [t + 0.25 for t in range(T)], 2, "h←")
@@ -108,13 +108,10 @@ def diagram_spec(structure: str, steps: int = 4) -> tuple[list[Node], list[Edge]
         return nodes, edges
     outputs = [T] if structure == "many_to_one" else list(range(1, T + 1))
     for i in outputs:
-        nodes.append(Node(f"y{i}", i - 1, 2, f"y{_sub(i)}", "output"))
+        nodes.append(Node(f"y{i}", i - 1, 2, f"y{sub(i)}", "output"))
         edges.append(Edge(f"h{i}", f"y{i}", "W_hy"))
     return nodes, edges
 
-
-def _sub(i: int) -> str:
-    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def wiring_diagram(structure: str, steps: int = 4, *, title: str | None = None,

@@ -13,6 +13,9 @@ from ..figures import dynamics as FD
 from ..app.i18n import text
 
 CHAOS_RADII = tuple(np.round(np.linspace(0.5, 2.0, 31), 3))  # spectral radii of the sweep
+# |λ_max| per step under which a network counts as at the edge (marginal): one threshold for the
+# sensitivity's verdict and the sweep's onset of chaos, so the text and the chart agree
+EDGE_LAMBDA = 0.01
 
 
 def model_sensitivity(a: Analysis, seq: int, k: int, delta: float) -> Sensitivity:
@@ -41,8 +44,8 @@ def sensitivity_text(s: Sensitivity, lang: str = "en") -> str:
         est = text("dynamics.sens.slope", lang, first=s.k + f.first, last=s.k + f.last, slope=f.slope,
                    factor=float(np.exp(f.slope)))
     lq = s.lyapunov_qr
-    verdict = ("decays" if np.isfinite(lq) and lq < -0.005 else
-               "grows" if np.isfinite(lq) and lq > 0.005 else "marginal")
+    verdict = ("decays" if np.isfinite(lq) and lq < -EDGE_LAMBDA else
+               "grows" if np.isfinite(lq) and lq > EDGE_LAMBDA else "marginal")
     return text("dynamics.sens.summary", lang, est=est, qr=lq, verdict=text(f"dynamics.sens.{verdict}", lang))
 
 
@@ -52,7 +55,7 @@ def chaos_fig(lam: np.ndarray, current: tuple | None = None, lang: str = "en") -
 
 def chaos_text(lam: np.ndarray, lang: str = "en") -> str:
     r = np.array(CHAOS_RADII)
-    pos = np.nonzero(lam > 0.01)[0]
+    pos = np.nonzero(lam > EDGE_LAMBDA)[0]
     edge = text("dynamics.chaos.edge", lang, rho=r[pos[0]]) if len(pos) else text("dynamics.chaos.no_edge", lang)
     return text("dynamics.chaos.summary", lang, steps=ChaosSettings().seq_len, burn=ChaosSettings().burn_in,
                 edge=edge)

@@ -49,6 +49,7 @@ def test_cobweb_figure_draws_the_map_and_fixed_points():
     by_name = {t.name: t for t in fig.data}
     assert len(by_name["stable fixed point"].x) == 2 and len(by_name["unstable fixed point"].x) == 1
     assert fig.layout.yaxis.scaleanchor == "x"
+    assert "(h₃, h₄)" in by_name, list(by_name)
 
 
 def test_phase_figure_has_field_nullclines_and_fixed_points():
@@ -68,6 +69,9 @@ def test_phase_figure_has_field_nullclines_and_fixed_points():
     traj = [t for t in fig.data if t.name == "trajectory to t = 3"][0]
     np.testing.assert_allclose(np.asarray(traj.x, float)[1:], rec.h[:4, 0], atol=1e-6)
     assert len(fp.points) >= 1
+    # the current state's entry writes its step as the others do (a subscript, not "h_3")
+    names = [t.name for t in fig.data if t.name]
+    assert "h₃" in names and not any("h_" in n for n in names), names
     for name, sel in (("stable fixed point", fp.stable), ("unstable fixed point", ~fp.stable)):
         tr_ = [t for t in fig.data if t.name == name]
         assert len(tr_) == int(sel.any())

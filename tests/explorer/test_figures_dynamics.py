@@ -267,3 +267,15 @@ def test_page_logic_in_korean(trained_job):
     # steps without a target and class words are shown in Korean; English labels stay as they are
     assert V.label_text(V.NO_TARGET, "ko") == "(목표값 없음)" and V.label_text("'even'", "ko") == "'짝수'"
     assert V.label_text("'even'") == "'even'" and V.label_text("'x'", "ko") == "'x'"
+
+
+@pytest.mark.parametrize("lq, verdict", [(0.007, "marginal"), (-0.007, "marginal"), (0.02, "grows"), (-0.02, "decays")])
+def test_the_sensitivity_verdict_uses_the_sweeps_edge(lq, verdict):
+    """λ_QR = +0.007 read "chaos" while the edge-of-chaos chart (onset at λ > 0.01) placed the same
+    network at the edge: one threshold for both."""
+    from core.dynamics import GrowthFit, Sensitivity
+    s = Sensitivity(k=3, delta=1e-6, log_dist=np.zeros(10), fit=GrowthFit(0.001, -13.0, 0, 9), lyapunov_qr=lq)
+    assert text(f"dynamics.sens.{verdict}", "en") in CHV.sensitivity_text(s)
+    lam = np.array([0.0, lq, 1.0])
+    edge_rho = CHV.CHAOS_RADII[1] if lq > CHV.EDGE_LAMBDA else CHV.CHAOS_RADII[2]
+    assert f"{edge_rho:.2f}" in CHV.chaos_text(np.concatenate([lam, np.ones(len(CHV.CHAOS_RADII) - 3)]))
