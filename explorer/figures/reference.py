@@ -58,12 +58,14 @@ def reference_lines(lines: dict[str, float], x_lo: float, x_hi: float, use_log: 
     return traces, notes
 
 
-def best_step_marks(step: int | None, label: str) -> tuple[list[dict], list[dict]]:
+def best_step_marks(step: int | None, label: str, top: bool = False) -> tuple[list[dict], list[dict]]:
     """A dotted vertical line at ``step`` (the best held-out measurement), labelled at its foot.
 
     Args:
         step: the training step, or None to draw nothing.
         label: the marker's text (already in the reader's language).
+        top: label it at the top of the plot instead (where a reference line's label sits low:
+            see ``label_low_references``).
 
     Returns:
         (shapes, annotations): plain dicts for the figure's layout (empty lists when ``step`` is None).
@@ -72,7 +74,21 @@ def best_step_marks(step: int | None, label: str) -> tuple[list[dict], list[dict
         return [], []
     shape = dict(type="line", xref="x", x0=float(step), x1=float(step), yref="paper", y0=0.0, y1=1.0,
                  line=dict(color=BEST_COLOR, width=2, dash="dot"), name="best_step")
-    # at the foot of the line, inside the plot: the top holds the legend
-    note = dict(text=label, xref="x", x=float(step), yref="paper", y=0.0, yanchor="bottom", xanchor="left",
-                xshift=3, showarrow=False, font=dict(color=BEST_COLOR), bgcolor="rgba(255,255,255,0.7)")
+    # inside the plot (the legend is above it): at the foot, or at the top
+    note = dict(text=label, xref="x", x=float(step), yref="paper", y=1.0 if top else 0.0,
+                yanchor="top" if top else "bottom", xanchor="left", xshift=3, showarrow=False,
+                font=dict(color=BEST_COLOR), bgcolor="rgba(255,255,255,0.7)")
     return [shape], [note]
+
+
+def label_low_references(refs, all_y: np.ndarray, use_log: bool, low: float = 0.2) -> bool:
+    """Whether a reference line's label sits in the lowest ``low`` of the y range (plotly's range
+    spans every value drawn, ``all_y``), where the best-step label at the foot would cover it."""
+    refs = np.asarray([v for v in refs if np.isfinite(v) and (v > 0 or not use_log)], dtype=np.float64)
+    ys = np.asarray(all_y, dtype=np.float64)
+    ys = ys[np.isfinite(ys) & ((ys > 0) if use_log else True)]
+    if refs.size == 0 or ys.size == 0:
+        return False
+    f = np.log10 if use_log else (lambda v: v)
+    lo, hi = f(ys.min()), f(ys.max())
+    return bool(np.any((f(refs) - lo) <= low * max(hi - lo, 1e-12)))

@@ -29,7 +29,7 @@ from .common import (
 )
 from .decimate import LIVE_CURVE_POINTS, decimate_minmax
 from .classes import class_prob_figure  # noqa: F401  (re-exported: it was defined here)
-from .reference import BASELINE_COLOR, best_step_marks, finite_lines, reference_lines
+from .reference import BASELINE_COLOR, best_step_marks, finite_lines, label_low_references, reference_lines
 
 MAX_PRED_ROWS = 4  # sequences shown by prediction_figure
 MAX_CHANNELS = 8  # output channels drawn per sequence
@@ -103,8 +103,9 @@ def _curve_figure(
     for traces, more in marks:
         data += traces
         notes += more
+    refs = ([] if baseline is None else [baseline]) + list(lines.values())
     shapes, more = best_step_marks(best_step, text("fig.training.best_step", lang, step=best_step)
-                                   if best_step is not None else "")
+                                   if best_step is not None else "", top=label_low_references(refs, all_y, use_log))
     existing = {k: v for k, v in (("annotations", notes + more), ("shapes", shapes)) if v}
     layout = layout_dict(existing, title=title, x_title=x_title, y_title=y_title)
     # Live curves redraw several times a second. Numeric labels never need turning, and fixed

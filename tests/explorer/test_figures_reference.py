@@ -7,7 +7,7 @@ import pytest
 
 from explorer.figures import loss_figure, metric_figure
 from explorer.figures.live import live_spec
-from explorer.figures.reference import finite_lines
+from explorer.figures.reference import finite_lines, label_low_references
 
 STEPS = np.arange(1, 201)
 
@@ -49,6 +49,22 @@ def test_the_best_step_is_a_vertical_marker_with_its_label():
     assert [a.text for a in fig.layout.annotations if a.x == 150] == ["best: step 150"]
     ko = metric_figure(STEPS, np.ones(200), name="정확도", best_step=150, lang="ko")
     assert "최적: 단계 150" in [a.text for a in ko.layout.annotations]
+
+
+def test_the_best_step_label_moves_to_the_top_where_a_reference_label_sits_low():
+    """After one step of a two-class task the baseline (ln 2) was the lowest value on the loss chart:
+    its label and the best-step label at the foot of the plot covered each other."""
+    low = loss_figure(np.array([1]), np.array([0.6947]), val_steps=np.array([1]), val_loss=np.array([0.6934]),
+                      baseline=0.6931, best_step=1)
+    high = loss_figure(STEPS, 2.0 / np.sqrt(STEPS), baseline=2.0, best_step=150)  # the baseline at the top
+    best = lambda f: next(a for a in f.layout.annotations if a.text.startswith("best"))  # noqa: E731
+    assert (best(low).y, best(low).yanchor) == (1.0, "top")
+    assert (best(high).y, best(high).yanchor) == (0.0, "bottom")
+    assert label_low_references([0.1], np.array([0.1, 10.0]), use_log=True)
+    assert not label_low_references([5.0], np.array([0.1, 10.0]), use_log=True)  # 5 is high on a log axis
+    assert label_low_references([2.0], np.array([1.0, 10.0]), use_log=False)
+    assert not label_low_references([3.0], np.array([1.0, 10.0]), use_log=False)  # 22 % up
+    assert not label_low_references([], np.array([1.0, 10.0]), use_log=False)
 
 
 def test_marks_survive_the_live_charts_json():
