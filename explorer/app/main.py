@@ -22,7 +22,7 @@ from .widgets import language_style, layout_style, presenter_style, task_title
 APP_ICON = Path(__file__).resolve().parents[1] / "static" / "icon.png"
 
 
-RUN_LINE_EVERY_S = 2.0  # the sidebar's run line refreshes this often while the run trains
+RUN_LINE_EVERY_S = 5.0  # the sidebar's run line refreshes this often while the run trains (not a live view)
 
 
 def run_status() -> None:

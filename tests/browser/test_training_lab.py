@@ -144,7 +144,7 @@ SIDEBAR_STEP_JS = """() => { const e = [...document.querySelectorAll('[data-test
 
 
 def test_the_sidebar_run_line_follows_the_run(page, app_server):
-    """The sidebar's "Training-lab run: ... running, step N" advances on its own while the run
+    """The sidebar's "Training-lab run: ... running, step N" advances on its own (every 5 s) while the run
     trains (it stayed at the step of the last full script run while the live view went on)."""
     page.goto(f"{app_server}/training_lab?lab.steps=200000")
     wait_idle(page)
