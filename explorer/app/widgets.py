@@ -260,11 +260,13 @@ def presenter_figure(fig):
         lay.title.text = re.sub(r"font-size:\s*(\d+(?:\.\d+)?)px",
                                 lambda m: f"font-size:{up(float(m.group(1)))}px", lay.title.text)
     _presenter_margins(f)
-    for tr in f.data:
-        bar = _colorbar(tr)
+    bars = [_colorbar(tr) for tr in f.data]
+    f.for_each_coloraxis(lambda ax: bars.append(ax.colorbar))  # a colour scale shared through the layout
+    for bar in bars:
         if bar is not None:  # a colour scale's ticks and title, as the axes'
             bar.tickfont.size = up(bar.tickfont.size, base / PRESENTER_FONT_SCALE * 0.9)
             bar.title.font.size = up(bar.title.font.size, base / PRESENTER_FONT_SCALE)
+    for tr in f.data:
         font = getattr(tr, "textfont", None)  # text drawn on the plot: node labels, heatmap cells
         if font is not None and isinstance(font.size, (int, float)):
             font.size = up(font.size)

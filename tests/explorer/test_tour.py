@@ -110,6 +110,10 @@ def test_presenter_figure_scales_text_and_lines_of_a_copy():
     assert big.data[1].marker.colorbar.tickfont.size is None  # no colour scale shown: untouched
     assert big.data[1].marker.size == 8
     assert big.data[3].textfont.size == 20  # text on the plot (a node's label) as the rest
+    shared = go.Figure([go.Scatter(x=[0], y=[0], mode="markers", marker=dict(color=[1], coloraxis="coloraxis"))],
+                       dict(font=dict(size=15), coloraxis=dict(colorbar=dict(title=dict(text="t")))))
+    bar = presenter_figure(shared).layout.coloraxis.colorbar  # a colour scale in the layout (the PCA chart's)
+    assert bar.tickfont.size == 19 and bar.title.font.size == 21
     assert fig.data[0].line.width == 1.5 and fig.layout.font.size == 15  # the original is untouched
 
 
