@@ -245,6 +245,15 @@ def wait_idle(page, timeout: float = 60000, settle_ms: int = 250) -> None:
     page.wait_for_selector(IDLE_SELECTOR, state="attached", timeout=timeout)
 
 
+def wait_for_uploaders(page, n: int = 1, timeout: float = 120000) -> None:
+    """Wait until the page shows ``n`` file uploaders ready for a file: they are drawn a moment after
+    the script run ends (a file set before that, or while the page still settles, can be lost)."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=stFileUploaderDropzoneInput]').length >= {n}",
+        timeout=timeout)
+    wait_idle(page, timeout)
+
+
 def assert_no_exception(page) -> None:
     """Fail if the app shows a Streamlit exception element (or could not compile); quote the text."""
     if page.locator(COMPILATION_ERROR_SELECTOR).count():

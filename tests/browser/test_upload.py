@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import assert_no_exception, screenshot, wait_for_uploaders, wait_idle
 from .test_training_lab import LOSS_POINTS_JS
 
 
@@ -15,7 +15,7 @@ def test_upload_preview_then_train(page, app_server, shot_dir, tmp_path):
     path = tmp_path / "weather.csv"
     df.to_csv(path, index=False)
     page.goto(f"{app_server}/data")
-    wait_idle(page)
+    wait_for_uploaders(page, 2)
     assert_no_exception(page)
     assert page.get_by_text("up to 50 MB").count() >= 1
     page.locator("input[type=file]").first.set_input_files(str(path))

@@ -2,12 +2,12 @@
 says what it detected, and tells a malformed .ts file's problem."""
 from tests.core.test_dataset_archive import ARFF_REL, TS_MULTI
 
-from .conftest import assert_no_exception, wait_idle
+from .conftest import assert_no_exception, wait_for_uploaders, wait_idle
 
 
 def test_ts_and_arff_uploads(page, app_server, tmp_path):
     page.goto(f"{app_server}/data")
-    wait_idle(page)
+    wait_for_uploaders(page, 2)
     assert_no_exception(page)
     assert page.get_by_text(".ts or .arff, up to 50 MB").count() >= 1  # the uploader says it takes them
     path = tmp_path / "Motions_TRAIN.ts"

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-from .conftest import assert_no_exception, screenshot, wait_idle
+from .conftest import assert_no_exception, screenshot, wait_for_uploaders, wait_idle
 
 TIMEOUT = 180_000  # ms: a busy 2-core machine may take long for the first torch import and run
 
@@ -34,7 +34,7 @@ def test_upload_suggest_train_and_read_the_baselines(page, app_server, shot_dir,
     train = waves_csv(tmp_path / "Waves_TRAIN.csv", 16, 14, 0)
     test = waves_csv(tmp_path / "Waves_TEST.csv", 10, 10, 1)
     page.goto(f"{app_server}/data")
-    wait_idle(page, TIMEOUT)
+    wait_for_uploaders(page, 2, TIMEOUT)  # the training and the test file's
     files = page.locator("input[type=file]")
     files.nth(0).set_input_files(str(train))
     page.get_by_text("What was detected or done").wait_for(timeout=TIMEOUT)
