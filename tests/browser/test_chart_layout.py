@@ -37,27 +37,27 @@ COLLISIONS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((
                                              ("temporal_order", 1), ("flipflop", 1)])
 def test_the_labs_chart_titles_legends_and_axis_titles_do_not_overlap(page, app_server, task, presenter):
     """Also in presenter mode: its larger type makes every legend row taller."""
-    page.set_viewport_size({"width": 1400, "height": 3400})  # every chart on screen at once
-    page.goto(f"{app_server}/training_lab?lab.task={task}&lab.steps=100&presenter={presenter}")
+    _lab_after_one_step(page, f"{app_server}/training_lab?lab.task={task}&lab.steps=100&presenter={presenter}",
+                        1400)  # every chart on screen at once
+    assert page.evaluate(COLLISIONS_JS) == []
+    assert_no_exception(page)
+
+
+def _lab_after_one_step(page, url: str, width: int) -> None:
+    """The Training lab at ``url``, ``width`` px wide, after "Step once" has drawn its charts."""
+    page.set_viewport_size({"width": width, "height": 3400})
+    page.goto(url)
     wait_idle(page)
     page.get_by_role("button", name="Step once").click()
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .legend').length >= 2",
                            timeout=120000)
     wait_idle(page)
-    assert page.evaluate(COLLISIONS_JS) == []
-    assert_no_exception(page)
 
 
 def test_the_labs_paired_charts_at_1280_px(page, app_server):
     """Two charts a row at 1280 px with the sidebar open (about 410 px each): the predictions chart's
     legend, above the plot, wrapped into its title ("... targets (solid)")."""
-    page.set_viewport_size({"width": 1280, "height": 3400})
-    page.goto(f"{app_server}/training_lab?lab.task=sine&lab.steps=100")
-    wait_idle(page)
-    page.get_by_role("button", name="Step once").click()
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .legend').length >= 2",
-                           timeout=120000)
-    wait_idle(page)
+    _lab_after_one_step(page, f"{app_server}/training_lab?lab.task=sine&lab.steps=100", 1280)
     assert _side_by_side(page.evaluate(CHART_BOXES_JS))
     assert page.evaluate(COLLISIONS_JS) == []
     assert_no_exception(page)
