@@ -160,7 +160,7 @@ def _two_line_title(layout: dict, title: str, height: int | None) -> None:
     at the top of the figure the first line was cut off. The title moves down a line and the top
     margin grows; a ``<sup>`` subtitle is set at a readable 14 px (a span that presenter mode scales)."""
     layout["title"]["text"] = title.replace("<sup>", "<span style='font-size:14px'>").replace("</sup>", "</span>")
-    layout["title"]["y"] = 1.0 - 30.0 / (height or 450)  # 450: plotly's default height
+    layout["title"]["y"] = 1.0 - 30.0 / (height or DEFAULT_FIGURE_HEIGHT)
     layout["margin"]["t"] = 90
 
 
