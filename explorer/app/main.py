@@ -30,16 +30,14 @@ def run_status() -> None:
     trains the line refreshes on its own (a fragment): it read "running, step 135" while the
     page's live view was at step 1,208."""
     lab = runtime.session_jobs().get("lab")
+    active = lab is not None and lab.snapshot().active
     with st.sidebar:
-        if lab is None:
-            st.caption(t("app.no_run"))
-            return
-        st.fragment(_run_line, run_every=RUN_LINE_EVERY_S if lab.snapshot().active else None)()
+        st.fragment(_run_line, run_every=RUN_LINE_EVERY_S if active else None)()
 
 
 def _run_line() -> None:
     lab = runtime.session_jobs().get("lab")
-    if lab is None:  # reset between two refreshes
+    if lab is None:  # none yet, or reset between two refreshes
         st.caption(t("app.no_run"))
         return
     snap = lab.snapshot()
